@@ -1,0 +1,47 @@
+"""Exception types. The public ones carry Azure ML v1 names so existing ``except`` clauses work."""
+
+from __future__ import annotations
+
+
+class AzureMLException(Exception):  # noqa: N818 - v1 name
+    """Base of the v1-compatible exceptions."""
+
+
+class UserErrorException(AzureMLException):
+    """The caller passed something invalid (v1: azureml.exceptions.UserErrorException)."""
+
+
+class TrainingException(AzureMLException):
+    """Invalid estimator configuration (v1: azureml.train.estimator TrainingException)."""
+
+
+class ComputeTargetException(AzureMLException):
+    """Unsupported or unknown compute target (v1 name)."""
+
+
+class ActivityFailedException(AzureMLException):
+    """A run ended Failed while waiting with raise_on_error (v1 name)."""
+
+
+class HyperDriveConfigException(AzureMLException):
+    """Invalid HyperDrive configuration (v1 name)."""
+
+
+class HpcestError(Exception):
+    """Base of hpcest's own errors (not part of the v1 surface)."""
+
+
+class ConfigError(HpcestError):
+    """A workspace or cluster profile setting is wrong; the message names the key."""
+
+
+class TransportError(HpcestError):
+    """A command or file transfer to the cluster failed."""
+
+
+class HostKeyError(TransportError):
+    """The SSH host key is unknown or changed; the message says how to trust it."""
+
+
+class SchedulerError(HpcestError):
+    """Slurm refused a request; the message carries Slurm's own words."""

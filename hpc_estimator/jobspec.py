@@ -1,0 +1,151 @@
+"""The neutral job description: the single seam between Azure semantics and Slurm.
+
+Everything that builds a ``JobSpec`` (``compile.py``) knows Azure ML v1 and nothing of Slurm;
+everything that consumes one (``render.py``, launchers, containers, backends) knows Slurm and
+containers and nothing of Azure. A ``JobSpec`` is frozen and holds only plain values, so two
+equal specs render byte-identical scripts.
+
+Counts are inferred the PSI/J way: give ``nodes`` and ``tasks_per_node`` and the rest follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+LaunchKind = Literal["single", "mpi", "torch", "tf_ps"]
+RuntimeName = Literal["apptainer", "singularity", "charliecloud", "none"]
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """What the job asks Slurm for."""
+
+    nodes: int = 1
+    tasks_per_node: int = 1
+    cpus_per_task: int | None = None
+    gpus_per_node: int = 0
+    gres_name: str = "gpu"
+    mem_per_node_mb: int | None = None
+    exclusive: bool = False
+
+    def __post_init__(self) -> None:
+        if self.nodes < 1:
+            raise ValueError(f"nodes must be >= 1, got {self.nodes}")
+        if self.tasks_per_node < 1:
+            raise ValueError(f"tasks_per_node must be >= 1, got {self.tasks_per_node}")
+        if self.gpus_per_node < 0:
+            raise ValueError(f"gpus_per_node must be >= 0, got {self.gpus_per_node}")
+
+    @property
+    def total_tasks(self) -> int:
+        return self.nodes * self.tasks_per_node
+
+
+@dataclass(frozen=True)
+class Bind:
+    """A host path made visible inside the container."""
+
+    source: str
+    target: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """How each rank's command is wrapped in a container runtime.
+
+    ``image`` is what the runtime runs: for apptainer/singularity a ``.sif`` path in the
+    content-addressed image cache (``image_source`` is the ``docker://`` reference it is built
+    from once, before any rank starts); for charliecloud an unpacked image directory.
+    """
+
+    runtime: RuntimeName = "none"
+    image: str | None = None
+    image_source: str | None = None
+    gpu: bool = False
+    binds: tuple[Bind, ...] = ()
+    workdir: str | None = None
+    shm_size: str | None = None
+    cleanenv: bool = True
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    """How ranks are started across the allocation.
+
+    - ``single``: one task runs the command.
+    - ``mpi``: ``srun --mpi=<mpi_plugin>`` starts nodes x tasks_per_node ranks (MPI, Horovod).
+    - ``torch``: one task per process; each gets RANK/WORLD_SIZE/LOCAL_RANK/NODE_RANK and
+      MASTER_ADDR (first host of the allocation) / MASTER_PORT.
+    - ``tf_ps``: ``worker_count`` workers and ``ps_count`` parameter servers, each with its own
+      ``TF_CONFIG``.
+    """
+
+    kind: LaunchKind = "single"
+    mpi_plugin: str = "pmix"
+    master_port: int = 29500
+    worker_count: int = 0
+    ps_count: int = 0
+    tf_port: int = 2222
+
+
+@dataclass(frozen=True)
+class SchedulerSpec:
+    """Scheduler-facing options that are not resources."""
+
+    partition: str | None = None
+    account: str | None = None
+    qos: str | None = None
+    constraint: str | None = None
+    reservation: str | None = None
+    time_limit_s: int | None = None
+    requeue: bool = False
+    array: str | None = None
+    dependency: str | None = None
+    extra_directives: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A whole job: what to run, where, with what, and how to launch it."""
+
+    name: str
+    argv: tuple[str, ...]
+    run_dir: str
+    resources: ResourceSpec = field(default_factory=ResourceSpec)
+    launcher: LaunchSpec = field(default_factory=LaunchSpec)
+    container: ContainerSpec = field(default_factory=ContainerSpec)
+    scheduler: SchedulerSpec = field(default_factory=SchedulerSpec)
+    env: tuple[tuple[str, str], ...] = ()
+    # Relative to run_dir; ``%j`` etc. are expanded by Slurm.
+    stdout: str = "logs/slurm-%j.out"
+    stderr: str | None = None
+    # Shell lines run before the launch (module loads); trusted cluster-profile content.
+    prologue: tuple[str, ...] = ()
+    # The working directory of every rank, relative to run_dir (the source snapshot).
+    workdir: str = "src"
+    exit_code_file: str = "exit_code"
+
+    def __post_init__(self) -> None:
+        if not self.argv:
+            raise ValueError("JobSpec.argv must not be empty")
+        for key, _ in self.env:
+            if not key or not (key[0].isalpha() or key[0] == "_") or not all(
+                c.isalnum() or c == "_" for c in key
+            ):
+                raise ValueError(
+                    f"environment variable name {key!r} is not a valid shell name "
+                    "(letters, digits and '_', not starting with a digit)"
+                )
+        if self.launcher.kind == "tf_ps":
+            wanted = self.launcher.worker_count + self.launcher.ps_count
+            if wanted != self.resources.total_tasks:
+                raise ValueError(
+                    f"tf_ps launch needs worker_count + ps_count ({wanted}) tasks, "
+                    f"but resources give {self.resources.total_tasks}"
+                )
+
+    @property
+    def env_dict(self) -> dict[str, str]:
+        return dict(self.env)

@@ -1,0 +1,135 @@
+"""Cluster profiles: everything hpcest needs to know about one cluster.
+
+A profile is plain data (no I/O). ``workspace.py`` reads profiles from ``hpcest.toml`` and
+validates them with ``ClusterProfile.from_mapping``, which names the offending key on error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+
+RUNTIMES = ("apptainer", "singularity", "charliecloud", "none")
+
+
+@dataclass(frozen=True)
+class VmSize:
+    """What an Azure ``vm_size`` means on this cluster."""
+
+    partition: str | None = None
+    constraint: str | None = None
+    gpus: int = 0
+    cpus: int | None = None
+    mem_mb: int | None = None
+
+
+@dataclass(frozen=True)
+class ClusterProfile:
+    name: str
+    # "local" runs sbatch/squeue on this machine; "ssh" runs them on a login node.
+    transport: str = "local"
+    host: str | None = None
+    user: str | None = None
+    port: int | None = None
+    identity_file: str | None = None
+    known_hosts: str | None = None
+    # Where run directories live on the cluster (shared filesystem).
+    workdir: str = "~/hpcest"
+    partition: str | None = None
+    account: str | None = None
+    qos: str | None = None
+    # QOS used for vm_priority="lowpriority" (requeue-able); partition may be overridden too.
+    lowpriority_qos: str | None = None
+    lowpriority_partition: str | None = None
+    gpus_per_node: int | None = None
+    gres_name: str = "gpu"
+    vm_sizes: Mapping[str, VmSize] = field(default_factory=dict)
+    container_runtime: str = "apptainer"
+    image_cache: str = "~/.cache/hpcest/images"
+    max_array_size: int = 1001
+    mpi_plugin: str = "pmix"
+    prologue: tuple[str, ...] = ()
+    extra_directives: tuple[str, ...] = ()
+    # Environment variables exported in every job (e.g. OMPI_MCA_* for the site fabric).
+    env: Mapping[str, str] = field(default_factory=dict)
+    # Executable used for python inside the job when no container is used.
+    python: str = "python3"
+
+    def __post_init__(self) -> None:
+        if self.transport not in ("local", "ssh"):
+            raise ConfigError(
+                f"cluster profile {self.name!r}: key 'transport' must be 'local' or 'ssh', "
+                f"got {self.transport!r}"
+            )
+        if self.transport == "ssh" and not self.host:
+            raise ConfigError(
+                f"cluster profile {self.name!r}: key 'host' is required when transport = 'ssh'"
+            )
+        if self.container_runtime not in RUNTIMES:
+            raise ConfigError(
+                f"cluster profile {self.name!r}: key 'container_runtime' must be one of "
+                f"{', '.join(RUNTIMES)}, got {self.container_runtime!r}"
+            )
+        if self.gpus_per_node is not None and self.gpus_per_node < 0:
+            raise ConfigError(f"cluster profile {self.name!r}: key 'gpus_per_node' must be >= 0")
+        if self.max_array_size < 1:
+            raise ConfigError(f"cluster profile {self.name!r}: key 'max_array_size' must be >= 1")
+
+    @classmethod
+    def from_mapping(cls, name: str, data: Mapping[str, Any]) -> ClusterProfile:
+        """Build a profile from a TOML table, naming the offending key on any error."""
+        known = {f for f in cls.__dataclass_fields__ if f != "name"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(
+                f"cluster profile {name!r}: unknown key(s) {', '.join(unknown)}; "
+                f"known keys are {', '.join(sorted(known))}"
+            )
+        kwargs: dict[str, Any] = {}
+        for key, value in data.items():
+            if key == "vm_sizes":
+                if not isinstance(value, Mapping):
+                    raise ConfigError(f"cluster profile {name!r}: key 'vm_sizes' must be a table")
+                sizes = {}
+                for size_name, spec in value.items():
+                    if not isinstance(spec, Mapping):
+                        raise ConfigError(
+                            f"cluster profile {name!r}: key 'vm_sizes.{size_name}' must be a table"
+                        )
+                    bad = sorted(set(spec) - set(VmSize.__dataclass_fields__))
+                    if bad:
+                        raise ConfigError(
+                            f"cluster profile {name!r}: unknown key(s) {', '.join(bad)} in "
+                            f"'vm_sizes.{size_name}'; known: {', '.join(VmSize.__dataclass_fields__)}"
+                        )
+                    sizes[size_name] = VmSize(**spec)
+                kwargs[key] = sizes
+            elif key in ("prologue", "extra_directives"):
+                if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                    raise ConfigError(
+                        f"cluster profile {name!r}: key {key!r} must be a list of strings"
+                    )
+                kwargs[key] = tuple(value)
+            elif key == "env":
+                if not isinstance(value, Mapping):
+                    raise ConfigError(f"cluster profile {name!r}: key 'env' must be a table")
+                kwargs[key] = {str(k): str(v) for k, v in value.items()}
+            else:
+                expected = cls.__dataclass_fields__[key].type
+                if "int" in str(expected) and not isinstance(value, int):
+                    raise ConfigError(
+                        f"cluster profile {name!r}: key {key!r} must be an integer, got {value!r}"
+                    )
+                if str(expected).startswith("str") and not isinstance(value, str):
+                    raise ConfigError(
+                        f"cluster profile {name!r}: key {key!r} must be a string, got {value!r}"
+                    )
+                kwargs[key] = value
+        return cls(name=name, **kwargs)
+
+
+# The profile used when nothing is configured: this machine, no container runtime required.
+LOCAL_PROFILE = ClusterProfile(name="local", transport="local", container_runtime="none")

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian 12 machine (run as root), then runs
+# ruff and the whole test suite, integration tests against a real local Slurm cluster included.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  slurm-wlm slurm-client munge        # slurmctld + slurmd + clients, munge auth
+  openssh-server openssh-client       # sshd on loopback for the SSH transport tests
+  openmpi-bin libopenmpi-dev libpmix2 # srun --mpi=pmix with OpenMPI
+  charliecloud                        # ch-run: real unprivileged container execution
+  iproute2 procps util-linux          # ss/ip, ps, unshare/nsenter
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+
+python3 -m ruff check .
+# Integration tests must not be skipped where the cluster can run: HPCEST_REQUIRE_CLUSTER turns a skip into a failure.
+export HPCEST_REQUIRE_CLUSTER="${HPCEST_REQUIRE_CLUSTER:-1}"
+exec python3 -m pytest -q "$@"
