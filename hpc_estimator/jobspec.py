@@ -23,6 +23,9 @@ class ResourceSpec:
 
     nodes: int = 1
     tasks_per_node: int = 1
+    # When set, the job asks for this many tasks in total and Slurm spreads them over ``nodes``
+    # (block distribution); used where the count does not divide evenly (TF parameter servers).
+    ntasks: int | None = None
     cpus_per_task: int | None = None
     gpus_per_node: int = 0
     gres_name: str = "gpu"
@@ -34,12 +37,14 @@ class ResourceSpec:
             raise ValueError(f"nodes must be >= 1, got {self.nodes}")
         if self.tasks_per_node < 1:
             raise ValueError(f"tasks_per_node must be >= 1, got {self.tasks_per_node}")
+        if self.ntasks is not None and self.ntasks < self.nodes:
+            raise ValueError(f"ntasks ({self.ntasks}) must be >= nodes ({self.nodes})")
         if self.gpus_per_node < 0:
             raise ValueError(f"gpus_per_node must be >= 0, got {self.gpus_per_node}")
 
     @property
     def total_tasks(self) -> int:
-        return self.nodes * self.tasks_per_node
+        return self.ntasks if self.ntasks is not None else self.nodes * self.tasks_per_node
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,20 @@ class ContainerSpec:
     workdir: str | None = None
     shm_size: str | None = None
     cleanenv: bool = True
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """Data a job reads, from a path on the cluster's shared filesystem.
+
+    ``mount``: the path is bound read-only at ``<run>/inputs/<name>`` (containers) or used in
+    place (no container). ``download``: it is copied into ``<run>/inputs/<name>`` before the
+    ranks start, so the job never writes to the source.
+    """
+
+    name: str
+    source: str
+    mode: Literal["mount", "download"] = "mount"
 
 
 @dataclass(frozen=True)
@@ -118,8 +137,11 @@ class JobSpec:
     container: ContainerSpec = field(default_factory=ContainerSpec)
     scheduler: SchedulerSpec = field(default_factory=SchedulerSpec)
     env: tuple[tuple[str, str], ...] = ()
+    inputs: tuple[InputSpec, ...] = ()
+    # GPU binding per rank: "local_rank" slices the node's CUDA_VISIBLE_DEVICES by local rank.
+    gpu_bind: Literal["local_rank", "none"] = "local_rank"
     # Relative to run_dir; ``%j`` etc. are expanded by Slurm.
-    stdout: str = "logs/slurm-%j.out"
+    stdout: str = "hpcest-logs/slurm-%j.out"
     stderr: str | None = None
     # Shell lines run before the launch (module loads); trusted cluster-profile content.
     prologue: tuple[str, ...] = ()
@@ -131,9 +153,7 @@ class JobSpec:
         if not self.argv:
             raise ValueError("JobSpec.argv must not be empty")
         for key, _ in self.env:
-            if not key or not (key[0].isalpha() or key[0] == "_") or not all(
-                c.isalnum() or c == "_" for c in key
-            ):
+            if not key or not (key[0].isalpha() or key[0] == "_") or not all(c.isalnum() or c == "_" for c in key):
                 raise ValueError(
                     f"environment variable name {key!r} is not a valid shell name "
                     "(letters, digits and '_', not starting with a digit)"

@@ -61,13 +61,10 @@ class ClusterProfile:
     def __post_init__(self) -> None:
         if self.transport not in ("local", "ssh"):
             raise ConfigError(
-                f"cluster profile {self.name!r}: key 'transport' must be 'local' or 'ssh', "
-                f"got {self.transport!r}"
+                f"cluster profile {self.name!r}: key 'transport' must be 'local' or 'ssh', got {self.transport!r}"
             )
         if self.transport == "ssh" and not self.host:
-            raise ConfigError(
-                f"cluster profile {self.name!r}: key 'host' is required when transport = 'ssh'"
-            )
+            raise ConfigError(f"cluster profile {self.name!r}: key 'host' is required when transport = 'ssh'")
         if self.container_runtime not in RUNTIMES:
             raise ConfigError(
                 f"cluster profile {self.name!r}: key 'container_runtime' must be one of "
@@ -96,9 +93,7 @@ class ClusterProfile:
                 sizes = {}
                 for size_name, spec in value.items():
                     if not isinstance(spec, Mapping):
-                        raise ConfigError(
-                            f"cluster profile {name!r}: key 'vm_sizes.{size_name}' must be a table"
-                        )
+                        raise ConfigError(f"cluster profile {name!r}: key 'vm_sizes.{size_name}' must be a table")
                     bad = sorted(set(spec) - set(VmSize.__dataclass_fields__))
                     if bad:
                         raise ConfigError(
@@ -109,9 +104,7 @@ class ClusterProfile:
                 kwargs[key] = sizes
             elif key in ("prologue", "extra_directives"):
                 if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-                    raise ConfigError(
-                        f"cluster profile {name!r}: key {key!r} must be a list of strings"
-                    )
+                    raise ConfigError(f"cluster profile {name!r}: key {key!r} must be a list of strings")
                 kwargs[key] = tuple(value)
             elif key == "env":
                 if not isinstance(value, Mapping):
@@ -120,13 +113,9 @@ class ClusterProfile:
             else:
                 expected = cls.__dataclass_fields__[key].type
                 if "int" in str(expected) and not isinstance(value, int):
-                    raise ConfigError(
-                        f"cluster profile {name!r}: key {key!r} must be an integer, got {value!r}"
-                    )
+                    raise ConfigError(f"cluster profile {name!r}: key {key!r} must be an integer, got {value!r}")
                 if str(expected).startswith("str") and not isinstance(value, str):
-                    raise ConfigError(
-                        f"cluster profile {name!r}: key {key!r} must be a string, got {value!r}"
-                    )
+                    raise ConfigError(f"cluster profile {name!r}: key {key!r} must be a string, got {value!r}")
                 kwargs[key] = value
         return cls(name=name, **kwargs)
 

@@ -1,0 +1,62 @@
+"""Default container images for the framework estimators.
+
+v1 ran framework estimators in Microsoft's private framework images (``viennaprivate.azurecr.io``)
+or built them from scenario files; neither is reachable from a cluster today. We map each
+supported ``framework_version`` x CPU/GPU onto the framework's own public image of that
+version. The generic ``Estimator`` keeps v1's public base images (DEFAULT_CPU_IMAGE /
+DEFAULT_GPU_IMAGE from azureml-core).
+"""
+
+from __future__ import annotations
+
+# v1 azureml.core.runconfig constants (see tests/data/azureml_v1_signatures.json).
+DEFAULT_CPU_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20251130.v1"
+DEFAULT_GPU_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-cuda11.8-cudnn8-ubuntu22.04"
+
+# (framework, version) -> (cpu image, gpu image). PyTorch and Chainer publish one CUDA image per
+# release that also runs on CPU nodes; TensorFlow publishes separate CPU and GPU tags.
+FRAMEWORK_IMAGES: dict[tuple[str, str], tuple[str, str]] = {
+    ("PyTorch", "1.0"): ("pytorch/pytorch:1.0.1-cuda10.0-cudnn7-runtime",) * 2,
+    ("PyTorch", "1.1"): ("pytorch/pytorch:1.1.0-cuda10.0-cudnn7.5-runtime",) * 2,
+    ("PyTorch", "1.2"): ("pytorch/pytorch:1.2-cuda10.0-cudnn7-runtime",) * 2,
+    ("PyTorch", "1.3"): ("pytorch/pytorch:1.3-cuda10.1-cudnn7-runtime",) * 2,
+    ("PyTorch", "1.4"): ("pytorch/pytorch:1.4-cuda10.1-cudnn7-runtime",) * 2,
+    ("PyTorch", "1.5"): ("pytorch/pytorch:1.5-cuda10.1-cudnn7-runtime",) * 2,
+    ("PyTorch", "1.6"): ("pytorch/pytorch:1.6.0-cuda10.1-cudnn7-runtime",) * 2,
+    ("TensorFlow", "1.10"): ("tensorflow/tensorflow:1.10.1-py3", "tensorflow/tensorflow:1.10.1-gpu-py3"),
+    ("TensorFlow", "1.12"): ("tensorflow/tensorflow:1.12.0-py3", "tensorflow/tensorflow:1.12.0-gpu-py3"),
+    ("TensorFlow", "1.13"): ("tensorflow/tensorflow:1.13.1-py3", "tensorflow/tensorflow:1.13.1-gpu-py3"),
+    ("TensorFlow", "2.0"): ("tensorflow/tensorflow:2.0.0-py3", "tensorflow/tensorflow:2.0.0-gpu-py3"),
+    ("TensorFlow", "2.1"): ("tensorflow/tensorflow:2.1.0-py3", "tensorflow/tensorflow:2.1.0-gpu-py3"),
+    ("TensorFlow", "2.2"): ("tensorflow/tensorflow:2.2.0", "tensorflow/tensorflow:2.2.0-gpu"),
+    ("TensorFlow", "2.3"): ("tensorflow/tensorflow:2.3.0", "tensorflow/tensorflow:2.3.0-gpu"),
+    ("Chainer", "5.1.0"): ("chainer/chainer:v5.1.0-python3",) * 2,
+    ("Chainer", "7.0.0"): ("chainer/chainer:v7.0.0-python3",) * 2,
+    # scikit-learn has no official image; v1's scenario is python 3.6 + scikit-learn 0.20.3,
+    # layered onto the python image through a definition-file build (see compile).
+    ("SKLearn", "0.20.3"): ("python:3.6-slim", "python:3.6-slim"),
+}
+
+# Packages the v1 scenario pinned that the public image lacks, layered on top when building.
+FRAMEWORK_EXTRA_PIP: dict[tuple[str, str], tuple[str, ...]] = {
+    ("SKLearn", "0.20.3"): ("scikit-learn==0.20.3", "numpy<1.20", "scipy<1.6"),
+}
+
+
+def framework_image(framework: str, version: str, use_gpu: bool) -> str:
+    try:
+        cpu, gpu = FRAMEWORK_IMAGES[(framework, version)]
+    except KeyError:
+        known = ", ".join(v for f, v in FRAMEWORK_IMAGES if f == framework) or "none"
+        raise KeyError(
+            f"no default image for {framework} {version} (known versions: {known}); "
+            "pass custom_docker_image= or use the generic Estimator"
+        ) from None
+    return gpu if use_gpu else cpu
+
+
+def to_image_source(image: str) -> str:
+    """A runtime image reference: docker:// for registry images, unchanged for paths and URIs."""
+    if image.startswith("/") or "://" in image:
+        return image
+    return f"docker://{image}"
