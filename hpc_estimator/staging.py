@@ -1,0 +1,398 @@
+"""Ship a run's ``source_directory`` to the cluster, sending only what the cluster lacks.
+
+The cluster keeps a content-addressed store (CAS): ``<workdir>/cas/<sha256[:2]>/<sha256>``, one
+read-only file per distinct content. Staging a run is then:
+
+1. ``build_manifest``: walk the source directory locally (honouring ``.amlignore`` /
+   ``.gitignore``), hash every file.
+2. One remote command receives all hashes on stdin and prints the ones the CAS lacks.
+3. The missing contents go over in one compressed tar archive (one ``put``), which one remote
+   command unpacks into the CAS (through a private temp dir, then ``mv``: a reader never sees a
+   partly written object).
+4. One remote command, a generated ``sh`` script fed on stdin in which every path is
+   ``shlex.quote``d, builds the run's ``src/`` in a temp directory from hard links to the CAS
+   (copies when linking fails, e.g. another filesystem or the link-count limit) and renames it
+   into place, so a failure never leaves a half-written run directory.
+
+Only POSIX ``sh``, ``tar``, ``mkdir``, ``mv``, ``ln``, ``cp``, ``chmod`` are needed on the
+cluster. Re-staging an unchanged tree sends no file at all.
+
+Snapshot rules (documented choices):
+
+* In each directory, ``.amlignore`` is used if present, else ``.gitignore`` (the v1 rule, applied
+  per directory so nested ignore files work); patterns are relative to their directory.
+* ``.git/``, ``__pycache__/`` (bytecode is interpreter-specific and rebuilt on the cluster) and the
+  workspace's ``.hpcest/`` history directory are always skipped.
+* Symbolic links that resolve inside the source tree are followed (their content is shipped
+  under the link's name; directory links are walked once, loops are cut). Links that leave the
+  tree or dangle are skipped with a warning: the target would not exist on the cluster, and
+  following them could ship private files (``~/.ssh``) by accident.
+* Files in ``src/`` are read-only (0444, executables 0555). They are hard links shared with other
+  runs, so writing to one in place would change them all; outputs belong in new files.
+* Above 2000 files or 300 MB a warning suggests an ``.amlignore`` (v1 warned at the same sizes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import secrets
+import shlex
+import stat
+import tarfile
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import TransportError, UserErrorException
+from .ignore import IgnoreRules
+from .transport.base import Transport
+
+WARN_FILES = 2000
+WARN_BYTES = 300 * 1024 * 1024
+ALWAYS_SKIPPED_DIRS = frozenset({".git", "__pycache__"})
+IGNORE_FILES = (".amlignore", ".gitignore")
+_CHUNK = 1 << 20
+
+
+class SnapshotSizeWarning(UserWarning):
+    """The source directory is large enough to make every submission slow."""
+
+
+class SnapshotSymlinkWarning(UserWarning):
+    """A symbolic link was left out of the snapshot."""
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    relpath: str  # "/"-separated, relative to the source directory
+    sha256: str
+    size: int
+    mode: int  # permission bits of the local file; only the executable bit is carried over
+
+    @property
+    def executable(self) -> bool:
+        return bool(self.mode & 0o111)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    root: Path
+    files: tuple[FileEntry, ...]
+    dirs: tuple[str, ...]  # every included directory (so empty ones are recreated)
+    skipped: tuple[tuple[str, str], ...] = ()  # (relpath, reason) for links left out
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+    @property
+    def digest(self) -> str:
+        """One hash for the whole snapshot (paths, contents, executable bits)."""
+        h = hashlib.sha256()
+        for f in self.files:
+            h.update(json.dumps([f.relpath, f.sha256, f.executable]).encode("utf-8", "surrogateescape"))
+        for d in self.dirs:
+            h.update(json.dumps(["d", d]).encode("utf-8", "surrogateescape"))
+        return h.hexdigest()
+
+    def summary(self) -> dict[str, object]:
+        return {"files": len(self.files), "bytes": self.total_bytes, "digest": self.digest}
+
+
+@dataclass(frozen=True)
+class StageStats:
+    files_total: int
+    files_sent: int
+    bytes_sent: int  # size of the archive actually transferred (0 when nothing was missing)
+    seconds: float
+    objects_total: int = 0
+    remote_cas: str = ""
+
+
+# --- manifest ------------------------------------------------------------------------------
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _ignore_file_for(directory: Path) -> Path | None:
+    for name in IGNORE_FILES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def build_manifest(
+    source_dir: str | Path,
+    *,
+    warn_files: int = WARN_FILES,
+    warn_bytes: int = WARN_BYTES,
+) -> Manifest:
+    """Walk ``source_dir`` and hash what the snapshot will contain (see the module docs)."""
+    root = Path(source_dir)
+    if not root.is_dir():
+        raise UserErrorException(
+            f"source_directory {str(root)!r} is not a directory; pass the folder that holds your "
+            "training script"
+        )
+    root_real = Path(os.path.realpath(root))
+    files: list[FileEntry] = []
+    dirs: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    visited: set[str] = {str(root_real)}
+
+    def inside(real: str) -> bool:
+        return real == str(root_real) or real.startswith(str(root_real) + os.sep)
+
+    def walk(directory: Path, rel: str, rules: IgnoreRules) -> None:
+        ignore_file = _ignore_file_for(directory)
+        if ignore_file is not None:
+            rules = rules.copy()
+            rules.add_file(ignore_file, base=rel)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as e:
+            raise UserErrorException(f"cannot list {directory}: {e.strerror}") from e
+        for entry in entries:
+            child_rel = f"{rel}/{entry.name}" if rel else entry.name
+            path = Path(entry.path)
+            if entry.is_symlink():
+                real = os.path.realpath(path)
+                if not os.path.exists(real):
+                    skipped.append((child_rel, "dangling symbolic link"))
+                    continue
+                if not inside(real):
+                    skipped.append((child_rel, f"symbolic link leaves the source directory ({real})"))
+                    continue
+            is_dir = entry.is_dir(follow_symlinks=True)
+            if is_dir and (entry.name in ALWAYS_SKIPPED_DIRS or (not rel and entry.name == ".hpcest")):
+                continue
+            if rules.match(child_rel, is_dir):
+                continue
+            if is_dir:
+                real = os.path.realpath(path)
+                if real in visited:
+                    skipped.append((child_rel, "symbolic link loop"))
+                    continue
+                visited.add(real)
+                dirs.append(child_rel)
+                walk(path, child_rel, rules)
+                visited.discard(real)
+            elif entry.is_file(follow_symlinks=True):
+                st = path.stat()
+                files.append(FileEntry(child_rel, _sha256_file(path), st.st_size, stat.S_IMODE(st.st_mode)))
+            else:
+                skipped.append((child_rel, "not a regular file (socket, fifo or device)"))
+
+    walk(root, "", IgnoreRules())
+    manifest = Manifest(root=root, files=tuple(files), dirs=tuple(dirs), skipped=tuple(skipped))
+    for relpath, reason in manifest.skipped:
+        # Loops inside the tree are harmless (the content ships once); these two lose content.
+        if reason.startswith(("dangling", "symbolic link leaves")):
+            warnings.warn(f"{relpath!r} is not in the snapshot: {reason}", SnapshotSymlinkWarning,
+                          stacklevel=2)
+    if len(files) > warn_files or manifest.total_bytes > warn_bytes:
+        warnings.warn(
+            f"source_directory {str(root)!r} holds {len(files)} files, "
+            f"{manifest.total_bytes / 1e6:.1f} MB (warning threshold: {warn_files} files or "
+            f"{warn_bytes / 1e6:.0f} MB). Every submission snapshots it; list data, checkpoints and "
+            "virtual environments in an .amlignore file (gitignore syntax) to leave them out.",
+            SnapshotSizeWarning,
+            stacklevel=2,
+        )
+    return manifest
+
+
+# --- remote scripts --------------------------------------------------------------------------
+
+# Values arrive as positional arguments ("$1"), never inside the script text, so they are not
+# parsed as shell code. A leading "~/" is expanded as a login shell would.
+_MISSING_SH = r"""
+set -e
+cas=$1
+case $cas in "~") cas=$HOME;; "~/"*) cas=$HOME/${cas#"~/"};; esac
+mkdir -p "$cas/.incoming"
+cd "$cas"
+pwd
+while IFS= read -r h; do
+  [ -n "$h" ] || continue
+  [ -f "${h%"${h#??}"}/$h" ] || printf '%s\n' "$h"
+done
+"""
+
+_UNPACK_SH = r"""
+set -e
+cas=$1
+archive=$2
+tmp=$(mktemp -d "$cas/.incoming/unpack.XXXXXX")
+trap 'rm -rf "$tmp" "$archive"' EXIT
+tar -xzf "$archive" -C "$tmp" --no-same-owner
+cd "$tmp"
+for d in *; do
+  [ -d "$d" ] || continue
+  mkdir -p "$cas/$d"
+  mv -f "$d"/* "$cas/$d/"
+done
+"""
+
+
+def _materialize_script(manifest: Manifest, cas: str, dst: str) -> str:
+    q = shlex.quote
+    lines = [
+        "set -e",
+        f"cas={q(cas)}",
+        f"dst={q(dst)}",
+        'case $dst in "~/"*) dst=$HOME/${dst#"~/"};; esac',
+        'mkdir -p "$(dirname -- "$dst")"',
+        'tmp=$(mktemp -d "$dst.tmp.XXXXXX")',
+        "trap 'chmod -R u+w \"$tmp\" 2>/dev/null; rm -rf \"$tmp\"' EXIT",
+        'chmod 755 "$tmp"',
+        'cd "$tmp"',
+        # Probe once whether hard links work (same filesystem) so a copy-only setup does not
+        # pay a failed ln per file; per-file fallback still covers the link-count limit.
+        "link=no",
+        'if [ -n "$probe" ] && ln -- "$cas/$probe" .hpcest-probe 2>/dev/null; then link=yes; fi',
+        "rm -f .hpcest-probe",
+        'L() { if [ $link = yes ] && ln -- "$cas/$1" "$2" 2>/dev/null; then :; '
+        'else cp -- "$cas/$1" "$2"; chmod 444 "$2"; fi; }',
+        'X() { cp -- "$cas/$1" "$2"; chmod 555 "$2"; }',
+    ]
+    if manifest.files:
+        first = manifest.files[0].sha256
+        lines.insert(4, f"probe={q(first[:2] + '/' + first)}")
+    else:
+        lines.insert(4, "probe=")
+    # Directories in batches (one mkdir per ~100) to keep the process count low.
+    dirs = list(manifest.dirs)
+    for i in range(0, len(dirs), 100):
+        lines.append("mkdir -p -- " + " ".join(q(d) for d in dirs[i : i + 100]))
+    for f in manifest.files:
+        obj = f"{f.sha256[:2]}/{f.sha256}"
+        lines.append(f"{'X' if f.executable else 'L'} {obj} {q(f.relpath)}")
+    lines += [
+        "old=",
+        'if [ -e "$dst" ] || [ -L "$dst" ]; then old=$(mktemp -d "$dst.old.XXXXXX"); mv -- "$dst" "$old/"; fi',
+        'mv -- "$tmp" "$dst"',
+        "trap - EXIT",
+        'if [ -n "$old" ]; then chmod -R u+w "$old" 2>/dev/null || true; rm -rf "$old"; fi',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# --- staging -------------------------------------------------------------------------------
+
+
+class _HashingReader(io.RawIOBase):
+    """Hashes what tarfile reads, so a file edited after build_manifest is caught, not shipped
+    under a hash that no longer matches its content (which would poison the CAS)."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f = f
+        self.hash = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._f.read(size)
+        self.hash.update(data)
+        return data
+
+
+def _check(result_ok: bool, what: str, stderr: str) -> None:
+    if not result_ok:
+        raise TransportError(f"staging failed while {what}: {stderr.strip() or 'no error output'}")
+
+
+def _unique_objects(manifest: Manifest) -> dict[str, FileEntry]:
+    objects: dict[str, FileEntry] = {}
+    for f in manifest.files:
+        objects.setdefault(f.sha256, f)
+    return objects
+
+
+def _write_archive(path: Path, source_dir: Path, entries: Iterator[FileEntry]) -> None:
+    with tarfile.open(path, "w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as tar:
+        for entry in entries:
+            info = tarfile.TarInfo(f"{entry.sha256[:2]}/{entry.sha256}")
+            info.size = entry.size
+            info.mode = 0o444
+            info.mtime = int(time.time())
+            src = source_dir / entry.relpath
+            try:
+                with open(src, "rb") as f:
+                    reader = _HashingReader(f)
+                    tar.addfile(info, reader)  # type: ignore[arg-type]
+            except OSError as e:
+                raise UserErrorException(
+                    f"{src} changed while it was being staged ({e}); submit again"
+                ) from e
+            if reader.hash.hexdigest() != entry.sha256:
+                raise UserErrorException(
+                    f"{src} changed between building the manifest and staging it; submit again"
+                )
+
+
+def stage(
+    transport: Transport,
+    manifest: Manifest,
+    source_dir: str | Path,
+    remote_run_src: str,
+    remote_cas: str,
+) -> StageStats:
+    """Make ``remote_run_src`` a copy of the manifest's files, sending only missing contents.
+
+    ``remote_cas`` is the CAS root on the cluster (conventionally ``<workdir>/cas``); both paths
+    may start with ``~/``.
+    """
+    started = time.perf_counter()
+    source_dir = Path(source_dir)
+    objects = _unique_objects(manifest)
+
+    hashes = "\n".join(sorted(objects)) + "\n"
+    res = transport.run(["sh", "-c", _MISSING_SH, "sh", remote_cas], stdin=hashes.encode())
+    _check(res.ok, f"checking the content store {remote_cas}", res.stderr)
+    out = res.stdout.splitlines()
+    if not out:
+        raise TransportError(f"staging: no reply from the content check in {remote_cas}")
+    cas_abs = out[0]
+    missing = [h for h in out[1:] if h in objects]
+
+    bytes_sent = 0
+    missing_set = set(missing)
+    files_sent = sum(1 for f in manifest.files if f.sha256 in missing_set)
+    if missing:
+        with tempfile.TemporaryDirectory(prefix="hpcest-stage-") as tmpdir:
+            archive = Path(tmpdir) / "objects.tar.gz"
+            _write_archive(archive, source_dir, (objects[h] for h in missing))
+            bytes_sent = archive.stat().st_size
+            remote_archive = f"{cas_abs}/.incoming/{secrets.token_hex(8)}.tar.gz"
+            transport.put(archive, remote_archive)
+        res = transport.run(["sh", "-c", _UNPACK_SH, "sh", cas_abs, remote_archive])
+        _check(res.ok, f"unpacking new files into {cas_abs}", res.stderr)
+
+    script = _materialize_script(manifest, cas_abs, remote_run_src)
+    res = transport.run(["sh", "-s"], stdin=script.encode("utf-8", "surrogateescape"))
+    _check(res.ok, f"building {remote_run_src}", res.stderr)
+
+    return StageStats(
+        files_total=len(manifest.files),
+        files_sent=files_sent,
+        bytes_sent=bytes_sent,
+        seconds=time.perf_counter() - started,
+        objects_total=len(objects),
+        remote_cas=cas_abs,
+    )

@@ -1,0 +1,268 @@
+"""Source snapshots: manifest rules and incremental staging into a content-addressed store.
+
+Staging runs through the real LocalTransport (real sh, tar, ln, cp on this machine).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from hpc_estimator.errors import TransportError, UserErrorException
+from hpc_estimator.staging import (
+    FileEntry,
+    Manifest,
+    SnapshotSizeWarning,
+    SnapshotSymlinkWarning,
+    build_manifest,
+    stage,
+)
+from hpc_estimator.transport.base import CommandResult
+from hpc_estimator.transport.local import LocalTransport
+
+HOSTILE_NAMES = [
+    "with space.py",
+    "new\nline.txt",
+    "ünïcødé-λ.py",
+    "-leading-dash",
+    "quote's \"double\".txt",
+    "$(touch pwned).txt",
+    "back\\slash",
+    "star*?[x].txt",
+]
+
+
+def write(path: Path, text: str, mode: int | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    if mode is not None:
+        path.chmod(mode)
+
+
+def tree_contents(root: Path) -> dict[str, tuple[bytes, bool]]:
+    out = {}
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            p = Path(dirpath) / name
+            out[p.relative_to(root).as_posix()] = (p.read_bytes(), bool(p.stat().st_mode & 0o100))
+    return out
+
+
+def paths(m: Manifest) -> set[str]:
+    return {f.relpath for f in m.files}
+
+
+# --- manifest ------------------------------------------------------------------------------
+
+
+def test_amlignore_takes_precedence_over_gitignore(tmp_path: Path) -> None:
+    """v1 rule: with an .amlignore, .gitignore in the same directory is not consulted."""
+    write(tmp_path / ".gitignore", "*.py\n")
+    write(tmp_path / ".amlignore", "*.csv\n")
+    write(tmp_path / "train.py", "x")
+    write(tmp_path / "data.csv", "x")
+    assert paths(build_manifest(tmp_path)) == {".gitignore", ".amlignore", "train.py"}
+
+
+def test_gitignore_used_without_amlignore_and_nested_files(tmp_path: Path) -> None:
+    """.gitignore applies when no .amlignore; a nested ignore file scopes to its directory."""
+    write(tmp_path / ".gitignore", "*.log\ncheckpoints/\n")
+    write(tmp_path / "a.log", "x")
+    write(tmp_path / "checkpoints" / "big.pt", "x")
+    write(tmp_path / "sub" / ".gitignore", "!keep.log\nlocal.txt\n")
+    write(tmp_path / "sub" / "keep.log", "x")
+    write(tmp_path / "sub" / "drop.log", "x")
+    write(tmp_path / "sub" / "local.txt", "x")
+    write(tmp_path / "local.txt", "x")
+    m = build_manifest(tmp_path)
+    assert paths(m) == {".gitignore", "sub/.gitignore", "sub/keep.log", "local.txt"}
+    assert "checkpoints" not in m.dirs and "sub" in m.dirs
+
+
+def test_git_and_pycache_always_skipped_exec_bit_kept(tmp_path: Path) -> None:
+    """.git/ and __pycache__/ never ship; the executable bit is recorded."""
+    write(tmp_path / ".git" / "HEAD", "ref")
+    write(tmp_path / "pkg" / "__pycache__" / "m.cpython-311.pyc", "x")
+    write(tmp_path / "pkg" / "m.py", "x")
+    write(tmp_path / "run.sh", "#!/bin/sh\n", mode=0o755)
+    m = build_manifest(tmp_path)
+    assert paths(m) == {"pkg/m.py", "run.sh"}
+    assert {f.relpath: f.executable for f in m.files} == {"pkg/m.py": False, "run.sh": True}
+
+
+def test_symlinks_inside_followed_outside_skipped(tmp_path: Path) -> None:
+    """Links inside the tree ship their content; links leaving it or dangling are skipped with a warning."""
+    src = tmp_path / "src"
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret")
+    write(src / "real" / "f.txt", "inside")
+    (src / "link_file.txt").symlink_to("real/f.txt")
+    (src / "link_dir").symlink_to("real")
+    (src / "escape.txt").symlink_to(outside)
+    (src / "dangling").symlink_to(src / "missing")
+    (src / "real" / "loop").symlink_to("..")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = build_manifest(src)
+    assert paths(m) == {"real/f.txt", "link_file.txt", "link_dir/f.txt"}
+    reasons = dict(m.skipped)
+    assert "leaves the source directory" in reasons["escape.txt"]
+    assert "dangling" in reasons["dangling"]
+    assert "loop" in reasons["real/loop"]
+    assert sum(issubclass(w.category, SnapshotSymlinkWarning) for w in caught) == 2
+
+
+def test_size_warning(tmp_path: Path) -> None:
+    """Over the threshold the user is warned (not failed) and told about .amlignore."""
+    for i in range(5):
+        write(tmp_path / f"f{i}", "x" * 10)
+    with pytest.warns(SnapshotSizeWarning, match="amlignore"):
+        build_manifest(tmp_path, warn_files=3)
+    with pytest.warns(SnapshotSizeWarning):
+        build_manifest(tmp_path, warn_bytes=20)
+
+
+def test_not_a_directory(tmp_path: Path) -> None:
+    """A missing source_directory is a user error naming the path."""
+    with pytest.raises(UserErrorException, match="not a directory"):
+        build_manifest(tmp_path / "nope")
+
+
+def test_digest_changes_with_content_and_exec_bit(tmp_path: Path) -> None:
+    """The snapshot digest identifies content and modes, not timestamps."""
+    write(tmp_path / "a.py", "1")
+    d1 = build_manifest(tmp_path).digest
+    os.utime(tmp_path / "a.py", (1, 1))
+    assert build_manifest(tmp_path).digest == d1
+    (tmp_path / "a.py").chmod(0o755)
+    d2 = build_manifest(tmp_path).digest
+    write(tmp_path / "a.py", "2")
+    assert len({d1, d2, build_manifest(tmp_path).digest}) == 3
+
+
+# --- staging -------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    src = tmp_path / "project"
+    write(src / "train.py", "print('hi')\n")
+    write(src / "run.sh", "#!/bin/sh\necho run\n", mode=0o755)
+    write(src / "pkg" / "__init__.py", "")
+    write(src / "pkg" / "util.py", "X = 1\n")
+    write(src / "dup1.txt", "same")
+    write(src / "dup2.txt", "same")
+    (src / "empty_dir").mkdir()
+    for i, name in enumerate(HOSTILE_NAMES):
+        write(src / "odd" / name, f"content {i}\n")
+    return src
+
+
+def test_stage_copies_tree_and_second_stage_sends_nothing(project: Path, tmp_path: Path) -> None:
+    """First stage sends every distinct content once; an unchanged tree then sends 0 files.
+
+    Hostile file names (newline, quotes, $(...), leading dash, unicode) arrive intact and run
+    no command.
+    """
+    cluster = tmp_path / "cluster"
+    t = LocalTransport()
+    m = build_manifest(project)
+    s1 = stage(t, m, project, str(cluster / "runs" / "r1" / "src"), str(cluster / "cas"))
+    assert s1.files_total == len(m.files) and s1.files_sent == len(m.files) and s1.bytes_sent > 0
+    assert s1.objects_total == len(m.files) - 1  # dup1/dup2 share one object
+    assert tree_contents(cluster / "runs" / "r1" / "src") == tree_contents(project)
+    assert (cluster / "runs" / "r1" / "src" / "empty_dir").is_dir()
+    assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
+
+    s2 = stage(t, build_manifest(project), project, str(cluster / "runs" / "r2" / "src"),
+               str(cluster / "cas"))
+    assert (s2.files_sent, s2.bytes_sent) == (0, 0)
+    assert tree_contents(cluster / "runs" / "r2" / "src") == tree_contents(project)
+
+
+def test_staged_files_are_read_only_hard_links(project: Path, tmp_path: Path) -> None:
+    """Non-executables are hard links into the CAS (no copy); all staged files are read-only."""
+    cluster = tmp_path / "cluster"
+    m = build_manifest(project)
+    stage(LocalTransport(), m, project, str(cluster / "src"), str(cluster / "cas"))
+    entry = next(f for f in m.files if f.relpath == "train.py")
+    obj = cluster / "cas" / entry.sha256[:2] / entry.sha256
+    staged = cluster / "src" / "train.py"
+    assert os.path.samefile(obj, staged)
+    assert stat.S_IMODE(staged.stat().st_mode) == 0o444
+    assert stat.S_IMODE((cluster / "src" / "run.sh").stat().st_mode) == 0o555
+
+
+def test_changed_file_sends_only_that_file(project: Path, tmp_path: Path) -> None:
+    """Editing one file re-sends one file; the new run dir has the new content."""
+    cluster = tmp_path / "cluster"
+    t = LocalTransport()
+    stage(t, build_manifest(project), project, str(cluster / "a"), str(cluster / "cas"))
+    write(project / "pkg" / "util.py", "X = 2\n")
+    s = stage(t, build_manifest(project), project, str(cluster / "b"), str(cluster / "cas"))
+    assert s.files_sent == 1
+    assert (cluster / "b" / "pkg" / "util.py").read_text() == "X = 2\n"
+    assert (cluster / "a" / "pkg" / "util.py").read_text() == "X = 1\n"  # old run untouched
+
+
+def test_restage_replaces_run_dir_without_leftovers(project: Path, tmp_path: Path) -> None:
+    """Staging onto an existing src/ replaces it whole and leaves no temp directories."""
+    cluster = tmp_path / "cluster"
+    t = LocalTransport()
+    stage(t, build_manifest(project), project, str(cluster / "run" / "src"), str(cluster / "cas"))
+    (project / "dup2.txt").unlink()
+    stage(t, build_manifest(project), project, str(cluster / "run" / "src"), str(cluster / "cas"))
+    assert not (cluster / "run" / "src" / "dup2.txt").exists()
+    assert os.listdir(cluster / "run") == ["src"]
+    assert os.listdir(cluster / "cas" / ".incoming") == []
+
+
+def test_home_relative_paths(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Profile workdirs default to ~/hpcest: a leading ~/ is expanded on the cluster side."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    stats = stage(LocalTransport(), build_manifest(project), project, "~/hpcest/runs/x/src", "~/hpcest/cas")
+    assert stats.remote_cas == str(tmp_path / "home" / "hpcest" / "cas")
+    assert (tmp_path / "home" / "hpcest" / "runs" / "x" / "src" / "train.py").exists()
+
+
+class _LosesObjectBeforeMaterialize(LocalTransport):
+    """Real local transport that deletes one CAS object just before src/ is built."""
+
+    def __init__(self, victim: Path) -> None:
+        super().__init__()
+        self.victim = victim
+
+    def run(self, argv: Sequence[str], **kw: object) -> CommandResult:
+        if list(argv[:2]) == ["sh", "-s"] and self.victim.exists():
+            self.victim.unlink()
+        return super().run(argv, **kw)  # type: ignore[arg-type]
+
+
+def test_failed_materialize_leaves_no_run_dir(project: Path, tmp_path: Path) -> None:
+    """If building src/ fails halfway, neither src/ nor a temp dir is left behind."""
+    cluster = tmp_path / "cluster"
+    m = build_manifest(project)
+    stage(LocalTransport(), m, project, str(cluster / "first"), str(cluster / "cas"))
+    last = m.files[-1]
+    victim = cluster / "cas" / last.sha256[:2] / last.sha256
+    with pytest.raises(TransportError, match="building"):
+        stage(_LosesObjectBeforeMaterialize(victim), m, project, str(cluster / "run" / "src"),
+              str(cluster / "cas"))
+    assert os.listdir(cluster / "run") == []
+
+
+def test_file_changed_after_manifest_is_refused(project: Path, tmp_path: Path) -> None:
+    """A file edited between manifest and upload is not stored under a stale hash."""
+    m = build_manifest(project)
+    write(project / "train.py", "print('edited')\n")
+    cluster = tmp_path / "cluster"
+    with pytest.raises(UserErrorException, match="changed"):
+        stage(LocalTransport(), m, project, str(cluster / "run" / "src"), str(cluster / "cas"))
+    assert not (cluster / "run").exists()
+    bogus = FileEntry("train.py", "0" * 64, 3, 0o644)
+    assert not (cluster / "cas" / "00" / bogus.sha256).exists()
