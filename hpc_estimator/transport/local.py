@@ -1,0 +1,136 @@
+"""Run Slurm commands and move files on this machine (the login node is where we already are)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ..errors import TransportError
+from . import RemoteFileNotFoundError
+from .base import CommandResult
+
+
+def _expand(path: str | os.PathLike[str]) -> Path:
+    return Path(os.path.expanduser(os.fspath(path)))
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to ``path`` so readers see the old file or the new one, never half of it.
+
+    The temporary file sits in the same directory (rename is only atomic within a filesystem).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp creates 0600; chmod explicitly so the umask cannot strip bits the caller asked for
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+class LocalTransport:
+    """The :class:`~hpc_estimator.transport.base.Transport` for a cluster we are logged in to.
+
+    Commands run through ``subprocess`` with argv lists (never a shell). ``env`` replaces the
+    environment of every command (default: this process's environment at call time), e.g. to
+    point Slurm clients at a ``SLURM_CONF``.
+    """
+
+    def __init__(self, env: Mapping[str, str] | None = None, cwd: str | os.PathLike[str] | None = None) -> None:
+        self.env = dict(env) if env is not None else None
+        self.cwd = os.fspath(cwd) if cwd is not None else None
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        stdin: bytes | None = None,
+        timeout: float | None = None,
+        idempotent: bool = True,
+    ) -> CommandResult:
+        # idempotent is accepted for protocol compatibility: a local process cannot lose its
+        # connection, so there is nothing to retry.
+        argv = tuple(str(a) for a in argv)
+        if not argv:
+            raise TransportError("empty command: pass at least the program name")
+        env = self.env if self.env is not None else dict(os.environ)
+        try:
+            proc = subprocess.run(
+                list(argv),
+                input=stdin if stdin is not None else b"",
+                capture_output=True,
+                timeout=timeout,
+                env=env,
+                cwd=self.cwd,
+                check=False,
+            )
+        except FileNotFoundError as exc:
+            raise TransportError(
+                f"command not found: {argv[0]!r} (is it installed and on PATH of this machine?)"
+            ) from exc
+        except subprocess.TimeoutExpired as exc:
+            # subprocess.run has already killed the child
+            raise TransportError(f"command timed out after {timeout} s: {' '.join(argv)}") from exc
+        return CommandResult(
+            argv=argv,
+            returncode=proc.returncode,
+            stdout=proc.stdout.decode("utf-8", errors="replace"),
+            stderr=proc.stderr.decode("utf-8", errors="replace"),
+        )
+
+    def put(self, local: Path, remote: str) -> None:
+        dst = _expand(remote)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copy2(local, dst)
+        except OSError as exc:
+            raise TransportError(f"cannot copy {local} to {dst}: {exc}") from exc
+
+    def get(self, remote: str, local: Path) -> None:
+        src = _expand(remote)
+        Path(local).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copy2(src, local)
+        except FileNotFoundError as exc:
+            if not src.exists():
+                raise RemoteFileNotFoundError(f"no such file: {src}") from exc
+            raise TransportError(f"cannot copy {src} to {local}: {exc}") from exc
+        except OSError as exc:
+            raise TransportError(f"cannot copy {src} to {local}: {exc}") from exc
+
+    def read_text(self, remote: str) -> str:
+        path = _expand(remote)
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise RemoteFileNotFoundError(f"no such file: {path}") from exc
+        except OSError as exc:
+            raise TransportError(f"cannot read {path}: {exc}") from exc
+
+    def write_text(self, remote: str, text: str, *, mode: int = 0o644) -> None:
+        path = _expand(remote)
+        try:
+            atomic_write_bytes(path, text.encode("utf-8"), mode)
+        except OSError as exc:
+            raise TransportError(f"cannot write {path}: {exc}") from exc
+
+    def close(self) -> None:
+        """Nothing to release; present so callers can treat every transport alike."""
+
+    def __enter__(self) -> LocalTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
