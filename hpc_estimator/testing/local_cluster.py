@@ -101,11 +101,11 @@ class LocalCluster:
         return {**without_slurm_vars(os.environ), **self.env}
 
 
-_SLURM_PREFIXES = ("SLURM_", "SBATCH_", "SALLOC_", "SRUN_", "SQUEUE_", "SINFO_", "SACCT_", "SCANCEL_")
+SLURM_ENV_PREFIXES = ("SLURM_", "SBATCH_", "SALLOC_", "SRUN_", "SQUEUE_", "SINFO_", "SACCT_", "SCANCEL_")
 
 
 def without_slurm_vars(environ: Mapping[str, str]) -> dict[str, str]:
-    return {k: v for k, v in environ.items() if not k.startswith(_SLURM_PREFIXES)}
+    return {k: v for k, v in environ.items() if not k.startswith(SLURM_ENV_PREFIXES)}
 
 
 # Binaries each part needs; checked up front so a missing package gives one clear message.

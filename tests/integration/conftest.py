@@ -1,0 +1,70 @@
+"""Fixtures for tests that talk to a real local Slurm cluster and sshd started once per session.
+
+Every test under tests/integration is marked ``integration`` automatically. When the machine cannot
+run the cluster (not root, Slurm or sshd not installed) those tests are skipped with the reason,
+unless HPCEST_REQUIRE_CLUSTER=1 (set by CI), which turns the skip into a failure: CI must never pass
+by silently skipping the tests that matter most.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hpc_estimator.testing import local_cluster as lc
+from hpc_estimator.testing.state_dir import new_state_dir, remove_state_dir
+
+_HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A conftest hook sees the items of the whole session: mark only those living below this directory.
+    for item in items:
+        if _HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.integration)
+
+
+def cluster_unavailable(reason: str) -> None:
+    """Skip, or fail when CI requires the cluster (HPCEST_REQUIRE_CLUSTER=1)."""
+    if os.environ.get("HPCEST_REQUIRE_CLUSTER") == "1":
+        pytest.fail(f"local Slurm cluster required (HPCEST_REQUIRE_CLUSTER=1) but {reason}", pytrace=False)
+    pytest.skip(f"local Slurm cluster unavailable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def local_cluster() -> Iterator[lc.LocalCluster]:
+    """A 2-node cluster (4 CPUs, 4 fake GPUs per node) with sshd, shared by the whole session.
+
+    While it runs, os.environ carries its SLURM_CONF and OMPI_* settings (and no Slurm variables of
+    an outer allocation), so plain ``subprocess.run(["sbatch", ...])`` reaches it; the previous
+    environment is restored afterwards.
+    """
+    problems = lc.missing_requirements(ssh=True)
+    if problems:
+        cluster_unavailable("; ".join(problems))
+    state = new_state_dir()
+    cluster = lc.start(state)
+    saved = {k: v for k, v in os.environ.items() if k.startswith(lc.SLURM_ENV_PREFIXES) or k in cluster.env}
+    for key in saved:
+        del os.environ[key]
+    os.environ.update(cluster.env)
+    try:
+        yield cluster
+    finally:
+        for key in cluster.env:
+            os.environ.pop(key, None)
+        os.environ.update(saved)
+        try:
+            lc.stop(cluster)
+        finally:
+            remove_state_dir(state)
+
+
+@pytest.fixture(scope="session")
+def ssh_endpoint(local_cluster: lc.LocalCluster) -> lc.SshEndpoint:
+    """The loopback sshd of the session cluster (key-only; ssh_config has ``Host hpcest-test``)."""
+    assert local_cluster.ssh is not None, "the session cluster is started with ssh=True"
+    return local_cluster.ssh
