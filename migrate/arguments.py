@@ -1,0 +1,94 @@
+"""script_params (a dict) → ScriptRunConfig ``arguments`` (a list), following v1's conversion rules.
+
+v1 visits keys in insertion order and emits key then value; a list/tuple/set value expands into several
+items; afterwards every ``None`` or ``""`` item is dropped, so ``{"--flag": ""}`` becomes a bare flag.
+Only literal structure is interpreted here; any other expression stays one item, as v1 would pass it.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+
+class UnresolvableParams(Exception):
+    """The dict cannot be turned into a literal argument list (e.g. ``**other`` inside it)."""
+
+
+def is_dropped(node: cst.BaseExpression) -> bool:
+    """True for the literal values v1 removes from the argument list (None and the empty string)."""
+    if isinstance(node, cst.Name) and node.value == "None":
+        return True
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        value = node.evaluated_value
+        return value in ("", b"")
+    return False
+
+
+def _expand(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(value, cst.List | cst.Tuple | cst.Set):
+        items: list[cst.BaseExpression] = []
+        for element in value.elements:
+            if isinstance(element, cst.StarredElement):
+                raise UnresolvableParams("starred element inside a script_params value")
+            items.append(element.value)
+        return items
+    return [value]
+
+
+def dict_items(node: cst.Dict) -> list[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """Key/value pairs of a dict literal, in order; ``**spread`` makes it unresolvable."""
+    pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            raise UnresolvableParams("'**' spread inside script_params")
+        pairs.append((element.key, element.value))
+    return pairs
+
+
+def key_text(node: cst.BaseExpression) -> str | None:
+    """The literal text of a string key, used to merge overrides by key."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def merge_pairs(
+    base: list[tuple[cst.BaseExpression, cst.BaseExpression]],
+    override: list[tuple[cst.BaseExpression, cst.BaseExpression]],
+) -> list[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """v1 submit-time override: same keys replace values in place, new keys are appended."""
+    merged = list(base)
+    for key, value in override:
+        text = key_text(key)
+        for index, (old_key, _) in enumerate(merged):
+            if text is not None and key_text(old_key) == text:
+                merged[index] = (old_key, value)
+                break
+        else:
+            merged.append((key, value))
+    return merged
+
+
+def pairs_to_arguments(
+    pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]],
+) -> list[cst.BaseExpression]:
+    items: list[cst.BaseExpression] = []
+    for key, value in pairs:
+        items.extend(_expand(key))
+        items.extend(_expand(value))
+    return [item for item in items if not is_dropped(item)]
+
+
+def arguments_list(items: list[cst.BaseExpression]) -> cst.List:
+    """A list literal, one item per element, comma-separated on one line."""
+    elements = [
+        cst.Element(
+            value=item,
+            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            if index < len(items) - 1
+            else cst.MaybeSentinel.DEFAULT,
+        )
+        for index, item in enumerate(items)
+    ]
+    return cst.List(elements=elements)

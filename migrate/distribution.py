@@ -1,0 +1,147 @@
+"""Estimator distribution settings → a ``distributed_job_config`` object.
+
+``Mpi``/``"mpi"`` → MpiConfiguration(process_count_per_node, node_count); ``Gloo``/``Nccl``/``"gloo"``/
+``"nccl"`` → PyTorchConfiguration(communication_backend, process_count, node_count) where process_count
+is the total number of processes; ``ParameterServer``/``"ps"`` → TensorflowConfiguration(worker_count,
+parameter_server_count).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import libcst as cst
+
+from migrate import cst_build as b
+
+
+class DistributionUnresolvable(Exception):
+    pass
+
+
+@dataclass
+class DistributionPlan:
+    expression: cst.BaseExpression | None
+    uses: set[str]
+    pre_statements: list[cst.SimpleStatementLine]
+    deprecated: list[str]
+
+
+def _arg(call: cst.Call, position: int, name: str) -> cst.BaseExpression | None:
+    for index, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+        if arg.keyword is None and index == position and arg.star == "":
+            return arg.value
+    return None
+
+
+def _total(nodes: cst.BaseExpression | None, per_node: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    if per_node is None:
+        return None
+    n, p = b.literal_value(nodes) if nodes is not None else 1, b.literal_value(per_node)
+    if isinstance(n, int) and isinstance(p, int):
+        return cst.Integer(str(n * p))
+    left = nodes if nodes is not None else cst.Integer("1")
+    return cst.BinaryOperation(left=left, operator=cst.Multiply(), right=per_node)
+
+
+def _mpi(per_node: cst.BaseExpression | None, nodes: cst.BaseExpression | None) -> cst.Call:
+    args = []
+    if per_node is not None:
+        args.append(b.kwarg("process_count_per_node", per_node))
+    if nodes is not None:
+        args.append(b.kwarg("node_count", nodes))
+    return b.call(cst.Name("MpiConfiguration"), args, multiline=False)
+
+
+def _pytorch(backend: str, per_node: cst.BaseExpression | None, nodes: cst.BaseExpression | None) -> cst.Call:
+    args = [b.kwarg("communication_backend", b.string(backend))]
+    total = _total(nodes, per_node)
+    if total is not None:
+        args.append(b.kwarg("process_count", total))
+    if nodes is not None:
+        args.append(b.kwarg("node_count", nodes))
+    return b.call(cst.Name("PyTorchConfiguration"), args, multiline=False)
+
+
+def _tensorflow(workers: cst.BaseExpression | None, servers: cst.BaseExpression | None) -> cst.Call:
+    args = []
+    if workers is not None:
+        args.append(b.kwarg("worker_count", workers))
+    if servers is not None:
+        args.append(b.kwarg("parameter_server_count", servers))
+    return b.call(cst.Name("TensorflowConfiguration"), args, multiline=False)
+
+
+def convert_standalone(cls: str, call: cst.Call) -> tuple[cst.Call, str]:
+    """``Mpi(2)`` / ``Gloo()`` / ``ParameterServer(2, 1)`` on their own → the core configuration."""
+    if cls == "Mpi":
+        return _mpi(_arg(call, 0, "process_count_per_node"), None), "MpiConfiguration"
+    if cls in ("Gloo", "Nccl"):
+        return _pytorch(cls, None, None), "PyTorchConfiguration"
+    return _tensorflow(_arg(call, 0, "worker_count"), _arg(call, 1, "parameter_server_count")), (
+        "TensorflowConfiguration"
+    )
+
+
+def plan_distribution(
+    kwargs: dict[str, cst.BaseExpression],
+    classify: Callable[[cst.BaseExpression], tuple[str | None, cst.Call | None]],
+) -> DistributionPlan:
+    """``classify(expr)`` says which v1 distribution class an expression is (resolving variables)."""
+    nodes = kwargs.get("node_count")
+    per_node = kwargs.get("process_count_per_node")
+    deprecated: list[str] = []
+    training = kwargs.get("distributed_training")
+    backend_node = kwargs.get("distributed_backend")
+    if backend_node is not None:
+        deprecated.append("distributed_backend")
+    if training is not None:
+        kind, call = classify(training)
+        if kind is None:
+            raise DistributionUnresolvable("distributed_training is not a recognisable Mpi/Gloo/Nccl/ParameterServer")
+        if call is not None:
+            if kind == "Mpi":
+                return DistributionPlan(
+                    _mpi(_arg(call, 0, "process_count_per_node"), nodes), {"MpiConfiguration"}, [], deprecated
+                )
+            if kind in ("Gloo", "Nccl"):
+                return DistributionPlan(_pytorch(kind, per_node, nodes), {"PyTorchConfiguration"}, [], deprecated)
+            if kind == "ParameterServer":
+                workers = _arg(call, 0, "worker_count")
+                servers = _arg(call, 1, "parameter_server_count")
+                return DistributionPlan(_tensorflow(workers, servers), {"TensorflowConfiguration"}, [], deprecated)
+            if kind in ("MpiConfiguration", "PyTorchConfiguration", "TensorflowConfiguration"):
+                return DistributionPlan(training, set(), [], deprecated)
+        # A variable holding a configuration object (its constructor is rewritten on its own):
+        # carry node_count over by setting it on the object before use.
+        pre: list[cst.SimpleStatementLine] = []
+        if nodes is not None and kind != "ParameterServer":
+            pre.append(b.assign(cst.Attribute(value=training, attr=cst.Name("node_count")), nodes))
+        return DistributionPlan(training, set(), pre, deprecated)
+    if backend_node is not None:
+        backend = b.literal_value(backend_node)
+        if not isinstance(backend, str):
+            raise DistributionUnresolvable("distributed_backend is not a string literal")
+        backend = backend.lower()
+        if backend == "mpi":
+            return DistributionPlan(_mpi(per_node, nodes), {"MpiConfiguration"}, [], deprecated)
+        if backend in ("gloo", "nccl"):
+            return DistributionPlan(
+                _pytorch(backend.capitalize(), per_node, nodes), {"PyTorchConfiguration"}, [], deprecated
+            )
+        if backend == "ps":
+            return DistributionPlan(
+                _tensorflow(kwargs.get("worker_count"), kwargs.get("parameter_server_count")),
+                {"TensorflowConfiguration"},
+                [],
+                deprecated,
+            )
+        raise DistributionUnresolvable(f"unknown distributed_backend {backend!r}")
+    for name, node in (("node_count", nodes), ("process_count_per_node", per_node)):
+        if node is not None and b.literal_value(node) != 1:
+            # v1 refused this too (no backend for a multi-process job); do not guess one.
+            raise DistributionUnresolvable(f"{name} is not 1 but no distributed_training/backend is given")
+    return DistributionPlan(None, set(), [], deprecated)
