@@ -127,22 +127,57 @@ def _framework_of(config: object) -> tuple[str, str] | None:
     return None
 
 
-def _resolve_image(config: object, rc: Any, use_gpu: bool, warnings: list[str]) -> tuple[str | None, str | None]:
+def _params(config: object) -> Mapping[str, Any]:
+    """An estimator's constructor arguments as given (empty for ScriptRunConfig)."""
+    return getattr(config, "_constructor_params", None) or {}
+
+
+def _resolve_image(config: object, rc: Any, use_gpu: bool) -> tuple[str, str | None]:
     """(image reference, framework label) for the job's environment."""
-    env = rc.environment
-    docker = getattr(env, "docker", None)
-    base = getattr(docker, "base_image", None) if docker is not None else None
-    custom = getattr(config, "_custom_docker_image", None) or getattr(config, "custom_docker_image", None)
+    params = _params(config)
+    custom = params.get("custom_docker_image") or params.get("custom_docker_base_image")
     framework = _framework_of(config)
-    if framework and not custom and not getattr(config, "_environment_definition", None):
+    if framework and not custom and not params.get("environment_definition"):
         fw, version = framework
         try:
             return images.framework_image(fw, version, use_gpu), f"{fw} {version}"
         except KeyError as exc:
             raise ConfigError(str(exc.args[0])) from None
+    docker = getattr(rc.environment, "docker", None)
+    base = getattr(docker, "base_image", None) if docker is not None else None
     if base:
-        return base, None
+        return str(base), None
     return (images.DEFAULT_GPU_IMAGE if use_gpu else images.DEFAULT_CPU_IMAGE), None
+
+
+def _user_packages(config: object, env: Any) -> tuple[list[str], list[str], list[str]]:
+    """(pip packages, conda packages, files) the user asked for on top of the image."""
+    params = _params(config)
+    if params:
+        if params.get("user_managed") or params.get("environment_definition") is not None:
+            return [], [], []
+        files = [str(f) for f in (params.get("conda_dependencies_file"), params.get("pip_requirements_file")) if f]
+        return (
+            [str(p) for p in params.get("pip_packages") or []],
+            [str(p) for p in params.get("conda_packages") or []],
+            files,
+        )
+    python = getattr(env, "python", None)
+    conda = getattr(python, "conda_dependencies", None)
+    if conda is None or getattr(python, "user_managed_dependencies", False):
+        return [], [], []
+
+    def listed(attr: str) -> list[str]:
+        value = getattr(conda, attr, None)
+        value = value() if callable(value) else value
+        return [
+            str(p)
+            for p in (value or [])
+            if not str(p).startswith(("python=", "python==", "pip=", "pip==", "azureml-defaults"))
+            and str(p) not in ("pip", "python")
+        ]
+
+    return listed("pip_packages"), listed("conda_packages"), []
 
 
 def _env_pairs(*maps: Mapping[str, object] | None) -> list[tuple[str, str]]:
@@ -313,8 +348,7 @@ def compile_job(
     framework_label = None
     image_path = image_source = None
     if runtime != "none":
-        image_ref, framework_label = _resolve_image(config, rc, use_gpu or gpus > 0, warnings)
-        assert image_ref is not None
+        image_ref, framework_label = _resolve_image(config, rc, use_gpu or gpus > 0)
         source = images.to_image_source(image_ref)
         if source.startswith("/"):
             image_path = source  # a prebuilt image on the cluster (.sif file or charliecloud dir)
@@ -324,13 +358,25 @@ def compile_job(
     shm = containers.shm_warning(runtime, getattr(docker_cfg, "shm_size", None))
     if shm:
         warnings.append(shm)
-    user_pkgs = _user_packages(env)
-    if user_pkgs:
+    pip_pkgs, conda_pkgs, dep_files = _user_packages(config, env)
+    definition = None
+    if dep_files:
         warnings.append(
-            "pip/conda packages of the environment are not installed into the image by hpcest yet ("
-            + ", ".join(user_pkgs[:5])
-            + ("…" if len(user_pkgs) > 5 else "")
-            + "); use a custom_docker_image that contains them"
+            f"dependency files {', '.join(dep_files)} are not installed by hpcest; build an image from them "
+            "(apptainer build) and pass it as custom_docker_image"
+        )
+    if (pip_pkgs or conda_pkgs) and runtime in ("apptainer", "singularity") and image_source:
+        # Layer the packages onto the image once per cluster, as v1 built an image per environment.
+        try:
+            definition = images.definition_file(image_source, pip_pkgs, conda_pkgs)
+        except ValueError as exc:
+            raise ConfigError(f"pip_packages/conda_packages: {exc}") from None
+        image_path = containers.cached_image_path(runtime, profile.image_cache, definition)
+        image_source = image_path.removesuffix(".sif") + ".def"
+    elif pip_pkgs or conda_pkgs:
+        warnings.append(
+            f"packages {', '.join([*pip_pkgs, *conda_pkgs])} are not installed for runtime {runtime!r}: "
+            "use an image that contains them (custom_docker_image) or an apptainer/singularity profile"
         )
 
     inputs, ref_paths, ds_paths = _inputs(rc, runtime, run_dir, warnings)
@@ -381,6 +427,7 @@ def compile_job(
             binds=tuple(binds),
             workdir=lay.src_dir if runtime != "none" else None,
             shm_size=getattr(docker_cfg, "shm_size", None),
+            definition=definition,
         ),
         scheduler=SchedulerSpec(
             partition=partition,
@@ -396,19 +443,3 @@ def compile_job(
         prologue=profile.prologue,
     )
     return CompiledJob(spec=spec, warnings=tuple(warnings), framework=framework_label)
-
-
-def _user_packages(env: Any) -> list[str]:
-    python = getattr(env, "python", None)
-    conda = getattr(python, "conda_dependencies", None)
-    if conda is None or getattr(python, "user_managed_dependencies", False):
-        return []
-    pkgs: list[str] = []
-    for attr in ("pip_packages", "conda_packages"):
-        value = getattr(conda, attr, None)
-        if callable(value):
-            value = value()
-        pkgs += [
-            str(p) for p in (value or []) if not str(p).startswith(("python=", "python==", "pip", "azureml-defaults"))
-        ]
-    return pkgs

@@ -408,6 +408,9 @@ class _EstimatorBase(MMLBaseEstimator):
         self._disable_validation = params.get("_disable_validation", True)
         self._show_lint_warnings = params.get("_show_lint_warnings", False)
         self._show_package_warnings = params.get("_show_package_warnings", False)
+        # The constructor arguments as given: the compiler needs to tell the user's own image and
+        # packages from the framework scenario's, and submit-time overrides rebuild from them.
+        self._constructor_params = dict(params)
         self._after_build(rc, params)
 
     def _resolve_scenario(self, params: dict[str, Any]) -> Mapping[str, Any] | None:

@@ -60,3 +60,24 @@ def to_image_source(image: str) -> str:
     if image.startswith("/") or "://" in image:
         return image
     return f"docker://{image}"
+
+
+def definition_file(base_source: str, pip_packages: list[str], conda_packages: list[str]) -> str:
+    """An Apptainer definition file layering packages onto ``base_source`` (a docker:// ref)."""
+    import shlex
+
+    for pkg in [*pip_packages, *conda_packages]:
+        if not pkg or any(c in pkg for c in "\n\r\0"):
+            raise ValueError(f"package specification {pkg!r} is empty or contains a line break")
+    if not base_source.startswith("docker://"):
+        raise ValueError(f"packages can only be layered onto a registry image, not {base_source!r}")
+    lines = ["Bootstrap: docker", f"From: {base_source.removeprefix('docker://')}", "", "%post"]
+    if conda_packages:
+        lines.append(
+            "    if command -v conda >/dev/null; then conda install -y "
+            + " ".join(shlex.quote(p) for p in conda_packages)
+            + "; else echo 'hpcest: base image has no conda; conda_packages skipped' >&2; exit 1; fi"
+        )
+    if pip_packages:
+        lines.append("    python -m pip install --no-cache-dir " + " ".join(shlex.quote(p) for p in pip_packages))
+    return "\n".join(lines) + "\n"

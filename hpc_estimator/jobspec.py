@@ -73,6 +73,9 @@ class ContainerSpec:
     workdir: str | None = None
     shm_size: str | None = None
     cleanenv: bool = True
+    # Apptainer/Singularity definition file text, built once into ``image`` when packages are
+    # layered onto the base image (``image_source`` is then the path the file is written to).
+    definition: str | None = None
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,7 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
             "source": spec.container.image_source or spec.container.image,
             "cache_dir": str(Path(spec.container.image).parent),
             "fetch": fetch,
+            "definition": spec.container.definition,
         }
         if not fetch:
             image_ctx = None  # a prebuilt image path: nothing to fetch

@@ -1,0 +1,58 @@
+"""Backends run a compiled job somewhere: ``local`` (this machine, no Slurm) or ``slurm``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..compute import LOCAL_TARGET
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+    from .base import Backend
+
+
+def make_backend(workspace: Workspace, target: str) -> Backend:
+    """The backend for compute target ``target`` of ``workspace`` (transports open lazily)."""
+    profile = workspace.get_profile(target)
+    if target == LOCAL_TARGET:
+        from .local import LocalBackend
+
+        return LocalBackend(
+            workspace.history_dir / "runs",
+            workspace.history_dir / "cas",
+            python=None if profile.python == "python3" else profile.python,
+        )
+    from .slurm import SlurmBackend
+
+    if profile.transport == "ssh":
+        from ..transport.ssh import SshTransport
+
+        return SlurmBackend(profile, SshTransport.from_profile(profile))
+    from ..transport.local import LocalTransport
+
+    return SlurmBackend(profile, LocalTransport())
+
+
+_CACHE: dict[tuple[str, str], Backend] = {}
+
+
+def get_backend(workspace: Workspace, target: str) -> Backend:
+    """One backend (and so one SSH connection) per workspace and target for this process."""
+    key = (str(workspace.path), target)
+    backend = _CACHE.get(key)
+    if backend is None:
+        backend = _CACHE[key] = make_backend(workspace, target)
+        if len(_CACHE) == 1:
+            import atexit
+
+            atexit.register(close_all)
+    return backend
+
+
+def close_all() -> None:
+    while _CACHE:
+        _, backend = _CACHE.popitem()
+        try:
+            backend.close()
+        except Exception:  # closing at exit must never raise
+            pass

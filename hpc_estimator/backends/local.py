@@ -1,0 +1,147 @@
+"""compute_target="local": the same batch script, run on this machine without Slurm.
+
+The script is started detached (its own session) under bash, with a directory first on PATH
+whose ``srun`` is :mod:`hpc_estimator.local_srun`. So the job runs exactly the code Slurm would
+run: same rank set-up, same container command, same exit-code file. The job id is the PID of
+the batch shell; status comes from the exit-code file the job writes and from /proc.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import UserErrorException
+from ..jobspec import JobSpec
+from ..store import RunRecord
+from ..transport.local import LocalTransport
+from .base import SCRIPT_NAME, Submitted
+from .status import StatusUpdate, from_exit_code, parse_exit_file
+
+_SRUN_SHIM = """#!/bin/sh
+# hpcest local backend: run job steps as local processes (see hpc_estimator/local_srun.py).
+exec {python} -m hpc_estimator.local_srun "$@"
+"""
+
+
+def _pid_is_our_job(pid: int, run_dir: str) -> bool:
+    """True if ``pid`` is alive and is the batch shell of this run (never act on a reused PID)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            state = fh.read().rsplit(")", 1)[1].split()[0]
+        if state == "Z":
+            return False
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmdline = fh.read().split(b"\0")
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return os.fsencode(posixpath.join(run_dir, SCRIPT_NAME)) in cmdline
+
+
+class LocalBackend:
+    name = "local"
+
+    def __init__(self, runs_root: Path, cas_root: Path, *, python: str | None = None) -> None:
+        self.runs_root = runs_root.resolve()
+        self.cas_root = cas_root.resolve()
+        self.python = python or sys.executable
+        self.transport = LocalTransport()
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
+
+    def run_dir_for(self, run_id: str) -> str:
+        return str(self.runs_root / run_id)
+
+    def _shim_dir(self) -> Path:
+        shim_dir = self.runs_root.parent / "local-bin"
+        shim = shim_dir / "srun"
+        text = _SRUN_SHIM.format(python=self.python)
+        if not shim.exists() or shim.read_text() != text:
+            shim_dir.mkdir(parents=True, exist_ok=True)
+            tmp = shim.with_suffix(".tmp")
+            tmp.write_text(text)
+            tmp.chmod(0o755)
+            tmp.replace(shim)
+        return shim_dir
+
+    def submit(self, run_id: str, spec: JobSpec, script: str, source_directory: str) -> Submitted:
+        from ..staging import build_manifest, stage
+
+        run_dir = self.run_dir_for(run_id)
+        manifest = build_manifest(Path(source_directory))
+        stats = stage(
+            self.transport, manifest, Path(source_directory), posixpath.join(run_dir, "src"), str(self.cas_root)
+        )
+        script_path = posixpath.join(run_dir, SCRIPT_NAME)
+        self.transport.write_text(script_path, script, mode=0o755)
+        Path(run_dir, "hpcest-logs").mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env["PATH"] = f"{self._shim_dir()}{os.pathsep}{env.get('PATH', '')}"
+        env["HPCEST_MASTER_ADDR"] = "127.0.0.1"
+        # A job started from inside a Slurm allocation must not think it is one.
+        for key in [k for k in env if k.startswith("SLURM_") and k != "SLURM_CONF"]:
+            del env[key]
+        with open(Path(run_dir, "hpcest-logs", "batch.out"), "ab") as out:
+            proc = subprocess.Popen(
+                ["bash", script_path],
+                cwd=run_dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self._children[str(proc.pid)] = proc
+        return Submitted(
+            job_id=str(proc.pid), run_dir=run_dir, files_sent=stats.files_sent, bytes_sent=stats.bytes_sent
+        )
+
+    def poll(self, records: Sequence[RunRecord]) -> dict[str, StatusUpdate]:
+        updates: dict[str, StatusUpdate] = {}
+        for rec in records:
+            if not rec.remote_dir or not rec.job_id:
+                continue
+            child = self._children.get(rec.job_id)
+            if child is not None:
+                child.poll()  # reap our own child so its PID does not linger as a zombie
+            run_dir = Path(rec.remote_dir)
+            cancel = (run_dir / "cancel_requested").exists()
+            code = parse_exit_file(_read(run_dir / "exit_code"))
+            if code is not None:
+                updates[rec.run_id] = from_exit_code(code, cancel)
+            elif _pid_is_our_job(int(rec.job_id), rec.remote_dir):
+                started = (run_dir / "started_at").exists()
+                updates[rec.run_id] = StatusUpdate("Running" if started else "Starting")
+            elif cancel:
+                updates[rec.run_id] = StatusUpdate("Canceled", "canceled by user")
+            else:
+                updates[rec.run_id] = StatusUpdate(
+                    "Failed", "the local job process ended without writing its exit code (killed?)"
+                )
+        return updates
+
+    def cancel(self, record: RunRecord) -> None:
+        if not record.remote_dir or not record.job_id:
+            raise UserErrorException(f"run {record.run_id} was never started; nothing to cancel")
+        Path(record.remote_dir, "cancel_requested").write_text("1\n")
+        pid = int(record.job_id)
+        if _pid_is_our_job(pid, record.remote_dir):
+            # The batch shell leads its own session: signal the whole group, ranks included.
+            try:
+                os.killpg(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        return None

@@ -1,0 +1,168 @@
+"""A Slurm cluster reached through a transport (local subprocess or SSH).
+
+Submission: stage the snapshot, write the script, ``sbatch --parsable``. The job name is the
+run id, which is unique, so a submission whose reply was lost (dropped SSH connection) is found
+again with ``squeue --name`` instead of being submitted twice.
+
+Status: one batched ``squeue`` for all active runs; jobs squeue no longer knows go to one
+batched ``sacct``; when accounting is off or the job was purged, the exit-code file the job
+wrote decides.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import slurm
+from ..errors import SchedulerError, TransportError, UserErrorException
+from ..jobspec import JobSpec
+from ..profile import ClusterProfile
+from ..store import RunRecord
+from ..transport.base import Transport
+from .base import SCRIPT_NAME, Submitted
+from .status import StatusUpdate, resolve
+
+
+class SlurmBackend:
+    name = "slurm"
+
+    def __init__(self, profile: ClusterProfile, transport: Transport) -> None:
+        self.profile = profile
+        self.transport = transport
+        self._workdir: str | None = None
+
+    # -- locations --------------------------------------------------------------------------
+
+    @property
+    def workdir(self) -> str:
+        """The profile's work directory with ``~`` resolved on the cluster (asked once)."""
+        if self._workdir is None:
+            wd = self.profile.workdir
+            if wd == "~" or wd.startswith("~/"):
+                res = self.transport.run(["sh", "-c", 'printf %s "$HOME"'])
+                if not res.ok or not res.stdout.startswith("/"):
+                    raise TransportError(f"cannot find the home directory on {self.profile.name}: {res.stderr.strip()}")
+                wd = res.stdout + wd[1:]
+            if not wd.startswith("/"):
+                raise UserErrorException(
+                    f"cluster profile {self.profile.name!r}: workdir {self.profile.workdir!r} must be absolute or start with ~"
+                )
+            self._workdir = wd.rstrip("/")
+        return self._workdir
+
+    def run_dir_for(self, run_id: str) -> str:
+        return posixpath.join(self.workdir, "runs", run_id)
+
+    # -- submission -------------------------------------------------------------------------
+
+    def submit(self, run_id: str, spec: JobSpec, script: str, source_directory: str) -> Submitted:
+        from ..staging import build_manifest, stage
+
+        run_dir = self.run_dir_for(run_id)
+        manifest = build_manifest(Path(source_directory))
+        stats = stage(
+            self.transport,
+            manifest,
+            Path(source_directory),
+            posixpath.join(run_dir, "src"),
+            posixpath.join(self.workdir, "cas"),
+        )
+        script_path = posixpath.join(run_dir, SCRIPT_NAME)
+        self.transport.write_text(script_path, script, mode=0o755)
+        self.transport.run(["mkdir", "-p", posixpath.join(run_dir, "hpcest-logs")])
+        job_id = self._sbatch(run_id, run_dir, script_path)
+        return Submitted(job_id=job_id, run_dir=run_dir, files_sent=stats.files_sent, bytes_sent=stats.bytes_sent)
+
+    def _sbatch(self, run_id: str, run_dir: str, script_path: str) -> str:
+        argv = slurm.sbatch_argv(script_path, extra=[f"--chdir={run_dir}"])
+        for attempt in (1, 2):
+            try:
+                result = self.transport.run(argv, idempotent=False)
+            except TransportError:
+                # The reply was lost: the job may or may not exist. Look for it by its unique name.
+                found = self.find_job(run_id)
+                if found:
+                    return found
+                if attempt == 2:
+                    raise
+                continue
+            slurm.check(result)
+            return slurm.parse_sbatch_parsable(result.stdout).job_id
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def find_job(self, run_id: str) -> str | None:
+        result = self.transport.run(slurm.squeue_by_name_argv(run_id))
+        if not result.ok:
+            return None
+        jobs = slurm.parse_squeue(result.stdout)
+        for state in jobs.values():
+            if state.name == run_id:
+                return state.raw_job_id or state.job_id
+        return None
+
+    # -- status -----------------------------------------------------------------------------
+
+    def poll(self, records: Sequence[RunRecord]) -> dict[str, StatusUpdate]:
+        active = [r for r in records if r.job_id and r.remote_dir]
+        if not active:
+            return {}
+        ids = [r.job_id for r in active if r.job_id]
+        known: dict[str, slurm.JobState] = {}
+        result = self.transport.run(slurm.squeue_argv(ids))
+        if result.ok:
+            known.update(slurm.parse_squeue(result.stdout))
+        missing = [i for i in ids if i not in known]
+        if missing:
+            acct = self.transport.run(slurm.sacct_argv(missing))
+            if acct.ok and not slurm.is_accounting_disabled(acct.stdout + acct.stderr):
+                known.update(slurm.parse_sacct(acct.stdout))
+        files = self._job_files(
+            active, need=[r for r in active if r.job_id not in known or known[r.job_id].is_terminal]
+        )
+        updates: dict[str, StatusUpdate] = {}
+        for rec in active:
+            exit_text, started, cancel = files.get(rec.run_id, (None, False, False))
+            updates[rec.run_id] = resolve(
+                known.get(rec.job_id or ""), exit_text, started=started, cancel_requested=cancel
+            )
+        return updates
+
+    def _job_files(
+        self, records: Sequence[RunRecord], need: Sequence[RunRecord]
+    ) -> dict[str, tuple[str | None, bool, bool]]:
+        """Exit code, started and cancel markers of many runs in one remote command."""
+        if not need:
+            return {}
+        # One line per run: "<exit code or ->\t<started 0/1>\t<cancel 0/1>".
+        script = (
+            'for d in "$@"; do '
+            'if [ -f "$d/exit_code" ]; then e=$(head -c 32 "$d/exit_code" | tr -d "\\n"); else e=-; fi; '
+            '[ -f "$d/started_at" ] && s=1 || s=0; [ -f "$d/cancel_requested" ] && c=1 || c=0; '
+            'printf "%s\\t%s\\t%s\\n" "$e" "$s" "$c"; done'
+        )
+        result = self.transport.run(["sh", "-c", script, "hpcest-status", *[r.remote_dir or "" for r in need]])
+        if not result.ok:
+            raise TransportError(f"cannot read job status files: {result.stderr.strip()}")
+        out: dict[str, tuple[str | None, bool, bool]] = {}
+        for rec, line in zip(need, result.stdout.splitlines()):
+            exit_code, started, cancel = (line.split("\t") + ["", "0", "0"])[:3]
+            out[rec.run_id] = (None if exit_code == "-" else exit_code, started == "1", cancel == "1")
+        return out
+
+    def cancel(self, record: RunRecord) -> None:
+        if not record.job_id or not record.remote_dir:
+            raise UserErrorException(f"run {record.run_id} was never submitted; nothing to cancel")
+        self.transport.run(["sh", "-c", 'touch "$1/cancel_requested"', "hpcest-cancel", record.remote_dir])
+        result = self.transport.run(slurm.scancel_argv([record.job_id], full=False))
+        if not result.ok:
+            raise SchedulerError(f"scancel {record.job_id} failed: {result.stderr.strip()}")
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+def describe_argv(argv: Sequence[str]) -> str:
+    return shlex.join(argv)
