@@ -555,6 +555,9 @@ def start(state_dir: Path, *, nodes: int = 2, cpus_per_node: int = 4, gpus_per_n
 def _cancel_all_jobs(env: Mapping[str, str]) -> None:
     """scancel every job while slurmctld still runs, so slurmd ends their tasks cleanly."""
     try:
+        # A dead controller answers ping at once, while squeue would retry it for ~10 s.
+        if not _controller_up(env):
+            return
         listed = _run(["squeue", "-h", "-o", "%A"], env, timeout=10)
         job_ids = sorted(set(listed.stdout.split()))
         if listed.returncode != 0 or not job_ids:
@@ -589,12 +592,15 @@ def stop(cluster_or_state_dir: LocalCluster | Path | str) -> None:
                 for r in records if str(r["name"]).startswith(name_prefix)
                 and processes.is_alive(int(r["pid"]), r.get("start_time"))]  # type: ignore[call-overload, arg-type]
 
-    if alive("slurmctld") and layout.slurm_conf.exists():
+    controller_alive = bool(alive("slurmctld"))
+    if controller_alive and layout.slurm_conf.exists():
         _cancel_all_jobs(env)
 
-    # SSH sessions and slurmd first (they may still talk to the controller), munged last.
+    # SSH sessions and slurmd first (they may still talk to the controller), munged last. Without a
+    # controller, slurmd spends its shutdown retrying it: a short grace, then KILL, loses nothing here.
+    grace = 10.0 if controller_alive else 2.0
     for prefix in ("sshd", "slurmd-", "slurmctld", "munged"):
-        processes.terminate(alive(prefix), grace=10.0)
+        processes.terminate(alive(prefix), grace=grace)
 
     stubborn: list[int] = []
     for _ in range(5):
@@ -602,8 +608,9 @@ def stop(cluster_or_state_dir: LocalCluster | Path | str) -> None:
         if not leftovers:
             stubborn = []
             break
+        # Leftovers (orphaned slurmstepd, job tasks, SSH sessions) get one second to exit on TERM.
         stubborn = processes.terminate(((pid, info.start_time) for pid, (info, _) in leftovers.items()),
-                                       grace=3.0)
+                                       grace=1.0)
     for record in records:
         processes.reap_if_child(int(record["pid"]))  # type: ignore[call-overload]
     for pid in list(_children):
