@@ -12,6 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hpc_estimator.containers import default_binds, exec_prefix
+from hpc_estimator.jobspec import Bind, ContainerSpec
 from hpc_estimator.testing.cli_spec import (
     SPEC_NAMES,
     go_csv_record,
@@ -195,6 +197,7 @@ REJECTED = [
     (CH_RUN, ["ch-run", "--set-env==x", "/img", "--", "true"], "name cannot be empty"),
     (CH_RUN, ["ch-run", "--set-env=P=$HOME:x", "/img", "--", "true"], "--env-no-expand"),
     (CH_RUN, ["ch-run", "--set-env=P=$HOME", "--env-no-expand", "/img", "--", "true"], "--env-no-expand"),
+    (CH_RUN, ["ch-run", "--set-env=P='$HOME:x'", "/img", "--", "true"], "--env-no-expand"),
     (CH_RUN, ["ch-run", "--wri", "/img", "--", "true"], "abbreviation"),
     (CH_RUN, ["ch-run", "-c", "/x", "/img", "--"], "no command"),
     (CH_RUN, ["ch-run", "-u", "root", "/img", "--", "id"], "integer"),
@@ -280,3 +283,15 @@ def test_ch_run_quoted_set_env_is_always_accepted(value: str) -> None:
     validation for every value (the real round trip is checked in tests/integration)."""
     argv = ["ch-run", "--env-no-expand", f"--set-env=V='{value}'", "/img", "--", "true"]
     assert validate_argv(argv, CH_RUN) == []
+
+
+@pytest.mark.parametrize("runtime", ["apptainer", "singularity", "charliecloud"])
+@pytest.mark.parametrize("gpu", [False, True])
+def test_hpcest_container_prefixes_follow_the_documented_cli(runtime: str, gpu: bool) -> None:
+    """The command lines hpcest's container builder emits pass strict validation."""
+    binds = (*default_binds("/scratch/runs/r1", runtime), Bind("/data/set", "/hpcest/run/inputs/set", True))
+    spec = ContainerSpec(runtime=runtime, image="/cache/img", gpu=gpu and runtime != "charliecloud", binds=binds,
+                         workdir="/hpcest/run/src")  # fmt: skip
+    argv = [*exec_prefix(spec, "/cache/img"), "python", "train.py", "--lr", "0.1"]
+    cli = {"apptainer": APPTAINER, "singularity": SINGULARITY, "charliecloud": CH_RUN}[runtime]
+    assert validate_argv(argv, cli) == []

@@ -334,6 +334,9 @@ def _check_chrun_set_env(value: str | None, ctx: _Ctx) -> list[str]:
             problems.append(f"--set-env={value!r}: {name!r} is not a valid variable name")
         # --env-no-expand only affects the --set-env options that come after it.
         expanding = "env-no-expand" not in [n for n, _ in ctx.parsed.options[: ctx.index]]
+        # ch-run strips one pair of surrounding single quotes first, then expands.
+        if len(val) >= 2 and val[0] == val[-1] == "'":
+            val = val[1:-1]
         if expanding and any(item.startswith("$") and len(item) > 1 for item in val.split(":")):
             problems.append(
                 f"--set-env {name}=...: ch-run expands ':'-separated items starting with '$'; put "
