@@ -1,0 +1,127 @@
+"""Migrate several code chunks (notebook cells, Markdown blocks) as one module.
+
+Estimators, their imports and their uses sit in different cells, so the chunks are analysed together:
+they are joined with a marker statement between them, migrated once, and split back at the markers.
+IPython magics are masked as ``pass`` statements (restored afterwards); a chunk that still is not
+valid Python is skipped and reported, and never stops the others.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from migrate.findings import Finding
+from migrate.transform import MigrationResult, migrate_source
+
+MARKER = "_hpcest_migrate_chunk_boundary_()"
+_MAGIC_LINE = re.compile(r"^(\s*)(?:[%!?]|\w[\w\s,]*=\s*[!%]|.*\?\s*$)")
+_MASK = re.compile(r"^(\s*)pass  # _hpcest_magic_(\d+)_$")
+
+
+@dataclass
+class ChunksResult:
+    chunks: list[str]
+    findings: list[Finding] = field(default_factory=list)
+    changed: bool = False
+
+
+def _mask_magics(text: str, store: list[str]) -> str | None:
+    """Replace IPython magic lines by placeholders; None for a cell magic (``%%``) cell."""
+    if text.lstrip().startswith("%%"):
+        return None
+    lines = text.splitlines(keepends=True)
+    out = []
+    for line in lines:
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :]
+        if body.strip() and _MAGIC_LINE.match(body) and not _is_python(body):
+            indent = body[: len(body) - len(body.lstrip())]
+            out.append(f"{indent}pass  # _hpcest_magic_{len(store)}_{ending}")
+            store.append(body)
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+def _is_python(line: str) -> bool:
+    try:
+        compile(line.strip(), "<line>", "exec")
+    except SyntaxError:
+        return False
+    return True
+
+
+def _unmask(text: str, store: list[str]) -> str:
+    lines = text.splitlines(keepends=True)
+    out = []
+    for line in lines:
+        body = line.rstrip("\r\n")
+        match = _MASK.match(body)
+        out.append(store[int(match.group(2))] + line[len(body) :] if match else line)
+    return "".join(out)
+
+
+def migrate_chunks(chunks: list[str], target: str, filename: str | None = None) -> ChunksResult:
+    store: list[str] = []
+    findings: list[Finding] = []
+    valid: list[int] = []
+    masked: dict[int, str] = {}
+    for index, chunk in enumerate(chunks):
+        text = _mask_magics(chunk, store)
+        if text is None or not text.strip():
+            continue
+        try:
+            cst.parse_module(text)
+        except cst.ParserSyntaxError as error:
+            findings.append(
+                Finding(
+                    "HPM111",
+                    f"not valid Python ({error.message}); skipped",
+                    error.raw_line,
+                    error.raw_column + 1,
+                    "fix the code or ignore this cell",
+                    cell=index,
+                )
+            )
+            continue
+        valid.append(index)
+        masked[index] = text
+
+    if not valid:
+        return ChunksResult(list(chunks), findings)
+    pieces: list[str] = []
+    starts: list[int] = []
+    line = 1
+    for position, index in enumerate(valid):
+        text = masked[index]
+        if not text.endswith("\n"):
+            text += "\n"
+        if position:
+            pieces.append(MARKER + "\n")
+            line += 1
+        starts.append(line)
+        pieces.append(text)
+        line += text.count("\n")
+    combined = "".join(pieces)
+    result: MigrationResult = migrate_source(combined, target, filename)
+    for finding in result.findings:
+        which = max(p for p, start in enumerate(starts) if start <= finding.line)
+        findings.append(finding.located("", finding.line - starts[which] + 1, finding.col, valid[which]))
+    if not result.changed:
+        return ChunksResult(list(chunks), findings)
+    parts = result.code.split(MARKER + "\n")
+    if len(parts) != len(valid):
+        raise RuntimeError("chunk markers were lost while rewriting; chunks left unchanged")
+    new_chunks = list(chunks)
+    changed = False
+    for index, part in zip(valid, parts):
+        original = masked[index]
+        if not original.endswith("\n") and part.endswith("\n"):
+            part = part[:-1]
+        if part != original:
+            new_chunks[index] = _unmask(part, store)
+            changed = True
+    return ChunksResult(new_chunks, findings, changed)
