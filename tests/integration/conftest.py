@@ -9,7 +9,7 @@ by silently skipping the tests that matter most.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,3 +68,31 @@ def ssh_endpoint(local_cluster: lc.LocalCluster) -> lc.SshEndpoint:
     """The loopback sshd of the session cluster (key-only; ssh_config has ``Host hpcest-test``)."""
     assert local_cluster.ssh is not None, "the session cluster is started with ssh=True"
     return local_cluster.ssh
+
+
+@pytest.fixture
+def start_local_cluster() -> Iterator[Callable[..., lc.LocalCluster]]:
+    """Factory for extra, short-lived clusters with their own settings (``min_job_age=5``, 1 node, ...).
+
+    Call it with the keyword arguments of ``local_cluster.start``; every cluster it made is stopped
+    and removed when the test ends. os.environ still points at the session cluster: pass
+    ``env=cluster.client_env()`` to the Slurm commands meant for the extra one.
+    """
+    problems = lc.missing_requirements(ssh=False)
+    if problems:
+        cluster_unavailable("; ".join(problems))
+    made: list[lc.LocalCluster] = []
+
+    def make(**kwargs: object) -> lc.LocalCluster:
+        cluster = lc.start(new_state_dir("hpcest-extra-"), **kwargs)  # type: ignore[arg-type]
+        made.append(cluster)
+        return cluster
+
+    try:
+        yield make
+    finally:
+        for cluster in made:
+            try:
+                lc.stop(cluster)
+            finally:
+                remove_state_dir(cluster.state_dir)

@@ -112,6 +112,38 @@ def test_lowprio_partition_runs_jobs(local_cluster):
     assert sorted(out.split()) == ["node1", "node2"]
 
 
+def test_configured_scheduler_settings_are_in_effect(local_cluster):
+    """slurmctld runs with the settings tests rely on: no accounting, pmix passed by job scripts,
+    instant batch scheduling, strict time limits, cancelled invalid dependencies, the array limit."""
+    config = checked(local_cluster, ["scontrol", "show", "config"], timeout=15)
+    settings = dict(re.findall(r"^(\w+)\s+=\s+(.*?)\s*$", config, re.MULTILINE))
+    assert settings["AccountingStorageType"] == "accounting_storage/none"
+    assert settings["MpiDefault"] == "none"
+    assert "batch_sched_delay=0" in settings["SchedulerParameters"]
+    assert settings["OverTimeLimit"] == "0 min"
+    assert "kill_invalid_depend" in settings["DependencyParameters"]
+    assert settings["MinJobAge"] == "300 sec"
+    assert settings["MaxArraySize"] == str(local_cluster.max_array_size)
+    too_big = run(local_cluster, ["sbatch", f"--array=0-{local_cluster.max_array_size}", "--wrap=true"], 30)
+    assert too_big.returncode != 0 and "array" in too_big.stderr.lower(), too_big.stderr
+
+
+def test_finished_jobs_are_purged_after_min_job_age(start_local_cluster):
+    """min_job_age is honoured: with a few seconds, a finished job vanishes from slurmctld
+    (scontrol: Invalid job id), the situation status tracking must survive without accounting."""
+    cluster = start_local_cluster(nodes=1, gpus_per_node=0, ssh=False, min_job_age=2)
+    job = sbatch(cluster, "--output=/dev/null", "--wrap=true")
+    assert wait_for_state(cluster, job, {"COMPLETED"}, 60) == "COMPLETED"
+    deadline = time.monotonic() + 120  # slurmctld purges on a periodic sweep
+    while time.monotonic() < deadline:
+        result = run(cluster, ["scontrol", "show", "job", job], 15)
+        if result.returncode != 0:
+            assert "Invalid job id" in result.stderr, result.stderr
+            return
+        time.sleep(1)
+    pytest.fail(f"job {job} still known to slurmctld 120 s after finishing with MinJobAge=2")
+
+
 def test_time_limit_ends_job_with_timeout(local_cluster):
     """Time limits are enforced (OverTimeLimit=0): a job asking --time=1 that runs longer ends TIMEOUT.
     Slurm checks limits on a ~30 s sweep, so this takes 60-100 s."""
