@@ -160,10 +160,21 @@ def project(tmp_path: Path) -> Path:
     (src / "empty_dir").mkdir()
     for i, name in enumerate(HOSTILE_NAMES):
         write(src / "odd" / name, f"content {i}\n")
+    # A name that is not valid UTF-8 (Linux allows any bytes but "/" and NUL).
+    with open(os.fsencode(src / "odd") + b"/latin1-\xe9t\xe9.txt", "wb") as f:
+        f.write(b"bytes name\n")
     return src
 
 
-def test_stage_copies_tree_and_second_stage_sends_nothing(project: Path, tmp_path: Path) -> None:
+@pytest.fixture(params=["sh", "python"])
+def remote_tools(request: pytest.FixtureRequest) -> str:
+    """Both cluster-side toolsets (python3 and plain sh) must behave the same."""
+    return str(request.param)
+
+
+def test_stage_copies_tree_and_second_stage_sends_nothing(
+    project: Path, tmp_path: Path, remote_tools: str
+) -> None:
     """First stage sends every distinct content once; an unchanged tree then sends 0 files.
 
     Hostile file names (newline, quotes, $(...), leading dash, unicode) arrive intact and run
@@ -172,7 +183,8 @@ def test_stage_copies_tree_and_second_stage_sends_nothing(project: Path, tmp_pat
     cluster = tmp_path / "cluster"
     t = LocalTransport()
     m = build_manifest(project)
-    s1 = stage(t, m, project, str(cluster / "runs" / "r1" / "src"), str(cluster / "cas"))
+    s1 = stage(t, m, project, str(cluster / "runs" / "r1" / "src"), str(cluster / "cas"),
+               remote_tools=remote_tools)
     assert s1.files_total == len(m.files) and s1.files_sent == len(m.files) and s1.bytes_sent > 0
     assert s1.objects_total == len(m.files) - 1  # dup1/dup2 share one object
     assert tree_contents(cluster / "runs" / "r1" / "src") == tree_contents(project)
@@ -180,16 +192,16 @@ def test_stage_copies_tree_and_second_stage_sends_nothing(project: Path, tmp_pat
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
 
     s2 = stage(t, build_manifest(project), project, str(cluster / "runs" / "r2" / "src"),
-               str(cluster / "cas"))
+               str(cluster / "cas"), remote_tools=remote_tools)
     assert (s2.files_sent, s2.bytes_sent) == (0, 0)
     assert tree_contents(cluster / "runs" / "r2" / "src") == tree_contents(project)
 
 
-def test_staged_files_are_read_only_hard_links(project: Path, tmp_path: Path) -> None:
+def test_staged_files_are_read_only_hard_links(project: Path, tmp_path: Path, remote_tools: str) -> None:
     """Non-executables are hard links into the CAS (no copy); all staged files are read-only."""
     cluster = tmp_path / "cluster"
     m = build_manifest(project)
-    stage(LocalTransport(), m, project, str(cluster / "src"), str(cluster / "cas"))
+    stage(LocalTransport(), m, project, str(cluster / "src"), str(cluster / "cas"), remote_tools=remote_tools)
     entry = next(f for f in m.files if f.relpath == "train.py")
     obj = cluster / "cas" / entry.sha256[:2] / entry.sha256
     staged = cluster / "src" / "train.py"
@@ -210,22 +222,26 @@ def test_changed_file_sends_only_that_file(project: Path, tmp_path: Path) -> Non
     assert (cluster / "a" / "pkg" / "util.py").read_text() == "X = 1\n"  # old run untouched
 
 
-def test_restage_replaces_run_dir_without_leftovers(project: Path, tmp_path: Path) -> None:
+def test_restage_replaces_run_dir_without_leftovers(project: Path, tmp_path: Path, remote_tools: str) -> None:
     """Staging onto an existing src/ replaces it whole and leaves no temp directories."""
     cluster = tmp_path / "cluster"
     t = LocalTransport()
-    stage(t, build_manifest(project), project, str(cluster / "run" / "src"), str(cluster / "cas"))
+    dst, cas = str(cluster / "run" / "src"), str(cluster / "cas")
+    stage(t, build_manifest(project), project, dst, cas, remote_tools=remote_tools)
     (project / "dup2.txt").unlink()
-    stage(t, build_manifest(project), project, str(cluster / "run" / "src"), str(cluster / "cas"))
+    stage(t, build_manifest(project), project, dst, cas, remote_tools=remote_tools)
     assert not (cluster / "run" / "src" / "dup2.txt").exists()
     assert os.listdir(cluster / "run") == ["src"]
     assert os.listdir(cluster / "cas" / ".incoming") == []
 
 
-def test_home_relative_paths(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_home_relative_paths(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, remote_tools: str
+) -> None:
     """Profile workdirs default to ~/hpcest: a leading ~/ is expanded on the cluster side."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    stats = stage(LocalTransport(), build_manifest(project), project, "~/hpcest/runs/x/src", "~/hpcest/cas")
+    stats = stage(LocalTransport(), build_manifest(project), project, "~/hpcest/runs/x/src", "~/hpcest/cas",
+                  remote_tools=remote_tools)
     assert stats.remote_cas == str(tmp_path / "home" / "hpcest" / "cas")
     assert (tmp_path / "home" / "hpcest" / "runs" / "x" / "src" / "train.py").exists()
 
@@ -238,12 +254,12 @@ class _LosesObjectBeforeMaterialize(LocalTransport):
         self.victim = victim
 
     def run(self, argv: Sequence[str], **kw: object) -> CommandResult:
-        if list(argv[:2]) == ["sh", "-s"] and self.victim.exists():
+        if list(argv[:2]) in (["sh", "-s"], ["python3", "-c"]) and self.victim.exists():
             self.victim.unlink()
         return super().run(argv, **kw)  # type: ignore[arg-type]
 
 
-def test_failed_materialize_leaves_no_run_dir(project: Path, tmp_path: Path) -> None:
+def test_failed_materialize_leaves_no_run_dir(project: Path, tmp_path: Path, remote_tools: str) -> None:
     """If building src/ fails halfway, neither src/ nor a temp dir is left behind."""
     cluster = tmp_path / "cluster"
     m = build_manifest(project)
@@ -252,7 +268,7 @@ def test_failed_materialize_leaves_no_run_dir(project: Path, tmp_path: Path) -> 
     victim = cluster / "cas" / last.sha256[:2] / last.sha256
     with pytest.raises(TransportError, match="building"):
         stage(_LosesObjectBeforeMaterialize(victim), m, project, str(cluster / "run" / "src"),
-              str(cluster / "cas"))
+              str(cluster / "cas"), remote_tools=remote_tools)
     assert os.listdir(cluster / "run") == []
 
 

@@ -1,0 +1,114 @@
+"""Staging cost: first vs second stage of a generated 1,000-file project.
+
+Runs through LocalTransport and through SshTransport against a loopback sshd (started with the
+local test cluster). Prints bytes sent, wall time and the first/second ratios.
+
+    python bench/bench_staging.py [--files 1000] [--no-ssh] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hpc_estimator.staging import StageStats, build_manifest, stage
+from hpc_estimator.transport.local import LocalTransport
+from hpc_estimator.transport.ssh import SshTransport
+
+
+def make_project(root: Path, files: int, seed: int = 7) -> None:
+    """A source tree shaped like a real one: nested packages, mostly small text files, a few
+    larger data-ish files, some executables, some duplicate contents."""
+    rng = random.Random(seed)
+    words = ["model", "train", "loss", "epoch", "batch", "optimizer", "layer", "config", "data"]
+    for i in range(files):
+        depth = rng.randint(0, 3)
+        parts = [f"pkg{rng.randint(0, 9)}" for _ in range(depth)]
+        path = root.joinpath(*parts, f"mod_{i:04d}.py")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if i % 50 == 0:
+            body = "X = 1\n"  # duplicates: one CAS object for many files
+        else:
+            lines = rng.randint(20, 400) if i % 100 else rng.randint(5000, 20000)
+            body = "".join(
+                f"def {rng.choice(words)}_{n}(x):\n    return x * {rng.random():.6f}\n" for n in range(lines // 2)
+            )
+        path.write_text(body)
+        if i % 97 == 0:
+            path.chmod(0o755)
+
+
+def report(label: str, first: StageStats, second: StageStats) -> None:
+    print(f"{label}:")
+    for name, s in (("first ", first), ("second", second)):
+        print(f"  {name}: {s.files_sent:5d}/{s.files_total} files sent, {s.bytes_sent:>10,d} bytes, "
+              f"{s.seconds * 1000:8.1f} ms")
+    bytes_ratio = first.bytes_sent / second.bytes_sent if second.bytes_sent else float("inf")
+    print(f"  first/second: time x{first.seconds / max(second.seconds, 1e-9):.1f}, bytes "
+          + ("all -> 0" if bytes_ratio == float("inf") else f"x{bytes_ratio:.1f}"))
+
+
+def run_pair(transport: object, project: Path, remote_root: str) -> tuple[StageStats, StageStats]:
+    manifest = build_manifest(project)
+    cas = f"{remote_root}/cas"
+    first = stage(transport, manifest, project, f"{remote_root}/runs/r1/src", cas)  # type: ignore[arg-type]
+    second = stage(transport, build_manifest(project), project, f"{remote_root}/runs/r2/src", cas)  # type: ignore[arg-type]
+    return first, second
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--no-ssh", action="store_true", help="skip the SSH measurement")
+    parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    args = parser.parse_args(argv)
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="hpcest-bench-staging-"))
+    work.mkdir(parents=True, exist_ok=True)
+    work.chmod(0o755)  # munged (local cluster) refuses a state dir under a private directory
+    try:
+        project = work / "project"
+        if not project.exists():
+            make_project(project, args.files)
+        t0 = time.perf_counter()
+        manifest = build_manifest(project)
+        print(f"project: {len(manifest.files)} files, {manifest.total_bytes:,d} bytes; "
+              f"manifest built in {(time.perf_counter() - t0) * 1000:.1f} ms")
+
+        shutil.rmtree(work / "local-cluster-side", ignore_errors=True)
+        report("LocalTransport", *run_pair(LocalTransport(), project, str(work / "local-cluster-side")))
+
+        if not args.no_ssh:
+            from hpc_estimator.testing import local_cluster
+
+            problems = local_cluster.missing_requirements(ssh=True)
+            if problems:
+                print("SshTransport: skipped (" + "; ".join(problems) + ")")
+                return 0
+            cluster = local_cluster.start(work / "cluster", nodes=1, ssh=True)
+            try:
+                ep = cluster.ssh
+                assert ep is not None
+                ssh = SshTransport(ep.host, user=ep.user, port=ep.port, identity_file=ep.identity_file,
+                                   known_hosts=ep.known_hosts)
+                try:
+                    remote = str(work / "ssh-cluster-side")
+                    shutil.rmtree(remote, ignore_errors=True)
+                    report("SshTransport (loopback sshd)", *run_pair(ssh, project, remote))
+                finally:
+                    ssh.close()
+            finally:
+                local_cluster.stop(cluster)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
