@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "container_cli"
-SPEC_NAMES = ("apptainer", "singularity", "ch-run")
+SPEC_NAMES = ("apptainer", "singularity", "ch-run", "ch-convert", "ch-image")
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 BIND_FLAG_OPTIONS = ("ro", "rw")
@@ -51,7 +51,9 @@ class CliSpec:
 
     @property
     def style(self) -> str:
-        return "argp" if self.data["parser"]["style"] == "argp" else "cobra"
+        """``cobra`` (apptainer, singularity), ``argp`` (ch-run), ``argparse`` (ch-image) or
+        ``options_first`` (ch-convert, a shell loop that stops at the first non-option)."""
+        return str(self.data["parser"]["style"])
 
     @property
     def described_version(self) -> str:
@@ -74,7 +76,7 @@ class ParsedCommand:
 
 
 def load_spec(name: str, spec_dir: Path | None = None) -> CliSpec:
-    """Load ``apptainer``, ``singularity`` or ``ch-run`` from the spec directory."""
+    """Load one of :data:`SPEC_NAMES` from the spec directory."""
     if name not in SPEC_NAMES:
         raise ValueError(f"unknown CLI spec {name!r}; choose one of {', '.join(SPEC_NAMES)}")
     path = (spec_dir or SPEC_DIR) / f"{name}.json"
@@ -353,8 +355,14 @@ def _check_nonempty(value: str, ctx: _Ctx) -> list[str]:
     return [] if value else [f"{ctx.option}: empty value"]
 
 
+def _check_chimage_ref(value: str, ctx: _Ctx) -> list[str]:
+    if "://" in value:
+        return [f"image reference {value!r}: ch-image takes a registry reference without a transport prefix"]
+    return [] if value else ["empty image reference"]
+
+
 def _check_chconvert_format(value: str, ctx: _Ctx) -> list[str]:
-    formats = ctx.spec.data["companions"]["ch-convert"]["formats"]
+    formats = ctx.spec.data["formats"]
     return [] if value in formats else [f"{ctx.option} {value!r}: unknown format ({', '.join(formats)})"]
 
 
@@ -384,6 +392,7 @@ SYNTAX: dict[str, Callable[[Any, _Ctx], list[str]]] = {
     "int": _check_int,
     "nonempty": _check_nonempty,
     "chconvert_format": _check_chconvert_format,
+    "chimage_ref": _check_chimage_ref,
 }
 
 
@@ -500,15 +509,26 @@ def parse_argv(argv: list[str], spec: CliSpec) -> ParsedCommand:
         parsed.problems.append(f"argv[0] {argv[0]!r} is not {spec.name}")
     if spec.style == "argp":
         _parse_argp(argv[1:], spec, parsed)
+    elif spec.style == "options_first":
+        _parse_options_first(argv[1:], spec, parsed)
     else:
         _parse_cobra(argv[1:], spec, parsed)
     return parsed
 
 
+def _parse_options_first(args: list[str], spec: CliSpec, parsed: ParsedCommand) -> None:
+    table = _OptionTable(spec.data["options"])
+    end = _parse_options(args, table, parsed, label=spec.name, interspersed=False, argp=False)
+    parsed.positionals += args[end:]
+    _check_positionals(parsed, {**spec.data, "interspersed": True}, spec.name)
+
+
 def _parse_cobra(args: list[str], spec: CliSpec, parsed: ParsedCommand) -> None:
+    """cobra/pflag, or Python argparse (``argp`` style abbreviations) for ch-image."""
+    argparse_style = spec.style == "argparse"
     global_table = _OptionTable(spec.data["global_options"])
     # Root persistent flags come before the subcommand name.
-    start = _parse_options(args, global_table, parsed, label=spec.name, interspersed=False, argp=False)
+    start = _parse_options(args, global_table, parsed, label=spec.name, interspersed=False, argp=argparse_style)
     if not parsed.positionals:
         parsed.problems.append(f"no subcommand given to {spec.name}")
         return
@@ -523,9 +543,9 @@ def _parse_cobra(args: list[str], spec: CliSpec, parsed: ParsedCommand) -> None:
     label = f"{spec.name} {sub}"
     rest = args[start:]
     if sub_spec["interspersed"]:
-        _parse_options(rest, table, parsed, label=label, interspersed=True, argp=False)
+        _parse_options(rest, table, parsed, label=label, interspersed=True, argp=argparse_style)
     else:
-        end = _parse_options(rest, table, parsed, label=label, interspersed=False, argp=False)
+        end = _parse_options(rest, table, parsed, label=label, interspersed=False, argp=argparse_style)
         if parsed.positionals:
             parsed.command = rest[end:]
         elif end < len(rest):
@@ -597,11 +617,15 @@ def validate_argv(
     """
     parsed = parse_argv(argv, spec)
     problems = list(parsed.problems)
-    if spec.style == "argp":
+    if "options" in spec.data:
         options = spec.data["options"]
+        sub = spec.data
     else:
         sub = spec.data["subcommands"].get(parsed.subcommand or "", {"options": {}})
         options = {**spec.data["global_options"], **sub["options"]}
+    for syntax, value in zip(sub.get("positional_syntax", ()), parsed.positionals):
+        ctx = _Ctx(spec=spec, parsed=parsed, option="argument", strict=strict)
+        problems += SYNTAX[syntax](value, ctx)
     seen: set[str] = set()
     for index, (name, value) in enumerate(parsed.options):
         opt = options.get(name, {})
