@@ -39,6 +39,8 @@ __version__ = "0.1.0"
 # some are provided by modules that are optional at this stage.
 _LAZY = {
     "Experiment": "hpc_estimator.experiment",
+    "Run": "hpc_estimator.run",
+    "Workspace": "hpc_estimator.workspace",
 }
 
 __all__ = [

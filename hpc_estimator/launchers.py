@@ -40,7 +40,7 @@ def _srun(spec: JobSpec, command: Sequence[str], extra: Sequence[str] = ()) -> l
         f"--output={RANK_LOG}",
         "bash",
         "-c",
-        'hpcest_rank "$@"',
+        'eval "$HPCEST_RANK_SH" && hpcest_rank "$@"',
         "hpcest-rank",
         *command,
     ]
