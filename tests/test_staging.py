@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import stat
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -282,3 +282,49 @@ def test_file_changed_after_manifest_is_refused(project: Path, tmp_path: Path) -
     assert not (cluster / "run").exists()
     bogus = FileEntry("train.py", "0" * 64, 3, 0o644)
     assert not (cluster / "cas" / "00" / bogus.sha256).exists()
+
+
+# --- over real SSH (loopback sshd of a local test cluster) ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def ssh_cluster() -> Iterator[object]:
+    from hpc_estimator.testing import local_cluster as lc
+    from hpc_estimator.testing.state_dir import new_state_dir, remove_state_dir
+
+    problems = lc.missing_requirements(ssh=True)
+    if problems:
+        if os.environ.get("HPCEST_REQUIRE_CLUSTER") == "1":
+            pytest.fail("sshd required (HPCEST_REQUIRE_CLUSTER=1): " + "; ".join(problems))
+        pytest.skip("loopback sshd unavailable: " + "; ".join(problems))
+    state = new_state_dir("hpcest-staging-")
+    cluster = lc.start(state, nodes=1, ssh=True)
+    try:
+        yield cluster
+    finally:
+        try:
+            lc.stop(cluster)
+        finally:
+            remove_state_dir(state)
+
+
+@pytest.mark.integration
+def test_stage_over_ssh(ssh_cluster: object, project: Path, tmp_path: Path, remote_tools: str) -> None:
+    """Through a real sshd and SshTransport: hostile names arrive intact, re-stage sends nothing."""
+    from hpc_estimator.transport.ssh import SshTransport
+
+    ep = ssh_cluster.ssh  # type: ignore[attr-defined]
+    ssh = SshTransport(ep.host, user=ep.user, port=ep.port, identity_file=ep.identity_file,
+                       known_hosts=ep.known_hosts)
+    try:
+        cluster_side = tmp_path / "cluster"  # sshd runs on this machine, so we can look at it
+        m = build_manifest(project)
+        s1 = stage(ssh, m, project, str(cluster_side / "r1" / "src"), str(cluster_side / "cas"),
+                   remote_tools=remote_tools)
+        s2 = stage(ssh, m, project, str(cluster_side / "r2" / "src"), str(cluster_side / "cas"),
+                   remote_tools=remote_tools)
+    finally:
+        ssh.close()
+    assert s1.files_sent == len(m.files) and (s2.files_sent, s2.bytes_sent) == (0, 0)
+    assert tree_contents(cluster_side / "r1" / "src") == tree_contents(project)
+    assert tree_contents(cluster_side / "r2" / "src") == tree_contents(project)
