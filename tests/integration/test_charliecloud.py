@@ -253,3 +253,41 @@ def test_hpcest_charliecloud_prefix_runs_in_the_test_image(ch_image: Path, run_d
     assert report["argv"] == ["--epochs", "2"]
     assert report["input"] == "1,2,3\n"
     assert report["env"] == HOSTILE
+
+
+def test_ch_run_refuses_to_start_without_user(ch_image: Path) -> None:
+    """ch-run 0.31 exits with '$USER not set' when USER is missing (as in some batch and
+    container environments); ch_run_env() fills it in, and job scripts must export it."""
+    env = {k: v for k, v in ch_run_env().items() if k != "USER"}
+    result = subprocess.run(["ch-run", str(ch_image), "--", "true"], capture_output=True, text=True, env=env)
+    assert result.returncode != 0
+    assert "USER not set" in result.stderr
+
+
+def test_ch_run_under_srun_on_two_nodes(ch_image: Path, run_dir: Path, local_cluster) -> None:
+    """Ranks started by srun on the local Slurm cluster run inside the image on both nodes,
+    keep Slurm's per-rank variables (ch-run passes the environment through) and write into the
+    shared run directory; srun reports the job's exit status."""
+    (run_dir / "src" / "rank.py").write_text(
+        textwrap.dedent(
+            """
+            import json, os, socket
+            rank = os.environ["SLURM_PROCID"]
+            info = [socket.gethostname(), os.environ.get("CUDA_VISIBLE_DEVICES"), os.getcwd()]
+            with open(f"/hpcest/run/outputs/rank{rank}.json", "w") as fh:
+                json.dump(info, fh)
+            """
+        )
+    )
+    inner = ["ch-run", "-b", f"{run_dir}:{RUN}", "-c", f"{RUN}/src", str(ch_image), "--", "python3", "rank.py"]
+    assert validate_argv(inner, CH_RUN_SPEC) == []
+    srun = ["srun", "-N2", "-n2", "--ntasks-per-node=1", "--gres=gpu:1", *inner]
+    result = subprocess.run(srun, capture_output=True, text=True, env=ch_run_env(), timeout=300)
+    assert result.returncode == 0, result.stderr
+    infos = [json.loads((run_dir / "outputs" / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert sorted(i[0] for i in infos) == ["node1", "node2"]
+    assert all(i[1] is not None and i[2] == f"{RUN}/src" for i in infos)
+
+    failing = ["srun", "-N1", "-n1", "ch-run", str(ch_image), "--", "python3", "-c", "raise SystemExit(5)"]
+    result = subprocess.run(failing, capture_output=True, text=True, env=ch_run_env(), timeout=300)
+    assert result.returncode == 5, result.stderr
