@@ -405,6 +405,9 @@ class _EstimatorBase(MMLBaseEstimator):
         rc = build_run_config(params, self._KIND, scenario)
         MMLBaseEstimator.__init__(self, params["source_directory"], compute_target=params["compute_target"],
                                   estimator_config=rc)
+        # The arguments as given (after alias normalisation): the compiler reads the user's own
+        # package lists and image choice from here rather than from the merged environment.
+        self._constructor_params: dict[str, Any] = dict(params)
         self._disable_validation = params.get("_disable_validation", True)
         self._show_lint_warnings = params.get("_show_lint_warnings", False)
         self._show_package_warnings = params.get("_show_package_warnings", False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .compute import LOCAL_TARGET, is_target
+from .compute import LOCAL_TARGET, as_target_name, is_target
 from .deprecation import warn_at_caller
 from .environment import Environment
 from .errors import ComputeTargetException, UserErrorException
@@ -118,6 +118,10 @@ class ScriptRunConfig:
                         f"{type(docker_runtime_config).__name__}."
                     )
                 rc.docker = docker_runtime_config
+            else:
+                # v1's service forced containers on for cluster compute whatever use_docker said,
+                # while "local" ran in the caller's own Python; keep both outcomes.
+                rc.docker = DockerConfiguration(use_docker=as_target_name(target) != LOCAL_TARGET)
         self.source_directory = source_directory
         self.run_config = rc
         self._telemetry_values = _telemetry_values

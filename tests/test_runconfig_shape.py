@@ -174,6 +174,25 @@ def test_script_run_config_defaults() -> None:
     assert isinstance(rc.docker, DockerConfiguration)
 
 
+def test_script_run_config_containerises_cluster_targets_by_default() -> None:
+    """v1 ran cluster jobs in their image whatever use_docker said, and "local" in the caller's Python."""
+    assert ScriptRunConfig("src", script="t.py").run_config.docker.use_docker is False
+    assert ScriptRunConfig("src", script="t.py", compute_target="gpu").run_config.docker.use_docker is True
+    cluster = ComputeTarget(None, "gpu")
+    assert ScriptRunConfig("src", script="t.py", compute_target=cluster).run_config.docker.use_docker is True
+
+
+def test_estimator_keeps_its_constructor_arguments_for_the_compiler() -> None:
+    """The compiler reads the user's own package lists and image from ``_constructor_params``."""
+    est = PyTorch("src", compute_target="c", framework_version="1.6", pip_packages=["einops"],
+                  custom_docker_image="reg/img:1")
+    params = est._constructor_params
+    assert params["pip_packages"] == ["einops"]
+    assert params["custom_docker_image"] == "reg/img:1"
+    assert params["framework_version"] == "1.6"
+    assert est.framework_version == "1.6"
+
+
 def test_script_run_config_command_form_and_docker_runtime_config() -> None:
     docker = DockerConfiguration(use_docker=True, shm_size="16g")
     env = Environment("e")
