@@ -35,6 +35,14 @@ def cluster_unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
+def cluster_tools() -> None:
+    """For tests that start clusters themselves: skip (or fail under CI) where none can run."""
+    problems = lc.missing_requirements(ssh=True)
+    if problems:
+        cluster_unavailable("; ".join(problems))
+
+
+@pytest.fixture(scope="session")
 def local_cluster() -> Iterator[lc.LocalCluster]:
     """A 2-node cluster (4 CPUs, 4 fake GPUs per node) with sshd, shared by the whole session.
 

@@ -215,11 +215,9 @@ def test_unknown_or_changed_host_key_is_refused(ssh_endpoint, tmp_path):
         client.close()
 
 
-def test_start_refuses_a_port_base_that_is_taken(tmp_path):
+def test_start_refuses_a_port_base_that_is_taken(cluster_tools):
     """An explicit port_base whose ports are busy is refused up front with the port named, and
     nothing is started (no daemon, no cluster.json)."""
-    if lc.missing_requirements(ssh=False):
-        pytest.skip("needs root and slurm-wlm")
     with socket.socket() as blocker:
         blocker.bind(("0.0.0.0", 0))
         blocker.listen()
