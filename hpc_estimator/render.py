@@ -89,6 +89,27 @@ def _wrap(parts: list[list[str]]) -> str:
     return " \\\n    ".join(shlex.join(p) for p in parts if p)
 
 
+def _container_groups(prefix: list[str]) -> list[list[str]]:
+    """Split a container command so each bind and the image stand on their own line."""
+    if not prefix:
+        return []
+    groups: list[list[str]] = [[]]
+    i = 0
+    while i < len(prefix):
+        arg = prefix[i]
+        if arg in ("--bind", "-b") and i + 1 < len(prefix):
+            groups.append([arg, prefix[i + 1]])
+            groups.append([])
+            i += 2
+            continue
+        if i == len(prefix) - 1 or (arg == prefix[-2] and prefix[-1] == "--"):
+            groups.append(prefix[i:])
+            break
+        groups[-1].append(arg)
+        i += 1
+    return [g for g in groups if g]
+
+
 def launch_summary(spec: JobSpec) -> str:
     res, kind = spec.resources, spec.launcher.kind
     tasks = res.total_tasks
@@ -135,7 +156,7 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
     srun_line = launchers.launch_argv(spec, [*container_prefix, *spec.argv])
     # Split the line into srun+wrapper, container, and training command for readability.
     n_srun = len(srun_line) - len(container_prefix) - len(spec.argv)
-    launch = _wrap([srun_line[:n_srun], container_prefix, list(spec.argv)])
+    launch = _wrap([srun_line[:n_srun], *_container_groups(container_prefix), list(spec.argv)])
 
     user_names = [k for k, _ in spec.env]
     patterns = "|".join([*FORWARD_PATTERNS, *[n for n in user_names if not n.startswith(("HPCEST_", "AZUREML_"))]])
