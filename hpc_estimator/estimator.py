@@ -10,6 +10,7 @@ object), any Slurm target is accepted: a profile name, ``"local"`` or a ``Comput
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -415,6 +416,41 @@ class _EstimatorBase(MMLBaseEstimator):
         # packages from the framework scenario's, and submit-time overrides rebuild from them.
         self._constructor_params = dict(params)
         self._after_build(rc, params)
+
+    def _submit_with_overrides(self, script_params: Mapping[Any, Any] | None = None,
+                               inputs: list[Any] | None = None,
+                               source_directory_data_store: Any = None) -> _EstimatorBase:
+        """A copy with v1's submit-time overrides (``experiment.submit(est, script_params=...)``).
+
+        Override script_params are merged over the constructor's dict (same key: new value in
+        place; new key: appended). v1 instead re-paired the argument list two by two, which
+        shifted every pair after a bare flag; merging the dicts avoids that bug.
+        """
+        rc = copy.copy(self._estimator_config)
+        rc.arguments = list(rc.arguments)
+        rc.data_references = dict(rc.data_references)
+        rc.data = dict(rc.data)
+        params = dict(self._constructor_params)
+        if script_params is not None:
+            if not isinstance(script_params, Mapping):
+                raise TrainingException(
+                    f"submit script_params must be a dict, got {type(script_params).__name__}."
+                )
+            merged = dict(params.get("script_params") or {})
+            merged.update(script_params)
+            params["script_params"] = merged
+            rc.arguments = script_params_to_arguments(merged, rc)
+            add_resume_from(params.get("resume_from"), rc)
+        if inputs is not None:
+            register_inputs(inputs, rc)
+            params["inputs"] = [*(params.get("inputs") or []), *inputs]
+        if source_directory_data_store is not None:
+            rc.source_directory_data_store = source_directory_data_store
+            params["source_directory_data_store"] = source_directory_data_store
+        clone = copy.copy(self)
+        clone._estimator_config = rc
+        clone._constructor_params = params
+        return clone
 
     def _resolve_scenario(self, params: dict[str, Any]) -> Mapping[str, Any] | None:
         """Framework estimators return their version's scenario (and validate the version)."""

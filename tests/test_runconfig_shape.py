@@ -443,3 +443,27 @@ def test_clone_is_deep() -> None:
     copy.python.conda_dependencies.add_pip_package("extra")
     assert copy.name == "mine"
     assert "extra" not in env.python.conda_dependencies.pip_packages
+
+
+# -- submit-time overrides (experiment.submit(estimator, script_params=..., inputs=...)) ---------
+
+def test_submit_overrides_merge_script_params_without_touching_the_original() -> None:
+    """Override values replace same-named keys in place; a bare flag does not shift the pairs
+    (v1 re-paired the list two by two and broke here)."""
+    est = Estimator("src", compute_target="c", script_params={"--verbose": "", "--lr": 0.1, "--epochs": 2})
+    clone = est._submit_with_overrides(script_params={"--lr": 0.01, "--seed": 7})
+    assert clone.run_config.arguments == ["--verbose", "--lr", 0.01, "--epochs", 2, "--seed", 7]
+    assert est.run_config.arguments == ["--verbose", "--lr", 0.1, "--epochs", 2]
+    assert clone._constructor_params["script_params"]["--lr"] == 0.01
+    assert clone.run_config.environment is est.run_config.environment
+
+
+def test_submit_overrides_inputs_and_snapshot_store() -> None:
+    from hpc_estimator import Datastore
+
+    store = Datastore("store", "/shared/store")
+    est = Estimator("src", compute_target="c")
+    clone = est._submit_with_overrides(inputs=[store.path("x").as_mount()], source_directory_data_store=store)
+    assert len(clone.run_config.data_references) == 1
+    assert est.run_config.data_references == {}
+    assert clone.run_config.source_directory_data_store is store
