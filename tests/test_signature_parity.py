@@ -7,6 +7,7 @@ reordered or re-defaulted parameter here fails the comparison for that class.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import inspect
 import json
@@ -258,6 +259,22 @@ def test_public_names_are_exported() -> None:
     assert hpc.__version__
 
 
+@pytest.mark.parametrize("name", ["Experiment", "Run", "Workspace"])
+def test_lazy_names_resolve_to_their_modules(name) -> None:
+    module = f"hpc_estimator.{name.lower()}"
+    if importlib.util.find_spec(module) is None:
+        with pytest.raises(AttributeError, match="not available"):
+            getattr(hpc, name)
+    else:
+        assert getattr(hpc, name) is getattr(importlib.import_module(module), name)
+        assert name in hpc.__all__ and name in dir(hpc)
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        hpc.Nope  # noqa: B018
+
+
 def test_import_stays_light_and_experiment_is_lazy() -> None:
     """`import hpc_estimator` must not pull paramiko, libcst, jinja2 or optuna (slow, optional at
     runtime) nor the Experiment module; star-import must work whether or not Experiment exists."""
@@ -268,7 +285,8 @@ def test_import_stays_light_and_experiment_is_lazy() -> None:
         "import sys\n"
         "import hpc_estimator\n"
         "print(','.join(m for m in ('paramiko', 'libcst', 'jinja2', 'optuna', 'yaml', "
-        "'hpc_estimator.experiment') if m in sys.modules))\n"
+        "'hpc_estimator.experiment', 'hpc_estimator.run', 'hpc_estimator.workspace') "
+        "if m in sys.modules))\n"
         "from hpc_estimator import *\n"
         "print(','.join(m for m in ('paramiko', 'libcst', 'jinja2', 'optuna') if m in sys.modules))\n"
     )
