@@ -56,6 +56,17 @@ def read_requirements(path: str | os.PathLike[str], parameter: str = "pip_requir
     return lines
 
 
+def read_conda_file(path: str | os.PathLike[str], parameter: str) -> dict[str, Any]:
+    """Parse a conda environment file; errors name ``parameter`` and the file."""
+    try:
+        return conda_yaml.parse_environment(_read_text(path, parameter))
+    except conda_yaml.CondaYamlError as exc:
+        raise UserErrorException(
+            f"{parameter} {os.fspath(path)!r} is not a conda environment file hpcest can read: {exc}. "
+            f"Keep to 'name', 'channels' and 'dependencies' lists (with one nested 'pip:' list)."
+        ) from exc
+
+
 class CondaDependencies:
     """A conda environment specification: channels, conda packages and a nested pip list.
 
@@ -72,15 +83,7 @@ class CondaDependencies:
         if _underlying_structure is not None:
             spec = copy.deepcopy(dict(_underlying_structure))
         elif conda_dependencies_file_path is not None:
-            text = _read_text(conda_dependencies_file_path, "conda_dependencies_file_path")
-            try:
-                spec = conda_yaml.parse_environment(text)
-            except conda_yaml.CondaYamlError as exc:
-                raise UserErrorException(
-                    f"conda_dependencies_file_path {os.fspath(conda_dependencies_file_path)!r} is not a "
-                    f"conda environment file hpcest can read: {exc}. Keep to 'name', 'channels' and "
-                    f"'dependencies' lists (with one nested 'pip:' list)."
-                ) from exc
+            spec = read_conda_file(conda_dependencies_file_path, "conda_dependencies_file_path")
         else:
             spec = {
                 "name": "project_environment",

@@ -27,6 +27,7 @@ from .environment import (
     ContainerRegistry,
     Environment,
     package_name,
+    read_conda_file,
     read_requirements,
 )
 from .errors import ComputeTargetException, TrainingException, UserErrorException
@@ -271,7 +272,8 @@ def build_environment(params: Mapping[str, Any], kind: str,
     env = Environment(f"{kind}-environment")
     conda_file = params["conda_dependencies_file"]
     if conda_file:
-        deps = CondaDependencies(_resolve_file(conda_file, source_directory))
+        deps = CondaDependencies(_underlying_structure=read_conda_file(
+            _resolve_file(conda_file, source_directory), "conda_dependencies_file"))
     else:
         if scenario is not None and not params["user_managed"]:
             deps = CondaDependencies(_underlying_structure={

@@ -356,13 +356,14 @@ class TensorFlow(_FrameworkBaseEstimator):
                  framework_version: str | None = None, _enable_optimized_mode: bool = False,
                  _disable_validation: bool = True, _show_lint_warnings: bool = False,
                  _show_package_warnings: bool = False) -> None:
+        params = collect_params(locals())
         for name, value in (("worker_count", worker_count), ("parameter_server_count", parameter_server_count)):
             if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name == "worker_count" else 0):
                 raise TrainingException(f"{name} must be a non-negative integer (workers >= 1), got {value!r}.")
             if value != 1:
                 warn_deprecated(f"{name} is deprecated; use distributed_training=ParameterServer("
                                 f"worker_count=..., parameter_server_count=...).")
-        self._setup(collect_params(locals()))
+        self._setup(params)
 
 
 class Chainer(_FrameworkBaseEstimator):
