@@ -467,3 +467,31 @@ def test_submit_overrides_inputs_and_snapshot_store() -> None:
     assert len(clone.run_config.data_references) == 1
     assert est.run_config.data_references == {}
     assert clone.run_config.source_directory_data_store is store
+
+
+def test_conda_yaml_subset_parses_comments_quotes_flow_lists_and_variables() -> None:
+    from hpc_estimator.conda_yaml import dump_environment, parse_environment
+
+    text = (
+        "# leading comment\n"
+        "name: 'my env'\n"
+        "channels: [conda-forge, defaults]\n"
+        "dependencies:\n"
+        "- python=3.11   # trailing comment\n"
+        "- \"numpy>=1.26\"\n"
+        "- pip:\n"
+        "  - torch==2.3.0\n"
+        "  - git+https://example.org/x.git#egg=x\n"
+        "- scipy\n"
+        "variables:\n"
+        "  OMP_NUM_THREADS: 4\n"
+    )
+    spec = parse_environment(text)
+    assert spec == {
+        "name": "my env",
+        "channels": ["conda-forge", "defaults"],
+        "dependencies": ["python=3.11", "numpy>=1.26",
+                         {"pip": ["torch==2.3.0", "git+https://example.org/x.git#egg=x"]}, "scipy"],
+        "variables": {"OMP_NUM_THREADS": "4"},
+    }
+    assert parse_environment(dump_environment(spec)) == spec

@@ -325,3 +325,30 @@ def test_private_flags_are_accepted_and_stored() -> None:
                   _disable_validation=False, _show_lint_warnings=True, _show_package_warnings=True)
     assert est._disable_validation is False
     assert est._show_lint_warnings is True and est._show_package_warnings is True
+
+
+# -- dependency files -----------------------------------------------------------------------------------
+
+def test_missing_conda_file_names_the_parameter_and_path(tmp_path) -> None:
+    missing = str(tmp_path / "nope.yml")
+    with pytest.raises(UserErrorException) as info:
+        Estimator("src", compute_target="c", conda_dependencies_file=missing)
+    assert "conda_dependencies_file" in str(info.value) and missing in str(info.value)
+
+
+def test_unreadable_conda_yaml_names_the_line(tmp_path) -> None:
+    bad = tmp_path / "env.yml"
+    bad.write_text("name: x\ndependencies:\n  just text\n")
+    with pytest.raises(UserErrorException, match="line 3"):
+        Estimator("src", compute_target="c", conda_dependencies_file=str(bad))
+
+
+def test_conda_file_is_read_relative_to_source_directory(tmp_path) -> None:
+    (tmp_path / "env.yml").write_text("dependencies:\n  - python=3.12\n  - pip:\n    - rich\n")
+    rc = Estimator(str(tmp_path), compute_target="c", conda_dependencies_file="env.yml").run_config
+    assert rc.environment.python.conda_dependencies.pip_packages == ["rich"]
+
+
+def test_missing_requirements_file_names_the_parameter(tmp_path) -> None:
+    with pytest.raises(UserErrorException, match="pip_requirements_file"):
+        Estimator("src", compute_target="c", pip_requirements_file=str(tmp_path / "req.txt"))
