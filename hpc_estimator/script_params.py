@@ -9,7 +9,8 @@ v1 rules (behaviour reference §2):
 4. data objects become tokens that the job replaces with a local path, and are registered on the
    run configuration: a DataReference (or Datastore / DataPath, as their default mount reference)
    -> ``$AZUREML_DATAREFERENCE_<name>`` in ``data_references``; a DatasetConsumptionConfig ->
-   ``DatasetConsumptionConfig:<name>`` in ``data``; raw Data/OutputData are refused.
+   ``DatasetConsumptionConfig:<name>`` in ``data`` ("direct" mode is consumed as a mount);
+   raw Data/OutputData are refused.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ def register_data(value: Any, run_config: Any) -> Any:
         _register(run_config.data_references, value.data_reference_name, value, "data references")
         return str(value)
     if isinstance(value, DatasetConsumptionConfig):
+        if value.mode == "direct":
+            # v1 "direct" handed the script a dataset object to open itself; on a shared
+            # filesystem the equivalent is the mounted directory, so the job gets a path.
+            value = value.as_mount(value.path_on_compute)
         _register(run_config.data, value.name, value, "dataset inputs")
         return str(value)
     return value

@@ -212,3 +212,12 @@ def test_resume_from_on_script_run_config(store) -> None:
 def test_resume_from_must_be_a_data_path(bad) -> None:
     with pytest.raises(UserErrorException, match="resume_from must be a DataPath"):
         Estimator("src", compute_target="c", resume_from=bad)
+
+
+def test_direct_mode_dataset_input_is_consumed_as_a_mount() -> None:
+    """v1's direct mode gave the script a dataset handle; here the job gets the mounted path."""
+    named = Dataset.File.from_files("/shared/images").as_named_input("imgs")
+    assert named.mode == "direct"
+    rc = Estimator("src", compute_target="c", inputs=[named]).run_config
+    assert rc.data["imgs"].mode == "mount"
+    assert rc.data["imgs"].cluster_path == "/shared/images"
