@@ -121,6 +121,9 @@ def migrate_chunks(chunks: list[str], target: str, filename: str | None = None) 
         original = masked[index]
         if not original.endswith("\n") and part.endswith("\n"):
             part = part[:-1]
+        if not original.startswith(("\n", "\r")):
+            # Removing a cell's first import leaves the blank line that followed it at the top.
+            part = part.lstrip("\r\n")
         if part != original:
             new_chunks[index] = _unmask(part, store)
             changed = True

@@ -137,7 +137,7 @@ class MigrateCommand(VisitorBasedCodemodCommand):
     def todo(self, node: cst.CSTNode, code: str, message: str, fix: str) -> None:
         anchor = statement_anchor(self, node)
         if anchor is not None:
-            self.todos.setdefault(anchor, []).append(f"{TODO_MARKER}: {code} {message}; {fix}")
+            self.todos.setdefault(anchor, []).append(f"# {TODO_MARKER}: {code} {message}; {fix}")
 
     # ------------------------------------------------------------------------------- entry point
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
@@ -182,18 +182,23 @@ class MigrateCommand(VisitorBasedCodemodCommand):
         return kwargs, problems
 
     def _binding(self, name: str, at: cst.CSTNode) -> cst.BaseExpression | None:
-        """The single value bound to ``name`` in the scope of ``at`` (or globally)."""
+        """The value most recently bound to ``name`` before ``at``, in its scope (or globally).
+
+        Notebooks rebind the same names from cell to cell, and cells run top to bottom, so the latest
+        preceding binding is the one in effect.
+        """
         bindings = self.facts.bindings.get(name, [])
         try:
             scope = self.get_metadata(ScopeProvider, at)
         except KeyError:
             scope = None
-        local = [bd for bd in bindings if bd.scope is scope]
+        line = self._line(at)
+        local = [bd for bd in bindings if bd.scope is scope and bd.line <= line]
         if not local:
-            local = [bd for bd in bindings if isinstance(bd.scope, GlobalScope)]
-        if len(local) != 1 or name in self.facts.mutated:
+            local = [bd for bd in bindings if isinstance(bd.scope, GlobalScope) and bd.line <= line]
+        if not local or name in self.facts.mutated:
             return None
-        return local[0].value
+        return max(local, key=lambda bd: bd.line).value
 
     def _resolve_dict(self, node: cst.BaseExpression, at: cst.CSTNode) -> Pairs | None:
         line = self._line(at)
@@ -210,7 +215,8 @@ class MigrateCommand(VisitorBasedCodemodCommand):
                 pairs = dict_items(value)
             except UnresolvableParams:
                 return None
-            items = [(k, v) for k, v, ln in self.facts.item_assigns.get(node.value, []) if ln < line]
+            bound_at = max(bd.line for bd in self.facts.bindings[node.value] if bd.value is value)
+            items = [(k, v) for k, v, ln in self.facts.item_assigns.get(node.value, []) if bound_at < ln < line]
             return merge_pairs(pairs, items)
         return None
 
@@ -343,6 +349,8 @@ class MigrateCommand(VisitorBasedCodemodCommand):
             )
         base = plan.target or "src"
         plan.variable = f"{base}_env"
+        if plan.variable in self.facts.names_in_use:
+            plan.variable = self._fresh(plan.variable)
         try:
             plan.environment = plan_environment(
                 cls,
@@ -720,6 +728,7 @@ class MigrateCommand(VisitorBasedCodemodCommand):
                 args.append(b.kwarg(name, kwargs[name]))
         new_call = b.call(cst.Name(self._import("ScriptRunConfig")), args, multiline=True)
         self._forget(plan.call)
+        lost = _comments(updated) - _comments(new_call)
 
         before = list(environment.statements) + list(distribution.pre_statements if distribution else [])
         after_values = [
@@ -734,6 +743,9 @@ class MigrateCommand(VisitorBasedCodemodCommand):
             before.append(b.assign(cst.Name(target), new_call))
             result = cst.Name(target)
         after = [b.assign(b.attr(f"{target}.{path}"), value) for path, value in after_values]
+        if lost and plan.anchor is not None:
+            # Comments written between the estimator's arguments move above the statement.
+            self.todos.setdefault(plan.anchor, []).extend(sorted(lost, key=_comment_order(updated)))
         if before or after:
             assert plan.statement is not None
             pending = self.pending.setdefault(plan.statement, Pending())
@@ -840,7 +852,30 @@ def _with_comments(node, comments: list[str]):  # type: ignore[no-untyped-def]
     if not hasattr(node, "leading_lines"):
         return node
     existing = {line.comment.value for line in node.leading_lines if line.comment is not None}
-    new = [b.comment_line(text) for text in dict.fromkeys(comments) if f"# {text}" not in existing]
+    new = [cst.EmptyLine(comment=cst.Comment(text)) for text in dict.fromkeys(comments) if text not in existing]
     if not new:
         return node
     return node.with_changes(leading_lines=[*node.leading_lines, *new])
+
+
+class _CommentCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.found.append(node.value)
+
+
+def _comment_list(node: cst.CSTNode) -> list[str]:
+    collector = _CommentCollector()
+    node.visit(collector)
+    return collector.found
+
+
+def _comments(node: cst.CSTNode) -> set[str]:
+    return set(_comment_list(node))
+
+
+def _comment_order(node: cst.CSTNode):  # type: ignore[no-untyped-def]
+    order = {text: index for index, text in enumerate(_comment_list(node))}
+    return lambda text: order.get(text, 0)

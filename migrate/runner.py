@@ -85,7 +85,7 @@ def migrate_file(path: str, target: str = "azureml") -> FileResult:
             migrated = migrate_source(decoded.text, target, path)
             new_text, findings, changed = migrated.code, migrated.findings, migrated.changed
         else:
-            decoded = decode_utf8(data)
+            decoded = decode_utf8(data, lenient=suffix != ".ipynb")
             result.parsed = True
             if suffix == ".ipynb":
                 new_text, chunks = migrate_notebook(decoded.text, target, path)

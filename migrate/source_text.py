@@ -30,8 +30,17 @@ def decode_python(data: bytes) -> Decoded:
     return Decoded(body.decode(encoding), encoding, bom)
 
 
-def decode_utf8(data: bytes) -> Decoded:
-    """Notebooks (JSON) and Markdown are UTF-8; a BOM is kept if present."""
+def decode_utf8(data: bytes, lenient: bool = False) -> Decoded:
+    """Notebooks (JSON) and Markdown are UTF-8; a BOM is kept if present.
+
+    ``lenient`` (Markdown) falls back to latin-1, which maps every byte to one character and back, so
+    prose in a legacy encoding survives a rewrite of the code blocks byte for byte.
+    """
     bom = data.startswith(BOM)
     body = data[len(BOM) :] if bom else data
-    return Decoded(body.decode("utf-8"), "utf-8", bom)
+    try:
+        return Decoded(body.decode("utf-8"), "utf-8", bom)
+    except UnicodeDecodeError:
+        if not lenient:
+            raise
+        return Decoded(body.decode("latin-1"), "latin-1", bom)
