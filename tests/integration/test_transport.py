@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 import stat
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from hpc_estimator import slurm
 from hpc_estimator.errors import HostKeyError, TransportError
 from hpc_estimator.testing import local_cluster as lc
 from hpc_estimator.transport import RemoteFileNotFoundError
-from hpc_estimator.transport.ssh import SshTransport, fingerprint
+from hpc_estimator.transport.ssh import SshTransport, fingerprint, known_hosts_name, resolve_target
 
 HOSTILE = [
     "plain",
@@ -349,3 +350,45 @@ def test_mode_of_written_file_is_exact(ssh):
     mode = int(ssh.run(["stat", "-c", "%a", path]).stdout.strip(), 8)
     assert stat.S_IMODE(mode) == 0o600
     ssh.run(["rm", "-f", path])
+
+
+# ------------------------------------------------------------------ settings resolution (no sshd needed)
+
+
+def test_resolve_target_explicit_settings_win_over_config(tmp_path):
+    """Explicit arguments override ssh_config; the config fills in the rest, like OpenSSH."""
+    key = tmp_path / "id_test"
+    key.write_text("not used here")
+    cfg = tmp_path / "config"
+    cfg.write_text(
+        "Host login\n  HostName login.example.org\n  User alice\n  Port 2222\n"
+        f"  IdentityFile {key}\n  UserKnownHostsFile {tmp_path}/kh1 {tmp_path}/kh2\n"
+        "  ProxyJump bastion\n  IdentitiesOnly yes\n"
+    )
+    t = resolve_target("login", ssh_config=cfg)
+    assert (t.hostname, t.user, t.port) == ("login.example.org", "alice", 2222)
+    assert t.identity_files == (str(key),)
+    assert t.known_hosts == (f"{tmp_path}/kh1", f"{tmp_path}/kh2")
+    assert t.proxy_jump == "bastion" and t.identities_only
+    assert not t.trust_unknown_host  # strict unless asked
+    t2 = resolve_target("login", ssh_config=cfg, user="bob", port=22, known_hosts=tmp_path / "kh3",
+                        proxy_jump="none")
+    assert (t2.user, t2.port, t2.known_hosts, t2.proxy_jump) == ("bob", 22, (f"{tmp_path}/kh3",), None)
+    other = resolve_target("elsewhere.example.org", ssh_config=cfg)
+    assert (other.hostname, other.port, other.proxy_jump) == ("elsewhere.example.org", 22, None)
+
+
+def test_resolve_target_missing_config_file_is_named(tmp_path):
+    with pytest.raises(TransportError, match="does not exist"):
+        resolve_target("x", ssh_config=tmp_path / "nope")
+
+
+def test_known_hosts_name_and_fingerprint_format(tmp_path):
+    """Fingerprints must match what ``ssh-keygen -lf`` prints so users can compare them."""
+    assert known_hosts_name("h", 22) == "h"
+    assert known_hosts_name("h", 2222) == "[h]:2222"
+    key_path = tmp_path / "k"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key_path)], check=True)
+    expected = subprocess.run(["ssh-keygen", "-lf", f"{key_path}.pub"], check=True, capture_output=True,
+                              text=True).stdout.split()[1]
+    assert fingerprint(paramiko.Ed25519Key.from_private_key_file(str(key_path))) == expected
