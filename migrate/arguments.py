@@ -80,15 +80,37 @@ def pairs_to_arguments(
     return [item for item in items if not is_dropped(item)]
 
 
-def arguments_list(items: list[cst.BaseExpression]) -> cst.List:
-    """A list literal, one item per element, comma-separated on one line."""
-    elements = [
-        cst.Element(
-            value=item,
-            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-            if index < len(items) - 1
-            else cst.MaybeSentinel.DEFAULT,
+def arguments_list(items: list[cst.BaseExpression], indent: str = "        ") -> cst.List:
+    """A list literal on one line, or, when long, one line per option (a break before each flag)."""
+    flat = _list(items, [False] * len(items), indent)
+    if len(cst.Module(body=[]).code_for_node(flat)) <= 72 or len(items) < 3:
+        return flat
+    breaks = [_is_flag(item) for item in items[1:]] + [False]
+    return _list(items, breaks, indent, bracket_breaks=True)
+
+
+def _is_flag(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.SimpleString) and str(node.evaluated_value).startswith("-")
+
+
+def _list(items: list[cst.BaseExpression], breaks: list[bool], indent: str, bracket_breaks: bool = False) -> cst.List:
+    def newline(last_line: str) -> cst.ParenthesizedWhitespace:
+        return cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(),
+            empty_lines=[],
+            indent=True,
+            last_line=cst.SimpleWhitespace(last_line),
         )
-        for index, item in enumerate(items)
-    ]
-    return cst.List(elements=elements)
+
+    elements = []
+    for index, item in enumerate(items):
+        last = index == len(items) - 1
+        if last:
+            comma = cst.Comma(whitespace_after=newline(indent[:-4])) if bracket_breaks else cst.MaybeSentinel.DEFAULT
+        elif breaks[index]:
+            comma = cst.Comma(whitespace_after=newline(indent))
+        else:
+            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        elements.append(cst.Element(value=item, comma=comma))
+    lbracket = cst.LeftSquareBracket(whitespace_after=newline(indent)) if bracket_breaks else cst.LeftSquareBracket()
+    return cst.List(elements=elements, lbracket=lbracket)

@@ -743,6 +743,9 @@ class MigrateCommand(VisitorBasedCodemodCommand):
             before.append(b.assign(cst.Name(target), new_call))
             result = cst.Name(target)
         after = [b.assign(b.attr(f"{target}.{path}"), value) for path, value in after_values]
+        if result is not new_call:
+            # Hoisted: the settings must be in place before the statement that uses the object runs.
+            before, after = before + after, []
         if lost and plan.anchor is not None:
             # Comments written between the estimator's arguments move above the statement.
             self.todos.setdefault(plan.anchor, []).extend(sorted(lost, key=_comment_order(updated)))
@@ -773,6 +776,16 @@ class MigrateCommand(VisitorBasedCodemodCommand):
                     else cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
                 )
             )
+        if cls == "HyperDriveRunConfig" and any(a.keyword is None for a in updated.args):
+            args = [b.kwarg(a.keyword.value, a.value) if a.keyword else a for a in args]
+            self.report(
+                "HPL202",
+                "HyperDriveRunConfig is deprecated; it is a HyperDriveConfig",
+                original,
+                "use HyperDriveConfig(run_config=...)",
+            )
+            self._forget(original)
+            return b.call(cst.Name(self._import("HyperDriveConfig")), args)
         if cls == "HyperDriveRunConfig":
             self.report(
                 "HPL202",

@@ -5,6 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 INDENT = "    "
+# Emitted calls longer than this (without indentation) are split one argument per line.
+LINE_BUDGET = 88
+_EMPTY = cst.Module(body=[])
 
 
 def string(value: str) -> cst.SimpleString:
@@ -44,10 +47,13 @@ def _break(indent: str) -> cst.ParenthesizedWhitespace:
 
 def call(func: cst.BaseExpression, args: list[cst.Arg], multiline: bool | None = None) -> cst.Call:
     """A call; with more than two arguments each goes on its own line with a trailing comma."""
-    if multiline is None:
-        multiline = len(args) > 2
     if not args:
         return cst.Call(func=func)
+    if multiline is None:
+        multiline = len(args) > 2
+        if not multiline:
+            flat = call(func, args, multiline=False)
+            multiline = len(_EMPTY.code_for_node(flat)) > LINE_BUDGET
     if not multiline:
         spaced = [
             arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))

@@ -1,0 +1,20 @@
+# hpcest-case: codes=
+from azureml.core import Environment, ScriptRunConfig
+from azureml.core.runconfig import DockerConfiguration
+
+est_env = Environment(name="est-env")
+est = ScriptRunConfig(
+    source_directory=".",
+    script="train.py",
+    compute_target=ct,
+    environment=est_env,
+    docker_runtime_config=DockerConfiguration(use_docker=True, shm_size="16g"),
+)
+local_env = Environment(name="local-env")
+local = ScriptRunConfig(
+    source_directory=".",
+    script="train.py",
+    compute_target="local",
+    environment=local_env,
+    docker_runtime_config=DockerConfiguration(use_docker=False),
+)

@@ -1,0 +1,20 @@
+# hpcest-case: codes=
+from azureml.core import Environment, ScriptRunConfig
+from azureml.core.runconfig import DockerConfiguration
+
+est_env = Environment(name="est-env")
+est = ScriptRunConfig(
+    source_directory=".",
+    script="train.py",
+    arguments=[
+        "--layers", 64, 32,
+        "--verbose",
+        "--skip",
+        "--seed", 0,
+        "--tags", "a", "b",
+        "--off", False,
+    ],
+    compute_target=ct,
+    environment=est_env,
+    docker_runtime_config=DockerConfiguration(use_docker=True),
+)

@@ -1,0 +1,7 @@
+# hpcest-case: codes=HPM106
+from azureml.train.estimator import Estimator
+
+# TODO(hpcest-migrate): HPM106 submit-time script_params is not a literal dict; merge the overrides into the estimator by hand
+est = Estimator(source_directory=".", entry_script="train.py", compute_target=ct,
+                script_params={"--lr": 0.1})
+run = exp.submit(est, script_params=overrides)

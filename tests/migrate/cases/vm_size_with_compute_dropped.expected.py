@@ -1,0 +1,12 @@
+# hpcest-case: codes=HPL201
+from azureml.core import Environment, ScriptRunConfig
+from azureml.core.runconfig import DockerConfiguration
+
+est_env = Environment(name="est-env")
+est = ScriptRunConfig(
+    source_directory=".",
+    script="train.py",
+    compute_target=ct,
+    environment=est_env,
+    docker_runtime_config=DockerConfiguration(use_docker=True),
+)
