@@ -408,15 +408,13 @@ class _EstimatorBase(MMLBaseEstimator):
         rc = build_run_config(params, self._KIND, scenario)
         MMLBaseEstimator.__init__(self, params["source_directory"], compute_target=params["compute_target"],
                                   estimator_config=rc)
-        # The arguments as given (after alias normalisation): the compiler reads the user's own
-        # package lists and image choice from here rather than from the merged environment.
+        # The constructor arguments as given (after alias normalisation): the compiler needs to
+        # tell the user's own image and packages from the framework scenario's, and submit-time
+        # overrides rebuild from them.
         self._constructor_params: dict[str, Any] = dict(params)
         self._disable_validation = params.get("_disable_validation", True)
         self._show_lint_warnings = params.get("_show_lint_warnings", False)
         self._show_package_warnings = params.get("_show_package_warnings", False)
-        # The constructor arguments as given: the compiler needs to tell the user's own image and
-        # packages from the framework scenario's, and submit-time overrides rebuild from them.
-        self._constructor_params = dict(params)
         self._after_build(rc, params)
 
     def _submit_with_overrides(self, script_params: Mapping[Any, Any] | None = None,
