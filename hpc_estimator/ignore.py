@@ -76,7 +76,7 @@ def _translate_class(pat: str, i: int) -> tuple[str, int] | None:
     """Translate the bracket expression starting at ``pat[i] == '['``.
 
     Returns the regex text and the index after the closing ``]``, or None when the bracket is
-    never closed (then ``[`` is taken literally).
+    never closed.
     """
     j = i + 1
     negate = False
@@ -140,8 +140,8 @@ def _translate_segment(seg: str) -> str:
         elif c == "[":
             translated = _translate_class(seg, i)
             if translated is None:
-                out.append(re.escape(c))
-                i += 1
+                # git's wildmatch aborts on an unclosed "[": the pattern matches nothing.
+                return "(?!)"
             else:
                 out.append(translated[0])
                 i = translated[1]
@@ -160,6 +160,13 @@ def _split_unescaped_slash(pat: str) -> list[str]:
             current.append(pat[i : i + 2])
             i += 2
             continue
+        if pat[i] == "[":
+            # A bracket expression may hold a "/" ("[a/b]"); it belongs to the segment.
+            translated = _translate_class(pat, i)
+            if translated is not None:
+                current.append(pat[i : translated[1]])
+                i = translated[1]
+                continue
         if pat[i] == "/":
             segments.append("".join(current))
             current = []
@@ -168,6 +175,17 @@ def _split_unescaped_slash(pat: str) -> list[str]:
         i += 1
     segments.append("".join(current))
     return segments
+
+
+def _star_star_suffix_head(seg: str) -> str | None:
+    """For a segment like ``x**`` (text, then an unescaped ``**``), the text before the stars."""
+    stripped = seg.rstrip("*")
+    if len(seg) - len(stripped) < 2 or not stripped:
+        return None
+    backslashes = len(stripped) - len(stripped.rstrip("\\"))
+    if backslashes % 2 == 1:  # "x\**": the first star is literal
+        return None
+    return stripped
 
 
 def compile_pattern(line: str) -> Pattern | None:
@@ -186,15 +204,22 @@ def compile_pattern(line: str) -> Pattern | None:
     elif line.startswith(("\\!", "\\#")):
         line = line[1:]
     dir_only = False
-    if line.endswith("/") and not line.endswith("\\/"):
+    if line.endswith("/"):
         dir_only = True
-        line = line.rstrip("/")
+        line = line[:-1]  # only one: git reads "c//" as "c/" (which then matches nothing)
     if not line:
         return None
-    anchored = "/" in line.replace("\\/", "")
+    # git tests for any "/" (even an escaped one) to decide anchoring.
+    anchored = "/" in line
     if line.startswith("/"):
         line = line[1:]
-    segments = _split_unescaped_slash(line)
+    segments: list[str] = []
+    for seg in _split_unescaped_slash(line):
+        if len(seg) >= 2 and set(seg) == {"*"}:
+            seg = "**"  # "****" is read as "**"
+        # "a/**/**/b" means "a/**/b", "**/**" means "**".
+        if not (seg == "**" and segments and segments[-1] == "**"):
+            segments.append(seg)
     parts: list[str] = []
     # True when the regex so far ends at a directory boundary (no "/" needed before the next
     # segment).
@@ -202,12 +227,10 @@ def compile_pattern(line: str) -> Pattern | None:
     last = len(segments) - 1
     for index, seg in enumerate(segments):
         if seg == "**":
-            if index > 0 and segments[index - 1] == "**" and index != last:
-                continue  # "a/**/**/b" means the same as "a/**/b"
             if index == last:
                 # "x/**": everything below x (not x itself); a lone "**": everything.
-                parts.append(".*" if index == 0 else "/.+")
-            elif index == 0:
+                parts.append(".*" if index == 0 or at_boundary else "/.+")
+            elif index == 0 or at_boundary:
                 parts.append("(?:.*/)?")
             else:
                 parts.append("/(?:.*/)?")
@@ -215,6 +238,13 @@ def compile_pattern(line: str) -> Pattern | None:
             continue
         if not at_boundary:
             parts.append("/")
+        head = _star_star_suffix_head(seg) if index != last else None
+        if head is not None:
+            # git (wildmatch) reads "x**/y" as x, then zero or more directories, then y:
+            # it matches "xy", "xa/y" and "xa/b/y" (but not "xay").
+            parts.append(_translate_segment(head) + "(?:.*/)?")
+            at_boundary = True
+            continue
         parts.append(_translate_segment(seg))
         at_boundary = False
     body = "".join(parts)

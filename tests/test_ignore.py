@@ -7,6 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hpc_estimator.ignore import IgnoreRules, compile_pattern
 
@@ -62,6 +64,17 @@ CASES = [
     (["data/", "!data/keep.csv"], "data/keep.csv", False, True),  # cannot re-include under excluded dir
     (["data/*", "!data/keep.csv"], "data/keep.csv", False, False),  # but can when only contents excluded
     (["data/*", "!data/keep.csv"], "data/other.csv", False, True),
+    (["[a*"], "[a", False, False),  # unclosed "[": git's wildmatch matches nothing
+    (["[a*"], "a", False, False),
+    (["a\\/b"], "a/b", False, True),  # escaped slash still anchors (git looks for any "/")
+    (["a\\/b"], "x/a/b", False, False),
+    (["c//"], "c", True, False),  # one trailing slash is stripped; "c/" then matches nothing
+    (["a**/b"], "ab", False, True),  # git: "x**/" = x, then zero or more directories
+    (["a**/b"], "ax/y/b", False, True),
+    (["a**/b"], "axb", False, False),
+    (["a**b"], "ax/yb", False, False),  # "**" not before "/" is a plain "*"
+    (["****/x"], "d/e/x", False, True),  # a run of stars is "**"
+    (["[b/c]"], "b", True, True),  # a class may hold "/" (and anchors the pattern)
     ([""], "x", False, False),
     (["   "], "x", False, False),
 ]
@@ -122,32 +135,85 @@ ORACLE_PATHS = [
 ]
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-def test_agrees_with_git_check_ignore(tmp_path: Path) -> None:
-    """Our verdicts equal `git check-ignore` on a real repository for a mixed pattern set."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    (repo / ".gitignore").write_text("\n".join(ORACLE_PATTERNS) + "\n")
-    for rel in ORACLE_PATHS:
-        p = repo / rel
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def make_repo(root: Path, files: list[str]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    for rel in files:
+        p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         if not p.exists():
             p.write_text("x")
+    return root
+
+
+def all_paths(files: list[str]) -> list[str]:
+    """Every file and every directory leading to one."""
+    out: set[str] = set()
+    for f in files:
+        parts = f.split("/")
+        out.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return sorted(out)
+
+
+def git_verdicts(repo: Path, patterns: list[str], paths: list[str]) -> dict[str, bool]:
+    (repo / ".gitignore").write_text("\n".join(patterns) + "\n")
     proc = subprocess.run(
         ["git", "-C", str(repo), "check-ignore", "--stdin", "-z", "--non-matching", "-v"],
-        input="\0".join(ORACLE_PATHS) + "\0", capture_output=True, text=True, check=False,
+        input="\0".join(paths) + "\0", capture_output=True, text=True, check=False,
     )
     fields = proc.stdout.split("\0")
-    # -v -z output: source, linenum, pattern, path per record; an empty pattern = not matched.
-    git_verdict: dict[str, bool] = {}
+    # -v -z output: source, linenum, pattern, path per record; an empty source = not matched.
+    verdict: dict[str, bool] = {}
     for i in range(0, len(fields) - 1, 4):
         source, _line, pattern, path = fields[i : i + 4]
-        git_verdict[path] = bool(source) and not pattern.startswith("!")
-    ours = rules(*ORACLE_PATTERNS)
-    mismatches = {
-        p: (git_verdict[p], ours.is_ignored(p, (repo / p).is_dir()))
-        for p in ORACLE_PATHS
-        if git_verdict[p] != ours.is_ignored(p, (repo / p).is_dir())
-    }
-    assert not mismatches, f"(git, ours) differ: {mismatches}"
+        verdict[path] = bool(source) and not pattern.startswith("!")
+    return verdict
+
+
+def mismatches(repo: Path, patterns: list[str], paths: list[str]) -> dict[str, tuple[bool, bool]]:
+    expected = git_verdicts(repo, patterns, paths)
+    ours = rules(*patterns)
+    result = {}
+    for p in paths:
+        mine = ours.is_ignored(p, (repo / p).is_dir())
+        if mine != expected[p]:
+            result[p] = (expected[p], mine)
+    return result
+
+
+@needs_git
+def test_agrees_with_git_check_ignore(tmp_path: Path) -> None:
+    """Our verdicts equal `git check-ignore` on a real repository for a mixed pattern set."""
+    repo = make_repo(tmp_path / "repo", ORACLE_PATHS)
+    diff = mismatches(repo, ORACLE_PATTERNS, ORACLE_PATHS)
+    assert not diff, f"(git, ours) differ: {diff}"
+
+
+FUZZ_TOKENS = [
+    "a", "b", "x", "1", "-", ".", " ", "*", "**", "/**/", "**/", "/**", "?", "/", "[ab]", "[!a]", "[^a]", "[a-c]", "[a-]",
+    "[]a]", "[!]]", "[[:alpha:]]", "[[:digit:]]", "[", "]", "\\*", "\\", "\\ ", "#", "\\#", "!", "\\!",
+]
+FUZZ_FILES = [
+    "a/x", "a/b/y", "a/b/c", "b/a", "x", "ab", "ba", "c/a/b/x", "aa/b", "b/b/b", "a.x", "#a", "!a",
+    "a ", "a  b", "[a]", "a*", "1", "a-", "]", "y/1/a",
+]
+_pattern = st.lists(st.sampled_from(FUZZ_TOKENS), min_size=1, max_size=6).map("".join)
+_line = st.tuples(st.booleans(), _pattern).map(lambda t: ("!" if t[0] else "") + t[1])
+
+
+@needs_git
+def test_random_patterns_agree_with_git(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Generated pattern lists (classes, escapes, **, negation, odd names) match git's verdicts."""
+    repo = make_repo(tmp_path_factory.mktemp("fuzz"), FUZZ_FILES)
+    paths = all_paths(FUZZ_FILES)
+
+    @settings(max_examples=400, deadline=None, derandomize=True)
+    @given(st.lists(_line, min_size=1, max_size=3))
+    def check(patterns: list[str]) -> None:
+        diff = mismatches(repo, patterns, paths)
+        assert not diff, f"patterns {patterns!r}: (git, ours) differ: {diff}"
+
+    check()
