@@ -106,6 +106,7 @@ def test_one_connection_is_reused_for_commands_and_files(ssh, tmp_path):
     assert ssh.read_text(f"/tmp/hpcest-reuse-{os.getpid()}.txt") == "x"
     assert ssh.transport is first
     assert ssh.connects == 1
+    ssh.run(["rm", "-f", f"/tmp/hpcest-reuse-{os.getpid()}.txt"])
 
 
 def test_file_round_trip_with_tilde_mkdir_and_mode(ssh, tmp_path):
@@ -190,6 +191,7 @@ def test_dropped_connection_is_reopened_for_idempotent_calls(ssh):
     ssh.transport.sock.close()
     assert ssh.read_text("/tmp/hpcest-drop.txt") == "ok"
     assert ssh.connects == 4
+    ssh.run(["rm", "-f", "/tmp/hpcest-drop.txt"])
 
 
 def test_dropped_connection_during_non_idempotent_command_is_not_retried(ssh, tmp_path):
