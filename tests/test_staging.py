@@ -6,7 +6,9 @@ Staging runs through the real LocalTransport (real sh, tar, ln, cp on this machi
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import subprocess
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -82,6 +84,28 @@ def test_gitignore_used_without_amlignore_and_nested_files(tmp_path: Path) -> No
     m = build_manifest(tmp_path)
     assert paths(m) == {".gitignore", "sub/.gitignore", "sub/keep.log", "local.txt"}
     assert "checkpoints" not in m.dirs and "sub" in m.dirs
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_snapshot_equals_what_git_would_track(tmp_path: Path) -> None:
+    """With nested .gitignore files, the snapshot holds exactly git's untracked-not-ignored files."""
+    src = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(src)], check=True)
+    write(src / ".gitignore", "*.log\n/build/\ndata/*\n!data/keep.csv\nlogs/\n!logs/x.log\n")
+    write(src / "pkg" / ".gitignore", "!important.log\n*.tmp\n/local/\n")
+    write(src / "pkg" / "sub" / ".gitignore", "!*.tmp\n")
+    files = [
+        "a.py", "a.log", "build/out.o", "src/build/x.py", "data/big.bin", "data/keep.csv",
+        "logs/x.log", "pkg/important.log", "pkg/other.log", "pkg/t.tmp", "pkg/sub/t.tmp",
+        "pkg/local/f", "pkg/sub/local/f", "deep/er/file name.txt",
+    ]
+    for rel in files:
+        write(src / rel, "x")
+    listed = subprocess.run(
+        ["git", "-C", str(src), "ls-files", "--others", "--exclude-standard", "-z"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split("\0")
+    assert paths(build_manifest(src)) == {p for p in listed if p}
 
 
 def test_git_and_pycache_always_skipped_exec_bit_kept(tmp_path: Path) -> None:
