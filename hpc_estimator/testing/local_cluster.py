@@ -306,12 +306,14 @@ def _munge_works(layout: ClusterLayout, env: Mapping[str, str]) -> bool:
 
 
 def _controller_up(env: Mapping[str, str]) -> bool:
-    ping = _run(["scontrol", "ping"], env, timeout=10)
+    # A healthy ping takes milliseconds; a short timeout keeps the readiness loop checking whether the
+    # daemon died (e.g. something else holds its port and accepts the connection but never answers).
+    ping = _run(["scontrol", "ping"], env, timeout=3)
     return ping.returncode == 0 and "UP" in ping.stdout
 
 
 def _nodes_idle(env: Mapping[str, str], nodes: tuple[str, ...]) -> bool:
-    out = _run(["sinfo", "-h", "-N", "-o", "%N %t"], env, timeout=10).stdout
+    out = _run(["sinfo", "-h", "-N", "-o", "%N %t"], env, timeout=5).stdout
     states = dict(line.split()[:2] for line in out.splitlines() if len(line.split()) >= 2)
     return all(states.get(node) == "idle" for node in nodes)
 
