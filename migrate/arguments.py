@@ -85,7 +85,10 @@ def arguments_list(items: list[cst.BaseExpression], indent: str = "        ") ->
     flat = _list(items, [False] * len(items), indent)
     if len(cst.Module(body=[]).code_for_node(flat)) <= 72 or len(items) < 3:
         return flat
-    breaks = [_is_flag(item) for item in items[1:]] + [False]
+    if any(_is_flag(item) for item in items):
+        breaks = [_is_flag(item) for item in items[1:]] + [False]
+    else:
+        breaks = [True] * len(items)
     return _list(items, breaks, indent, bracket_breaks=True)
 
 

@@ -5,7 +5,13 @@ est_env = Environment(name="est-env")
 est_env.python.conda_dependencies = CondaDependencies.create(
     conda_packages=["python=3.6.2"],
     pip_packages=[
-        "azureml-defaults", "torch==1.6.0", "torchvision==0.5.0", "horovod==0.19.5", "tensorboard==1.14.0", "future==0.17.1", "transformers",
+        "azureml-defaults",
+        "torch==1.6.0",
+        "torchvision==0.5.0",
+        "horovod==0.19.5",
+        "tensorboard==1.14.0",
+        "future==0.17.1",
+        "transformers",
     ],
 )
 est_env.docker.base_image = "mcr.microsoft.com/azureml/openmpi4.1.0-cuda11.1-cudnn8-ubuntu20.04"
