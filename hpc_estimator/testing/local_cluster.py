@@ -214,11 +214,19 @@ def load(state_dir: Path | str) -> LocalCluster:
     return _cluster_from_json(data["cluster"])
 
 
-def _read_daemons(layout: ClusterLayout) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class _Daemon:
+    name: str
+    pid: int
+    start_time: int | None  # with the pid, identifies the process even if the pid is reused later
+
+
+def _read_daemons(layout: ClusterLayout) -> list[_Daemon]:
     try:
-        return list(json.loads((layout.run / "daemons.json").read_text()))
+        raw = json.loads((layout.run / "daemons.json").read_text())
     except (FileNotFoundError, ValueError):
         return []
+    return [_Daemon(str(r["name"]), int(r["pid"]), r.get("start_time")) for r in raw]
 
 
 # --------------------------------------------------------------------------- daemons
@@ -259,8 +267,8 @@ class _BringUp:
         self.started[name] = proc
         info = processes.read_stat(proc.pid)
         records = _read_daemons(self.layout)
-        records.append({"name": name, "pid": proc.pid, "start_time": info.start_time if info else None})
-        _write_json(self.layout.run / "daemons.json", records)
+        records.append(_Daemon(name, proc.pid, info.start_time if info else None))
+        _write_json(self.layout.run / "daemons.json", [asdict(r) for r in records])
         return proc
 
     def wait_for(self, what: str, check: Callable[[], bool], timeout: float) -> None:
@@ -590,9 +598,8 @@ def stop(cluster_or_state_dir: LocalCluster | Path | str) -> None:
     records = _read_daemons(layout)
 
     def alive(name_prefix: str) -> list[tuple[int, int | None]]:
-        return [(int(r["pid"]), r.get("start_time"))  # type: ignore[call-overload, misc]
-                for r in records if str(r["name"]).startswith(name_prefix)
-                and processes.is_alive(int(r["pid"]), r.get("start_time"))]  # type: ignore[call-overload, arg-type]
+        return [(d.pid, d.start_time) for d in records
+                if d.name.startswith(name_prefix) and processes.is_alive(d.pid, d.start_time)]
 
     controller_alive = bool(alive("slurmctld"))
     if controller_alive and layout.slurm_conf.exists():
@@ -604,27 +611,27 @@ def stop(cluster_or_state_dir: LocalCluster | Path | str) -> None:
     for prefix in ("sshd", "slurmd-", "slurmctld", "munged"):
         processes.terminate(alive(prefix), grace=grace)
 
-    stubborn: list[int] = []
+    # Leftovers (orphaned slurmstepd, job tasks, SSH sessions) get one second to exit on TERM. Several
+    # rounds, because a dying process may still spawn a child (a job script starting its next line).
     for _ in range(5):
         leftovers = processes.find_cluster_processes(layout.state_dir)
         if not leftovers:
-            stubborn = []
             break
-        # Leftovers (orphaned slurmstepd, job tasks, SSH sessions) get one second to exit on TERM.
-        stubborn = processes.terminate(((pid, info.start_time) for pid, (info, _) in leftovers.items()),
-                                       grace=1.0)
-    for record in records:
-        processes.reap_if_child(int(record["pid"]))  # type: ignore[call-overload]
+        processes.terminate(((pid, info.start_time) for pid, (info, _) in leftovers.items()), grace=1.0)
+    for daemon in records:
+        processes.reap_if_child(daemon.pid)
     for pid in list(_children):
         if _children[pid].poll() is not None:
             del _children[pid]
+    survivors = processes.find_cluster_processes(layout.state_dir)
+    if survivors:
+        listing = ", ".join(f"{pid} ({why})" for pid, (_, why) in sorted(survivors.items()))
+        raise LocalClusterError(
+            f"processes of the cluster in {layout.state_dir} survived SIGKILL: {listing} (stuck in "
+            "uninterruptible sleep?); inspect them with `ps -o pid,stat,wchan,cmd -p PID`"
+        )
     with contextlib.suppress(FileNotFoundError):
         (layout.run / "daemons.json").unlink()
-    if stubborn:
-        raise LocalClusterError(
-            f"processes {stubborn} of the cluster in {layout.state_dir} survived SIGKILL "
-            "(stuck in uninterruptible sleep?); inspect them with `ps -o pid,stat,wchan,cmd -p PID`"
-        )
 
 
 # --------------------------------------------------------------------------- CLI
