@@ -1,4 +1,7 @@
-"""Before/after cases for the codemod: ``cases/<name>.py`` and ``cases/<name>.expected.py``.
+"""Before/after cases for the codemod: ``cases/<name>.before`` and ``cases/<name>.after``.
+
+They are Python sources with other suffixes so that linters and a migrate run over the repository
+leave them alone.
 
 The first line of each case, ``# hpcest-case: codes=A,B target=hpcest``, names the warning codes the
 case must produce (exactly) and the options to run it with. Run this module to (re)write the expected
@@ -30,14 +33,12 @@ class Case:
 
 def load_cases() -> list[Case]:
     cases = []
-    for path in sorted(CASES_DIR.glob("*.py")):
-        if path.name.endswith(".expected.py"):
-            continue
+    for path in sorted(CASES_DIR.glob("*.before")):
         text = path.read_text(encoding="utf-8")
         header = _HEADER.search(text)
         options = dict(item.split("=", 1) for item in header.group("body").split()) if header else {}
         codes = frozenset(c for c in options.get("codes", "").split(",") if c)
-        cases.append(Case(path.stem, text, path.with_suffix(".expected.py"), codes, options.get("target", "azureml")))
+        cases.append(Case(path.stem, text, path.with_suffix(".after"), codes, options.get("target", "azureml")))
     return cases
 
 
