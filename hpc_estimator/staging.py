@@ -5,19 +5,20 @@ read-only file per distinct content. Staging a run is then:
 
 1. ``build_manifest``: walk the source directory locally (honouring ``.amlignore`` /
    ``.gitignore``), hash every file.
-2. One remote command receives all hashes on stdin and prints the ones the CAS lacks.
-3. The missing contents go over in one compressed tar archive (one ``put``), which one remote
-   command unpacks into the CAS (through a private temp dir, then ``mv``: a reader never sees a
-   partly written object).
-4. One remote command builds the run's ``src/`` in a temp directory from hard links to the CAS
-   (copies when linking fails, e.g. another filesystem or the link-count limit) and renames it
-   into place, so a failure never leaves a half-written run directory. It is a small
-   ``python3`` program reading the file list as JSON on stdin when the cluster has python3,
-   else a generated ``sh`` script fed on stdin in which every path is ``shlex.quote``d. (With
-   python3, step 3 is also done in one process and checks each object's hash on arrival.)
+2. One remote command receives the file list on stdin and answers which contents the CAS
+   lacks. When it lacks none, the same command already builds the run's ``src/``: an unchanged
+   tree costs one round trip and sends no file.
+3. Otherwise the missing contents go over in one compressed tar archive (one ``put``), and one
+   more command moves them into the CAS (through a private temp dir, then rename: a reader never
+   sees a partly written object; each object's hash is checked on arrival) and builds ``src/``.
+4. ``src/`` is built in a temp directory from hard links to the CAS (copies when linking fails,
+   e.g. another filesystem or the link-count limit) and renamed into place, so a failure never
+   leaves a half-written run directory.
 
-Only POSIX ``sh``, ``tar``, ``mkdir``, ``mv``, ``ln``, ``cp``, ``chmod`` are required on the
-cluster (python3 only makes step 4 faster). Re-staging an unchanged tree sends no file at all.
+The cluster side is a small ``python3`` program (any Python >= 3.6) reading JSON on stdin. A
+cluster without python3 gets the same steps as POSIX ``sh`` scripts (``tar``, ``mkdir``, ``mv``,
+``ln``, ``cp``, ``chmod``; one command each, the file list as a generated script in which every
+path is ``shlex.quote``d; one process per file, so slower).
 
 Snapshot rules (documented choices):
 
@@ -50,7 +51,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .errors import TransportError, UserErrorException
 from .ignore import IgnoreRules
@@ -229,7 +230,6 @@ case $cas in "~") cas=$HOME;; "~/"*) cas=$HOME/${cas#"~/"};; esac
 mkdir -p "$cas/.incoming"
 cd "$cas"
 pwd
-if command -v python3 >/dev/null 2>&1; then echo python3=yes; else echo python3=no; fi
 while IFS= read -r h; do
   [ -n "$h" ] || continue
   [ -f "${h%"${h#??}"}/$h" ] || printf '%s\n' "$h"
@@ -252,85 +252,102 @@ done
 """
 
 
-# The same job as _UNPACK_SH in one process (no mv per directory), also checking every object's
-# hash on arrival so a damaged transfer never enters the CAS. Accepts only "<2 hex>/<64 hex>"
-# regular-file members, so an archive cannot write outside the CAS.
-_UNPACK_PY = r"""
-import hashlib, os, re, shutil, sys, tarfile, tempfile
-cas, archive = sys.argv[1], sys.argv[2]
-tmp = tempfile.mkdtemp(prefix="unpack.", dir=os.path.join(cas, ".incoming"))
-try:
-    with tarfile.open(archive, "r:gz") as tar:
-        for member in tar:
-            name = member.name
-            if not member.isfile() or not re.match(r"^([0-9a-f]{2})/(\1[0-9a-f]{62})$", name):
-                sys.exit("unexpected archive member %r" % name)
-            src = tar.extractfile(member)
-            part = os.path.join(tmp, name[3:])
-            digest = hashlib.sha256()
-            with open(part, "wb") as out:
-                while True:
-                    chunk = src.read(1 << 20)
-                    if not chunk:
-                        break
-                    digest.update(chunk)
-                    out.write(chunk)
-            if digest.hexdigest() != name[3:]:
-                sys.exit("content of %s does not match its hash (damaged transfer)" % name)
-            os.chmod(part, 0o444)
-            os.makedirs(os.path.join(cas, name[:2]), exist_ok=True)
-            os.rename(part, os.path.join(cas, name))
-finally:
-    shutil.rmtree(tmp, ignore_errors=True)
+# The python3 side of staging: one program, two modes, the file list as JSON on stdin.
+#   check  - create the CAS if needed, list missing objects; when nothing is missing, build
+#            src/ at once (so an unchanged tree costs a single remote command);
+#   unpack - move the archive's objects into the CAS, checking each hash on arrival (a damaged
+#            transfer never enters the CAS), then build src/.
+# Only "<2 hex>/<64 hex>" regular-file members are accepted, so an archive cannot write outside
+# the CAS. Kept compatible with Python 3.6 (old login nodes). Prints one JSON object.
+_STAGE_PY = r"""
+import errno, hashlib, json, os, re, shutil, sys, tarfile, tempfile
+
+def unpack(cas, archive):
+    tmp = tempfile.mkdtemp(prefix="unpack.", dir=os.path.join(cas, ".incoming"))
     try:
-        os.unlink(archive)
-    except OSError:
-        pass
-"""
-
-# The same job as _materialize_script without a process per file (python3 is on nearly every
-# login node; kept compatible with Python 3.6). The spec arrives as JSON on stdin.
-_MATERIALIZE_PY = r"""
-import errno, json, os, shutil, sys, tempfile
-spec = json.loads(sys.stdin.buffer.read().decode("utf-8", "surrogateescape"))
-cas, dst = spec["cas"], os.path.expanduser(spec["dst"])
-parent = os.path.dirname(dst) or "."
-os.makedirs(parent, exist_ok=True)
-tmp = tempfile.mkdtemp(prefix=os.path.basename(dst) + ".tmp.", dir=parent)
-done = False
-try:
-    os.chmod(tmp, 0o755)
-    for d in spec["dirs"]:
-        os.makedirs(os.path.join(tmp, d), exist_ok=True)
-    link = True
-    for obj, rel, executable in spec["files"]:
-        src, target = os.path.join(cas, obj), os.path.join(tmp, rel)
-        if link and not executable:
-            try:
-                os.link(src, target)
-                continue
-            except OSError as e:
-                if e.errno == errno.EXDEV:
-                    link = False
-                elif e.errno != errno.EMLINK:
-                    raise
-        shutil.copyfile(src, target)
-        os.chmod(target, 0o555 if executable else 0o444)
-    old = None
-    if os.path.lexists(dst):
-        old = tempfile.mkdtemp(prefix=os.path.basename(dst) + ".old.", dir=parent)
-        os.rename(dst, os.path.join(old, "src"))
-    os.rename(tmp, dst)
-    done = True
-    if old:
-        shutil.rmtree(old, ignore_errors=True)
-finally:
-    if not done:
+        with tarfile.open(archive, "r:gz") as tar:
+            for member in tar:
+                name = member.name
+                if not member.isfile() or not re.match(r"^([0-9a-f]{2})/(\1[0-9a-f]{62})$", name):
+                    sys.exit("unexpected archive member %r" % name)
+                src = tar.extractfile(member)
+                part = os.path.join(tmp, name[3:])
+                digest = hashlib.sha256()
+                with open(part, "wb") as out:
+                    while True:
+                        chunk = src.read(1 << 20)
+                        if not chunk:
+                            break
+                        digest.update(chunk)
+                        out.write(chunk)
+                if digest.hexdigest() != name[3:]:
+                    sys.exit("content of %s does not match its hash (damaged transfer)" % name)
+                os.chmod(part, 0o444)
+                os.makedirs(os.path.join(cas, name[:2]), exist_ok=True)
+                os.rename(part, os.path.join(cas, name))
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            os.unlink(archive)
+        except OSError:
+            pass
+
+def materialize(spec, cas):
+    dst = os.path.abspath(os.path.expanduser(spec["dst"]))
+    parent = os.path.dirname(dst)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=os.path.basename(dst) + ".tmp.", dir=parent)
+    done = False
+    try:
+        os.chmod(tmp, 0o755)
+        for d in spec["dirs"]:
+            os.makedirs(os.path.join(tmp, d), exist_ok=True)
+        link = True
+        for obj, rel, executable in spec["files"]:
+            src, target = os.path.join(cas, obj), os.path.join(tmp, rel)
+            if link and not executable:
+                try:
+                    os.link(src, target)
+                    continue
+                except OSError as e:
+                    if e.errno == errno.EXDEV:
+                        link = False  # another filesystem: copy from now on
+                    elif e.errno != errno.EMLINK:
+                        raise
+            shutil.copyfile(src, target)
+            os.chmod(target, 0o555 if executable else 0o444)
+        old = None
+        if os.path.lexists(dst):
+            old = tempfile.mkdtemp(prefix=os.path.basename(dst) + ".old.", dir=parent)
+            os.rename(dst, os.path.join(old, "src"))
+        os.rename(tmp, dst)
+        done = True
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if not done:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+spec = json.loads(sys.stdin.buffer.read().decode("utf-8", "surrogateescape"))
+cas = os.path.abspath(os.path.expanduser(spec["cas"]))
+os.makedirs(os.path.join(cas, ".incoming"), exist_ok=True)
+if sys.argv[1] == "unpack":
+    unpack(cas, sys.argv[2])
+objects = sorted(set(obj for obj, _rel, _x in spec["files"]))
+missing = [obj[3:] for obj in objects if not os.path.isfile(os.path.join(cas, obj))]
+if sys.argv[1] == "unpack" and missing:
+    sys.exit("objects still missing after unpacking: %s" % ", ".join(missing[:5]))
+if not missing:
+    materialize(spec, cas)
+sys.stdout.write(json.dumps({"cas": cas, "missing": missing, "built": not missing}))
 """
 
+# Runs _STAGE_PY ("$0") with python3, or exits 127 when the cluster has no python3 so the caller
+# can fall back to the sh scripts.
+_RUN_PYTHON = 'command -v python3 >/dev/null 2>&1 || exit 127; exec python3 -c "$0" "$@"'
 
-def _materialize_spec(manifest: Manifest, cas: str, dst: str) -> bytes:
+
+def _stage_spec(manifest: Manifest, cas: str, dst: str) -> bytes:
     spec = {
         "cas": cas,
         "dst": dst,
@@ -450,9 +467,9 @@ def stage(
     """Make ``remote_run_src`` a copy of the manifest's files, sending only missing contents.
 
     ``remote_cas`` is the CAS root on the cluster (conventionally ``<workdir>/cas``); both paths
-    may start with ``~/``. ``remote_tools`` picks how the cluster side unpacks and builds ``src/``:
-    ``"python"`` (fast, verifies hashes on arrival, needs python3 on the cluster), ``"sh"``
-    (POSIX tools only, one process per file) or ``"auto"`` (python when the cluster has it).
+    may start with ``~/``. ``remote_tools`` picks the cluster-side helper: ``"python"`` (fast,
+    verifies hashes on arrival, needs python3 on the cluster), ``"sh"`` (POSIX tools only, one
+    process per file) or ``"auto"`` (python3 when the cluster has it, else sh).
     """
     if remote_tools not in ("auto", "python", "sh"):
         raise UserErrorException(f"remote_tools must be 'auto', 'python' or 'sh', got {remote_tools!r}")
@@ -460,6 +477,47 @@ def stage(
     source_dir = Path(source_dir)
     objects = _unique_objects(manifest)
 
+    def send(missing: list[str], cas_abs: str) -> tuple[str, int]:
+        with tempfile.TemporaryDirectory(prefix="hpcest-stage-") as tmpdir:
+            archive = Path(tmpdir) / "objects.tar.gz"
+            _write_archive(archive, source_dir, (objects[h] for h in missing))
+            remote_archive = f"{cas_abs}/.incoming/{secrets.token_hex(8)}.tar.gz"
+            transport.put(archive, remote_archive)
+            return remote_archive, archive.stat().st_size
+
+    def stats(missing: list[str], bytes_sent: int, cas_abs: str) -> StageStats:
+        missing_set = set(missing)
+        return StageStats(
+            files_total=len(manifest.files),
+            files_sent=sum(1 for f in manifest.files if f.sha256 in missing_set),
+            bytes_sent=bytes_sent,
+            seconds=time.perf_counter() - started,
+            objects_total=len(objects),
+            remote_cas=cas_abs,
+        )
+
+    if remote_tools != "sh":
+        spec = _stage_spec(manifest, remote_cas, remote_run_src)
+        res = transport.run(["sh", "-c", _RUN_PYTHON, _STAGE_PY, "check"], stdin=spec)
+        if res.returncode == 127 and remote_tools == "python":
+            raise TransportError(
+                "staging: remote_tools='python' but python3 is not on the cluster's PATH; use "
+                "remote_tools='sh' or 'auto'"
+            )
+        if res.returncode != 127:
+            _check(res.ok, f"checking the content store {remote_cas}", res.stderr)
+            reply = _reply(res.stdout)
+            cas_abs, missing = reply["cas"], [h for h in reply["missing"] if h in objects]
+            if reply["built"]:
+                return stats([], 0, cas_abs)
+            remote_archive, bytes_sent = send(missing, cas_abs)
+            # Not idempotent: the archive is deleted once unpacked, so a blind retry would fail.
+            res = transport.run(["sh", "-c", _RUN_PYTHON, _STAGE_PY, "unpack", remote_archive],
+                                stdin=spec, idempotent=False)
+            _check(res.ok, f"unpacking new files into {cas_abs} and building {remote_run_src}", res.stderr)
+            return stats(missing, bytes_sent, cas_abs)
+
+    # POSIX sh only: check, (send + unpack), build src/ -- one command each.
     hashes = "\n".join(sorted(objects)) + "\n"
     res = transport.run(["sh", "-c", _MISSING_SH, "sh", remote_cas], stdin=hashes.encode())
     _check(res.ok, f"checking the content store {remote_cas}", res.stderr)
@@ -467,46 +525,23 @@ def stage(
     if not out:
         raise TransportError(f"staging: no reply from the content check in {remote_cas}")
     cas_abs = out[0]
-    has_python = len(out) > 1 and out[1] == "python3=yes"
-    missing = [h for h in out[2:] if h in objects]
-    if remote_tools == "python" and not has_python:
-        raise TransportError(
-            "staging: remote_tools='python' but python3 is not on the cluster's PATH; use "
-            "remote_tools='sh' or 'auto'"
-        )
-    use_python = remote_tools == "python" or (remote_tools == "auto" and has_python)
-
+    missing = [h for h in out[1:] if h in objects]
     bytes_sent = 0
-    missing_set = set(missing)
-    files_sent = sum(1 for f in manifest.files if f.sha256 in missing_set)
     if missing:
-        with tempfile.TemporaryDirectory(prefix="hpcest-stage-") as tmpdir:
-            archive = Path(tmpdir) / "objects.tar.gz"
-            _write_archive(archive, source_dir, (objects[h] for h in missing))
-            bytes_sent = archive.stat().st_size
-            remote_archive = f"{cas_abs}/.incoming/{secrets.token_hex(8)}.tar.gz"
-            transport.put(archive, remote_archive)
-        # Not idempotent: the archive is deleted once unpacked, so a blind retry would fail.
-        if use_python:
-            unpack = ["python3", "-c", _UNPACK_PY, cas_abs, remote_archive]
-        else:
-            unpack = ["sh", "-c", _UNPACK_SH, "sh", cas_abs, remote_archive]
-        res = transport.run(unpack, idempotent=False)
+        remote_archive, bytes_sent = send(missing, cas_abs)
+        res = transport.run(["sh", "-c", _UNPACK_SH, "sh", cas_abs, remote_archive], idempotent=False)
         _check(res.ok, f"unpacking new files into {cas_abs}", res.stderr)
-
-    if use_python:
-        res = transport.run(["python3", "-c", _MATERIALIZE_PY],
-                            stdin=_materialize_spec(manifest, cas_abs, remote_run_src))
-    else:
-        script = _materialize_script(manifest, cas_abs, remote_run_src)
-        res = transport.run(["sh", "-s"], stdin=script.encode("utf-8", "surrogateescape"))
+    script = _materialize_script(manifest, cas_abs, remote_run_src)
+    res = transport.run(["sh", "-s"], stdin=script.encode("utf-8", "surrogateescape"))
     _check(res.ok, f"building {remote_run_src}", res.stderr)
+    return stats(missing, bytes_sent, cas_abs)
 
-    return StageStats(
-        files_total=len(manifest.files),
-        files_sent=files_sent,
-        bytes_sent=bytes_sent,
-        seconds=time.perf_counter() - started,
-        objects_total=len(objects),
-        remote_cas=cas_abs,
-    )
+
+def _reply(stdout: str) -> dict[str, Any]:
+    try:
+        reply = json.loads(stdout)
+    except ValueError:
+        reply = None
+    if not isinstance(reply, dict) or not {"cas", "missing", "built"} <= set(reply):
+        raise TransportError(f"staging: unexpected reply from the cluster: {stdout[-500:]!r}")
+    return reply

@@ -10,7 +10,7 @@ import shutil
 import stat
 import subprocess
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,6 @@ from hpc_estimator.staging import (
     build_manifest,
     stage,
 )
-from hpc_estimator.transport.base import CommandResult
 from hpc_estimator.transport.local import LocalTransport
 
 HOSTILE_NAMES = [
@@ -270,30 +269,44 @@ def test_home_relative_paths(
     assert (tmp_path / "home" / "hpcest" / "runs" / "x" / "src" / "train.py").exists()
 
 
-class _LosesObjectBeforeMaterialize(LocalTransport):
-    """Real local transport that deletes one CAS object just before src/ is built."""
+def test_failed_build_leaves_no_run_dir(project: Path, tmp_path: Path, remote_tools: str) -> None:
+    """If the cluster side fails halfway, neither src/ nor a temp dir is left behind.
 
-    def __init__(self, victim: Path) -> None:
-        super().__init__()
-        self.victim = victim
-
-    def run(self, argv: Sequence[str], **kw: object) -> CommandResult:
-        if list(argv[:2]) in (["sh", "-s"], ["python3", "-c"]) and self.victim.exists():
-            self.victim.unlink()
-        return super().run(argv, **kw)  # type: ignore[arg-type]
-
-
-def test_failed_materialize_leaves_no_run_dir(project: Path, tmp_path: Path, remote_tools: str) -> None:
-    """If building src/ fails halfway, neither src/ nor a temp dir is left behind."""
+    The failure is provoked for real: a directory squats on one object's place in the CAS.
+    """
     cluster = tmp_path / "cluster"
     m = build_manifest(project)
-    stage(LocalTransport(), m, project, str(cluster / "first"), str(cluster / "cas"))
     last = m.files[-1]
-    victim = cluster / "cas" / last.sha256[:2] / last.sha256
-    with pytest.raises(TransportError, match="building"):
-        stage(_LosesObjectBeforeMaterialize(victim), m, project, str(cluster / "run" / "src"),
-              str(cluster / "cas"), remote_tools=remote_tools)
-    assert os.listdir(cluster / "run") == []
+    (cluster / "cas" / last.sha256[:2] / last.sha256).mkdir(parents=True)
+    with pytest.raises(TransportError, match="staging failed"):
+        stage(LocalTransport(), m, project, str(cluster / "run" / "src"), str(cluster / "cas"),
+              remote_tools=remote_tools)
+    assert not (cluster / "run").exists() or os.listdir(cluster / "run") == []
+    assert os.listdir(cluster / "cas" / ".incoming") == []
+
+
+def _path_without_python(tmp_path: Path) -> str:
+    """A PATH holding the POSIX tools staging needs, and no python3."""
+    bin_dir = tmp_path / "bin-no-python"
+    bin_dir.mkdir()
+    for tool in ("sh", "tar", "gzip", "mkdir", "mv", "ln", "cp", "chmod", "rm", "mktemp", "dirname"):
+        found = shutil.which(tool)
+        assert found, tool
+        (bin_dir / tool).symlink_to(found)
+    return str(bin_dir)
+
+
+def test_auto_falls_back_to_sh_without_python(project: Path, tmp_path: Path) -> None:
+    """A cluster without python3 is staged with the sh scripts; asking for python fails clearly."""
+    t = LocalTransport(env={"PATH": _path_without_python(tmp_path), "HOME": str(tmp_path)})
+    cluster = tmp_path / "cluster"
+    m = build_manifest(project)
+    s1 = stage(t, m, project, str(cluster / "a"), str(cluster / "cas"))
+    s2 = stage(t, m, project, str(cluster / "b"), str(cluster / "cas"))
+    assert s1.files_sent == len(m.files) and s2.files_sent == 0
+    assert tree_contents(cluster / "b") == tree_contents(project)
+    with pytest.raises(TransportError, match="python3 is not on the cluster"):
+        stage(t, m, project, str(cluster / "c"), str(cluster / "cas"), remote_tools="python")
 
 
 def test_file_changed_after_manifest_is_refused(project: Path, tmp_path: Path) -> None:
