@@ -53,11 +53,14 @@ def report(label: str, first: StageStats, second: StageStats) -> None:
           + ("all -> 0" if bytes_ratio == float("inf") else f"x{bytes_ratio:.1f}"))
 
 
-def run_pair(transport: object, project: Path, remote_root: str) -> tuple[StageStats, StageStats]:
+def run_pair(transport: object, project: Path, remote_root: str,
+             remote_tools: str = "auto") -> tuple[StageStats, StageStats]:
     manifest = build_manifest(project)
     cas = f"{remote_root}/cas"
-    first = stage(transport, manifest, project, f"{remote_root}/runs/r1/src", cas)  # type: ignore[arg-type]
-    second = stage(transport, build_manifest(project), project, f"{remote_root}/runs/r2/src", cas)  # type: ignore[arg-type]
+    first = stage(transport, manifest, project, f"{remote_root}/runs/r1/src", cas,  # type: ignore[arg-type]
+                  remote_tools=remote_tools)
+    second = stage(transport, build_manifest(project), project, f"{remote_root}/runs/r2/src", cas,  # type: ignore[arg-type]
+                   remote_tools=remote_tools)
     return first, second
 
 
@@ -80,8 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"project: {len(manifest.files)} files, {manifest.total_bytes:,d} bytes; "
               f"manifest built in {(time.perf_counter() - t0) * 1000:.1f} ms")
 
-        shutil.rmtree(work / "local-cluster-side", ignore_errors=True)
-        report("LocalTransport", *run_pair(LocalTransport(), project, str(work / "local-cluster-side")))
+        for tools in ("python", "sh"):
+            side = work / f"local-cluster-side-{tools}"
+            shutil.rmtree(side, ignore_errors=True)
+            first, second = run_pair(LocalTransport(), project, str(side), tools)
+            report(f"LocalTransport, cluster-side helper {tools}", first, second)
+        print(f"  (archive is {first.bytes_sent / manifest.total_bytes:.0%} of the project's bytes)")
 
         if not args.no_ssh:
             from hpc_estimator.testing import local_cluster
