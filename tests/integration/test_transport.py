@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import socket
 import stat
 import subprocess
 import threading
@@ -107,6 +108,11 @@ def test_one_connection_is_reused_for_commands_and_files(ssh, tmp_path):
     assert ssh.transport is first
     assert ssh.connects == 1
     ssh.run(["rm", "-f", f"/tmp/hpcest-reuse-{os.getpid()}.txt"])
+
+
+def test_tcp_nodelay_is_set(ssh):
+    """Small request/reply packets must not wait for delayed ACKs (~40 ms per channel open)."""
+    assert ssh.transport.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
 
 
 def test_file_round_trip_with_tilde_mkdir_and_mode(ssh, tmp_path):
