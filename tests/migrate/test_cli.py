@@ -1,0 +1,170 @@
+"""``python -m migrate`` / ``hpcest migrate`` end to end on real files in a temporary tree."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from migrate.cli import migrate_command
+from tests.migrate.nbdata import ESTIMATOR_CELL, IMPORTS_CELL, notebook
+
+ESTIMATOR_PY = (
+    "from azureml.train.estimator import Estimator\n"
+    "est = Estimator(source_directory='.', entry_script='train.py', compute_target=ct)\n"
+)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "migrate", *args], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "job.py").write_text(ESTIMATOR_PY)
+    (tmp_path / "pkg" / "clean.py").write_text("import azureml.core\nprint('nothing to do')\n")
+    (tmp_path / "nb.ipynb").write_text(notebook(("code", IMPORTS_CELL), ("code", ESTIMATOR_CELL)))
+    (tmp_path / "README.md").write_text("```python\n" + ESTIMATOR_PY + "```\n")
+    return tmp_path
+
+
+def test_default_shows_a_diff_and_writes_nothing(tree: Path) -> None:
+    """Without --write nothing on disk changes; the diff is printed."""
+    before = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file()}
+    result = run_cli(str(tree))
+    assert result.returncode == 0, result.stderr
+    assert "+est = ScriptRunConfig(" in result.stdout
+    assert {p: p.read_bytes() for p in tree.rglob("*") if p.is_file()} == before
+    assert "files scanned: 3" in result.stderr  # README.md only with --include
+
+
+def test_write_then_check_is_clean(tree: Path) -> None:
+    """--write applies; afterwards --check finds nothing (idempotent) and exits 0."""
+    assert run_cli(str(tree), "--check").returncode == 1
+    written = run_cli(str(tree), "--write", "--include", "*.md")
+    assert written.returncode == 0, written.stderr
+    assert "ScriptRunConfig(" in (tree / "pkg" / "job.py").read_text()
+    assert "ScriptRunConfig(" in (tree / "README.md").read_text()
+    assert "ScriptRunConfig(" in "".join(json.loads((tree / "nb.ipynb").read_text())["cells"][1]["source"])
+    check = run_cli(str(tree), "--check", "--include", "*.md")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_one_broken_file_is_reported_and_the_run_goes_on(tree: Path) -> None:
+    """A file that does not parse is left untouched and reported; the others are still rewritten."""
+    broken = tree / "pkg" / "broken.py"
+    broken.write_text("import azureml.core\ndef oops(:\n")
+    result = run_cli(str(tree), "--write")
+    assert result.returncode == 0
+    assert "HPE901" in result.stderr
+    assert broken.read_text() == "import azureml.core\ndef oops(:\n"
+    assert "ScriptRunConfig(" in (tree / "pkg" / "job.py").read_text()
+
+
+def test_files_without_v1_names_are_not_parsed(tmp_path: Path) -> None:
+    """Invalid Python that never mentions azureml is skipped before parsing (no error)."""
+    (tmp_path / "other.py").write_text("def broken(:\n")
+    result = CliRunner().invoke(migrate_command, [str(tmp_path), "--format", "json", "--jobs", "1"])
+    summary = json.loads(result.output)["summary"]
+    assert result.exit_code == 0
+    assert summary["files_scanned"] == 1 and summary["files_parsed"] == 0 and summary["errors"] == 0
+
+
+def test_encoding_bom_line_endings_and_mode_are_preserved(tmp_path: Path) -> None:
+    """Bytes outside the rewritten call stay identical: BOM, CRLF, latin-1 cookie, permissions."""
+    crlf = tmp_path / "crlf.py"
+    crlf.write_bytes(b"\xef\xbb\xbf# caf\xc3\xa9\r\n" + ESTIMATOR_PY.replace("\n", "\r\n").encode())
+    latin = tmp_path / "latin.py"
+    latin.write_bytes(b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + ESTIMATOR_PY.encode())
+    os.chmod(latin, 0o751)
+    result = CliRunner().invoke(migrate_command, [str(tmp_path), "--write", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    data = crlf.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf# caf\xc3\xa9\r\n")
+    assert b"ScriptRunConfig(" in data and b"\n" not in data.replace(b"\r\n", b"")
+    latin_data = latin.read_bytes()
+    assert latin_data.startswith(b"# -*- coding: latin-1 -*-\n# caf\xe9\n") and b"ScriptRunConfig(" in latin_data
+    assert stat.S_IMODE(latin.stat().st_mode) == 0o751
+    assert not [p for p in tmp_path.iterdir() if "hpcest-tmp" in p.name]
+
+
+def test_include_exclude_and_gitignore(tree: Path) -> None:
+    """--exclude and .gitignore remove files; --include adds Markdown."""
+    (tree / ".gitignore").write_text("pkg/\n")
+    result = CliRunner().invoke(
+        migrate_command, [str(tree), "--format", "json", "--include", "*.md", "--exclude", "nb.ipynb", "--jobs", "1"]
+    )
+    paths = {Path(f["path"]).name for f in json.loads(result.output)["files"]}
+    assert paths == {"README.md"}
+    unignored = CliRunner().invoke(migrate_command, [str(tree), "--format", "json", "--no-gitignore", "--jobs", "1"])
+    assert "job.py" in {Path(f["path"]).name for f in json.loads(unignored.output)["files"]}
+
+
+def test_json_and_sarif_reports(tree: Path) -> None:
+    """JSON has per-file findings and a summary; SARIF is 2.1.0 with rules, results and a fix."""
+    (tree / "pkg" / "todo.py").write_text(
+        "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', script_params=p())\n"
+    )
+    as_json = json.loads(CliRunner().invoke(migrate_command, [str(tree), "--format", "json"]).output)
+    codes = [f["code"] for entry in as_json["files"] for f in entry["findings"]]
+    assert codes == ["HPM101"]
+    assert as_json["summary"]["warnings_by_code"] == {"HPM101": 1}
+    sarif = json.loads(CliRunner().invoke(migrate_command, [str(tree), "--format", "sarif"]).output)
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    assert {"HPM101", "HPP301", "HPM000"} <= {rule["id"] for rule in run["tool"]["driver"]["rules"]}
+    todo = next(r for r in run["results"] if r["ruleId"] == "HPM101")
+    assert todo["locations"][0]["physicalLocation"]["region"] == {"startLine": 2, "startColumn": 7}
+    fixes = [r for r in run["results"] if r.get("fixes")]
+    assert fixes and "ScriptRunConfig(" in fixes[0]["fixes"][0]["artifactChanges"][0]["replacements"][0][
+        "insertedContent"]["text"]
+
+
+def test_process_pool_gives_the_same_result_as_one_process(tree: Path) -> None:
+    """--jobs N uses worker processes; results are identical and in input order."""
+    one = CliRunner().invoke(migrate_command, [str(tree), "--format", "json", "--jobs", "1"]).output
+    two = CliRunner().invoke(migrate_command, [str(tree), "--format", "json", "--jobs", "2"]).output
+    assert one == two
+
+
+def test_internal_error_exits_2_and_leaves_file(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug while migrating one file is reported as HPE903, the file untouched, exit status 2."""
+    import migrate.runner
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(migrate.runner, "migrate_source", explode)
+    before = (tree / "pkg" / "job.py").read_text()
+    result = CliRunner().invoke(migrate_command, [str(tree), "--write", "--jobs", "1"])
+    assert result.exit_code == 2
+    assert "HPE903" in result.output and "boom" in result.output
+    assert (tree / "pkg" / "job.py").read_text() == before
+
+
+def test_output_that_does_not_parse_is_never_written(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If a rewrite ever produced invalid code, the file is left as it was and HPE902 is reported."""
+    import migrate.transform
+
+    class BrokenCommand:
+        def __init__(self, context: object, target: str) -> None:
+            self.findings: list[object] = []
+
+        def transform_module(self, module: object) -> object:
+            return type("M", (), {"code": "def broken(:\n"})()
+
+    monkeypatch.setattr(migrate.transform, "MigrateCommand", BrokenCommand)
+    before = (tree / "pkg" / "job.py").read_text()
+    result = CliRunner().invoke(migrate_command, [str(tree / "pkg" / "job.py"), "--write", "--jobs", "1"])
+    assert "HPE902" in result.output
+    assert (tree / "pkg" / "job.py").read_text() == before

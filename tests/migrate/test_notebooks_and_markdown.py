@@ -1,0 +1,115 @@
+"""Notebooks and Markdown: cells/blocks are analysed together, outputs and prose are preserved."""
+
+from __future__ import annotations
+
+import json
+
+from migrate.markdown import migrate_markdown
+from migrate.notebook import migrate_notebook, notebook_round_trips
+from tests.migrate.nbdata import ESTIMATOR_CELL, IMPORTS_CELL, SUBMIT_CELL, notebook
+
+
+def _sources(text: str) -> list[str]:
+    return ["".join(c["source"]) for c in json.loads(text)["cells"]]
+
+
+def test_estimator_defined_in_one_cell_imported_in_another_is_rewritten() -> None:
+    """Imports, workspace and estimator in different cells still resolve (cells run top to bottom)."""
+    text = notebook(("code", IMPORTS_CELL), ("markdown", "# Train"), ("code", ESTIMATOR_CELL), ("code", SUBMIT_CELL))
+    new, result = migrate_notebook(text, "azureml")
+    sources = _sources(new)
+    assert result.changed
+    assert "from azureml.core import Environment, ScriptRunConfig, Workspace, Experiment" in sources[0]
+    assert "PyTorch" not in sources[0]
+    assert 'Environment.get(workspace=ws, name="AzureML-PyTorch-1.6-GPU")' in sources[2]
+    assert "arguments=['--epochs', 2]" in sources[2]
+    assert sources[1] == "# Train"
+
+
+def test_outputs_metadata_and_magics_are_preserved() -> None:
+    """Only code cell sources change; outputs, metadata, execution counts and magics stay."""
+    text = notebook(("code", IMPORTS_CELL), ("code", ESTIMATOR_CELL), ("code", SUBMIT_CELL))
+    new, _ = migrate_notebook(text, "azureml")
+    old_cells, new_cells = json.loads(text)["cells"], json.loads(new)["cells"]
+    for old, fresh in zip(old_cells, new_cells):
+        assert {k: v for k, v in old.items() if k != "source"} == {k: v for k, v in fresh.items() if k != "source"}
+    assert _sources(new)[2] == SUBMIT_CELL
+    assert json.loads(new)["metadata"] == json.loads(text)["metadata"]
+
+
+def test_invalid_cell_is_skipped_and_the_rest_migrated() -> None:
+    """A cell that is not Python (placeholder, cell magic) is reported, never stops the notebook."""
+    text = notebook(
+        ("code", IMPORTS_CELL),
+        ("code", "subscription_id = <your subscription id>"),
+        ("code", "%%bash\necho hi"),
+        ("code", ESTIMATOR_CELL),
+    )
+    new, result = migrate_notebook(text, "azureml")
+    sources = _sources(new)
+    assert sources[1] == "subscription_id = <your subscription id>"
+    assert sources[2] == "%%bash\necho hi"
+    assert "ScriptRunConfig(" in sources[3]
+    assert [f.code for f in result.findings] == ["HPM111"]
+    assert result.findings[0].cell == 1
+
+
+def test_second_run_on_a_notebook_changes_nothing() -> None:
+    """Idempotence for notebooks, including the JSON layout."""
+    text = notebook(("code", IMPORTS_CELL), ("code", ESTIMATOR_CELL), ("code", SUBMIT_CELL))
+    once, _ = migrate_notebook(text, "azureml")
+    twice, result = migrate_notebook(once, "azureml")
+    assert twice == once and not result.changed
+
+
+def test_jupyter_layout_round_trips() -> None:
+    """The serialiser reproduces Jupyter's own layout, so untouched cells stay byte-identical."""
+    text = notebook(("code", "print('é')"), ("markdown", "ü"))
+    assert notebook_round_trips(text)
+
+
+def test_finding_positions_are_cell_relative() -> None:
+    """Warnings inside a cell point at the line within that cell."""
+    cell = "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', script_params=p())"
+    _, result = migrate_notebook(notebook(("code", "x = 1"), ("code", cell)), "azureml")
+    (finding,) = result.findings
+    assert (finding.code, finding.cell, finding.line) == ("HPM101", 1, 2)
+
+
+MARKDOWN = """# Training
+
+Some prose with `Estimator` in it.
+
+```python
+from azureml.train.estimator import Estimator
+est = Estimator(source_directory='.', entry_script='train.py', compute_target=ct)
+```
+
+    ```python
+    run = exp.submit(est)
+    ```
+
+```bash
+python train.py
+```
+"""
+
+
+def test_markdown_python_blocks_rewritten_prose_untouched() -> None:
+    """Fenced python blocks are rewritten; prose and other fences stay byte-identical."""
+    new, result = migrate_markdown(MARKDOWN, "azureml")
+    assert result.changed
+    assert new.startswith("# Training\n\nSome prose with `Estimator` in it.\n\n```python\n")
+    assert "est = ScriptRunConfig(" in new
+    assert "    ```python\n    run = exp.submit(est)\n    ```\n" in new
+    assert new.endswith("```bash\npython train.py\n```\n")
+    again, second = migrate_markdown(new, "azureml")
+    assert again == new and not second.changed
+
+
+def test_markdown_finding_lines_are_file_lines() -> None:
+    """A warning in a Markdown block points at the line in the .md file."""
+    text = "intro\n\n```python\nfrom azureml.train.estimator import Estimator\nest = Estimator('.', **kw)\n```\n"
+    _, result = migrate_markdown(text, "azureml")
+    (finding,) = result.findings
+    assert (finding.code, finding.line) == ("HPM102", 5)
