@@ -9,7 +9,11 @@ def notebook(*cells: tuple[str, str], outputs: bool = True) -> str:
     """nbformat-4 JSON (indent=1, like Jupyter) from (cell_type, source) pairs."""
     built = []
     for index, (kind, source) in enumerate(cells):
-        cell: dict[str, object] = {"cell_type": kind, "metadata": {"tags": [f"t{index}"]}, "source": source.splitlines(True)}
+        cell: dict[str, object] = {
+            "cell_type": kind,
+            "metadata": {"tags": [f"t{index}"]},
+            "source": source.splitlines(True),
+        }
         if kind == "code":
             cell["execution_count"] = index
             cell["outputs"] = (
@@ -25,7 +29,11 @@ def notebook(*cells: tuple[str, str], outputs: bool = True) -> str:
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
 
 
-IMPORTS_CELL = "from azureml.core import Workspace, Experiment\nfrom azureml.train.dnn import PyTorch\nws = Workspace.from_config()"
+IMPORTS_CELL = (
+    "from azureml.core import Workspace, Experiment\n"
+    "from azureml.train.dnn import PyTorch\n"
+    "ws = Workspace.from_config()"
+)
 ESTIMATOR_CELL = (
     "params = {'--epochs': 2}\n"
     "est = PyTorch(source_directory='.', entry_script='train.py', script_params=params,\n"

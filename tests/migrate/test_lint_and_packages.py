@@ -55,9 +55,7 @@ def test_lint_source_knows_scopes_builtins_and_star_imports() -> None:
 
 def test_requirement_checks() -> None:
     """Invalid strings, renames, pins against framework_version, duplicates, horovod without MPI."""
-    assert [c[0] for c in packages.check_pip(["ok==1.0", "x[y]>=2,<3", "git+https://h/r.git", "no good"])] == [
-        "HPP301"
-    ]
+    assert [c[0] for c in packages.check_pip(["ok==1.0", "x[y]>=2,<3", "git+https://h/r.git", "no good"])] == ["HPP301"]
     assert [c[0] for c in packages.check_pip(["tensorflow-gpu==2.1", "sklearn"])] == ["HPP302", "HPP302"]
     assert [c[0] for c in packages.check_pip(["a==1", "A==2", "b", "b"])] == ["HPP304", "HPP304"]
     assert packages.check_framework_pins("PyTorch", "1.6", ["torch==1.6.0"]) == []
