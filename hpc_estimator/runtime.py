@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import UserErrorException
+from .errors import TransportError, UserErrorException
 
 RUN_ID_VAR = "AZUREML_RUN_ID"
 RUN_DIR_VAR = "HPCEST_RUN_DIR"
@@ -372,18 +372,50 @@ def read_events(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]
     events: list[dict[str, Any]] = []
     for path in _metric_files(source):
         try:
-            raw = path.read_bytes()
+            events.extend(parse_events(path.read_bytes()))
         except FileNotFoundError:
             continue
-        for line in raw.splitlines():
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(event, dict):
-                events.append(event)
-    events.sort(key=lambda e: (e.get("t", 0), e.get("rank", 0), e.get("seq", 0)))
+    return _ordered(events)
+
+
+def parse_events(data: bytes | str) -> list[dict[str, Any]]:
+    """Records from JSON-lines text; lines that are not a JSON object are skipped."""
+    events: list[dict[str, Any]] = []
+    for line in data.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            events.append(event)
     return events
+
+
+def _ordered(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(events, key=lambda e: (e.get("t", 0), e.get("rank", 0), e.get("seq", 0)))
+
+
+# Prints every rank's file, each followed by a newline so a torn last line cannot glue onto the
+# next file's first line. The directory arrives as "$1" (never parsed as shell code).
+_CAT_METRICS_SH = (
+    'case $1 in "~/"*) set -- "$HOME/${1#"~/"}";; esac; '
+    'for f in "$1"/metrics/*.jsonl; do [ -f "$f" ] && cat -- "$f" && echo; done; exit 0'
+)
+
+
+def fetch_events(transport: Any, remote_run_dir: str) -> list[dict[str, Any]]:
+    """Every rank's records from a run directory on the cluster, in one remote command."""
+    res = transport.run(["sh", "-c", _CAT_METRICS_SH, "sh", remote_run_dir])
+    if not res.ok:
+        raise TransportError(
+            f"cannot read the metrics of {remote_run_dir}: {res.stderr.strip() or 'no error output'}"
+        )
+    return _ordered(parse_events(res.stdout))
+
+
+def fetch_metrics(transport: Any, remote_run_dir: str) -> dict[str, Any]:
+    """``read_metrics`` for a run directory on the cluster (through any Transport)."""
+    return merge_metrics(fetch_events(transport, remote_run_dir))
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -397,9 +429,14 @@ def read_metrics(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str
     column lists; ``log_table`` → a dict of column lists (a table logged again extends the
     columns); ``log_image`` → the image path relative to the run directory.
     """
+    return merge_metrics(read_events(source))
+
+
+def merge_metrics(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Fold ordered records into the v1 ``get_metrics()`` shape (see :func:`read_metrics`)."""
     metrics: dict[str, Any] = {}
     counts: dict[str, int] = {}
-    for event in read_events(source):
+    for event in events:
         if event.get("kind") != "metric":
             continue
         name, kind, value = event.get("name"), event.get("type"), event.get("value")
@@ -423,5 +460,9 @@ def read_metrics(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str
 
 def read_tags(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
     """Tags set inside the job (the last value of each key wins)."""
-    return {e["name"]: e.get("value") for e in read_events(source)
+    return merge_tags(read_events(source))
+
+
+def merge_tags(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e.get("value") for e in events
             if e.get("kind") == "tag" and isinstance(e.get("name"), str)}

@@ -17,10 +17,14 @@ from hpc_estimator.runtime import (
     MetricTypeError,
     OfflineRun,
     current_rank,
+    fetch_events,
+    fetch_metrics,
     get_context,
+    merge_tags,
     read_metrics,
     read_tags,
 )
+from hpc_estimator.transport.local import LocalTransport
 
 RANK_SCRIPT = r"""
 import sys
@@ -196,3 +200,24 @@ def test_log_image_copies_file(tmp_path: Path) -> None:
     run.log_image("confusion", path=img)
     assert read_metrics(tmp_path / "run") == {"confusion": "images/confusion.png"}
     assert (tmp_path / "run" / "images" / "confusion.png").read_bytes() == b"\x89PNG fake"
+
+
+def test_fetch_metrics_through_a_transport(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The submitting side reads all ranks' files in one command; a torn line in one file
+    does not swallow the first line of the next; odd directory names and ~/ work."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    run_dir = tmp_path / "runs" / "r 1 $(x)"
+    r0 = JobRunContext("rid", run_dir, "e", rank=0)
+    r1 = JobRunContext("rid", run_dir, "e", rank=1)
+    r0.log("m", 1)
+    r1.log("m", 2)
+    r1.tag("t", "v")
+    r0.close()
+    r1.close()
+    with open(run_dir / "metrics" / "0.jsonl", "a") as f:
+        f.write('{"t": 9e99, "kind": "metric", "na')  # rank 0 killed mid-write
+    transport = LocalTransport()
+    assert fetch_metrics(transport, str(run_dir)) == {"m": [1, 2]}
+    assert fetch_metrics(transport, "~/runs/r 1 $(x)") == {"m": [1, 2]}
+    assert merge_tags(fetch_events(transport, str(run_dir))) == {"t": "v"}
+    assert fetch_metrics(transport, str(tmp_path / "no-such-run")) == {}
