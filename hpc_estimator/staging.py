@@ -148,8 +148,7 @@ def build_manifest(
     root = Path(source_dir)
     if not root.is_dir():
         raise UserErrorException(
-            f"source_directory {str(root)!r} is not a directory; pass the folder that holds your "
-            "training script"
+            f"source_directory {str(root)!r} is not a directory; pass the folder that holds your training script"
         )
     root_real = Path(os.path.realpath(root))
     files: list[FileEntry] = []
@@ -195,8 +194,15 @@ def build_manifest(
                 walk(path, child_rel, rules)
                 visited.discard(real)
             elif entry.is_file(follow_symlinks=True):
-                st = path.stat()
-                files.append(FileEntry(child_rel, _sha256_file(path), st.st_size, stat.S_IMODE(st.st_mode)))
+                try:
+                    st = path.stat()
+                    digest = _sha256_file(path)
+                except OSError as e:
+                    raise UserErrorException(
+                        f"cannot read {path} for the source snapshot ({e.strerror}); fix its "
+                        f"permissions or list {child_rel!r} in .amlignore"
+                    ) from e
+                files.append(FileEntry(child_rel, digest, st.st_size, stat.S_IMODE(st.st_mode)))
             else:
                 skipped.append((child_rel, "not a regular file (socket, fifo or device)"))
 
@@ -205,8 +211,7 @@ def build_manifest(
     for relpath, reason in manifest.skipped:
         # Loops inside the tree are harmless (the content ships once); these two lose content.
         if reason.startswith(("dangling", "symbolic link leaves")):
-            warnings.warn(f"{relpath!r} is not in the snapshot: {reason}", SnapshotSymlinkWarning,
-                          stacklevel=2)
+            warnings.warn(f"{relpath!r} is not in the snapshot: {reason}", SnapshotSymlinkWarning, stacklevel=2)
     if len(files) > warn_files or manifest.total_bytes > warn_bytes:
         warnings.warn(
             f"source_directory {str(root)!r} holds {len(files)} files, "
@@ -367,7 +372,7 @@ def _materialize_script(manifest: Manifest, cas: str, dst: str) -> str:
         'case $dst in "~/"*) dst=$HOME/${dst#"~/"};; esac',
         'mkdir -p "$(dirname -- "$dst")"',
         'tmp=$(mktemp -d "$dst.tmp.XXXXXX")',
-        "trap 'chmod -R u+w \"$tmp\" 2>/dev/null; rm -rf \"$tmp\"' EXIT",
+        'trap \'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"\' EXIT',
         'chmod 755 "$tmp"',
         'cd "$tmp"',
         # Probe once whether hard links work (same filesystem) so a copy-only setup does not
@@ -446,13 +451,9 @@ def _write_archive(path: Path, source_dir: Path, entries: Iterator[FileEntry]) -
                     reader = _HashingReader(f)
                     tar.addfile(info, reader)  # type: ignore[arg-type]
             except OSError as e:
-                raise UserErrorException(
-                    f"{src} changed while it was being staged ({e}); submit again"
-                ) from e
+                raise UserErrorException(f"{src} changed while it was being staged ({e}); submit again") from e
             if reader.hash.hexdigest() != entry.sha256:
-                raise UserErrorException(
-                    f"{src} changed between building the manifest and staging it; submit again"
-                )
+                raise UserErrorException(f"{src} changed between building the manifest and staging it; submit again")
 
 
 def stage(
@@ -512,8 +513,9 @@ def stage(
                 return stats([], 0, cas_abs)
             remote_archive, bytes_sent = send(missing, cas_abs)
             # Not idempotent: the archive is deleted once unpacked, so a blind retry would fail.
-            res = transport.run(["sh", "-c", _RUN_PYTHON, _STAGE_PY, "unpack", remote_archive],
-                                stdin=spec, idempotent=False)
+            res = transport.run(
+                ["sh", "-c", _RUN_PYTHON, _STAGE_PY, "unpack", remote_archive], stdin=spec, idempotent=False
+            )
             _check(res.ok, f"unpacking new files into {cas_abs} and building {remote_run_src}", res.stderr)
             return stats(missing, bytes_sent, cas_abs)
 

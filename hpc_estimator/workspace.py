@@ -285,8 +285,9 @@ class Workspace:
             if env:
                 env_dir = Path(env).expanduser()
                 # No walking up here: the variable names the workspace exactly.
-                candidates = [env_dir] if env_dir.is_file() else [
-                    env_dir / file_name, env_dir / HISTORY_DIR / file_name]
+                candidates = (
+                    [env_dir] if env_dir.is_file() else [env_dir / file_name, env_dir / HISTORY_DIR / file_name]
+                )
                 found = next((c for c in candidates if c.is_file()), None)
                 if found is None:
                     raise ConfigError(
@@ -415,6 +416,8 @@ class Workspace:
             raise ConfigError(
                 f"cluster {name!r} already exists in {self.config_file}; pass replace=True or remove it first"
             )
+        # None means "not set" (TOML has no null); leave such keys out.
+        mapping = {k: v for k, v in mapping.items() if v is not None}
         profile = ClusterProfile.from_mapping(name, mapping)  # validate before touching the file
         data = dict(self._data)
         clusters = dict(existing)
@@ -475,6 +478,5 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if hasattr(value, "__dataclass_fields__"):
-        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__
-                if getattr(value, k) is not None}
+        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__ if getattr(value, k) is not None}
     return value
