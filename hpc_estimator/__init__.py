@@ -90,9 +90,7 @@ def __getattr__(name: str) -> Any:
     except ModuleNotFoundError as exc:
         if exc.name != module_name:
             raise
-        raise AttributeError(
-            f"hpc_estimator.{name} is not available: module {module_name} is not installed."
-        ) from exc
+        raise AttributeError(f"hpc_estimator.{name} is not available: module {module_name} is not installed.") from exc
     value = getattr(module, name)
     globals()[name] = value
     return value

@@ -306,14 +306,12 @@ def _dry_run(ws: Any, config: Any, experiment: str, target: str | None, as_json:
     profile = ws.get_profile(target)
     run_id = new_run_id(experiment)
     if target == "local":
+        profile = profile.with_home(os.path.expanduser("~"))
         run_dir = str(ws.history_dir / "runs" / run_id)
     else:
-        workdir = profile.workdir
-        if workdir.startswith("~"):
-            # Not contacting the cluster: show the home directory as $HOME would resolve there.
-            user = profile.user or os.environ.get("USER", "user")
-            workdir = f"/home/{user}" + workdir[1:]
-        run_dir = f"{workdir.rstrip('/')}/runs/{run_id}"
+        # Not contacting the cluster: show ~ as the usual home directory of the cluster user.
+        profile = profile.with_home(f"/home/{profile.user or os.environ.get('USER', 'user')}")
+        run_dir = f"{profile.workdir.rstrip('/')}/runs/{run_id}"
     compiled = compile_job(config, profile=profile, run_id=run_id, run_dir=run_dir, experiment=experiment)
     script = render_sbatch(compiled.spec, description=f"{type(config).__name__} run {run_id} of {experiment}")
     if as_json:

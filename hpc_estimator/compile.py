@@ -143,6 +143,16 @@ def _resolve_image(config: object, rc: Any, use_gpu: bool) -> tuple[str, str | N
             return images.framework_image(fw, version, use_gpu), f"{fw} {version}"
         except KeyError as exc:
             raise ConfigError(str(exc.args[0])) from None
+    scenario = getattr(rc.environment, "framework_scenario", None)
+    if isinstance(scenario, Mapping) and scenario.get("framework") and scenario.get("version"):
+        # A curated environment (Environment.get(ws, "AzureML-PyTorch-1.6-GPU")): the framework's
+        # own public image of that version, as for the framework estimators.
+        fw, version = str(scenario["framework"]), str(scenario["version"])
+        gpu = use_gpu or scenario.get("processor") == "gpu"
+        try:
+            return images.framework_image(fw, version, gpu), f"{fw} {version}"
+        except KeyError as exc:
+            raise ConfigError(str(exc.args[0])) from None
     docker = getattr(rc.environment, "docker", None)
     base = getattr(docker, "base_image", None) if docker is not None else None
     if base:
@@ -165,6 +175,9 @@ def _user_packages(config: object, env: Any) -> tuple[list[str], list[str], list
     python = getattr(env, "python", None)
     conda = getattr(python, "conda_dependencies", None)
     if conda is None or getattr(python, "user_managed_dependencies", False):
+        return [], [], []
+    if getattr(env, "framework_scenario", None):
+        # A curated environment: its packages are what the framework image already holds.
         return [], [], []
 
     def listed(attr: str) -> list[str]:
@@ -404,6 +417,14 @@ def compile_job(
         dataref_env,
         system_env,
     )
+
+    if runtime in ("apptainer", "singularity"):
+        blocked = [k for k, _ in env_pairs if k in containers.NOT_FORWARDABLE]
+        if blocked:
+            warnings.append(
+                f"environment variable(s) {', '.join(blocked)} are not passed into {runtime} containers "
+                "(the image defines them); set them in the training script or the image instead"
+            )
 
     spec = JobSpec(
         name=run_id,

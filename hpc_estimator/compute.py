@@ -24,8 +24,7 @@ class ComputeTarget:
     def __init__(self, workspace: Any, name: str) -> None:
         if not isinstance(name, str) or not name.strip():
             raise UserErrorException(
-                f"ComputeTarget name must be a non-empty string (a cluster profile name or 'local'), "
-                f"got {name!r}."
+                f"ComputeTarget name must be a non-empty string (a cluster profile name or 'local'), got {name!r}."
             )
         self.workspace = workspace
         self.name = name

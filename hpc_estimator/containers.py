@@ -22,9 +22,14 @@ from .errors import ConfigError
 from .jobspec import Bind, ContainerSpec, RuntimeName
 
 CONTAINER_RUN_DIR = "/hpcest/run"
+DEFAULT_SHM_SIZE = "2g"
 
 # Environment variables each runtime forwards into a container started with a clean environment.
 ENV_PREFIX: dict[str, str] = {"apptainer": "APPTAINERENV_", "singularity": "SINGULARITYENV_"}
+
+# Variables the runtimes do not take from the host through the prefix mechanism (HOME) or give a
+# special meaning (PATH, LD_LIBRARY_PATH are the image's own).
+NOT_FORWARDABLE = ("HOME", "PATH", "LD_LIBRARY_PATH")
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,10 @@ def exec_prefix(spec: ContainerSpec, image_path: str | None) -> list[str]:
         argv = [runtime, "exec"]
         if spec.cleanenv:
             argv.append("--cleanenv")
+        # Without --no-eval the runtime shell-evaluates forwarded values inside the container
+        # ($HOME, backticks, quotes); with it they arrive byte for byte (Apptainer >= 1.1,
+        # SingularityCE >= 3.10).
+        argv.append("--no-eval")
         if spec.gpu:
             argv.append("--nv")
         for bind in spec.binds:
@@ -131,7 +140,8 @@ def pull_argv(runtime: RuntimeName, source: str, dest: str) -> list[list[str]]:
 
 def shm_warning(runtime: RuntimeName, shm_size: str | None) -> str | None:
     """Why ``shm_size`` cannot be honoured by this runtime (None when it can or was not asked)."""
-    if not shm_size:
+    if not shm_size or shm_size == DEFAULT_SHM_SIZE:
+        # v1's DockerConfiguration default: nobody asked for it, so nothing to warn about.
         return None
     if runtime == "none":
         return (

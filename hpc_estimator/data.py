@@ -100,12 +100,10 @@ class Datastore:
         return DataReference(self, data_reference_name=self.name, mode="mount")
 
     def as_download(self, path_on_compute: str | None = None) -> DataReference:
-        return DataReference(self, data_reference_name=self.name, mode="download",
-                             path_on_compute=path_on_compute)
+        return DataReference(self, data_reference_name=self.name, mode="download", path_on_compute=path_on_compute)
 
     def as_upload(self, path_on_compute: str | None = None) -> DataReference:
-        return DataReference(self, data_reference_name=self.name, mode="upload",
-                             path_on_compute=path_on_compute)
+        return DataReference(self, data_reference_name=self.name, mode="upload", path_on_compute=path_on_compute)
 
     def __repr__(self) -> str:
         return f"Datastore(name={self.name!r}, root_path={self.root_path!r})"
@@ -130,8 +128,9 @@ def _check_datastore(value: Any, parameter: str) -> Datastore:
 class DataPath:
     """A path inside a datastore (v1 ``azureml.data.datapath.DataPath``); used by ``resume_from``."""
 
-    def __init__(self, datastore: Datastore | None = None, path_on_datastore: str | None = None,
-                 name: str | None = None) -> None:
+    def __init__(
+        self, datastore: Datastore | None = None, path_on_datastore: str | None = None, name: str | None = None
+    ) -> None:
         self.datastore = _check_datastore(datastore, "DataPath datastore")
         self.path_on_datastore = _relative_path(path_on_datastore, "path_on_datastore")
         self.name = None if name is None else _check_name(name, "DataPath name")
@@ -140,19 +139,31 @@ class DataPath:
     def cluster_path(self) -> str:
         return self.datastore.cluster_path(self.path_on_datastore)
 
-    def create_data_reference(self, data_reference_name: str | None = None,
-                              datapath_compute_binding: Any = None) -> DataReference:
+    def create_data_reference(
+        self, data_reference_name: str | None = None, datapath_compute_binding: Any = None
+    ) -> DataReference:
         mode = getattr(datapath_compute_binding, "mode", None) or "mount"
         path_on_compute = getattr(datapath_compute_binding, "path_on_compute", None)
-        return DataReference(self.datastore, data_reference_name or self.name, self.path_on_datastore,
-                             mode=mode, path_on_compute=path_on_compute)
+        return DataReference(
+            self.datastore,
+            data_reference_name or self.name,
+            self.path_on_datastore,
+            mode=mode,
+            path_on_compute=path_on_compute,
+        )
 
     def as_mount(self) -> DataReference:
         return self.create_data_reference()
 
     def as_download(self, path_on_compute: str | None = None, overwrite: bool = False) -> DataReference:
-        return DataReference(self.datastore, self.name, self.path_on_datastore, mode="download",
-                             path_on_compute=path_on_compute, overwrite=overwrite)
+        return DataReference(
+            self.datastore,
+            self.name,
+            self.path_on_datastore,
+            mode="download",
+            path_on_compute=path_on_compute,
+            overwrite=overwrite,
+        )
 
     def __repr__(self) -> str:
         return f"DataPath(datastore={self.datastore.name!r}, path_on_datastore={self.path_on_datastore!r})"
@@ -167,22 +178,27 @@ class DataReference:
     compiled scripts reproducible).
     """
 
-    def __init__(self, datastore: Datastore, data_reference_name: str | None = None,
-                 path_on_datastore: str | None = None, mode: str = "mount",
-                 path_on_compute: str | None = None, overwrite: bool = False) -> None:
+    def __init__(
+        self,
+        datastore: Datastore,
+        data_reference_name: str | None = None,
+        path_on_datastore: str | None = None,
+        mode: str = "mount",
+        path_on_compute: str | None = None,
+        overwrite: bool = False,
+    ) -> None:
         self.datastore = _check_datastore(datastore, "DataReference datastore")
         self.path_on_datastore = _relative_path(path_on_datastore, "path_on_datastore")
         if data_reference_name is None:
             if self.path_on_datastore is None:
                 data_reference_name = self.datastore.name
             else:
-                data_reference_name = (f"{self.datastore.name}_"
-                                       f"{_short_hash(self.datastore.name, self.path_on_datastore)}")
+                data_reference_name = (
+                    f"{self.datastore.name}_{_short_hash(self.datastore.name, self.path_on_datastore)}"
+                )
         self.data_reference_name = _check_name(data_reference_name, "data_reference_name")
         if not isinstance(mode, str) or mode.lower() not in SUPPORTED_DATAREF_MODES:
-            raise UserErrorException(
-                f"DataReference mode must be one of {SUPPORTED_DATAREF_MODES}, got {mode!r}."
-            )
+            raise UserErrorException(f"DataReference mode must be one of {SUPPORTED_DATAREF_MODES}, got {mode!r}.")
         self.mode = mode.lower()
         if path_on_compute is not None:
             if isinstance(path_on_compute, os.PathLike):
@@ -226,8 +242,14 @@ class DataReference:
             joined = relative
         else:
             joined = posixpath.join(self.path_on_datastore, relative)
-        return DataReference(self.datastore, data_reference_name, joined, mode=self.mode,
-                             path_on_compute=self.path_on_compute, overwrite=self.overwrite)
+        return DataReference(
+            self.datastore,
+            data_reference_name,
+            joined,
+            mode=self.mode,
+            path_on_compute=self.path_on_compute,
+            overwrite=self.overwrite,
+        )
 
     def to_config(self) -> DataReference:
         """What v1 stored in ``run_config.data_references``; here the reference itself (a copy)."""
@@ -237,18 +259,31 @@ class DataReference:
         return DATA_REFERENCE_TOKEN.format(self.data_reference_name)
 
     def __repr__(self) -> str:
-        return (f"DataReference(datastore={self.datastore.name!r}, "
-                f"data_reference_name={self.data_reference_name!r}, "
-                f"path_on_datastore={self.path_on_datastore!r}, mode={self.mode!r}, "
-                f"path_on_compute={self.path_on_compute!r})")
+        return (
+            f"DataReference(datastore={self.datastore.name!r}, "
+            f"data_reference_name={self.data_reference_name!r}, "
+            f"path_on_datastore={self.path_on_datastore!r}, mode={self.mode!r}, "
+            f"path_on_compute={self.path_on_compute!r})"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DataReference):
             return NotImplemented
-        return (self.datastore, self.data_reference_name, self.path_on_datastore, self.mode,
-                self.path_on_compute, self.overwrite) == (
-            other.datastore, other.data_reference_name, other.path_on_datastore, other.mode,
-            other.path_on_compute, other.overwrite)
+        return (
+            self.datastore,
+            self.data_reference_name,
+            self.path_on_datastore,
+            self.mode,
+            self.path_on_compute,
+            self.overwrite,
+        ) == (
+            other.datastore,
+            other.data_reference_name,
+            other.path_on_datastore,
+            other.mode,
+            other.path_on_compute,
+            other.overwrite,
+        )
 
     def __hash__(self) -> int:
         return hash((self.data_reference_name, self.cluster_path, self.mode))
@@ -262,8 +297,9 @@ class DatasetConsumptionConfig:
     replaces with the local path of the data.
     """
 
-    def __init__(self, name: str, dataset: FileDataset, mode: str = "direct",
-                 path_on_compute: str | None = None) -> None:
+    def __init__(
+        self, name: str, dataset: FileDataset, mode: str = "direct", path_on_compute: str | None = None
+    ) -> None:
         self.name = _check_name(name, "dataset input name")
         if not isinstance(dataset, FileDataset):
             raise UserErrorException(
@@ -296,8 +332,10 @@ class DatasetConsumptionConfig:
         return self.arg_val
 
     def __repr__(self) -> str:
-        return (f"DatasetConsumptionConfig(name={self.name!r}, mode={self.mode!r}, "
-                f"cluster_path={self.cluster_path!r}, path_on_compute={self.path_on_compute!r})")
+        return (
+            f"DatasetConsumptionConfig(name={self.name!r}, mode={self.mode!r}, "
+            f"cluster_path={self.cluster_path!r}, path_on_compute={self.path_on_compute!r})"
+        )
 
 
 class FileDataset:
@@ -339,8 +377,9 @@ def _dataset_path(path: Any) -> str:
 
 class _FileDatasetFactory:
     @staticmethod
-    def from_files(path: Any, validate: bool = True, partition_format: str | None = None,
-                   is_file: bool = False) -> FileDataset:
+    def from_files(
+        path: Any, validate: bool = True, partition_format: str | None = None, is_file: bool = False
+    ) -> FileDataset:
         """A FileDataset for ``path``; nothing is checked on disk (``validate`` is accepted, unused)."""
         return FileDataset(_dataset_path(path))
 
@@ -354,9 +393,15 @@ class Dataset:
 class Data:
     """The raw run-configuration data binding of v1; estimators reject it (use DataReference)."""
 
-    def __init__(self, data_location: Any = None, mechanism: str | None = None,
-                 environment_variable_name: str | None = None, path_on_compute: str | None = None,
-                 overwrite: bool = False, options: Any = None) -> None:
+    def __init__(
+        self,
+        data_location: Any = None,
+        mechanism: str | None = None,
+        environment_variable_name: str | None = None,
+        path_on_compute: str | None = None,
+        overwrite: bool = False,
+        options: Any = None,
+    ) -> None:
         self.data_location = data_location
         self.mechanism = mechanism
         self.environment_variable_name = environment_variable_name

@@ -41,8 +41,10 @@ class Mpi(_DistributedTraining):
     """MPI (e.g. Horovod) with ``process_count_per_node`` ranks per node."""
 
     def __init__(self, process_count_per_node: int = 1) -> None:
-        warn_deprecated("Mpi is deprecated; use azureml.core.runconfig.MpiConfiguration "
-                        "(hpc_estimator.MpiConfiguration) with ScriptRunConfig.")
+        warn_deprecated(
+            "Mpi is deprecated; use azureml.core.runconfig.MpiConfiguration "
+            "(hpc_estimator.MpiConfiguration) with ScriptRunConfig."
+        )
         self.process_count_per_node = _count(process_count_per_node, "process_count_per_node", "Mpi")
 
     def __repr__(self) -> str:
@@ -73,12 +75,15 @@ class ParameterServer(_DistributedTraining):
     """TensorFlow parameter-server training with the given worker and parameter-server counts."""
 
     def __init__(self, worker_count: int = 1, parameter_server_count: int = 1) -> None:
-        warn_deprecated("ParameterServer is deprecated; use TensorflowConfiguration(worker_count=..., "
-                        "parameter_server_count=...).")
+        warn_deprecated(
+            "ParameterServer is deprecated; use TensorflowConfiguration(worker_count=..., parameter_server_count=...)."
+        )
         self.worker_count = _count(worker_count, "worker_count", "ParameterServer")
-        self.parameter_server_count = _count(parameter_server_count, "parameter_server_count",
-                                             "ParameterServer", minimum=0)
+        self.parameter_server_count = _count(
+            parameter_server_count, "parameter_server_count", "ParameterServer", minimum=0
+        )
 
     def __repr__(self) -> str:
-        return (f"ParameterServer(worker_count={self.worker_count}, "
-                f"parameter_server_count={self.parameter_server_count})")
+        return (
+            f"ParameterServer(worker_count={self.worker_count}, parameter_server_count={self.parameter_server_count})"
+        )

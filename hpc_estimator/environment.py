@@ -78,8 +78,9 @@ class CondaDependencies:
     DEFAULT_NUMBER_OF_PIP_PACKAGES = 0
     _VALID_YML_KEYS = ["name", "channels", "dependencies", "prefix", "variables"]
 
-    def __init__(self, conda_dependencies_file_path: str | None = None,
-                 _underlying_structure: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, conda_dependencies_file_path: str | None = None, _underlying_structure: Mapping[str, Any] | None = None
+    ) -> None:
         if _underlying_structure is not None:
             spec = copy.deepcopy(dict(_underlying_structure))
         elif conda_dependencies_file_path is not None:
@@ -102,16 +103,21 @@ class CondaDependencies:
 
     # -- construction -------------------------------------------------------------------------
     @staticmethod
-    def create(pip_indexurl: str | None = None, pip_packages: Iterable[str] | None = None,
-               conda_packages: Iterable[str] | None = None,
-               python_version: str = PYTHON_DEFAULT_VERSION,
-               pin_sdk_version: bool = True) -> CondaDependencies:
+    def create(
+        pip_indexurl: str | None = None,
+        pip_packages: Iterable[str] | None = None,
+        conda_packages: Iterable[str] | None = None,
+        python_version: str = PYTHON_DEFAULT_VERSION,
+        pin_sdk_version: bool = True,
+    ) -> CondaDependencies:
         """A new specification; ``azureml-defaults`` is added only when ``pip_packages`` is None (v1)."""
-        deps = CondaDependencies(_underlying_structure={
-            "name": "project_environment",
-            "dependencies": [f"python={python_version}"],
-            "channels": list(_DEFAULT_CHANNELS),
-        })
+        deps = CondaDependencies(
+            _underlying_structure={
+                "name": "project_environment",
+                "dependencies": [f"python={python_version}"],
+                "channels": list(_DEFAULT_CHANNELS),
+            }
+        )
         for package in conda_packages or ():
             deps.add_conda_package(package)
         for package in [AZUREML_DEFAULTS] if pip_packages is None else pip_packages:
@@ -191,8 +197,7 @@ class CondaDependencies:
     def remove_conda_package(self, conda_package: str) -> None:
         name = package_name(conda_package)
         self._spec["dependencies"] = [
-            item for item in self._spec["dependencies"]
-            if not (isinstance(item, str) and package_name(item) == name)
+            item for item in self._spec["dependencies"] if not (isinstance(item, str) and package_name(item) == name)
         ]
 
     def add_pip_package(self, pip_package: str) -> None:
@@ -211,8 +216,7 @@ class CondaDependencies:
         if pip_list is None:
             return
         name = package_name(pip_package)
-        pip_list[:] = [item for item in pip_list
-                       if str(item).startswith("-") or package_name(str(item)) != name]
+        pip_list[:] = [item for item in pip_list if str(item).startswith("-") or package_name(str(item)) != name]
 
     def set_pip_option(self, pip_option: str) -> None:
         pip_list = self._pip_list(create=True)
@@ -280,8 +284,7 @@ def _apply_kwargs(section: object, kwargs: Mapping[str, Any], allowed: Iterable[
     for key, value in kwargs.items():
         if key not in allowed:
             raise TypeError(
-                f"{type(section).__name__}() got an unexpected keyword argument {key!r}; "
-                f"accepted: {sorted(allowed)}"
+                f"{type(section).__name__}() got an unexpected keyword argument {key!r}; accepted: {sorted(allowed)}"
             )
         setattr(section, key, value)
 
@@ -295,8 +298,11 @@ class PythonSection:
         self.conda_dependencies = CondaDependencies()
         self._conda_dependencies_file: str | None = None
         self._base_conda_environment: str | None = None
-        _apply_kwargs(self, kwargs, ("user_managed_dependencies", "interpreter_path",
-                                     "conda_dependencies", "base_conda_environment"))
+        _apply_kwargs(
+            self,
+            kwargs,
+            ("user_managed_dependencies", "interpreter_path", "conda_dependencies", "base_conda_environment"),
+        )
 
     @property
     def conda_dependencies_file(self) -> str | None:
@@ -304,8 +310,10 @@ class PythonSection:
 
     @conda_dependencies_file.setter
     def conda_dependencies_file(self, value: str | None) -> None:
-        warn_deprecated("PythonSection.conda_dependencies_file is deprecated; use "
-                        "Environment.from_conda_specification(name, file_path) instead.")
+        warn_deprecated(
+            "PythonSection.conda_dependencies_file is deprecated; use "
+            "Environment.from_conda_specification(name, file_path) instead."
+        )
         self._conda_dependencies_file = value
         if value is not None:
             self.conda_dependencies = CondaDependencies(value)
@@ -338,8 +346,11 @@ class DockerSection:
         self._shared_volumes = True
         self._shm_size: str | None = _DEFAULT_SHM_SIZE
         self._arguments: list[str] = []
-        _apply_kwargs(self, kwargs, ("base_image", "base_dockerfile", "build_context",
-                                     "base_image_registry", "platform", "gpu_support"))
+        _apply_kwargs(
+            self,
+            kwargs,
+            ("base_image", "base_dockerfile", "build_context", "base_image_registry", "platform", "gpu_support"),
+        )
 
     @property
     def base_image(self) -> str | None:
@@ -379,8 +390,10 @@ class DockerSection:
 
     @enabled.setter
     def enabled(self, value: bool) -> None:
-        warn_deprecated("DockerSection.enabled is deprecated; pass "
-                        "docker_runtime_config=DockerConfiguration(use_docker=...) to ScriptRunConfig.")
+        warn_deprecated(
+            "DockerSection.enabled is deprecated; pass "
+            "docker_runtime_config=DockerConfiguration(use_docker=...) to ScriptRunConfig."
+        )
         self._enabled = bool(value)
 
     @property
@@ -389,8 +402,7 @@ class DockerSection:
 
     @shared_volumes.setter
     def shared_volumes(self, value: bool) -> None:
-        warn_deprecated("DockerSection.shared_volumes is deprecated; use "
-                        "DockerConfiguration(shared_volumes=...).")
+        warn_deprecated("DockerSection.shared_volumes is deprecated; use DockerConfiguration(shared_volumes=...).")
         self._shared_volumes = bool(value)
 
     @property
@@ -425,8 +437,7 @@ class Environment:
             raise UserErrorException(f"Environment name must be a non-empty string, got {name!r}.")
         unexpected = [key for key in kwargs if not key.startswith("_")]
         if unexpected:
-            raise TypeError(f"Environment() got unexpected keyword arguments {unexpected}; "
-                            f"only name is public.")
+            raise TypeError(f"Environment() got unexpected keyword arguments {unexpected}; only name is public.")
         self.name = name
         self.version: str | None = None
         self.python = PythonSection()
@@ -445,8 +456,10 @@ class Environment:
 
     @environment_variables.setter
     def environment_variables(self, value: Mapping[str, str]) -> None:
-        warn_deprecated("Environment.environment_variables is deprecated; set runtime variables on "
-                        "RunConfiguration.environment_variables (e.g. src.run_config.environment_variables).")
+        warn_deprecated(
+            "Environment.environment_variables is deprecated; set runtime variables on "
+            "RunConfiguration.environment_variables (e.g. src.run_config.environment_variables)."
+        )
         self._environment_variables = dict(value)
 
     def clone(self, new_name: str) -> Environment:
@@ -503,9 +516,13 @@ class Environment:
         )
 
     @staticmethod
-    def from_docker_image(name: str, image: str, container_registry: ContainerRegistry | None = None,
-                          conda_specification: str | None = None,
-                          pip_requirements: str | None = None) -> Environment:
+    def from_docker_image(
+        name: str,
+        image: str,
+        container_registry: ContainerRegistry | None = None,
+        conda_specification: str | None = None,
+        pip_requirements: str | None = None,
+    ) -> Environment:
         """An environment running ``image``; without a conda/pip file the image is used as-is."""
         if conda_specification and pip_requirements:
             raise UserErrorException(
@@ -540,8 +557,10 @@ class Environment:
         return env
 
     def __repr__(self) -> str:
-        return (f"Environment(name={self.name!r}, base_image={self.docker.base_image!r}, "
-                f"user_managed={self.python.user_managed_dependencies})")
+        return (
+            f"Environment(name={self.name!r}, base_image={self.docker.base_image!r}, "
+            f"user_managed={self.python.user_managed_dependencies})"
+        )
 
 
 def scenario_environment(name: str, scenario: Mapping[str, Any]) -> Environment:
@@ -549,11 +568,13 @@ def scenario_environment(name: str, scenario: Mapping[str, Any]) -> Environment:
     env = Environment(name)
     env.docker.base_image = scenario["base_image"]
     env.docker.gpu_support = scenario["processor"] == GPU
-    deps = CondaDependencies(_underlying_structure={
-        "name": "project_environment",
-        "dependencies": [*scenario["conda_packages"], {"pip": list(scenario["pip_packages"])}],
-        "channels": ["conda-forge"],
-    })
+    deps = CondaDependencies(
+        _underlying_structure={
+            "name": "project_environment",
+            "dependencies": [*scenario["conda_packages"], {"pip": list(scenario["pip_packages"])}],
+            "channels": ["conda-forge"],
+        }
+    )
     env.python.conda_dependencies = deps
     env.framework_scenario = dict(scenario)
     return env

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-class AzureMLException(Exception):  # noqa: N818 - v1 name
+class AzureMLException(Exception):
     """Base of the v1-compatible exceptions."""
 
 

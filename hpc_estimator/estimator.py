@@ -52,23 +52,30 @@ _RUNCONFIG_OBJECTS: dict[type, tuple[str, ...]] = {
 
 # Parameters that may not accompany environment_definition, in v1's order.
 _ENVIRONMENT_CONFLICTS = (
-    "pip_packages", "pip_requirements_file", "conda_packages", "conda_dependencies_file",
-    "custom_docker_image", "image_registry_details", "use_gpu", "user_managed", "shm_size",
+    "pip_packages",
+    "pip_requirements_file",
+    "conda_packages",
+    "conda_dependencies_file",
+    "custom_docker_image",
+    "image_registry_details",
+    "use_gpu",
+    "user_managed",
+    "shm_size",
     "environment_variables",
 )
 
 
 def collect_params(frame_locals: Mapping[str, Any]) -> dict[str, Any]:
     """The constructor's own parameters from ``locals()`` (drops ``self`` and ``__class__``)."""
-    return {key: value for key, value in frame_locals.items()
-            if key != "self" and not key.startswith("__")}
+    return {key: value for key, value in frame_locals.items() if key != "self" and not key.startswith("__")}
 
 
 class MMLBaseEstimator:
     """Base of all estimators: a source directory plus a run configuration (v1 signature)."""
 
-    def __init__(self, source_directory: str, *, compute_target: Any,
-                 estimator_config: RunConfiguration | None = None) -> None:
+    def __init__(
+        self, source_directory: str, *, compute_target: Any, estimator_config: RunConfiguration | None = None
+    ) -> None:
         if isinstance(source_directory, os.PathLike):
             source_directory = os.fspath(source_directory)
         if not isinstance(source_directory, str) or not source_directory:
@@ -111,15 +118,19 @@ def _validate_packages(params: dict[str, Any]) -> None:
     params["conda_dependencies_file"] = params["conda_dependencies_file"] or params["conda_dependencies_file_path"]
     params["pip_requirements_file"] = params["pip_requirements_file"] or params["pip_requirements_file_path"]
     if params["conda_dependencies_file"] and (
-            params["pip_packages"] or params["conda_packages"] or params["pip_requirements_file"]):
+        params["pip_packages"] or params["conda_packages"] or params["pip_requirements_file"]
+    ):
         raise TrainingException(
             "conda_dependencies_file cannot be combined with pip_packages, conda_packages or "
             "pip_requirements_file: the conda file replaces them. Move those packages into the conda "
             "file (its 'pip:' list) or drop conda_dependencies_file."
         )
     if params["user_managed"] and (
-            params["pip_packages"] or params["conda_packages"] or params["conda_dependencies_file"]
-            or params["pip_requirements_file"]):
+        params["pip_packages"]
+        or params["conda_packages"]
+        or params["conda_dependencies_file"]
+        or params["pip_requirements_file"]
+    ):
         raise UserErrorException(
             "user_managed=True means the image already holds every package, so pip_packages, "
             "conda_packages, conda_dependencies_file and pip_requirements_file cannot be given. "
@@ -129,8 +140,10 @@ def _validate_packages(params: dict[str, Any]) -> None:
 
 def _validate_docker(params: dict[str, Any]) -> None:
     if not params["use_docker"]:
-        warn_deprecated("use_docker=False is deprecated; use environment_definition with "
-                        "ScriptRunConfig(docker_runtime_config=DockerConfiguration(use_docker=False)).")
+        warn_deprecated(
+            "use_docker=False is deprecated; use environment_definition with "
+            "ScriptRunConfig(docker_runtime_config=DockerConfiguration(use_docker=False))."
+        )
         if params["custom_docker_image"] or params["custom_docker_base_image"]:
             raise TrainingException(
                 "use_docker=False cannot be combined with custom_docker_image: the image is only used "
@@ -159,37 +172,36 @@ def _validate_environment_definition(params: dict[str, Any]) -> None:
         )
 
 
-def _validate_distribution(params: dict[str, Any], kind: str, backends: list[str] | None,
-                           display_name: str) -> None:
+def _validate_distribution(params: dict[str, Any], kind: str, backends: list[str] | None, display_name: str) -> None:
     node_count = _int_param(params, "node_count")
     per_node = _int_param(params, "process_count_per_node")
     if node_count < 1:
         raise TrainingException(f"node_count must be >= 1, got {node_count}. Use node_count=1 for one node.")
     if per_node < 1:
-        raise TrainingException(
-            f"process_count_per_node must be >= 1, got {per_node}. Use 1 for one process per node."
-        )
+        raise TrainingException(f"process_count_per_node must be >= 1, got {per_node}. Use 1 for one process per node.")
     backend = params["distributed_backend"]
     training = params["distributed_training"]
     if backend is not None:
-        warn_deprecated("distributed_backend is deprecated; use distributed_training "
-                        "(Mpi(), Gloo(), Nccl() or ParameterServer()).")
+        warn_deprecated(
+            "distributed_backend is deprecated; use distributed_training (Mpi(), Gloo(), Nccl() or ParameterServer())."
+        )
         supported = backends or []
         if not isinstance(backend, str) or backend.lower() not in supported:
             raise TrainingException(
                 f"distributed_backend={backend!r} is not supported by {display_name}; supported: "
                 f"{supported}. Use one of those or pass a distributed_training object."
             )
-        if training is not None and kind in ("estimator", "chainer") \
-                and not isinstance(training, MpiConfiguration):
+        if training is not None and kind in ("estimator", "chainer") and not isinstance(training, MpiConfiguration):
             raise TrainingException(
                 f"distributed_backend='mpi' cannot be combined with distributed_training="
                 f"{type(training).__name__}() on {display_name}: backend 'mpi' only pairs with an "
                 f"MpiConfiguration. Supported backend: 'mpi'. Drop distributed_backend."
             )
     if per_node != 1:
-        warn_deprecated("process_count_per_node is deprecated; put it in Mpi(process_count_per_node=...) "
-                        "(MpiConfiguration / PyTorchConfiguration(process_count=...) with ScriptRunConfig).")
+        warn_deprecated(
+            "process_count_per_node is deprecated; put it in Mpi(process_count_per_node=...) "
+            "(MpiConfiguration / PyTorchConfiguration(process_count=...) with ScriptRunConfig)."
+        )
     if training is not None:
         if isinstance(training, _DistributedTraining):
             training.check_supported(kind)
@@ -236,8 +248,7 @@ def _validate_target(params: dict[str, Any]) -> None:
             )
 
 
-def validate_estimator_params(params: dict[str, Any], kind: str, backends: list[str] | None,
-                              display_name: str) -> None:
+def validate_estimator_params(params: dict[str, Any], kind: str, backends: list[str] | None, display_name: str) -> None:
     """All v1 constructor checks, in v1's order. ``params`` is normalised in place."""
     _validate_packages(params)
     _validate_docker(params)
@@ -263,8 +274,7 @@ def _resolve_file(path: str, source_directory: str) -> str:
     return in_source if os.path.exists(in_source) or not os.path.exists(path) else path
 
 
-def build_environment(params: Mapping[str, Any], kind: str,
-                      scenario: Mapping[str, Any] | None = None) -> Environment:
+def build_environment(params: Mapping[str, Any], kind: str, scenario: Mapping[str, Any] | None = None) -> Environment:
     """The Environment an estimator runs in (behaviour reference §4, full-build mode)."""
     if params["environment_definition"] is not None:
         return params["environment_definition"]
@@ -272,26 +282,33 @@ def build_environment(params: Mapping[str, Any], kind: str,
     env = Environment(f"{kind}-environment")
     conda_file = params["conda_dependencies_file"]
     if conda_file:
-        deps = CondaDependencies(_underlying_structure=read_conda_file(
-            _resolve_file(conda_file, source_directory), "conda_dependencies_file"))
+        deps = CondaDependencies(
+            _underlying_structure=read_conda_file(
+                _resolve_file(conda_file, source_directory), "conda_dependencies_file"
+            )
+        )
     else:
         if scenario is not None and not params["user_managed"]:
-            deps = CondaDependencies(_underlying_structure={
-                "name": "project_environment",
-                "dependencies": [*scenario["conda_packages"], {"pip": list(scenario["pip_packages"])}],
-                "channels": ["conda-forge"],
-            })
+            deps = CondaDependencies(
+                _underlying_structure={
+                    "name": "project_environment",
+                    "dependencies": [*scenario["conda_packages"], {"pip": list(scenario["pip_packages"])}],
+                    "channels": ["conda-forge"],
+                }
+            )
         else:
             deps = CondaDependencies()
         framework_names = {package_name(p) for p in deps.pip_packages if package_name(p) != "azureml-defaults"}
         user_pip = list(params["pip_packages"] or [])
         if params["pip_requirements_file"]:
-            user_pip += read_requirements(_resolve_file(params["pip_requirements_file"], source_directory),
-                                          "pip_requirements_file")
+            user_pip += read_requirements(
+                _resolve_file(params["pip_requirements_file"], source_directory), "pip_requirements_file"
+            )
         for package in user_pip:
             if package_name(package) in framework_names:
-                warn_at_caller(f"pip package {package!r} replaces the framework's pinned "
-                               f"{package_name(package)} version.")
+                warn_at_caller(
+                    f"pip package {package!r} replaces the framework's pinned {package_name(package)} version."
+                )
             deps.add_pip_package(package)
         # azureml-defaults leads the pip list, as v1 forced it to the front.
         deps.remove_pip_package(AZUREML_DEFAULTS)
@@ -360,8 +377,9 @@ def apply_distribution(rc: RunConfiguration, params: Mapping[str, Any]) -> None:
         rc.tensorflow = TensorflowConfiguration(params["worker_count"], params["parameter_server_count"])
 
 
-def build_run_config(params: Mapping[str, Any], kind: str,
-                     scenario: Mapping[str, Any] | None = None) -> RunConfiguration:
+def build_run_config(
+    params: Mapping[str, Any], kind: str, scenario: Mapping[str, Any] | None = None
+) -> RunConfiguration:
     """The RunConfiguration for validated estimator ``params``."""
     rc = RunConfiguration()
     rc.script = params["entry_script"]
@@ -373,8 +391,10 @@ def build_run_config(params: Mapping[str, Any], kind: str,
         rc.amlcompute.vm_priority = params["vm_priority"] or "dedicated"
         rc.amlcompute._cluster_max_node_count = params["node_count"]
         if target is None:
-            warn_deprecated("vm_size without compute_target (run-based compute) is deprecated; pass "
-                            "compute_target='<cluster profile>' (vm_size then selects the node type).")
+            warn_deprecated(
+                "vm_size without compute_target (run-based compute) is deprecated; pass "
+                "compute_target='<cluster profile>' (vm_size then selects the node type)."
+            )
     rc.target = target if target is not None else AMLCOMPUTE_TARGET
     rc.docker = DockerConfiguration(use_docker=params["use_docker"], shm_size=params["shm_size"])
     if params["environment_variables"]:
@@ -395,19 +415,28 @@ class _EstimatorBase(MMLBaseEstimator):
 
     def _setup(self, params: dict[str, Any]) -> None:
         name = type(self).__name__
-        warn_deprecated(f"{name} is deprecated; use ScriptRunConfig with an Environment "
-                        f"(see 'Migrating from Estimators to ScriptRunConfig', or run 'hpcest migrate').")
-        for key, default in (("worker_count", 1), ("parameter_server_count", 1),
-                             ("node_count", 1), ("process_count_per_node", 1),
-                             ("distributed_backend", None), ("distributed_training", None),
-                             ("use_gpu", False), ("custom_docker_base_image", None),
-                             ("source_directory_data_store", None)):
+        warn_deprecated(
+            f"{name} is deprecated; use ScriptRunConfig with an Environment "
+            f"(see 'Migrating from Estimators to ScriptRunConfig', or run 'hpcest migrate')."
+        )
+        for key, default in (
+            ("worker_count", 1),
+            ("parameter_server_count", 1),
+            ("node_count", 1),
+            ("process_count_per_node", 1),
+            ("distributed_backend", None),
+            ("distributed_training", None),
+            ("use_gpu", False),
+            ("custom_docker_base_image", None),
+            ("source_directory_data_store", None),
+        ):
             params.setdefault(key, default)
         validate_estimator_params(params, self._KIND, self._SUPPORTED_BACKENDS, name)
         scenario = self._resolve_scenario(params)
         rc = build_run_config(params, self._KIND, scenario)
-        MMLBaseEstimator.__init__(self, params["source_directory"], compute_target=params["compute_target"],
-                                  estimator_config=rc)
+        MMLBaseEstimator.__init__(
+            self, params["source_directory"], compute_target=params["compute_target"], estimator_config=rc
+        )
         # The constructor arguments as given (after alias normalisation): the compiler needs to
         # tell the user's own image and packages from the framework scenario's, and submit-time
         # overrides rebuild from them.
@@ -417,9 +446,12 @@ class _EstimatorBase(MMLBaseEstimator):
         self._show_package_warnings = params.get("_show_package_warnings", False)
         self._after_build(rc, params)
 
-    def _submit_with_overrides(self, script_params: Mapping[Any, Any] | None = None,
-                               inputs: list[Any] | None = None,
-                               source_directory_data_store: Any = None) -> _EstimatorBase:
+    def _submit_with_overrides(
+        self,
+        script_params: Mapping[Any, Any] | None = None,
+        inputs: list[Any] | None = None,
+        source_directory_data_store: Any = None,
+    ) -> _EstimatorBase:
         """A copy with v1's submit-time overrides (``experiment.submit(est, script_params=...)``).
 
         Override script_params are merged over the constructor's dict (same key: new value in
@@ -433,9 +465,7 @@ class _EstimatorBase(MMLBaseEstimator):
         params = dict(self._constructor_params)
         if script_params is not None:
             if not isinstance(script_params, Mapping):
-                raise TrainingException(
-                    f"submit script_params must be a dict, got {type(script_params).__name__}."
-                )
+                raise TrainingException(f"submit script_params must be a dict, got {type(script_params).__name__}.")
             merged = dict(params.get("script_params") or {})
             merged.update(script_params)
             params["script_params"] = merged
@@ -466,20 +496,40 @@ class Estimator(_EstimatorBase):
     _KIND = "estimator"
     _SUPPORTED_BACKENDS = ["mpi"]
 
-    def __init__(self, source_directory: str, *, compute_target: Any = None, vm_size: str | None = None,
-                 vm_priority: str | None = None, entry_script: str | None = None,
-                 script_params: dict[Any, Any] | None = None, node_count: int = 1,
-                 process_count_per_node: int = 1, distributed_backend: str | None = None,
-                 distributed_training: Any = None, use_gpu: bool = False, use_docker: bool = True,
-                 custom_docker_base_image: str | None = None, custom_docker_image: str | None = None,
-                 image_registry_details: ContainerRegistry | None = None, user_managed: bool = False,
-                 conda_packages: list[str] | None = None, pip_packages: list[str] | None = None,
-                 conda_dependencies_file_path: str | None = None, pip_requirements_file_path: str | None = None,
-                 conda_dependencies_file: str | None = None, pip_requirements_file: str | None = None,
-                 environment_variables: dict[str, str] | None = None,
-                 environment_definition: Environment | None = None, inputs: list[Any] | None = None,
-                 source_directory_data_store: Any = None, shm_size: str | None = None,
-                 resume_from: DataPath | None = None, max_run_duration_seconds: int | None = None,
-                 _disable_validation: bool = True, _show_lint_warnings: bool = False,
-                 _show_package_warnings: bool = False) -> None:
+    def __init__(
+        self,
+        source_directory: str,
+        *,
+        compute_target: Any = None,
+        vm_size: str | None = None,
+        vm_priority: str | None = None,
+        entry_script: str | None = None,
+        script_params: dict[Any, Any] | None = None,
+        node_count: int = 1,
+        process_count_per_node: int = 1,
+        distributed_backend: str | None = None,
+        distributed_training: Any = None,
+        use_gpu: bool = False,
+        use_docker: bool = True,
+        custom_docker_base_image: str | None = None,
+        custom_docker_image: str | None = None,
+        image_registry_details: ContainerRegistry | None = None,
+        user_managed: bool = False,
+        conda_packages: list[str] | None = None,
+        pip_packages: list[str] | None = None,
+        conda_dependencies_file_path: str | None = None,
+        pip_requirements_file_path: str | None = None,
+        conda_dependencies_file: str | None = None,
+        pip_requirements_file: str | None = None,
+        environment_variables: dict[str, str] | None = None,
+        environment_definition: Environment | None = None,
+        inputs: list[Any] | None = None,
+        source_directory_data_store: Any = None,
+        shm_size: str | None = None,
+        resume_from: DataPath | None = None,
+        max_run_duration_seconds: int | None = None,
+        _disable_validation: bool = True,
+        _show_lint_warnings: bool = False,
+        _show_package_warnings: bool = False,
+    ) -> None:
         self._setup(collect_params(locals()))

@@ -38,123 +38,299 @@ _BASE_GPU_INTELMPI_CUDA9_U16 = "mcr.microsoft.com/azureml/base-gpu:intelmpi2018.
 # framework -> {"<version>-<cpu|gpu>": (full-build base image, pinned pip packages)}
 _SCENARIOS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     "PyTorch": {
-        "1.0-cpu": (_BASE_INTELMPI_U16, (
-            "azureml-defaults", "torch==1.0", "torchvision==0.4.1", "horovod==0.18.1",
-        )),
-        "1.0-gpu": (_BASE_GPU_OPENMPI3_CUDA10_U16, (
-            "azureml-defaults", "torch==1.0", "torchvision==0.4.1", "horovod==0.18.1",
-        )),
-        "1.1-cpu": (_BASE_INTELMPI_U16, (
-            "azureml-defaults", "torch==1.1", "torchvision==0.4.1", "horovod==0.18.1",
-            "tensorboard==1.14.0", "future==0.17.1",
-        )),
-        "1.1-gpu": (_BASE_GPU_OPENMPI3_CUDA10_U16, (
-            "azureml-defaults", "torch==1.1", "torchvision==0.4.1", "horovod==0.18.1",
-            "tensorboard==1.14.0", "future==0.17.1",
-        )),
-        "1.2-cpu": (_BASE_INTELMPI_U16, (
-            "azureml-defaults", "torch==1.2", "torchvision==0.4.1", "horovod==0.18.1",
-            "tensorboard==1.14.0", "future==0.17.1",
-        )),
-        "1.2-gpu": (_BASE_GPU_OPENMPI3_CUDA10_U16, (
-            "azureml-defaults", "torch==1.2", "torchvision==0.4.1", "horovod==0.18.1",
-            "tensorboard==1.14.0", "future==0.17.1",
-        )),
-        "1.3-cpu": (_BASE_INTELMPI_U16, (
-            "azureml-defaults", "torch==1.3.1", "torchvision==0.4.1", "horovod==0.18.1",
-            "tensorboard==1.14.0", "future==0.17.1",
-        )),
-        "1.3-gpu": (_BASE_GPU_OPENMPI4_CUDA11_U20, (
-            "azureml-defaults", "torch==1.3.1", "torchvision==0.4.1", "horovod==0.18.1",
-            "tensorboard==1.14.0", "future==0.17.1",
-        )),
-        "1.4-cpu": (_BASE_OPENMPI3_U16, (
-            "azureml-defaults", "torch==1.4.0", "torchvision==0.5.0", "horovod==0.18.1",
-            "tensorboard==1.14.0", "future==0.17.1",
-        )),
-        "1.4-gpu": (_BASE_GPU_OPENMPI4_CUDA11_U20, (
-            "azureml-defaults", "torch==1.4.0", "torchvision==0.5.0", "horovod==0.18.1",
-            "tensorboard==1.14.0", "future==0.17.1",
-        )),
-        "1.5-cpu": (_BASE_OPENMPI3_U16, (
-            "azureml-defaults", "torch==1.5.0", "torchvision==0.5.0", "horovod==0.19.1",
-            "tensorboard==1.14.0", "future==0.17.1",
-        )),
-        "1.5-gpu": (_BASE_GPU_OPENMPI4_CUDA11_U20, (
-            "azureml-defaults", "torch==1.5.0", "torchvision==0.5.0", "horovod==0.19.1",
-            "tensorboard==1.14.0", "future==0.17.1",
-        )),
-        "1.6-cpu": (_OPENMPI3_U16, (
-            "azureml-defaults", "torch==1.6.0", "torchvision==0.5.0", "horovod==0.19.5",
-            "tensorboard==1.14.0", "future==0.17.1",
-        )),
-        "1.6-gpu": (_OPENMPI4_CUDA11_U20, (
-            "azureml-defaults", "torch==1.6.0", "torchvision==0.5.0", "horovod==0.19.5",
-            "tensorboard==1.14.0", "future==0.17.1",
-        )),
+        "1.0-cpu": (
+            _BASE_INTELMPI_U16,
+            (
+                "azureml-defaults",
+                "torch==1.0",
+                "torchvision==0.4.1",
+                "horovod==0.18.1",
+            ),
+        ),
+        "1.0-gpu": (
+            _BASE_GPU_OPENMPI3_CUDA10_U16,
+            (
+                "azureml-defaults",
+                "torch==1.0",
+                "torchvision==0.4.1",
+                "horovod==0.18.1",
+            ),
+        ),
+        "1.1-cpu": (
+            _BASE_INTELMPI_U16,
+            (
+                "azureml-defaults",
+                "torch==1.1",
+                "torchvision==0.4.1",
+                "horovod==0.18.1",
+                "tensorboard==1.14.0",
+                "future==0.17.1",
+            ),
+        ),
+        "1.1-gpu": (
+            _BASE_GPU_OPENMPI3_CUDA10_U16,
+            (
+                "azureml-defaults",
+                "torch==1.1",
+                "torchvision==0.4.1",
+                "horovod==0.18.1",
+                "tensorboard==1.14.0",
+                "future==0.17.1",
+            ),
+        ),
+        "1.2-cpu": (
+            _BASE_INTELMPI_U16,
+            (
+                "azureml-defaults",
+                "torch==1.2",
+                "torchvision==0.4.1",
+                "horovod==0.18.1",
+                "tensorboard==1.14.0",
+                "future==0.17.1",
+            ),
+        ),
+        "1.2-gpu": (
+            _BASE_GPU_OPENMPI3_CUDA10_U16,
+            (
+                "azureml-defaults",
+                "torch==1.2",
+                "torchvision==0.4.1",
+                "horovod==0.18.1",
+                "tensorboard==1.14.0",
+                "future==0.17.1",
+            ),
+        ),
+        "1.3-cpu": (
+            _BASE_INTELMPI_U16,
+            (
+                "azureml-defaults",
+                "torch==1.3.1",
+                "torchvision==0.4.1",
+                "horovod==0.18.1",
+                "tensorboard==1.14.0",
+                "future==0.17.1",
+            ),
+        ),
+        "1.3-gpu": (
+            _BASE_GPU_OPENMPI4_CUDA11_U20,
+            (
+                "azureml-defaults",
+                "torch==1.3.1",
+                "torchvision==0.4.1",
+                "horovod==0.18.1",
+                "tensorboard==1.14.0",
+                "future==0.17.1",
+            ),
+        ),
+        "1.4-cpu": (
+            _BASE_OPENMPI3_U16,
+            (
+                "azureml-defaults",
+                "torch==1.4.0",
+                "torchvision==0.5.0",
+                "horovod==0.18.1",
+                "tensorboard==1.14.0",
+                "future==0.17.1",
+            ),
+        ),
+        "1.4-gpu": (
+            _BASE_GPU_OPENMPI4_CUDA11_U20,
+            (
+                "azureml-defaults",
+                "torch==1.4.0",
+                "torchvision==0.5.0",
+                "horovod==0.18.1",
+                "tensorboard==1.14.0",
+                "future==0.17.1",
+            ),
+        ),
+        "1.5-cpu": (
+            _BASE_OPENMPI3_U16,
+            (
+                "azureml-defaults",
+                "torch==1.5.0",
+                "torchvision==0.5.0",
+                "horovod==0.19.1",
+                "tensorboard==1.14.0",
+                "future==0.17.1",
+            ),
+        ),
+        "1.5-gpu": (
+            _BASE_GPU_OPENMPI4_CUDA11_U20,
+            (
+                "azureml-defaults",
+                "torch==1.5.0",
+                "torchvision==0.5.0",
+                "horovod==0.19.1",
+                "tensorboard==1.14.0",
+                "future==0.17.1",
+            ),
+        ),
+        "1.6-cpu": (
+            _OPENMPI3_U16,
+            (
+                "azureml-defaults",
+                "torch==1.6.0",
+                "torchvision==0.5.0",
+                "horovod==0.19.5",
+                "tensorboard==1.14.0",
+                "future==0.17.1",
+            ),
+        ),
+        "1.6-gpu": (
+            _OPENMPI4_CUDA11_U20,
+            (
+                "azureml-defaults",
+                "torch==1.6.0",
+                "torchvision==0.5.0",
+                "horovod==0.19.5",
+                "tensorboard==1.14.0",
+                "future==0.17.1",
+            ),
+        ),
     },
     "TensorFlow": {
-        "1.10-cpu": (_INTELMPI_U16_0423, (
-            "azureml-defaults", "azureml-dataset-runtime[fuse,pandas]", "tensorflow==1.10.0",
-            "horovod==0.15.2",
-        )),
-        "1.10-gpu": (_INTELMPI_CUDA9_U16_0704, (
-            "azureml-defaults", "azureml-dataset-runtime[fuse,pandas]", "tensorflow-gpu==1.10.0",
-            "horovod==0.15.2",
-        )),
-        "1.12-cpu": (_INTELMPI_U16_0423, (
-            "azureml-defaults", "azureml-dataset-runtime[fuse,pandas]", "tensorflow==1.12.0",
-            "horovod==0.15.2",
-        )),
-        "1.12-gpu": (_INTELMPI_CUDA9_U16_0704, (
-            "azureml-defaults", "azureml-dataset-runtime[fuse,pandas]", "tensorflow-gpu==1.12.0",
-            "horovod==0.15.2",
-        )),
-        "1.13-cpu": (_INTELMPI_U16_0423, (
-            "azureml-defaults", "azureml-dataset-runtime[fuse,pandas]", "tensorflow==1.13.1",
-            "horovod==0.16.1",
-        )),
-        "1.13-gpu": (_INTELMPI_CUDA10_U16_0704, (
-            "azureml-defaults", "azureml-dataset-runtime[fuse,pandas]", "tensorflow-gpu==1.13.1",
-            "horovod==0.16.1",
-        )),
-        "2.0-cpu": (_OPENMPI4_U20_0423, (
-            "azureml-defaults", "azureml-dataset-runtime[fuse,pandas]", "tensorflow==2.0.0",
-            "horovod==0.18.1",
-        )),
-        "2.0-gpu": (_OPENMPI4_CUDA11_U20_0704, (
-            "azureml-defaults", "azureml-dataset-runtime[fuse,pandas]", "tensorflow-gpu==2.0.0",
-            "horovod==0.18.1",
-        )),
+        "1.10-cpu": (
+            _INTELMPI_U16_0423,
+            (
+                "azureml-defaults",
+                "azureml-dataset-runtime[fuse,pandas]",
+                "tensorflow==1.10.0",
+                "horovod==0.15.2",
+            ),
+        ),
+        "1.10-gpu": (
+            _INTELMPI_CUDA9_U16_0704,
+            (
+                "azureml-defaults",
+                "azureml-dataset-runtime[fuse,pandas]",
+                "tensorflow-gpu==1.10.0",
+                "horovod==0.15.2",
+            ),
+        ),
+        "1.12-cpu": (
+            _INTELMPI_U16_0423,
+            (
+                "azureml-defaults",
+                "azureml-dataset-runtime[fuse,pandas]",
+                "tensorflow==1.12.0",
+                "horovod==0.15.2",
+            ),
+        ),
+        "1.12-gpu": (
+            _INTELMPI_CUDA9_U16_0704,
+            (
+                "azureml-defaults",
+                "azureml-dataset-runtime[fuse,pandas]",
+                "tensorflow-gpu==1.12.0",
+                "horovod==0.15.2",
+            ),
+        ),
+        "1.13-cpu": (
+            _INTELMPI_U16_0423,
+            (
+                "azureml-defaults",
+                "azureml-dataset-runtime[fuse,pandas]",
+                "tensorflow==1.13.1",
+                "horovod==0.16.1",
+            ),
+        ),
+        "1.13-gpu": (
+            _INTELMPI_CUDA10_U16_0704,
+            (
+                "azureml-defaults",
+                "azureml-dataset-runtime[fuse,pandas]",
+                "tensorflow-gpu==1.13.1",
+                "horovod==0.16.1",
+            ),
+        ),
+        "2.0-cpu": (
+            _OPENMPI4_U20_0423,
+            (
+                "azureml-defaults",
+                "azureml-dataset-runtime[fuse,pandas]",
+                "tensorflow==2.0.0",
+                "horovod==0.18.1",
+            ),
+        ),
+        "2.0-gpu": (
+            _OPENMPI4_CUDA11_U20_0704,
+            (
+                "azureml-defaults",
+                "azureml-dataset-runtime[fuse,pandas]",
+                "tensorflow-gpu==2.0.0",
+                "horovod==0.18.1",
+            ),
+        ),
         "2.1-cpu": (_OPENMPI4_U20_0423, ("azureml-defaults", "tensorflow==2.1.0", "horovod==0.19.1")),
-        "2.1-gpu": (_OPENMPI4_CUDA11_U20_0423, (
-            "azureml-defaults", "tensorflow-gpu==2.1.0", "horovod==0.19.1",
-        )),
+        "2.1-gpu": (
+            _OPENMPI4_CUDA11_U20_0423,
+            (
+                "azureml-defaults",
+                "tensorflow-gpu==2.1.0",
+                "horovod==0.19.1",
+            ),
+        ),
         "2.2-cpu": (_OPENMPI4_U20_0423, ("azureml-defaults", "tensorflow==2.2.0", "horovod==0.19.5")),
-        "2.2-gpu": (_OPENMPI4_CUDA11_U20_0423, (
-            "azureml-defaults", "tensorflow-gpu==2.2.0", "horovod==0.19.5",
-        )),
-        "2.3-cpu": (_OPENMPI4_U20_0423, (
-            "azureml-defaults", "tensorflow==2.3.0", "cmake==3.18.2", "horovod==0.20.0",
-        )),
-        "2.3-gpu": (_OPENMPI4_CUDA11_U20_0423, (
-            "azureml-defaults", "tensorflow-gpu==2.3.0", "cmake==3.18.2", "horovod==0.20.0",
-        )),
+        "2.2-gpu": (
+            _OPENMPI4_CUDA11_U20_0423,
+            (
+                "azureml-defaults",
+                "tensorflow-gpu==2.2.0",
+                "horovod==0.19.5",
+            ),
+        ),
+        "2.3-cpu": (
+            _OPENMPI4_U20_0423,
+            (
+                "azureml-defaults",
+                "tensorflow==2.3.0",
+                "cmake==3.18.2",
+                "horovod==0.20.0",
+            ),
+        ),
+        "2.3-gpu": (
+            _OPENMPI4_CUDA11_U20_0423,
+            (
+                "azureml-defaults",
+                "tensorflow-gpu==2.3.0",
+                "cmake==3.18.2",
+                "horovod==0.20.0",
+            ),
+        ),
     },
     "Chainer": {
         "5.1.0-cpu": (_BASE_INTELMPI_U16, ("azureml-defaults", "chainer==5.1.0", "mpi4py==3.0.0")),
-        "5.1.0-gpu": (_BASE_GPU_INTELMPI_CUDA9_U16, (
-            "azureml-defaults", "chainer==5.1.0", "mpi4py==3.0.0", "cupy-cuda90==5.2.0",
-        )),
+        "5.1.0-gpu": (
+            _BASE_GPU_INTELMPI_CUDA9_U16,
+            (
+                "azureml-defaults",
+                "chainer==5.1.0",
+                "mpi4py==3.0.0",
+                "cupy-cuda90==5.2.0",
+            ),
+        ),
         "7.0.0-cpu": (_BASE_INTELMPI_U16, ("azureml-defaults", "chainer==7.0.0", "mpi4py==3.0.0")),
-        "7.0.0-gpu": (_BASE_GPU_INTELMPI_CUDA9_U16, (
-            "azureml-defaults", "chainer==7.0.0", "mpi4py==3.0.0", "cupy-cuda90==7.0.0",
-        )),
+        "7.0.0-gpu": (
+            _BASE_GPU_INTELMPI_CUDA9_U16,
+            (
+                "azureml-defaults",
+                "chainer==7.0.0",
+                "mpi4py==3.0.0",
+                "cupy-cuda90==7.0.0",
+            ),
+        ),
     },
     "SKLearn": {
-        "0.20.3-cpu": (_INTELMPI_U16_0423, (
-            "azureml-defaults", "scikit-learn==0.20.3", "scipy==1.2.1", "joblib==0.13.2",
-        )),
+        "0.20.3-cpu": (
+            _INTELMPI_U16_0423,
+            (
+                "azureml-defaults",
+                "scikit-learn==0.20.3",
+                "scipy==1.2.1",
+                "joblib==0.13.2",
+            ),
+        ),
     },
 }
 
@@ -174,10 +350,14 @@ _CURATED_EXCEPTIONS: dict[tuple[str, str], str | None] = {
     ("Chainer", "7.0.0-gpu"): None,
 }
 _ALIASES = {
-    "pytorch": "PyTorch", "torch": "PyTorch",
-    "tensorflow": "TensorFlow", "tf": "TensorFlow",
+    "pytorch": "PyTorch",
+    "torch": "PyTorch",
+    "tensorflow": "TensorFlow",
+    "tf": "TensorFlow",
     "chainer": "Chainer",
-    "sklearn": "SKLearn", "scikit-learn": "SKLearn", "scikitlearn": "SKLearn",
+    "sklearn": "SKLearn",
+    "scikit-learn": "SKLearn",
+    "scikitlearn": "SKLearn",
 }
 
 
@@ -185,9 +365,7 @@ def canonical_framework(framework_name: str) -> str:
     """``'pytorch'`` -> ``'PyTorch'`` and so on; unknown names raise UserErrorException."""
     canonical = _ALIASES.get(str(framework_name).lower())
     if canonical is None:
-        raise UserErrorException(
-            f"Unknown framework {framework_name!r}; known: PyTorch, TensorFlow, Chainer, SKLearn."
-        )
+        raise UserErrorException(f"Unknown framework {framework_name!r}; known: PyTorch, TensorFlow, Chainer, SKLearn.")
     return canonical
 
 
@@ -275,8 +453,10 @@ class _FrameworkBaseEstimator(_EstimatorBase):
     def _resolve_scenario(self, params: dict[str, Any]) -> Mapping[str, Any] | None:
         version = params.get("framework_version")
         if version is None:
-            warn_at_caller(f"framework_version is not specified; defaulting to {self.FRAMEWORK_NAME} "
-                           f"{self.DEFAULT_VERSION}. Pass framework_version to pin it.")
+            warn_at_caller(
+                f"framework_version is not specified; defaulting to {self.FRAMEWORK_NAME} "
+                f"{self.DEFAULT_VERSION}. Pass framework_version to pin it."
+            )
             version = self.DEFAULT_VERSION
         if not isinstance(version, str):
             raise TrainingException(
@@ -305,23 +485,44 @@ class PyTorch(_FrameworkBaseEstimator):
     _SUPPORTED_BACKENDS = _SUPPORTED_BACKENDS["PyTorch"]
     _KIND = "pytorch"
 
-    def __init__(self, source_directory: str, *, compute_target: Any = None, vm_size: str | None = None,
-                 vm_priority: str | None = None, entry_script: str | None = None,
-                 script_params: dict[Any, Any] | None = None, node_count: int = 1,
-                 process_count_per_node: int = 1, distributed_backend: str | None = None,
-                 distributed_training: Any = None, use_gpu: bool = False, use_docker: bool = True,
-                 custom_docker_base_image: str | None = None, custom_docker_image: str | None = None,
-                 image_registry_details: ContainerRegistry | None = None, user_managed: bool = False,
-                 conda_packages: list[str] | None = None, pip_packages: list[str] | None = None,
-                 conda_dependencies_file_path: str | None = None, pip_requirements_file_path: str | None = None,
-                 conda_dependencies_file: str | None = None, pip_requirements_file: str | None = None,
-                 environment_variables: dict[str, str] | None = None,
-                 environment_definition: Environment | None = None, inputs: list[Any] | None = None,
-                 source_directory_data_store: Any = None, shm_size: str | None = None,
-                 resume_from: Any = None, max_run_duration_seconds: int | None = None,
-                 framework_version: str | None = None, _enable_optimized_mode: bool = False,
-                 _disable_validation: bool = True, _show_lint_warnings: bool = False,
-                 _show_package_warnings: bool = False) -> None:
+    def __init__(
+        self,
+        source_directory: str,
+        *,
+        compute_target: Any = None,
+        vm_size: str | None = None,
+        vm_priority: str | None = None,
+        entry_script: str | None = None,
+        script_params: dict[Any, Any] | None = None,
+        node_count: int = 1,
+        process_count_per_node: int = 1,
+        distributed_backend: str | None = None,
+        distributed_training: Any = None,
+        use_gpu: bool = False,
+        use_docker: bool = True,
+        custom_docker_base_image: str | None = None,
+        custom_docker_image: str | None = None,
+        image_registry_details: ContainerRegistry | None = None,
+        user_managed: bool = False,
+        conda_packages: list[str] | None = None,
+        pip_packages: list[str] | None = None,
+        conda_dependencies_file_path: str | None = None,
+        pip_requirements_file_path: str | None = None,
+        conda_dependencies_file: str | None = None,
+        pip_requirements_file: str | None = None,
+        environment_variables: dict[str, str] | None = None,
+        environment_definition: Environment | None = None,
+        inputs: list[Any] | None = None,
+        source_directory_data_store: Any = None,
+        shm_size: str | None = None,
+        resume_from: Any = None,
+        max_run_duration_seconds: int | None = None,
+        framework_version: str | None = None,
+        _enable_optimized_mode: bool = False,
+        _disable_validation: bool = True,
+        _show_lint_warnings: bool = False,
+        _show_package_warnings: bool = False,
+    ) -> None:
         self._setup(collect_params(locals()))
 
     def _after_build(self, rc: RunConfiguration, params: Mapping[str, Any]) -> None:
@@ -339,30 +540,55 @@ class TensorFlow(_FrameworkBaseEstimator):
     _SUPPORTED_BACKENDS = _SUPPORTED_BACKENDS["TensorFlow"]
     _KIND = "tensorflow"
 
-    def __init__(self, source_directory: str, *, compute_target: Any = None, vm_size: str | None = None,
-                 vm_priority: str | None = None, entry_script: str | None = None,
-                 script_params: dict[Any, Any] | None = None, node_count: int = 1,
-                 process_count_per_node: int = 1, worker_count: int = 1, parameter_server_count: int = 1,
-                 distributed_backend: str | None = None, distributed_training: Any = None,
-                 use_gpu: bool = False, use_docker: bool = True, custom_docker_base_image: str | None = None,
-                 custom_docker_image: str | None = None, image_registry_details: ContainerRegistry | None = None,
-                 user_managed: bool = False, conda_packages: list[str] | None = None,
-                 pip_packages: list[str] | None = None, conda_dependencies_file_path: str | None = None,
-                 pip_requirements_file_path: str | None = None, conda_dependencies_file: str | None = None,
-                 pip_requirements_file: str | None = None, environment_variables: dict[str, str] | None = None,
-                 environment_definition: Environment | None = None, inputs: list[Any] | None = None,
-                 source_directory_data_store: Any = None, shm_size: str | None = None,
-                 resume_from: Any = None, max_run_duration_seconds: int | None = None,
-                 framework_version: str | None = None, _enable_optimized_mode: bool = False,
-                 _disable_validation: bool = True, _show_lint_warnings: bool = False,
-                 _show_package_warnings: bool = False) -> None:
+    def __init__(
+        self,
+        source_directory: str,
+        *,
+        compute_target: Any = None,
+        vm_size: str | None = None,
+        vm_priority: str | None = None,
+        entry_script: str | None = None,
+        script_params: dict[Any, Any] | None = None,
+        node_count: int = 1,
+        process_count_per_node: int = 1,
+        worker_count: int = 1,
+        parameter_server_count: int = 1,
+        distributed_backend: str | None = None,
+        distributed_training: Any = None,
+        use_gpu: bool = False,
+        use_docker: bool = True,
+        custom_docker_base_image: str | None = None,
+        custom_docker_image: str | None = None,
+        image_registry_details: ContainerRegistry | None = None,
+        user_managed: bool = False,
+        conda_packages: list[str] | None = None,
+        pip_packages: list[str] | None = None,
+        conda_dependencies_file_path: str | None = None,
+        pip_requirements_file_path: str | None = None,
+        conda_dependencies_file: str | None = None,
+        pip_requirements_file: str | None = None,
+        environment_variables: dict[str, str] | None = None,
+        environment_definition: Environment | None = None,
+        inputs: list[Any] | None = None,
+        source_directory_data_store: Any = None,
+        shm_size: str | None = None,
+        resume_from: Any = None,
+        max_run_duration_seconds: int | None = None,
+        framework_version: str | None = None,
+        _enable_optimized_mode: bool = False,
+        _disable_validation: bool = True,
+        _show_lint_warnings: bool = False,
+        _show_package_warnings: bool = False,
+    ) -> None:
         params = collect_params(locals())
         for name, value in (("worker_count", worker_count), ("parameter_server_count", parameter_server_count)):
             if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name == "worker_count" else 0):
                 raise TrainingException(f"{name} must be a non-negative integer (workers >= 1), got {value!r}.")
             if value != 1:
-                warn_deprecated(f"{name} is deprecated; use distributed_training=ParameterServer("
-                                f"worker_count=..., parameter_server_count=...).")
+                warn_deprecated(
+                    f"{name} is deprecated; use distributed_training=ParameterServer("
+                    f"worker_count=..., parameter_server_count=...)."
+                )
         self._setup(params)
 
 
@@ -374,23 +600,44 @@ class Chainer(_FrameworkBaseEstimator):
     _SUPPORTED_BACKENDS = _SUPPORTED_BACKENDS["Chainer"]
     _KIND = "chainer"
 
-    def __init__(self, source_directory: str, *, compute_target: Any = None, vm_size: str | None = None,
-                 vm_priority: str | None = None, entry_script: str | None = None,
-                 script_params: dict[Any, Any] | None = None, node_count: int = 1,
-                 process_count_per_node: int = 1, distributed_backend: str | None = None,
-                 distributed_training: Any = None, use_gpu: bool = False, use_docker: bool = True,
-                 custom_docker_base_image: str | None = None, custom_docker_image: str | None = None,
-                 image_registry_details: ContainerRegistry | None = None, user_managed: bool = False,
-                 conda_packages: list[str] | None = None, pip_packages: list[str] | None = None,
-                 conda_dependencies_file_path: str | None = None, pip_requirements_file_path: str | None = None,
-                 conda_dependencies_file: str | None = None, pip_requirements_file: str | None = None,
-                 environment_variables: dict[str, str] | None = None,
-                 environment_definition: Environment | None = None, inputs: list[Any] | None = None,
-                 source_directory_data_store: Any = None, shm_size: str | None = None,
-                 resume_from: Any = None, max_run_duration_seconds: int | None = None,
-                 framework_version: str | None = None, _enable_optimized_mode: bool = False,
-                 _disable_validation: bool = True, _show_lint_warnings: bool = False,
-                 _show_package_warnings: bool = False) -> None:
+    def __init__(
+        self,
+        source_directory: str,
+        *,
+        compute_target: Any = None,
+        vm_size: str | None = None,
+        vm_priority: str | None = None,
+        entry_script: str | None = None,
+        script_params: dict[Any, Any] | None = None,
+        node_count: int = 1,
+        process_count_per_node: int = 1,
+        distributed_backend: str | None = None,
+        distributed_training: Any = None,
+        use_gpu: bool = False,
+        use_docker: bool = True,
+        custom_docker_base_image: str | None = None,
+        custom_docker_image: str | None = None,
+        image_registry_details: ContainerRegistry | None = None,
+        user_managed: bool = False,
+        conda_packages: list[str] | None = None,
+        pip_packages: list[str] | None = None,
+        conda_dependencies_file_path: str | None = None,
+        pip_requirements_file_path: str | None = None,
+        conda_dependencies_file: str | None = None,
+        pip_requirements_file: str | None = None,
+        environment_variables: dict[str, str] | None = None,
+        environment_definition: Environment | None = None,
+        inputs: list[Any] | None = None,
+        source_directory_data_store: Any = None,
+        shm_size: str | None = None,
+        resume_from: Any = None,
+        max_run_duration_seconds: int | None = None,
+        framework_version: str | None = None,
+        _enable_optimized_mode: bool = False,
+        _disable_validation: bool = True,
+        _show_lint_warnings: bool = False,
+        _show_package_warnings: bool = False,
+    ) -> None:
         self._setup(collect_params(locals()))
 
 
@@ -402,19 +649,37 @@ class SKLearn(_FrameworkBaseEstimator):
     _SUPPORTED_BACKENDS = _SUPPORTED_BACKENDS["SKLearn"]
     _KIND = "sklearn"
 
-    def __init__(self, source_directory: str, *, compute_target: Any = None, vm_size: str | None = None,
-                 vm_priority: str | None = None, entry_script: str | None = None,
-                 script_params: dict[Any, Any] | None = None, use_docker: bool = True,
-                 custom_docker_image: str | None = None, image_registry_details: ContainerRegistry | None = None,
-                 user_managed: bool = False, conda_packages: list[str] | None = None,
-                 pip_packages: list[str] | None = None, conda_dependencies_file_path: str | None = None,
-                 pip_requirements_file_path: str | None = None, conda_dependencies_file: str | None = None,
-                 pip_requirements_file: str | None = None, environment_variables: dict[str, str] | None = None,
-                 environment_definition: Environment | None = None, inputs: list[Any] | None = None,
-                 shm_size: str | None = None, resume_from: Any = None,
-                 max_run_duration_seconds: int | None = None, framework_version: str | None = None,
-                 _enable_optimized_mode: bool = False, _disable_validation: bool = True,
-                 _show_lint_warnings: bool = False, _show_package_warnings: bool = False) -> None:
+    def __init__(
+        self,
+        source_directory: str,
+        *,
+        compute_target: Any = None,
+        vm_size: str | None = None,
+        vm_priority: str | None = None,
+        entry_script: str | None = None,
+        script_params: dict[Any, Any] | None = None,
+        use_docker: bool = True,
+        custom_docker_image: str | None = None,
+        image_registry_details: ContainerRegistry | None = None,
+        user_managed: bool = False,
+        conda_packages: list[str] | None = None,
+        pip_packages: list[str] | None = None,
+        conda_dependencies_file_path: str | None = None,
+        pip_requirements_file_path: str | None = None,
+        conda_dependencies_file: str | None = None,
+        pip_requirements_file: str | None = None,
+        environment_variables: dict[str, str] | None = None,
+        environment_definition: Environment | None = None,
+        inputs: list[Any] | None = None,
+        shm_size: str | None = None,
+        resume_from: Any = None,
+        max_run_duration_seconds: int | None = None,
+        framework_version: str | None = None,
+        _enable_optimized_mode: bool = False,
+        _disable_validation: bool = True,
+        _show_lint_warnings: bool = False,
+        _show_package_warnings: bool = False,
+    ) -> None:
         # The reduced signature has no node/process/GPU/distribution parameters: v1 forced one CPU
         # node with no backend, which _setup's defaults reproduce.
         self._setup(collect_params(locals()))

@@ -14,6 +14,7 @@ instead, because PMIx wire-up needs a real launcher.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -151,10 +152,8 @@ def _wait_all(procs: list[subprocess.Popen[bytes]], kill_on_bad_exit: bool) -> i
     def stop_all(sig: int = signal.SIGTERM) -> None:
         for p in procs:
             if p.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(p.pid, sig)
-                except ProcessLookupError:
-                    pass
 
     def on_signal(signum: int, _frame: object) -> None:
         stop_all(signal.SIGTERM)

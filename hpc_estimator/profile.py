@@ -36,6 +36,10 @@ class ClusterProfile:
     port: int | None = None
     identity_file: str | None = None
     known_hosts: str | None = None
+    # An OpenSSH client config to read instead of ~/.ssh/config (HostName, User, Port, ProxyJump...).
+    ssh_config: str | None = None
+    # Accept a host key not in known_hosts (first contact only; a changed key is always refused).
+    trust_unknown_host: bool = False
     # Where run directories live on the cluster (shared filesystem).
     workdir: str = "~/hpcest"
     partition: str | None = None
@@ -75,6 +79,20 @@ class ClusterProfile:
         if self.max_array_size < 1:
             raise ConfigError(f"cluster profile {self.name!r}: key 'max_array_size' must be >= 1")
 
+    def with_home(self, home: str) -> ClusterProfile:
+        """The profile with ``~`` in its cluster paths replaced by ``home`` (the cluster user's).
+
+        Paths reach the job script quoted, where the shell would not expand ``~`` any more.
+        """
+        from dataclasses import replace
+
+        def expand(path: str) -> str:
+            if path == "~" or path.startswith("~/"):
+                return home.rstrip("/") + path[1:]
+            return path
+
+        return replace(self, workdir=expand(self.workdir), image_cache=expand(self.image_cache))
+
     @classmethod
     def from_mapping(cls, name: str, data: Mapping[str, Any]) -> ClusterProfile:
         """Build a profile from a TOML table, naming the offending key on any error."""
@@ -112,6 +130,8 @@ class ClusterProfile:
                 kwargs[key] = {str(k): str(v) for k, v in value.items()}
             else:
                 expected = cls.__dataclass_fields__[key].type
+                if str(expected) == "bool" and not isinstance(value, bool):
+                    raise ConfigError(f"cluster profile {name!r}: key {key!r} must be true or false, got {value!r}")
                 if "int" in str(expected) and not isinstance(value, int):
                     raise ConfigError(f"cluster profile {name!r}: key {key!r} must be an integer, got {value!r}")
                 if str(expected).startswith("str") and not isinstance(value, str):

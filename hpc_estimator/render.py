@@ -1,12 +1,11 @@
 """Render a JobSpec into sbatch script text (jinja2, StrictUndefined, every value quoted).
 
 The template only lays out text: every value that reaches the shell passes the ``shquote``
-filter or is an argv joined with ``shlex.quote`` here. Nothing in this module knows Azure.
+filter or is an argv joined with ``shellquote.join`` here (one line per value). Nothing in this module knows Azure.
 """
 
 from __future__ import annotations
 
-import shlex
 from functools import cache
 from pathlib import Path
 
@@ -16,6 +15,8 @@ from . import __version__, containers, launchers
 from .errors import ConfigError
 from .jobspec import JobSpec
 from .sbatch_options import directive_lines
+from .shellquote import join as shjoin
+from .shellquote import quote
 
 # Variables a rank needs inside a container started with a clean environment: Slurm's task
 # identity, PMIx/MPI wire-up, framework rendezvous, GPU selection, and hpcest's own.
@@ -77,16 +78,16 @@ def _environment() -> jinja2.Environment:
 def _shquote(value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(f"shquote expects a string, got {type(value).__name__}: {value!r}")
-    return shlex.quote(value)
+    return quote(value)
 
 
 def _join_with_tmp(argv: list[str]) -> str:
-    return " ".join('"$hpcest_tmp"' if a == _TMP_PLACEHOLDER else shlex.quote(a) for a in argv)
+    return " ".join('"$hpcest_tmp"' if a == _TMP_PLACEHOLDER else quote(a) for a in argv)
 
 
 def _wrap(parts: list[list[str]]) -> str:
     """Join argv groups with line continuations so long srun lines stay readable."""
-    return " \\\n    ".join(shlex.join(p) for p in parts if p)
+    return " \\\n    ".join(shjoin(p) for p in parts if p)
 
 
 def _container_groups(prefix: list[str]) -> list[list[str]]:
@@ -159,7 +160,16 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
     launch = _wrap([srun_line[:n_srun], *_container_groups(container_prefix), list(spec.argv)])
 
     user_names = [k for k, _ in spec.env]
-    patterns = "|".join([*FORWARD_PATTERNS, *[n for n in user_names if not n.startswith(("HPCEST_", "AZUREML_"))]])
+    patterns = "|".join(
+        [
+            *FORWARD_PATTERNS,
+            *[
+                n
+                for n in user_names
+                if not n.startswith(("HPCEST_", "AZUREML_")) and n not in containers.NOT_FORWARDABLE
+            ],
+        ]
+    )
     inputs = [
         {
             "name": i.name,
@@ -184,12 +194,14 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
         "master_port": str(spec.launcher.master_port),
         "tf_port": str(spec.launcher.tf_port),
         "tf_workers": str(spec.launcher.worker_count),
-        "tf_probe": shlex.join(launchers.tf_probe(spec)),
+        "tf_probe": shjoin(launchers.tf_probe(spec)),
         "gpu_bind": spec.gpu_bind == "local_rank" and spec.resources.gpus_per_node > 0,
         "env_prefix": containers.ENV_PREFIX.get(runtime, ""),
         "forward_patterns": patterns,
         "launch": launch,
         # Containers start in the snapshot through --pwd/-c; bare ranks change directory themselves.
         "rank_cd": f"{spec.run_dir}/{spec.workdir}" if runtime == "none" else "",
+        # ch-run refuses to start without $USER, which batch environments do not always set.
+        "set_user": runtime == "charliecloud",
     }
     return _environment().get_template("sbatch.sh.j2").render(**context)

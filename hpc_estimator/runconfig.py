@@ -44,25 +44,27 @@ class MpiConfiguration:
     """MPI job: ``node_count`` nodes with ``process_count_per_node`` ranks each."""
 
     def __init__(self, process_count_per_node: int = 1, node_count: int = 1) -> None:
-        self.process_count_per_node = _positive_int(process_count_per_node, "process_count_per_node",
-                                                    "MpiConfiguration")
+        self.process_count_per_node = _positive_int(
+            process_count_per_node, "process_count_per_node", "MpiConfiguration"
+        )
         self.node_count = _positive_int(node_count, "node_count", "MpiConfiguration")
 
     def __repr__(self) -> str:
-        return (f"MpiConfiguration(process_count_per_node={self.process_count_per_node}, "
-                f"node_count={self.node_count})")
+        return f"MpiConfiguration(process_count_per_node={self.process_count_per_node}, node_count={self.node_count})"
 
 
 class PyTorchConfiguration:
     """torch.distributed job: ``process_count`` is the total number of processes (None = one per node)."""
 
-    def __init__(self, communication_backend: str = "Nccl", process_count: int | None = None,
-                 node_count: int = 1) -> None:
-        if not isinstance(communication_backend, str) or \
-                communication_backend.lower() not in SUPPORTED_PYTORCH_BACKENDS:
+    def __init__(
+        self, communication_backend: str = "Nccl", process_count: int | None = None, node_count: int = 1
+    ) -> None:
+        if (
+            not isinstance(communication_backend, str)
+            or communication_backend.lower() not in SUPPORTED_PYTORCH_BACKENDS
+        ):
             raise UserErrorException(
-                f"PyTorchConfiguration communication_backend must be 'Nccl' or 'Gloo', "
-                f"got {communication_backend!r}."
+                f"PyTorchConfiguration communication_backend must be 'Nccl' or 'Gloo', got {communication_backend!r}."
             )
         self.communication_backend = communication_backend
         self.node_count = _positive_int(node_count, "node_count", "PyTorchConfiguration")
@@ -76,8 +78,10 @@ class PyTorchConfiguration:
         self.process_count = process_count
 
     def __repr__(self) -> str:
-        return (f"PyTorchConfiguration(communication_backend={self.communication_backend!r}, "
-                f"process_count={self.process_count}, node_count={self.node_count})")
+        return (
+            f"PyTorchConfiguration(communication_backend={self.communication_backend!r}, "
+            f"process_count={self.process_count}, node_count={self.node_count})"
+        )
 
 
 class TensorflowConfiguration:
@@ -85,8 +89,11 @@ class TensorflowConfiguration:
 
     def __init__(self, worker_count: int = 1, parameter_server_count: int = 1) -> None:
         self.worker_count = _positive_int(worker_count, "worker_count", "TensorflowConfiguration")
-        if isinstance(parameter_server_count, bool) or not isinstance(parameter_server_count, int) \
-                or parameter_server_count < 0:
+        if (
+            isinstance(parameter_server_count, bool)
+            or not isinstance(parameter_server_count, int)
+            or parameter_server_count < 0
+        ):
             raise UserErrorException(
                 f"TensorflowConfiguration parameter_server_count must be an integer >= 0, "
                 f"got {parameter_server_count!r}."
@@ -94,24 +101,32 @@ class TensorflowConfiguration:
         self.parameter_server_count = parameter_server_count
 
     def __repr__(self) -> str:
-        return (f"TensorflowConfiguration(worker_count={self.worker_count}, "
-                f"parameter_server_count={self.parameter_server_count})")
+        return (
+            f"TensorflowConfiguration(worker_count={self.worker_count}, "
+            f"parameter_server_count={self.parameter_server_count})"
+        )
 
 
 class DockerConfiguration:
     """Whether the run uses a container, with its shared-memory size and extra runtime arguments."""
 
-    def __init__(self, use_docker: bool = False, shared_volumes: bool = True,
-                 arguments: list[str] = [],  # noqa: B006 - v1 default, copied below, never mutated
-                 shm_size: str | None = _DEFAULT_SHM_SIZE) -> None:
+    def __init__(
+        self,
+        use_docker: bool = False,
+        shared_volumes: bool = True,
+        arguments: list[str] = [],  # noqa: B006 - v1 default, copied below, never mutated
+        shm_size: str | None = _DEFAULT_SHM_SIZE,
+    ) -> None:
         self.use_docker = bool(use_docker)
         self.shared_volumes = bool(shared_volumes)
         self.arguments = list(arguments or [])
         self.shm_size = shm_size
 
     def __repr__(self) -> str:
-        return (f"DockerConfiguration(use_docker={self.use_docker}, shared_volumes={self.shared_volumes}, "
-                f"arguments={self.arguments!r}, shm_size={self.shm_size!r})")
+        return (
+            f"DockerConfiguration(use_docker={self.use_docker}, shared_volumes={self.shared_volumes}, "
+            f"arguments={self.arguments!r}, shm_size={self.shm_size!r})"
+        )
 
 
 class AmlComputeConfiguration:
@@ -128,11 +143,18 @@ class AmlComputeConfiguration:
 class RunConfiguration:
     """Everything a run needs besides the source directory (v1 signature and attribute names)."""
 
-    def __init__(self, script: str | None = None, arguments: list[Any] | None = None,
-                 framework: str | None = None, communicator: str | None = None,
-                 conda_dependencies: CondaDependencies | None = None, _history_enabled: bool | None = None,
-                 _path: str | None = None, _name: str | None = None,
-                 command: list[Any] | str | None = None) -> None:
+    def __init__(
+        self,
+        script: str | None = None,
+        arguments: list[Any] | None = None,
+        framework: str | None = None,
+        communicator: str | None = None,
+        conda_dependencies: CondaDependencies | None = None,
+        _history_enabled: bool | None = None,
+        _path: str | None = None,
+        _name: str | None = None,
+        command: list[Any] | str | None = None,
+    ) -> None:
         self.script = script
         self.arguments: list[Any] = list(arguments or [])
         self.command: list[Any] | str | None = command or None
@@ -180,6 +202,8 @@ class RunConfiguration:
         self._environment_variables = {str(key): str(val) for key, val in dict(value).items()}
 
     def __repr__(self) -> str:
-        return (f"RunConfiguration(script={self.script!r}, target={self.target!r}, "
-                f"framework={self.framework!r}, communicator={self.communicator!r}, "
-                f"node_count={self.node_count})")
+        return (
+            f"RunConfiguration(script={self.script!r}, target={self.target!r}, "
+            f"framework={self.framework!r}, communicator={self.communicator!r}, "
+            f"node_count={self.node_count})"
+        )

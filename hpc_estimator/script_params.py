@@ -115,8 +115,7 @@ def add_resume_from(resume_from: Any, run_config: Any) -> None:
             f"{type(resume_from).__name__}. Use datastore.path('outputs/checkpoints') or "
             f"DataPath(datastore, 'path')."
         )
-    reference = DataReference(resume_from.datastore, MODEL_LOCATION, resume_from.path_on_datastore,
-                              mode="mount")
+    reference = DataReference(resume_from.datastore, MODEL_LOCATION, resume_from.path_on_datastore, mode="mount")
     run_config.arguments.extend([RESUME_FROM_FLAG, register_data(reference, run_config)])
 
 

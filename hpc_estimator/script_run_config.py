@@ -52,13 +52,21 @@ class ScriptRunConfig:
 
     MAX_DURATION_SECONDS_DEFAULT = MAX_DURATION_SECONDS_DEFAULT
 
-    def __init__(self, source_directory: str, script: str | None = None, arguments: list[Any] | None = None,
-                 run_config: RunConfiguration | None = None, _telemetry_values: Any = None,
-                 compute_target: Any = None, environment: Environment | None = None,
-                 distributed_job_config: Any = None, resume_from: Any = None,
-                 max_run_duration_seconds: int | None = MAX_DURATION_SECONDS_DEFAULT,
-                 command: list[Any] | str | None = None,
-                 docker_runtime_config: DockerConfiguration | None = None) -> None:
+    def __init__(
+        self,
+        source_directory: str,
+        script: str | None = None,
+        arguments: list[Any] | None = None,
+        run_config: RunConfiguration | None = None,
+        _telemetry_values: Any = None,
+        compute_target: Any = None,
+        environment: Environment | None = None,
+        distributed_job_config: Any = None,
+        resume_from: Any = None,
+        max_run_duration_seconds: int | None = MAX_DURATION_SECONDS_DEFAULT,
+        command: list[Any] | str | None = None,
+        docker_runtime_config: DockerConfiguration | None = None,
+    ) -> None:
         if isinstance(source_directory, os.PathLike):
             source_directory = os.fspath(source_directory)
         if not isinstance(source_directory, str) or not source_directory:
@@ -73,18 +81,24 @@ class ScriptRunConfig:
             )
         if run_config is not None:
             if not isinstance(run_config, RunConfiguration):
-                raise UserErrorException(
-                    f"run_config must be a RunConfiguration, got {type(run_config).__name__}."
+                raise UserErrorException(f"run_config must be a RunConfiguration, got {type(run_config).__name__}.")
+            ignored = [
+                name
+                for name, value in (
+                    ("compute_target", compute_target),
+                    ("environment", environment),
+                    ("distributed_job_config", distributed_job_config),
+                    ("docker_runtime_config", docker_runtime_config),
                 )
-            ignored = [name for name, value in (
-                ("compute_target", compute_target), ("environment", environment),
-                ("distributed_job_config", distributed_job_config),
-                ("docker_runtime_config", docker_runtime_config)) if value is not None]
+                if value is not None
+            ]
             if max_run_duration_seconds != MAX_DURATION_SECONDS_DEFAULT:
                 ignored.append("max_run_duration_seconds")
             if ignored:
-                warn_at_caller(f"run_config is given, so {', '.join(ignored)} are ignored; set them on "
-                               f"the RunConfiguration instead.")
+                warn_at_caller(
+                    f"run_config is given, so {', '.join(ignored)} are ignored; set them on "
+                    f"the RunConfiguration instead."
+                )
             rc = run_config
         else:
             rc = RunConfiguration()
@@ -104,11 +118,12 @@ class ScriptRunConfig:
                 rc.environment = environment
             _apply_distributed_job_config(rc, distributed_job_config)
             if max_run_duration_seconds is not None and (
-                    isinstance(max_run_duration_seconds, bool) or not isinstance(max_run_duration_seconds, int)
-                    or max_run_duration_seconds < 1):
+                isinstance(max_run_duration_seconds, bool)
+                or not isinstance(max_run_duration_seconds, int)
+                or max_run_duration_seconds < 1
+            ):
                 raise UserErrorException(
-                    f"max_run_duration_seconds must be a positive integer or None, got "
-                    f"{max_run_duration_seconds!r}."
+                    f"max_run_duration_seconds must be a positive integer or None, got {max_run_duration_seconds!r}."
                 )
             rc.max_run_duration_seconds = max_run_duration_seconds
             if docker_runtime_config is not None:
@@ -146,5 +161,7 @@ class ScriptRunConfig:
         return self.run_config.command
 
     def __repr__(self) -> str:
-        return (f"ScriptRunConfig(source_directory={self.source_directory!r}, script={self.script!r}, "
-                f"target={self.run_config.target!r})")
+        return (
+            f"ScriptRunConfig(source_directory={self.source_directory!r}, script={self.script!r}, "
+            f"target={self.run_config.target!r})"
+        )

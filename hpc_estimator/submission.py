@@ -37,6 +37,10 @@ class Prepared:
 
 def resolve_target(workspace: Workspace, config: object, target: str | None = None) -> str:
     name = target or target_of(config) or workspace.default_target
+    if name == "amlcompute":
+        # v1's run-based compute (vm_size without compute_target): the workspace's default cluster,
+        # where vm_size selects partition and GPUs through the profile's vm_sizes table.
+        name = workspace.default_target
     workspace.get_profile(name)  # raises with the known names if missing
     return name
 
@@ -44,7 +48,7 @@ def resolve_target(workspace: Workspace, config: object, target: str | None = No
 def prepare(
     workspace: Workspace, backend: Backend, experiment: str, config: object, target: str, run_id: str | None = None
 ) -> Prepared:
-    profile = workspace.get_profile(target)
+    profile = backend.resolved_profile(workspace.get_profile(target))
     run_id = run_id or new_run_id(experiment)
     run_dir = backend.run_dir_for(run_id)
     compiled = compile_job(config, profile=profile, run_id=run_id, run_dir=run_dir, experiment=experiment)

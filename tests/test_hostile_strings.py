@@ -51,8 +51,12 @@ def _expected_args(params: dict[str, str]) -> list[str]:
     return [a for a in out if a != ""]  # v1 drops "" items: {"--flag": ""} is a bare flag
 
 
+PWNED = Path("/tmp/hpcest-pwned")  # what "$(touch /tmp/hpcest-pwned)" would create if evaluated
+
+
 def _run_case(runtime: str, params: dict[str, str], env: dict[str, str], data_dir_name: str,
               run_dir_name: str) -> None:
+    PWNED.unlink(missing_ok=True)
     base = Path(tempfile.mkdtemp(prefix="hpcest-hostile-"))
     try:
         data = base / "data" / data_dir_name
@@ -106,8 +110,7 @@ def _run_case(runtime: str, params: dict[str, str], env: dict[str, str], data_di
         assert (run_dir / "exit_code").read_text().strip() == "0"
         if runtime == "none":
             assert seen["cwd"] == str(run_dir / "src")
-        else:
-            assert not Path("/tmp/hpcest-pwned").exists()
+        assert not PWNED.exists(), "a hostile string was evaluated by a shell"
     finally:
         shutil.rmtree(base, ignore_errors=True)
 

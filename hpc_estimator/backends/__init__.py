@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from ..compute import LOCAL_TARGET
@@ -27,7 +28,16 @@ def make_backend(workspace: Workspace, target: str) -> Backend:
     if profile.transport == "ssh":
         from ..transport.ssh import SshTransport
 
-        return SlurmBackend(profile, SshTransport.from_profile(profile))
+        transport = SshTransport(
+            profile.host or "",
+            user=profile.user,
+            port=profile.port,
+            identity_file=profile.identity_file,
+            known_hosts=profile.known_hosts,
+            ssh_config=profile.ssh_config,
+            trust_unknown_host=profile.trust_unknown_host or None,
+        )
+        return SlurmBackend(profile, transport)
     from ..transport.local import LocalTransport
 
     return SlurmBackend(profile, LocalTransport())
@@ -52,7 +62,5 @@ def get_backend(workspace: Workspace, target: str) -> Backend:
 def close_all() -> None:
     while _CACHE:
         _, backend = _CACHE.popitem()
-        try:
+        with contextlib.suppress(Exception):  # closing at exit must never raise
             backend.close()
-        except Exception:  # closing at exit must never raise
-            pass

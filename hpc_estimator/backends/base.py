@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..jobspec import JobSpec
+from ..profile import ClusterProfile
 from ..store import RunRecord
 from ..transport.base import Transport
 from .status import StatusUpdate
@@ -26,6 +27,10 @@ class Submitted:
 class Backend(Protocol):
     name: str  # "local" | "slurm"
     transport: Transport
+
+    def resolved_profile(self, profile: ClusterProfile) -> ClusterProfile:
+        """``profile`` with ``~`` in cluster paths replaced by the cluster user's home."""
+        ...
 
     def run_dir_for(self, run_id: str) -> str:
         """Absolute run directory on the machine that runs the job."""

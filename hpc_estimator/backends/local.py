@@ -8,6 +8,7 @@ the batch shell; status comes from the exit-code file the job writes and from /p
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import signal
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from ..errors import UserErrorException
 from ..jobspec import JobSpec
+from ..profile import ClusterProfile
 from ..store import RunRecord
 from ..transport.local import LocalTransport
 from .base import SCRIPT_NAME, Submitted
@@ -52,6 +54,9 @@ class LocalBackend:
         self.python = python or sys.executable
         self.transport = LocalTransport()
         self._children: dict[str, subprocess.Popen[bytes]] = {}
+
+    def resolved_profile(self, profile: ClusterProfile) -> ClusterProfile:
+        return profile.with_home(os.path.expanduser("~"))
 
     def run_dir_for(self, run_id: str) -> str:
         return str(self.runs_root / run_id)
@@ -131,10 +136,8 @@ class LocalBackend:
         pid = int(record.job_id)
         if _pid_is_our_job(pid, record.remote_dir):
             # The batch shell leads its own session: signal the whole group, ranks included.
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
 
     def close(self) -> None:
         self.transport.close()

@@ -33,22 +33,33 @@ class SlurmBackend:
         self.profile = profile
         self.transport = transport
         self._workdir: str | None = None
+        self._home: str | None = None
 
     # -- locations --------------------------------------------------------------------------
+
+    def home(self) -> str:
+        if self._home is None:
+            res = self.transport.run(["sh", "-c", 'printf %s "$HOME"'])
+            if not res.ok or not res.stdout.startswith("/"):
+                raise TransportError(f"cannot find the home directory on {self.profile.name}: {res.stderr.strip()}")
+            self._home = res.stdout
+        return self._home
+
+    def resolved_profile(self, profile: ClusterProfile | None = None) -> ClusterProfile:
+        """The profile with ``~`` resolved on the cluster (asked once per connection)."""
+        profile = profile or self.profile
+        needs_home = any(p == "~" or p.startswith("~/") for p in (profile.workdir, profile.image_cache))
+        return profile.with_home(self.home()) if needs_home else profile
 
     @property
     def workdir(self) -> str:
         """The profile's work directory with ``~`` resolved on the cluster (asked once)."""
         if self._workdir is None:
-            wd = self.profile.workdir
-            if wd == "~" or wd.startswith("~/"):
-                res = self.transport.run(["sh", "-c", 'printf %s "$HOME"'])
-                if not res.ok or not res.stdout.startswith("/"):
-                    raise TransportError(f"cannot find the home directory on {self.profile.name}: {res.stderr.strip()}")
-                wd = res.stdout + wd[1:]
+            wd = self.resolved_profile().workdir
             if not wd.startswith("/"):
                 raise UserErrorException(
-                    f"cluster profile {self.profile.name!r}: workdir {self.profile.workdir!r} must be absolute or start with ~"
+                    f"cluster profile {self.profile.name!r}: workdir {self.profile.workdir!r} must be "
+                    "absolute or start with ~"
                 )
             self._workdir = wd.rstrip("/")
         return self._workdir
@@ -130,9 +141,7 @@ class SlurmBackend:
             )
         return updates
 
-    def _job_files(
-        self, records: Sequence[RunRecord], need: Sequence[RunRecord]
-    ) -> dict[str, tuple[str | None, bool, bool]]:
+    def _job_files(self, need: Sequence[RunRecord]) -> dict[str, tuple[str | None, bool, bool]]:
         """Exit code, started and cancel markers of many runs in one remote command."""
         if not need:
             return {}
@@ -148,7 +157,7 @@ class SlurmBackend:
             raise TransportError(f"cannot read job status files: {result.stderr.strip()}")
         out: dict[str, tuple[str | None, bool, bool]] = {}
         for rec, line in zip(need, result.stdout.splitlines()):
-            exit_code, started, cancel = (line.split("\t") + ["", "0", "0"])[:3]
+            exit_code, started, cancel = [*line.split("\t"), "", "0", "0"][:3]
             out[rec.run_id] = (None if exit_code == "-" else exit_code, started == "1", cancel == "1")
         return out
 

@@ -104,7 +104,7 @@ HPCEST_RANK_SH=$(declare -f hpcest_rank hpcest_local_size)
 export HPCEST_RANK_SH
 
 srun --mpi=pmix --nodes=2 --ntasks-per-node=2 --kill-on-bad-exit=1 --output=hpcest-logs/rank-%t.log bash -c 'eval "$HPCEST_RANK_SH" && hpcest_rank "$@"' hpcest-rank \
-    apptainer exec --cleanenv --nv \
+    apptainer exec --cleanenv --no-eval --nv \
     --bind /scratch/alice/hpcest/runs/golden_1790000000_0123abcd:/hpcest/run \
     --bind /scratch/alice/hpcest/runs/golden_1790000000_0123abcd/src:/hpcest/run/src:ro \
     --pwd /hpcest/run/src \

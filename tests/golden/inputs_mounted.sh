@@ -98,7 +98,7 @@ HPCEST_RANK_SH=$(declare -f hpcest_rank hpcest_local_size)
 export HPCEST_RANK_SH
 
 srun --nodes=1 --ntasks-per-node=1 --kill-on-bad-exit=1 --output=hpcest-logs/rank-%t.log bash -c 'eval "$HPCEST_RANK_SH" && hpcest_rank "$@"' hpcest-rank \
-    apptainer exec --cleanenv \
+    apptainer exec --cleanenv --no-eval \
     --bind /scratch/alice/hpcest/runs/golden_1790000000_0123abcd:/hpcest/run \
     --bind /scratch/alice/hpcest/runs/golden_1790000000_0123abcd/src:/hpcest/run/src:ro \
     --bind /lustre/projects/ml/imagenet/train:/hpcest/run/inputs/projects_25046daf:ro \

@@ -37,6 +37,7 @@ done
 
 # Environment of every rank (values reach the training process byte for byte).
 export PYTHONNOUSERSITE=1
+export USER="${USER:-$(id -un)}"
 export OMPI_MCA_btl='^openib'
 export AZUREML_RUN_ID=golden_1790000000_0123abcd
 export AZUREML_EXPERIMENT_NAME=golden
