@@ -267,16 +267,21 @@ done
 _STAGE_PY = r"""
 import errno, hashlib, json, os, re, shutil, sys, tarfile, tempfile
 
+def fs(text):
+    # Paths travel as bytes: an old Python in the C locale cannot encode non-ASCII names.
+    return text.encode("utf-8", "surrogateescape")
+
 def unpack(cas, archive):
-    tmp = tempfile.mkdtemp(prefix="unpack.", dir=os.path.join(cas, ".incoming"))
+    tmp = tempfile.mkdtemp(prefix=b"unpack.", dir=os.path.join(cas, b".incoming"))
     try:
         with tarfile.open(archive, "r:gz") as tar:
             for member in tar:
                 name = member.name
+                name_b = name.encode("ascii", "replace")
                 if not member.isfile() or not re.match(r"^([0-9a-f]{2})/(\1[0-9a-f]{62})$", name):
                     sys.exit("unexpected archive member %r" % name)
                 src = tar.extractfile(member)
-                part = os.path.join(tmp, name[3:])
+                part = os.path.join(tmp, name_b[3:])
                 digest = hashlib.sha256()
                 with open(part, "wb") as out:
                     while True:
@@ -288,8 +293,8 @@ def unpack(cas, archive):
                 if digest.hexdigest() != name[3:]:
                     sys.exit("content of %s does not match its hash (damaged transfer)" % name)
                 os.chmod(part, 0o444)
-                os.makedirs(os.path.join(cas, name[:2]), exist_ok=True)
-                os.rename(part, os.path.join(cas, name))
+                os.makedirs(os.path.join(cas, name_b[:2]), exist_ok=True)
+                os.rename(part, os.path.join(cas, name_b))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         try:
@@ -298,18 +303,18 @@ def unpack(cas, archive):
             pass
 
 def materialize(spec, cas):
-    dst = os.path.abspath(os.path.expanduser(spec["dst"]))
+    dst = os.path.abspath(os.path.expanduser(fs(spec["dst"])))
     parent = os.path.dirname(dst)
     os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=os.path.basename(dst) + ".tmp.", dir=parent)
+    tmp = tempfile.mkdtemp(prefix=os.path.basename(dst) + b".tmp.", dir=parent)
     done = False
     try:
         os.chmod(tmp, 0o755)
         for d in spec["dirs"]:
-            os.makedirs(os.path.join(tmp, d), exist_ok=True)
+            os.makedirs(os.path.join(tmp, fs(d)), exist_ok=True)
         link = True
         for obj, rel, executable in spec["files"]:
-            src, target = os.path.join(cas, obj), os.path.join(tmp, rel)
+            src, target = os.path.join(cas, fs(obj)), os.path.join(tmp, fs(rel))
             if link and not executable:
                 try:
                     os.link(src, target)
@@ -323,8 +328,8 @@ def materialize(spec, cas):
             os.chmod(target, 0o555 if executable else 0o444)
         old = None
         if os.path.lexists(dst):
-            old = tempfile.mkdtemp(prefix=os.path.basename(dst) + ".old.", dir=parent)
-            os.rename(dst, os.path.join(old, "src"))
+            old = tempfile.mkdtemp(prefix=os.path.basename(dst) + b".old.", dir=parent)
+            os.rename(dst, os.path.join(old, b"src"))
         os.rename(tmp, dst)
         done = True
         if old:
@@ -334,17 +339,18 @@ def materialize(spec, cas):
             shutil.rmtree(tmp, ignore_errors=True)
 
 spec = json.loads(sys.stdin.buffer.read().decode("utf-8", "surrogateescape"))
-cas = os.path.abspath(os.path.expanduser(spec["cas"]))
-os.makedirs(os.path.join(cas, ".incoming"), exist_ok=True)
+cas = os.path.abspath(os.path.expanduser(fs(spec["cas"])))
+os.makedirs(os.path.join(cas, b".incoming"), exist_ok=True)
 if sys.argv[1] == "unpack":
-    unpack(cas, sys.argv[2])
+    unpack(cas, os.fsencode(sys.argv[2]))
 objects = sorted(set(obj for obj, _rel, _x in spec["files"]))
-missing = [obj[3:] for obj in objects if not os.path.isfile(os.path.join(cas, obj))]
+missing = [obj[3:] for obj in objects if not os.path.isfile(os.path.join(cas, fs(obj)))]
 if sys.argv[1] == "unpack" and missing:
     sys.exit("objects still missing after unpacking: %s" % ", ".join(missing[:5]))
 if not missing:
     materialize(spec, cas)
-sys.stdout.write(json.dumps({"cas": cas, "missing": missing, "built": not missing}))
+reply = {"cas": cas.decode("utf-8", "surrogateescape"), "missing": missing, "built": not missing}
+sys.stdout.write(json.dumps(reply))
 """
 
 # Runs _STAGE_PY ("$0") with python3, or exits 127 when the cluster has no python3 so the caller

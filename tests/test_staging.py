@@ -309,6 +309,31 @@ def test_auto_falls_back_to_sh_without_python(project: Path, tmp_path: Path) -> 
         stage(t, m, project, str(cluster / "c"), str(cluster / "cas"), remote_tools="python")
 
 
+def _old_python() -> Path | None:
+    """A Python 3.6/3.7 interpreter if this machine has one (pyenv or system)."""
+    candidates = [Path(p) for p in ("/usr/bin/python3.6", "/usr/bin/python3.7")]
+    candidates += sorted(Path.home().glob(".pyenv/versions/3.[67].*/bin/python3"))
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def test_cluster_helper_runs_on_python36(project: Path, tmp_path: Path) -> None:
+    """Old login nodes: the python3 helper works on Python 3.6/3.7, even in the C locale."""
+    old = _old_python()
+    if old is None:
+        pytest.skip("no Python 3.6/3.7 interpreter on this machine")
+    bin_dir = tmp_path / "bin-old-python"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(old)
+    t = LocalTransport(env={"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C"})
+    assert t.run(["python3", "-c", "import sys; print(sys.version_info[1])"]).stdout.strip() in ("6", "7")
+    cluster = tmp_path / "cluster"
+    m = build_manifest(project)
+    s1 = stage(t, m, project, str(cluster / "a"), str(cluster / "cas"), remote_tools="python")
+    s2 = stage(t, m, project, str(cluster / "b"), str(cluster / "cas"), remote_tools="python")
+    assert s1.files_sent == len(m.files) and s2.files_sent == 0
+    assert tree_contents(cluster / "b") == tree_contents(project)
+
+
 def test_file_changed_after_manifest_is_refused(project: Path, tmp_path: Path) -> None:
     """A file edited between manifest and upload is not stored under a stale hash."""
     m = build_manifest(project)
