@@ -10,9 +10,11 @@ side merges them into the run history.
 ``read_metrics`` merges every rank's file into the shape v1 ``Run.get_metrics()`` returns.
 Outside a job ``get_context()`` returns an :class:`OfflineRun` whose ``log*`` methods only print,
 exactly as v1 does when run outside Azure ML.
-"""
 
-from __future__ import annotations
+Training code runs with whatever Python its container has (the v1 framework images pinned 3.6),
+so this module runs on Python >= 3.6 and needs nothing but the standard library: annotations
+that older interpreters cannot evaluate are strings, and it also works as a lone file.
+"""
 
 import itertools
 import json
@@ -27,7 +29,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import TransportError, UserErrorException
+try:
+    from .errors import TransportError, UserErrorException
+except ImportError:  # pragma: no cover - this file copied alone into a job's container
+
+    class UserErrorException(Exception):  # type: ignore[no-redef]
+        """The caller passed something invalid (v1 name)."""
+
+    class TransportError(Exception):  # type: ignore[no-redef]
+        """A command on the cluster failed."""
 
 RUN_ID_VAR = "AZUREML_RUN_ID"
 RUN_DIR_VAR = "HPCEST_RUN_DIR"
@@ -40,7 +50,7 @@ class MetricTypeError(UserErrorException, TypeError):
     """A value cannot be logged with this method (also a TypeError, as Python users expect)."""
 
 
-def current_rank(environ: Mapping[str, str] | None = None) -> int:
+def current_rank(environ: "Mapping[str, str] | None" = None) -> int:
     """This process's global rank from the first rank variable that is set (0 when none)."""
     env = os.environ if environ is None else environ
     for var in RANK_VARS:
@@ -78,7 +88,7 @@ def _scalar(name: str, value: Any) -> Any:
     )
 
 
-def _list(name: str, value: Any) -> list[Any]:
+def _list(name: str, value: Any) -> "list[Any]":
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         tolist = getattr(value, "tolist", None)  # numpy arrays
         if callable(tolist) and not isinstance(value, (str, bytes)):
@@ -104,7 +114,7 @@ class _Experiment:
 class JobRunContext:
     """The run a training process belongs to (v1 ``Run`` method names and signatures)."""
 
-    def __init__(self, run_id: str, run_dir: str | Path, experiment: str = "", rank: int | None = None) -> None:
+    def __init__(self, run_id: str, run_dir: "str | Path", experiment: str = "", rank: "int | None" = None) -> None:
         self._id = run_id
         self.run_dir = Path(run_dir)
         self._experiment = _Experiment(experiment)
@@ -126,7 +136,7 @@ class JobRunContext:
         return self._id
 
     @property
-    def experiment(self) -> _Experiment:
+    def experiment(self) -> "_Experiment":
         return self._experiment
 
     @property
@@ -137,11 +147,11 @@ class JobRunContext:
         return "Running"
 
     @property
-    def tags(self) -> dict[str, Any]:
+    def tags(self) -> "dict[str, Any]":
         return dict(self._tags)
 
     @property
-    def properties(self) -> dict[str, Any]:
+    def properties(self) -> "dict[str, Any]":
         return dict(self._properties)
 
     @property
@@ -164,21 +174,20 @@ class JobRunContext:
             # One write per line: with O_APPEND the line lands whole at the end of the file.
             os.write(self._fd, line)
 
-    def log(self, name: str, value: Any, description: str = "", step: int | None = None) -> None:
+    def log(self, name: str, value: Any, description: str = "", step: "int | None" = None) -> None:
         """Log one value; logging the same name again builds a list (v1 semantics)."""
         if step is not None and not isinstance(step, int):
             raise MetricTypeError(f"Run.log({name!r}, ..., step={step!r}): step must be an int")
-        self._emit("metric", type="scalar", name=name, value=_scalar(name, value),
-                   description=description, step=step)
+        self._emit("metric", type="scalar", name=name, value=_scalar(name, value), description=description, step=step)
 
     def log_list(self, name: str, value: Any, description: str = "") -> None:
         self._emit("metric", type="list", name=name, value=_list(name, value), description=description)
 
-    def log_row(self, name: str, description: str | None = None, **kwargs: Any) -> None:
+    def log_row(self, name: str, description: "str | None" = None, **kwargs: Any) -> None:
         row = {col: _scalar(f"{name}.{col}", v) for col, v in kwargs.items()}
         self._emit("metric", type="row", name=name, value=row, description=description or "")
 
-    def log_table(self, name: str, value: Mapping[str, Any], description: str = "") -> None:
+    def log_table(self, name: str, value: "Mapping[str, Any]", description: str = "") -> None:
         if not isinstance(value, Mapping):
             raise MetricTypeError(
                 f"Run.log_table({name!r}, ...) needs a dict of column name -> list of values, "
@@ -187,8 +196,9 @@ class JobRunContext:
         table = {str(col): _list(f"{name}.{col}", v) for col, v in value.items()}
         self._emit("metric", type="table", name=name, value=table, description=description)
 
-    def log_image(self, name: str, path: str | os.PathLike[str] | None = None, plot: Any = None,
-                  description: str = "") -> None:
+    def log_image(
+        self, name: str, path: "str | os.PathLike[str] | None" = None, plot: Any = None, description: str = ""
+    ) -> None:
         """Keep an image (a file, or a matplotlib figure/pyplot) under ``<run_dir>/images/``."""
         if (path is None) == (plot is None):
             raise UserErrorException("Run.log_image needs exactly one of path= or plot=")
@@ -201,24 +211,25 @@ class JobRunContext:
         else:
             target = images / f"{name}.png"
             plot.savefig(target)
-        self._emit("metric", type="image", name=name,
-                   value=str(target.relative_to(self.run_dir)), description=description)
+        self._emit(
+            "metric", type="image", name=name, value=str(target.relative_to(self.run_dir)), description=description
+        )
 
     def tag(self, key: str, value: Any = None) -> None:
         value = "" if value is None else str(value)
         self._tags[key] = value
         self._emit("tag", name=key, value=value)
 
-    def set_tags(self, tags: Mapping[str, Any] | Iterable[str]) -> None:
+    def set_tags(self, tags: "Mapping[str, Any] | Iterable[str]") -> None:
         """v1 accepts a dict, or a list of keys (each tagged with an empty value)."""
         items = tags.items() if isinstance(tags, Mapping) else ((k, None) for k in tags)
         for key, value in items:
             self.tag(key, value)
 
-    def get_tags(self) -> dict[str, Any]:
+    def get_tags(self) -> "dict[str, Any]":
         return dict(self._tags)
 
-    def add_properties(self, properties: Mapping[str, Any]) -> None:
+    def add_properties(self, properties: "Mapping[str, Any]") -> None:
         for key, value in properties.items():
             if key in self._properties and self._properties[key] != value:
                 raise UserErrorException(f"property {key!r} is already set; properties are immutable")
@@ -229,8 +240,9 @@ class JobRunContext:
         self._emit("status", value="Completed")
 
     def fail(self, error_details: Any = None, error_code: Any = None, _set_status: bool = True) -> None:
-        self._emit("status", value="Failed", error_details=str(error_details) if error_details else None,
-                   error_code=error_code)
+        self._emit(
+            "status", value="Failed", error_details=str(error_details) if error_details else None, error_code=error_code
+        )
 
     def flush(self, timeout_seconds: int = 300) -> None:
         """Every line is written when ``log`` returns; nothing is buffered."""
@@ -241,7 +253,7 @@ class JobRunContext:
                 os.close(self._fd)
                 self._fd = None
 
-    def __enter__(self) -> JobRunContext:
+    def __enter__(self) -> "JobRunContext":
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -249,8 +261,9 @@ class JobRunContext:
 
     # -- reading --------------------------------------------------------------------------
 
-    def get_metrics(self, name: str | None = None, recursive: bool = False, run_type: str | None = None,
-                    populate: bool = False) -> dict[str, Any]:
+    def get_metrics(
+        self, name: "str | None" = None, recursive: bool = False, run_type: "str | None" = None, populate: bool = False
+    ) -> "dict[str, Any]":
         """All ranks' metrics so far, as v1 returns them; ``recursive=True`` keys them by run id."""
         metrics = read_metrics(self.run_dir)
         if name is not None:
@@ -275,11 +288,11 @@ class OfflineRun:
         return self._id
 
     @property
-    def experiment(self) -> _Experiment:
+    def experiment(self) -> "_Experiment":
         return self._experiment
 
     @property
-    def tags(self) -> dict[str, Any]:
+    def tags(self) -> "dict[str, Any]":
         return dict(self._tags)
 
     def get_status(self) -> str:
@@ -296,7 +309,7 @@ class OfflineRun:
     def log_list(self, name: str, value: Any, description: str = "") -> None:
         self._print("list", name, value)
 
-    def log_row(self, name: str, description: str | None = None, **kwargs: Any) -> None:
+    def log_row(self, name: str, description: "str | None" = None, **kwargs: Any) -> None:
         self._print("row", name, kwargs)
 
     def log_table(self, name: str, value: Any, description: str = "") -> None:
@@ -309,15 +322,15 @@ class OfflineRun:
         self._tags[key] = "" if value is None else str(value)
         print(f"Attempted to set tag {key}:\n{value}", file=sys.stdout)
 
-    def set_tags(self, tags: Mapping[str, Any] | Iterable[str]) -> None:
+    def set_tags(self, tags: "Mapping[str, Any] | Iterable[str]") -> None:
         items = tags.items() if isinstance(tags, Mapping) else ((k, None) for k in tags)
         for key, value in items:
             self.tag(key, value)
 
-    def add_properties(self, properties: Mapping[str, Any]) -> None:
+    def add_properties(self, properties: "Mapping[str, Any]") -> None:
         print(f"Attempted to add properties {dict(properties)}", file=sys.stdout)
 
-    def upload_file(self, name: str, path_or_stream: Any, datastore_name: str | None = None) -> None:
+    def upload_file(self, name: str, path_or_stream: Any, datastore_name: "str | None" = None) -> None:
         print(f"Attempted to upload file {name} from {path_or_stream}", file=sys.stdout)
 
     def complete(self, _set_status: bool = True) -> None:
@@ -333,8 +346,9 @@ class OfflineRun:
         return f"Run(id={self._id!r}, offline=True)"
 
 
-def get_context(allow_offline: bool = True, used_for_context_manager: bool = False,
-                **kwargs: Any) -> JobRunContext | OfflineRun:
+def get_context(
+    allow_offline: bool = True, used_for_context_manager: bool = False, **kwargs: Any
+) -> "JobRunContext | OfflineRun":
     """The current run: a :class:`JobRunContext` inside an hpcest job, else an offline run."""
     run_id = os.environ.get(RUN_ID_VAR)
     run_dir = os.environ.get(RUN_DIR_VAR)
@@ -353,7 +367,7 @@ def get_context(allow_offline: bool = True, used_for_context_manager: bool = Fal
 # --- merging ---------------------------------------------------------------------------------
 
 
-def _metric_files(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
+def _metric_files(source: "str | os.PathLike[str] | Iterable[str | os.PathLike[str]]") -> "list[Path]":
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if path.is_file():
@@ -364,7 +378,7 @@ def _metric_files(source: str | os.PathLike[str] | Iterable[str | os.PathLike[st
     return [Path(p) for p in source]
 
 
-def read_events(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[dict[str, Any]]:
+def read_events(source: "str | os.PathLike[str] | Iterable[str | os.PathLike[str]]") -> "list[dict[str, Any]]":
     """Every record from the given run dir / metrics dir / files, in logging order.
 
     A line that is not valid JSON (a rank killed in the middle of a write) is skipped.
@@ -378,7 +392,7 @@ def read_events(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]
     return _ordered(events)
 
 
-def parse_events(data: bytes | str) -> list[dict[str, Any]]:
+def parse_events(data: "bytes | str") -> "list[dict[str, Any]]":
     """Records from JSON-lines text; lines that are not a JSON object are skipped."""
     events: list[dict[str, Any]] = []
     for line in data.splitlines():
@@ -391,7 +405,7 @@ def parse_events(data: bytes | str) -> list[dict[str, Any]]:
     return events
 
 
-def _ordered(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _ordered(events: "list[dict[str, Any]]") -> "list[dict[str, Any]]":
     return sorted(events, key=lambda e: (e.get("t", 0), e.get("rank", 0), e.get("seq", 0)))
 
 
@@ -403,26 +417,24 @@ _CAT_METRICS_SH = (
 )
 
 
-def fetch_events(transport: Any, remote_run_dir: str) -> list[dict[str, Any]]:
+def fetch_events(transport: Any, remote_run_dir: str) -> "list[dict[str, Any]]":
     """Every rank's records from a run directory on the cluster, in one remote command."""
     res = transport.run(["sh", "-c", _CAT_METRICS_SH, "sh", remote_run_dir])
     if not res.ok:
-        raise TransportError(
-            f"cannot read the metrics of {remote_run_dir}: {res.stderr.strip() or 'no error output'}"
-        )
+        raise TransportError(f"cannot read the metrics of {remote_run_dir}: {res.stderr.strip() or 'no error output'}")
     return _ordered(parse_events(res.stdout))
 
 
-def fetch_metrics(transport: Any, remote_run_dir: str) -> dict[str, Any]:
+def fetch_metrics(transport: Any, remote_run_dir: str) -> "dict[str, Any]":
     """``read_metrics`` for a run directory on the cluster (through any Transport)."""
     return merge_metrics(fetch_events(transport, remote_run_dir))
 
 
-def _as_list(value: Any) -> list[Any]:
+def _as_list(value: Any) -> "list[Any]":
     return list(value) if isinstance(value, list) else [value]
 
 
-def read_metrics(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
+def read_metrics(source: "str | os.PathLike[str] | Iterable[str | os.PathLike[str]]") -> "dict[str, Any]":
     """Merge logged metrics into v1 ``get_metrics()`` form, in the order they were logged.
 
     One ``log`` → the value; repeated ``log`` or ``log_list`` → a list; ``log_row`` → a dict of
@@ -432,7 +444,7 @@ def read_metrics(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str
     return merge_metrics(read_events(source))
 
 
-def merge_metrics(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def merge_metrics(events: "Iterable[dict[str, Any]]") -> "dict[str, Any]":
     """Fold ordered records into the v1 ``get_metrics()`` shape (see :func:`read_metrics`)."""
     metrics: dict[str, Any] = {}
     counts: dict[str, int] = {}
@@ -458,11 +470,10 @@ def merge_metrics(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return metrics
 
 
-def read_tags(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
+def read_tags(source: "str | os.PathLike[str] | Iterable[str | os.PathLike[str]]") -> "dict[str, Any]":
     """Tags set inside the job (the last value of each key wins)."""
     return merge_tags(read_events(source))
 
 
-def merge_tags(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    return {e["name"]: e.get("value") for e in events
-            if e.get("kind") == "tag" and isinstance(e.get("name"), str)}
+def merge_tags(events: "Iterable[dict[str, Any]]") -> "dict[str, Any]":
+    return {e["name"]: e.get("value") for e in events if e.get("kind") == "tag" and isinstance(e.get("name"), str)}

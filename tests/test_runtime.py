@@ -221,3 +221,38 @@ def test_fetch_metrics_through_a_transport(tmp_path: Path, monkeypatch: pytest.M
     assert fetch_metrics(transport, "~/runs/r 1 $(x)") == {"m": [1, 2]}
     assert merge_tags(fetch_events(transport, str(run_dir))) == {"t": "v"}
     assert fetch_metrics(transport, str(tmp_path / "no-such-run")) == {}
+
+
+def _oldest_python() -> str:
+    """Python 3.6/3.7 if this machine has one (the v1 framework images ran 3.6), else ours."""
+    candidates = [Path(p) for p in ("/usr/bin/python3.6", "/usr/bin/python3.7")]
+    candidates += sorted(Path.home().glob(".pyenv/versions/3.[67].*/bin/python3"))
+    found = next((c for c in candidates if c.is_file()), None)
+    return str(found) if found else sys.executable
+
+
+def test_runtime_works_as_a_lone_file_on_old_python(tmp_path: Path) -> None:
+    """Inside a container only runtime.py may be present, under the container's old Python."""
+    import shutil
+
+    import hpc_estimator.runtime as runtime_module
+
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    shutil.copy(runtime_module.__file__, lone / "hpcest_runtime.py")
+    script = (
+        "from hpcest_runtime import get_context\n"
+        "run = get_context(allow_offline=False)\n"
+        "run.log('acc', 0.5, step=1)\n"
+        "run.log_row('r', a=1)\n"
+        "try:\n"
+        "    run.log('bad', [1])\n"
+        "except TypeError:\n"
+        "    run.tag('list_refused', 'yes')\n"
+    )
+    env = _job_env(tmp_path / "run", "PMIX_RANK", 3)
+    env["PYTHONPATH"] = str(lone)
+    subprocess.run([_oldest_python(), "-c", script], env=env, check=True, cwd=lone)
+    assert read_metrics(tmp_path / "run") == {"acc": 0.5, "r": {"a": [1]}}
+    assert read_tags(tmp_path / "run") == {"list_refused": "yes"}
+    assert (tmp_path / "run" / "metrics" / "3.jsonl").exists()
