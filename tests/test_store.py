@@ -144,3 +144,25 @@ def test_unknown_run_names_the_problem(tmp_path: Path) -> None:
     """Looking up a missing run says which id and where it looked."""
     with RunStore(tmp_path) as store, pytest.raises(UserErrorException, match="nope"):
         store.get("nope")
+
+
+def test_open_reader_does_not_block_writer(tmp_path: Path) -> None:
+    """A poller in the middle of a read transaction must not stall a submission (WAL property).
+
+    In rollback-journal mode this write would fail with "database is locked" after the short
+    busy timeout, because committing needs the reader gone.
+    """
+    store = RunStore(tmp_path, busy_timeout_ms=200)
+    first = store.create_run("e", "c", "slurm").run_id
+    reader = sqlite3.connect(tmp_path / "runs.db", isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
+    second = store.create_run("e", "c", "slurm").run_id  # reader still holds its snapshot
+    store.update_status(first, "Running")
+    # The reader keeps its consistent snapshot until it ends its transaction.
+    assert reader.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
+    reader.execute("COMMIT")
+    assert reader.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 2
+    assert {r.run_id for r in store.list()} == {first, second}
+    reader.close()
+    store.close()
