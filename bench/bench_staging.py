@@ -46,21 +46,38 @@ def make_project(root: Path, files: int, seed: int = 7) -> None:
 def report(label: str, first: StageStats, second: StageStats) -> None:
     print(f"{label}:")
     for name, s in (("first ", first), ("second", second)):
-        print(f"  {name}: {s.files_sent:5d}/{s.files_total} files sent, {s.bytes_sent:>10,d} bytes, "
-              f"{s.seconds * 1000:8.1f} ms")
+        print(
+            f"  {name}: {s.files_sent:5d}/{s.files_total} files sent, {s.bytes_sent:>10,d} bytes, "
+            f"{s.seconds * 1000:8.1f} ms"
+        )
     bytes_ratio = first.bytes_sent / second.bytes_sent if second.bytes_sent else float("inf")
-    print(f"  first/second: time x{first.seconds / max(second.seconds, 1e-9):.1f}, bytes "
-          + ("all -> 0" if bytes_ratio == float("inf") else f"x{bytes_ratio:.1f}"))
+    print(
+        f"  first/second: time x{first.seconds / max(second.seconds, 1e-9):.1f}, bytes "
+        + ("all -> 0" if bytes_ratio == float("inf") else f"x{bytes_ratio:.1f}")
+    )
 
 
-def run_pair(transport: object, project: Path, remote_root: str,
-             remote_tools: str = "auto") -> tuple[StageStats, StageStats]:
+def run_pair(
+    transport: object, project: Path, remote_root: str, remote_tools: str = "auto"
+) -> tuple[StageStats, StageStats]:
     manifest = build_manifest(project)
     cas = f"{remote_root}/cas"
-    first = stage(transport, manifest, project, f"{remote_root}/runs/r1/src", cas,  # type: ignore[arg-type]
-                  remote_tools=remote_tools)
-    second = stage(transport, build_manifest(project), project, f"{remote_root}/runs/r2/src", cas,  # type: ignore[arg-type]
-                   remote_tools=remote_tools)
+    first = stage(
+        transport,
+        manifest,
+        project,
+        f"{remote_root}/runs/r1/src",
+        cas,  # type: ignore[arg-type]
+        remote_tools=remote_tools,
+    )
+    second = stage(
+        transport,
+        build_manifest(project),
+        project,
+        f"{remote_root}/runs/r2/src",
+        cas,  # type: ignore[arg-type]
+        remote_tools=remote_tools,
+    )
     return first, second
 
 
@@ -80,8 +97,10 @@ def main(argv: list[str] | None = None) -> int:
             make_project(project, args.files)
         t0 = time.perf_counter()
         manifest = build_manifest(project)
-        print(f"project: {len(manifest.files)} files, {manifest.total_bytes:,d} bytes; "
-              f"manifest built in {(time.perf_counter() - t0) * 1000:.1f} ms")
+        print(
+            f"project: {len(manifest.files)} files, {manifest.total_bytes:,d} bytes; "
+            f"manifest built in {(time.perf_counter() - t0) * 1000:.1f} ms"
+        )
 
         for tools in ("python", "sh"):
             side = work / f"local-cluster-side-{tools}"
@@ -101,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 ep = cluster.ssh
                 assert ep is not None
-                ssh = SshTransport(ep.host, user=ep.user, port=ep.port, identity_file=ep.identity_file,
-                                   known_hosts=ep.known_hosts)
+                ssh = SshTransport(
+                    ep.host, user=ep.user, port=ep.port, identity_file=ep.identity_file, known_hosts=ep.known_hosts
+                )
                 try:
                     remote = str(work / "ssh-cluster-side")
                     shutil.rmtree(remote, ignore_errors=True)

@@ -250,8 +250,7 @@ def compile_pattern(line: str) -> Pattern | None:
     body = "".join(parts)
     if not anchored:
         body = "(?:.*/)?" + body
-    return Pattern(source=source.rstrip("\r\n"), negated=negated, dir_only=dir_only,
-                   regex=re.compile(body, re.DOTALL))
+    return Pattern(source=source.rstrip("\r\n"), negated=negated, dir_only=dir_only, regex=re.compile(body, re.DOTALL))
 
 
 class IgnoreRules:

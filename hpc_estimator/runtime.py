@@ -39,6 +39,7 @@ except ImportError:  # pragma: no cover - this file copied alone into a job's co
     class TransportError(Exception):  # type: ignore[no-redef]
         """A command on the cluster failed."""
 
+
 RUN_ID_VAR = "AZUREML_RUN_ID"
 RUN_DIR_VAR = "HPCEST_RUN_DIR"
 EXPERIMENT_VAR = "HPCEST_EXPERIMENT"

@@ -226,9 +226,18 @@ class RunStore:
                     conn.execute(
                         "INSERT INTO runs (run_id, experiment, target, backend, remote_dir, status,"
                         " created_at, tags, properties, spec) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                        (rid, experiment, target, backend, remote_dir, status, now,
-                         json.dumps(dict(tags or {})), json.dumps(dict(properties or {})),
-                         json.dumps(dict(spec or {}), default=str)),
+                        (
+                            rid,
+                            experiment,
+                            target,
+                            backend,
+                            remote_dir,
+                            status,
+                            now,
+                            json.dumps(dict(tags or {})),
+                            json.dumps(dict(properties or {})),
+                            json.dumps(dict(spec or {}), default=str),
+                        ),
                     )
                     conn.execute(
                         "INSERT INTO status_history (run_id, status, detail, at) VALUES (?,?,?,?)",
@@ -237,8 +246,7 @@ class RunStore:
             except sqlite3.IntegrityError:
                 if run_id is not None:
                     raise UserErrorException(
-                        f"run id {run_id!r} already exists in {self.path}; pick another id or "
-                        "let hpcest generate one"
+                        f"run id {run_id!r} already exists in {self.path}; pick another id or let hpcest generate one"
                     ) from None
                 continue
             return self.get(rid)
@@ -284,9 +292,16 @@ class RunStore:
                 " started_at = CASE WHEN started_at IS NULL AND ? THEN ? ELSE started_at END,"
                 " ended_at = CASE WHEN ended_at IS NULL AND ? THEN ? ELSE ended_at END"
                 " WHERE run_id = ?",
-                (status, detail, new_exit,
-                 status in ("Running", "Finalizing"), now,
-                 status in TERMINAL_STATUSES, now, run_id),
+                (
+                    status,
+                    detail,
+                    new_exit,
+                    status in ("Running", "Finalizing"),
+                    now,
+                    status in TERMINAL_STATUSES,
+                    now,
+                    run_id,
+                ),
             )
             if row["status"] != status or row["status_detail"] != detail:
                 conn.execute(
@@ -313,8 +328,7 @@ class RunStore:
                         "properties are immutable, use tags for values that change"
                     )
                 current[key] = value
-            conn.execute("UPDATE runs SET properties = ? WHERE run_id = ?",
-                         (json.dumps(current), run_id))
+            conn.execute("UPDATE runs SET properties = ? WHERE run_id = ?", (json.dumps(current), run_id))
 
     def _merge_json(self, run_id: str, column: str, values: Mapping[str, Any]) -> None:
         with self._write() as conn:
@@ -336,9 +350,7 @@ class RunStore:
         with self._lock:
             row = self._conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
-            raise UserErrorException(
-                f"no run {run_id!r} in {self.path}; list runs with `hpcest runs` to see valid ids"
-            )
+            raise UserErrorException(f"no run {run_id!r} in {self.path}; list runs with `hpcest runs` to see valid ids")
         return RunRecord._from_row(row)
 
     def list(

@@ -46,15 +46,18 @@ print(run.id, run.experiment.name, run.metrics_file)
 
 
 def _job_env(run_dir: Path, rank_var: str, rank: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID")}
-    env.update({
-        "AZUREML_RUN_ID": "exp_1700000000_abcdef01",
-        "HPCEST_RUN_DIR": str(run_dir),
-        "HPCEST_EXPERIMENT": "exp",
-        rank_var: str(rank),
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-    })
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID")
+    }
+    env.update(
+        {
+            "AZUREML_RUN_ID": "exp_1700000000_abcdef01",
+            "HPCEST_RUN_DIR": str(run_dir),
+            "HPCEST_EXPERIMENT": "exp",
+            rank_var: str(rank),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        }
+    )
     return env
 
 
@@ -66,8 +69,13 @@ def test_two_ranks_log_concurrently_and_merge(tmp_path: Path) -> None:
     """
     run_dir = tmp_path / "run"
     procs = [
-        subprocess.Popen([sys.executable, "-c", RANK_SCRIPT], env=_job_env(run_dir, var, rank),
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", RANK_SCRIPT],
+            env=_job_env(run_dir, var, rank),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for rank, var in ((0, "RANK"), (1, "OMPI_COMM_WORLD_RANK"))
     ]
     for p in procs:
@@ -139,8 +147,12 @@ def test_merge_orders_by_log_time_and_skips_torn_lines(tmp_path: Path) -> None:
     mdir.mkdir()
 
     def ev(t: float, rank: int, seq: int, value: int) -> str:
-        return json.dumps({"t": t, "rank": rank, "seq": seq, "kind": "metric", "type": "scalar",
-                           "name": "m", "value": value}) + "\n"
+        return (
+            json.dumps(
+                {"t": t, "rank": rank, "seq": seq, "kind": "metric", "type": "scalar", "name": "m", "value": value}
+            )
+            + "\n"
+        )
 
     (mdir / "0.jsonl").write_text(ev(1.0, 0, 0, 10) + ev(3.0, 0, 1, 30) + '{"t": 4.0, "ki')
     (mdir / "1.jsonl").write_text(ev(2.0, 1, 0, 20) + ev(3.0, 1, 1, 31))

@@ -31,7 +31,7 @@ HOSTILE_NAMES = [
     "new\nline.txt",
     "ünïcødé-λ.py",
     "-leading-dash",
-    "quote's \"double\".txt",
+    'quote\'s "double".txt',
     "$(touch pwned).txt",
     "back\\slash",
     "star*?[x].txt",
@@ -94,15 +94,28 @@ def test_snapshot_equals_what_git_would_track(tmp_path: Path) -> None:
     write(src / "pkg" / ".gitignore", "!important.log\n*.tmp\n/local/\n")
     write(src / "pkg" / "sub" / ".gitignore", "!*.tmp\n")
     files = [
-        "a.py", "a.log", "build/out.o", "src/build/x.py", "data/big.bin", "data/keep.csv",
-        "logs/x.log", "pkg/important.log", "pkg/other.log", "pkg/t.tmp", "pkg/sub/t.tmp",
-        "pkg/local/f", "pkg/sub/local/f", "deep/er/file name.txt",
+        "a.py",
+        "a.log",
+        "build/out.o",
+        "src/build/x.py",
+        "data/big.bin",
+        "data/keep.csv",
+        "logs/x.log",
+        "pkg/important.log",
+        "pkg/other.log",
+        "pkg/t.tmp",
+        "pkg/sub/t.tmp",
+        "pkg/local/f",
+        "pkg/sub/local/f",
+        "deep/er/file name.txt",
     ]
     for rel in files:
         write(src / rel, "x")
     listed = subprocess.run(
         ["git", "-C", str(src), "ls-files", "--others", "--exclude-standard", "-z"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split("\0")
     assert paths(build_manifest(src)) == {p for p in listed if p}
 
@@ -195,9 +208,7 @@ def remote_tools(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def test_stage_copies_tree_and_second_stage_sends_nothing(
-    project: Path, tmp_path: Path, remote_tools: str
-) -> None:
+def test_stage_copies_tree_and_second_stage_sends_nothing(project: Path, tmp_path: Path, remote_tools: str) -> None:
     """First stage sends every distinct content once; an unchanged tree then sends 0 files.
 
     Hostile file names (newline, quotes, $(...), leading dash, unicode) arrive intact and run
@@ -206,16 +217,21 @@ def test_stage_copies_tree_and_second_stage_sends_nothing(
     cluster = tmp_path / "cluster"
     t = LocalTransport()
     m = build_manifest(project)
-    s1 = stage(t, m, project, str(cluster / "runs" / "r1" / "src"), str(cluster / "cas"),
-               remote_tools=remote_tools)
+    s1 = stage(t, m, project, str(cluster / "runs" / "r1" / "src"), str(cluster / "cas"), remote_tools=remote_tools)
     assert s1.files_total == len(m.files) and s1.files_sent == len(m.files) and s1.bytes_sent > 0
     assert s1.objects_total == len(m.files) - 1  # dup1/dup2 share one object
     assert tree_contents(cluster / "runs" / "r1" / "src") == tree_contents(project)
     assert (cluster / "runs" / "r1" / "src" / "empty_dir").is_dir()
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
 
-    s2 = stage(t, build_manifest(project), project, str(cluster / "runs" / "r2" / "src"),
-               str(cluster / "cas"), remote_tools=remote_tools)
+    s2 = stage(
+        t,
+        build_manifest(project),
+        project,
+        str(cluster / "runs" / "r2" / "src"),
+        str(cluster / "cas"),
+        remote_tools=remote_tools,
+    )
     assert (s2.files_sent, s2.bytes_sent) == (0, 0)
     assert tree_contents(cluster / "runs" / "r2" / "src") == tree_contents(project)
 
@@ -258,13 +274,17 @@ def test_restage_replaces_run_dir_without_leftovers(project: Path, tmp_path: Pat
     assert os.listdir(cluster / "cas" / ".incoming") == []
 
 
-def test_home_relative_paths(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, remote_tools: str
-) -> None:
+def test_home_relative_paths(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, remote_tools: str) -> None:
     """Profile workdirs default to ~/hpcest: a leading ~/ is expanded on the cluster side."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    stats = stage(LocalTransport(), build_manifest(project), project, "~/hpcest/runs/x/src", "~/hpcest/cas",
-                  remote_tools=remote_tools)
+    stats = stage(
+        LocalTransport(),
+        build_manifest(project),
+        project,
+        "~/hpcest/runs/x/src",
+        "~/hpcest/cas",
+        remote_tools=remote_tools,
+    )
     assert stats.remote_cas == str(tmp_path / "home" / "hpcest" / "cas")
     assert (tmp_path / "home" / "hpcest" / "runs" / "x" / "src" / "train.py").exists()
 
@@ -279,8 +299,9 @@ def test_failed_build_leaves_no_run_dir(project: Path, tmp_path: Path, remote_to
     last = m.files[-1]
     (cluster / "cas" / last.sha256[:2] / last.sha256).mkdir(parents=True)
     with pytest.raises(TransportError, match="staging failed"):
-        stage(LocalTransport(), m, project, str(cluster / "run" / "src"), str(cluster / "cas"),
-              remote_tools=remote_tools)
+        stage(
+            LocalTransport(), m, project, str(cluster / "run" / "src"), str(cluster / "cas"), remote_tools=remote_tools
+        )
     assert not (cluster / "run").exists() or os.listdir(cluster / "run") == []
     assert os.listdir(cluster / "cas" / ".incoming") == []
 
@@ -376,15 +397,16 @@ def test_stage_over_ssh(ssh_cluster: object, project: Path, tmp_path: Path, remo
     from hpc_estimator.transport.ssh import SshTransport
 
     ep = ssh_cluster.ssh  # type: ignore[attr-defined]
-    ssh = SshTransport(ep.host, user=ep.user, port=ep.port, identity_file=ep.identity_file,
-                       known_hosts=ep.known_hosts)
+    ssh = SshTransport(ep.host, user=ep.user, port=ep.port, identity_file=ep.identity_file, known_hosts=ep.known_hosts)
     try:
         cluster_side = tmp_path / "cluster"  # sshd runs on this machine, so we can look at it
         m = build_manifest(project)
-        s1 = stage(ssh, m, project, str(cluster_side / "r1" / "src"), str(cluster_side / "cas"),
-                   remote_tools=remote_tools)
-        s2 = stage(ssh, m, project, str(cluster_side / "r2" / "src"), str(cluster_side / "cas"),
-                   remote_tools=remote_tools)
+        s1 = stage(
+            ssh, m, project, str(cluster_side / "r1" / "src"), str(cluster_side / "cas"), remote_tools=remote_tools
+        )
+        s2 = stage(
+            ssh, m, project, str(cluster_side / "r2" / "src"), str(cluster_side / "cas"), remote_tools=remote_tools
+        )
     finally:
         ssh.close()
     assert s1.files_sent == len(m.files) and (s2.files_sent, s2.bytes_sent) == (0, 0)

@@ -50,7 +50,10 @@ def test_concurrent_processes_lose_nothing(tmp_path: Path) -> None:
     # Each run went through exactly the four states we wrote, in order.
     sample = runs[0]
     assert [c.status for c in store.history(sample.run_id)] == [
-        "NotStarted", "Queued", "Running", sample.status,
+        "NotStarted",
+        "Queued",
+        "Running",
+        sample.status,
     ]
 
 
@@ -98,8 +101,11 @@ def test_update_status_is_idempotent_and_terminal_is_final(tmp_path: Path) -> No
         assert rec.status == "Completed" and rec.exit_code == 0 and rec.started_at == started
         assert rec.ended_at is not None and rec.is_terminal
         assert [(c.status, c.detail) for c in store.history(rid)] == [
-            ("NotStarted", None), ("Queued", "Resources"), ("Queued", "Priority"),
-            ("Running", None), ("Completed", None),
+            ("NotStarted", None),
+            ("Queued", "Resources"),
+            ("Queued", "Priority"),
+            ("Running", None),
+            ("Completed", None),
         ]
 
 

@@ -164,10 +164,16 @@ def test_unknown_default_target(tmp_path: Path) -> None:
 def test_add_and_remove_profile_round_trip(tmp_path: Path) -> None:
     """add_profile rewrites the file so a fresh load sees the new cluster; remove undoes it."""
     ws = Workspace.create(tmp_path, name="rt")
-    ws.add_profile("c1", {
-        "transport": "ssh", "host": "h", "prologue": ['echo "quoted" \\ back'],
-        "env": {"A": "1"}, "vm_sizes": {"Standard_NC6": {"partition": "gpu", "gpus": 1}},
-    })
+    ws.add_profile(
+        "c1",
+        {
+            "transport": "ssh",
+            "host": "h",
+            "prologue": ['echo "quoted" \\ back'],
+            "env": {"A": "1"},
+            "vm_sizes": {"Standard_NC6": {"partition": "gpu", "gpus": 1}},
+        },
+    )
     again = Workspace.from_config(tmp_path)
     prof = again.get_profile("c1")
     assert prof.prologue == ('echo "quoted" \\ back',)
