@@ -13,7 +13,7 @@ from pathlib import Path
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import (
     GlobalScope,
     ParentNodeProvider,
@@ -31,6 +31,7 @@ from migrate.environment import EnvironmentPlan, EnvironmentUnresolvable, plan_e
 from migrate.findings import TODO_MARKER, Finding
 from migrate.lint_script import lint_entry_script
 from migrate.names import DISTRIBUTION_CLASSES, ESTIMATOR_CLASSES, import_module_for
+from migrate.prune_imports import prune_unused_imports
 
 Pairs = list[tuple[cst.BaseExpression, cst.BaseExpression]]
 
@@ -123,6 +124,7 @@ class MigrateCommand(VisitorBasedCodemodCommand):
         self.pending: dict[cst.CSTNode, Pending] = {}
         self.todos: dict[cst.CSTNode, list[str]] = {}
         self.allocated: set[str] = set()
+        self.replaced_names: set[str] = set()
 
     # ------------------------------------------------------------------------------- reporting
     def report(self, code: str, message: str, node: cst.CSTNode, fix: str | None = None) -> None:
@@ -149,7 +151,7 @@ class MigrateCommand(VisitorBasedCodemodCommand):
             return tree
         self.allocated = set(self.facts.names_in_use)
         self._plan()
-        return tree.visit(self)
+        return prune_unused_imports(tree.visit(self), self.replaced_names)
 
     # ------------------------------------------------------------------------------- planning
     def _kwargs(self, call: cst.Call) -> tuple[dict[str, cst.BaseExpression], list[tuple[str, str, str]]]:
@@ -661,7 +663,10 @@ class MigrateCommand(VisitorBasedCodemodCommand):
         return name
 
     def _forget(self, original: cst.Call) -> None:
-        RemoveImportsVisitor.remove_unused_import_by_node(self.context, original)
+        """Remember the names a replaced call used, so their imports go if nothing else uses them."""
+        collector = _NameCollector()
+        original.visit(collector)
+        self.replaced_names |= collector.names
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if original_node in self.estimators and not self.estimators[original_node].blocked:
@@ -892,3 +897,16 @@ def _comments(node: cst.CSTNode) -> set[str]:
 def _comment_order(node: cst.CSTNode):  # type: ignore[no-untyped-def]
     order = {text: index for index, text in enumerate(_comment_list(node))}
     return lambda text: order.get(text, 0)
+
+
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        name = cst.helpers.get_full_name_for_node(node)
+        if name:
+            self.names.add(name)

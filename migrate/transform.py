@@ -12,7 +12,9 @@ from migrate.codemod import MigrateCommand
 from migrate.findings import Finding
 
 # A source can only contain v1 calls if it names one of these; anything else is not parsed at all.
-_MENTIONS = re.compile(r"azureml|Estimator|PyTorch|TensorFlow|Chainer|SKLearn|HyperDrive")
+_MENTIONS = re.compile(
+    r"\b(?:Estimator|PyTorch|TensorFlow|Chainer|SKLearn|HyperDrive\w*|Mpi|Gloo|Nccl|ParameterServer)\b"
+)
 
 
 @dataclass
@@ -27,7 +29,7 @@ class OutputDoesNotParse(Exception):
 
 
 def mentions_v1(text: str) -> bool:
-    return bool(_MENTIONS.search(text)) and "azureml" in text
+    return "azureml" in text and bool(_MENTIONS.search(text))
 
 
 def migrate_source(text: str, target: str = "azureml", filename: str | None = None) -> MigrationResult:

@@ -63,11 +63,11 @@ def test_write_then_check_is_clean(tree: Path) -> None:
 def test_one_broken_file_is_reported_and_the_run_goes_on(tree: Path) -> None:
     """A file that does not parse is left untouched and reported; the others are still rewritten."""
     broken = tree / "pkg" / "broken.py"
-    broken.write_text("import azureml.core\ndef oops(:\n")
+    broken.write_text("from azureml.train.estimator import Estimator\ndef oops(:\n")
     result = run_cli(str(tree), "--write")
     assert result.returncode == 0
     assert "HPE901" in result.stderr
-    assert broken.read_text() == "import azureml.core\ndef oops(:\n"
+    assert broken.read_text() == "from azureml.train.estimator import Estimator\ndef oops(:\n"
     assert "ScriptRunConfig(" in (tree / "pkg" / "job.py").read_text()
 
 
