@@ -13,7 +13,6 @@ from pathlib import Path
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import (
     GlobalScope,
     ParentNodeProvider,
@@ -24,6 +23,7 @@ from libcst.metadata import (
 
 from migrate import cst_build as b
 from migrate import packages
+from migrate.add_imports import add_imports
 from migrate.analysis import Analyzer, ModuleFacts, enclosing_statement, resolve_v1_class, statement_anchor
 from migrate.arguments import UnresolvableParams, arguments_list, dict_items, merge_pairs, pairs_to_arguments
 from migrate.distribution import DistributionPlan, DistributionUnresolvable, convert_standalone, plan_distribution
@@ -125,6 +125,8 @@ class MigrateCommand(VisitorBasedCodemodCommand):
         self.todos: dict[cst.CSTNode, list[str]] = {}
         self.allocated: set[str] = set()
         self.replaced_names: set[str] = set()
+        self.needed_imports: dict[str, set[str]] = {}
+        self.needed_modules: set[str] = set()
 
     # ------------------------------------------------------------------------------- reporting
     def report(self, code: str, message: str, node: cst.CSTNode, fix: str | None = None) -> None:
@@ -151,7 +153,8 @@ class MigrateCommand(VisitorBasedCodemodCommand):
             return tree
         self.allocated = set(self.facts.names_in_use)
         self._plan()
-        return prune_unused_imports(tree.visit(self), self.replaced_names)
+        rewritten = prune_unused_imports(tree.visit(self), self.replaced_names)
+        return add_imports(rewritten, self.needed_imports, self.needed_modules)
 
     # ------------------------------------------------------------------------------- planning
     def _kwargs(self, call: cst.Call) -> tuple[dict[str, cst.BaseExpression], list[tuple[str, str, str]]]:
@@ -659,7 +662,7 @@ class MigrateCommand(VisitorBasedCodemodCommand):
 
     # ------------------------------------------------------------------------------- transform
     def _import(self, name: str) -> str:
-        AddImportsVisitor.add_needed_import(self.context, import_module_for(name, self.target), name)
+        self.needed_imports.setdefault(import_module_for(name, self.target), set()).add(name)
         return name
 
     def _forget(self, original: cst.Call) -> None:
@@ -713,7 +716,7 @@ class MigrateCommand(VisitorBasedCodemodCommand):
         for name in environment.uses:
             self._import(name)
         if environment.needs_os:
-            AddImportsVisitor.add_needed_import(self.context, "os")
+            self.needed_modules.add("os")
         distribution = plan.distribution
         if distribution is not None and distribution.expression is not None:
             args.append(b.kwarg("distributed_job_config", distribution.expression))

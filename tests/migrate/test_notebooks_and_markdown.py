@@ -19,7 +19,7 @@ def test_estimator_defined_in_one_cell_imported_in_another_is_rewritten() -> Non
     new, result = migrate_notebook(text, "azureml")
     sources = _sources(new)
     assert result.changed
-    assert "from azureml.core import Environment, ScriptRunConfig, Workspace, Experiment" in sources[0]
+    assert "from azureml.core import Workspace, Experiment, Environment, ScriptRunConfig" in sources[0]
     assert "PyTorch" not in sources[0]
     assert 'Environment.get(workspace=ws, name="AzureML-PyTorch-1.6-GPU")' in sources[2]
     assert "arguments=['--epochs', 2]" in sources[2]
