@@ -695,8 +695,30 @@ class MigrateCommand(VisitorBasedCodemodCommand):
         kwargs, _ = self._kwargs(updated)
         return kwargs
 
+    def _extra_indent(self, call: cst.Call) -> str:
+        """Indentation of the line a nested call starts on, beyond its statement's own indentation."""
+        anchor = statement_anchor(self, call)
+        if anchor is None or self.context.wrapper is None:
+            return ""
+        if not hasattr(self, "_lines"):
+            self._lines = self.context.wrapper.module.code.splitlines()
+        try:
+            line = self.get_metadata(PositionProvider, call).start.line
+            first = self.get_metadata(PositionProvider, anchor).start.line
+        except KeyError:
+            return ""
+        if line == first:
+            return ""
+
+        def leading(text: str) -> str:
+            return text[: len(text) - len(text.lstrip(" \t"))]
+
+        call_indent, statement_indent = leading(self._lines[line - 1]), leading(self._lines[first - 1])
+        return call_indent[len(statement_indent) :] if call_indent.startswith(statement_indent) else ""
+
     def _rewrite_estimator(self, plan: EstimatorPlan, updated: cst.Call) -> cst.BaseExpression:
         kwargs = self._updated_kwargs(updated)
+        base = self._extra_indent(plan.call)
         args: list[cst.Arg] = []
         if "source_directory" in kwargs:
             args.append(b.kwarg("source_directory", kwargs["source_directory"]))
@@ -707,7 +729,7 @@ class MigrateCommand(VisitorBasedCodemodCommand):
             pairs = merge_pairs(pairs, plan.override_pairs)
         items = pairs_to_arguments(pairs) + (plan.extra_arguments or [])
         if "script_params" in kwargs or items:
-            args.append(b.kwarg("arguments", arguments_list(items)))
+            args.append(b.kwarg("arguments", arguments_list(items, indent=base + 2 * b.INDENT)))
         if "compute_target" in kwargs:
             args.append(b.kwarg("compute_target", kwargs["compute_target"]))
         environment = plan.environment
@@ -734,7 +756,7 @@ class MigrateCommand(VisitorBasedCodemodCommand):
         for name in ("max_run_duration_seconds", "resume_from"):
             if name in kwargs:
                 args.append(b.kwarg(name, kwargs[name]))
-        new_call = b.call(cst.Name(self._import("ScriptRunConfig")), args, multiline=True)
+        new_call = b.call(cst.Name(self._import("ScriptRunConfig")), args, multiline=True, base_indent=base)
         self._forget(plan.call)
         lost = _comments(updated) - _comments(new_call)
 
@@ -839,7 +861,9 @@ class MigrateCommand(VisitorBasedCodemodCommand):
             if name in kwargs:
                 args.append(b.kwarg(name, kwargs[name]))
         self._forget(original)
-        return b.call(cst.Name(self._import("CommandStep")), args, multiline=True)
+        return b.call(
+            cst.Name(self._import("CommandStep")), args, multiline=True, base_indent=self._extra_indent(original)
+        )
 
     # ------------------------------------------------------------------------------- statements
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]

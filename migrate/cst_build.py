@@ -45,7 +45,9 @@ def _break(indent: str) -> cst.ParenthesizedWhitespace:
     )
 
 
-def call(func: cst.BaseExpression, args: list[cst.Arg], multiline: bool | None = None) -> cst.Call:
+def call(
+    func: cst.BaseExpression, args: list[cst.Arg], multiline: bool | None = None, base_indent: str = ""
+) -> cst.Call:
     """A call; with more than two arguments each goes on its own line with a trailing comma."""
     if not args:
         return cst.Call(func=func)
@@ -63,10 +65,12 @@ def call(func: cst.BaseExpression, args: list[cst.Arg], multiline: bool | None =
         ]
         return cst.Call(func=func, args=spaced)
     lines = [
-        arg.with_changes(comma=cst.Comma(whitespace_after=_break(INDENT if index < len(args) - 1 else "")))
+        arg.with_changes(
+            comma=cst.Comma(whitespace_after=_break(base_indent + INDENT if index < len(args) - 1 else base_indent))
+        )
         for index, arg in enumerate(args)
     ]
-    return cst.Call(func=func, args=lines, whitespace_before_args=_break(INDENT))
+    return cst.Call(func=func, args=lines, whitespace_before_args=_break(base_indent + INDENT))
 
 
 def attr(path: str) -> cst.BaseExpression:

@@ -18,11 +18,19 @@ def _dump(notebook: object, indent: int | None, ascii_only: bool, trailing_newli
     return text + "\n" if trailing_newline else text
 
 
+def _kernel_language(notebook: dict) -> str:  # type: ignore[type-arg]
+    metadata = notebook.get("metadata") or {}
+    language = (metadata.get("language_info") or {}).get("name") or (metadata.get("kernelspec") or {}).get("language")
+    return str(language or "").lower()
+
+
 def migrate_notebook(text: str, target: str, filename: str | None = None) -> tuple[str, ChunksResult]:
     notebook = json.loads(text)
     cells = notebook.get("cells")
     if not isinstance(cells, list):
         raise ValueError("not a notebook: no 'cells' list (nbformat 4 is required)")
+    if _kernel_language(notebook) not in ("python", ""):
+        return text, ChunksResult(list(), [])  # an R/SQL/Scala notebook: its cells are not Python
     code_cells = [c for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
     sources = []
     for cell in code_cells:

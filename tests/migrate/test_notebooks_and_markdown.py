@@ -113,3 +113,12 @@ def test_markdown_finding_lines_are_file_lines() -> None:
     _, result = migrate_markdown(text, "azureml")
     (finding,) = result.findings
     assert (finding.code, finding.line) == ("HPM102", 5)
+
+
+def test_non_python_notebooks_are_left_alone() -> None:
+    """A notebook whose kernel is not Python (SQL, R) is not parsed cell by cell and not reported."""
+    document = json.loads(notebook(("code", "SELECT * FROM t WHERE name = 'Estimator'"), ("code", ESTIMATOR_CELL)))
+    document["metadata"]["language_info"] = {"name": "sql"}
+    text = json.dumps(document, indent=1) + "\n"
+    new, result = migrate_notebook(text, "azureml")
+    assert new == text and not result.changed and not result.findings
