@@ -59,6 +59,9 @@ class ClusterProfile:
     extra_directives: tuple[str, ...] = ()
     # Environment variables exported in every job (e.g. OMPI_MCA_* for the site fabric).
     env: Mapping[str, str] = field(default_factory=dict)
+    # Environment of the Slurm client commands hpcest runs (e.g. SLURM_CONF for one of several
+    # clusters reachable from the same login node).
+    client_env: Mapping[str, str] = field(default_factory=dict)
     # Executable used for python inside the job when no container is used.
     python: str = "python3"
 
@@ -124,9 +127,9 @@ class ClusterProfile:
                 if isinstance(value, str) or not all(isinstance(v, str) for v in value):
                     raise ConfigError(f"cluster profile {name!r}: key {key!r} must be a list of strings")
                 kwargs[key] = tuple(value)
-            elif key == "env":
+            elif key in ("env", "client_env"):
                 if not isinstance(value, Mapping):
-                    raise ConfigError(f"cluster profile {name!r}: key 'env' must be a table")
+                    raise ConfigError(f"cluster profile {name!r}: key {key!r} must be a table")
                 kwargs[key] = {str(k): str(v) for k, v in value.items()}
             else:
                 expected = cls.__dataclass_fields__[key].type

@@ -36,11 +36,15 @@ def make_backend(workspace: Workspace, target: str) -> Backend:
             known_hosts=profile.known_hosts,
             ssh_config=profile.ssh_config,
             trust_unknown_host=profile.trust_unknown_host or None,
+            env=profile.client_env,
         )
         return SlurmBackend(profile, transport)
+    import os
+
     from ..transport.local import LocalTransport
 
-    return SlurmBackend(profile, LocalTransport())
+    env = {**os.environ, **profile.client_env} if profile.client_env else None
+    return SlurmBackend(profile, LocalTransport(env=env))
 
 
 _CACHE: dict[tuple[str, str], Backend] = {}

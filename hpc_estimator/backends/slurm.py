@@ -130,9 +130,7 @@ class SlurmBackend:
             acct = self.transport.run(slurm.sacct_argv(missing))
             if acct.ok and not slurm.is_accounting_disabled(acct.stdout + acct.stderr):
                 known.update(slurm.parse_sacct(acct.stdout))
-        files = self._job_files(
-            active, need=[r for r in active if r.job_id not in known or known[r.job_id].is_terminal]
-        )
+        files = self._job_files([r for r in active if r.job_id not in known or known[r.job_id].is_terminal])
         updates: dict[str, StatusUpdate] = {}
         for rec in active:
             exit_text, started, cancel = files.get(rec.run_id, (None, False, False))

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Bump when the layout below changes, so cached images are rebuilt.
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 
 # Directories hpcest binds onto (see hpc_estimator.containers): the run directory as a whole,
 # plus the per-part targets a layout may use. Input names are only known per job, so their
@@ -182,6 +182,8 @@ def _assemble(root: Path, interp: InterpreterFiles, shell: Path) -> None:
 
     _copy_into(root, interp.executable, "/usr/bin/python3")
     (root / f"usr/bin/python{interp.version}").symlink_to("python3")
+    # Framework images answer to plain `python` too, and hpcest's job scripts call it so.
+    (root / "usr/bin/python").symlink_to("python3")
     _copy_into(root, shell, "/usr/bin/sh")
     image_stdlib = Path(f"/usr/lib/python{interp.version}")
     for path in _stdlib_files(interp):
