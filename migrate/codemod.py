@@ -52,6 +52,17 @@ DEPRECATED = {
     "conda_dependencies_file_path": "use Environment.from_conda_specification (conda_dependencies_file)",
     "pip_requirements_file_path": "use Environment.from_pip_requirements (pip_requirements_file)",
 }
+ESTIMATOR_STEP_ORDER = (
+    "name",
+    "estimator",
+    "estimator_entry_script_arguments",
+    "runconfig_pipeline_params",
+    "inputs",
+    "outputs",
+    "compute_target",
+    "allow_reuse",
+    "version",
+)
 HYPERDRIVE_RUN_CONFIG_ORDER = (
     "estimator",
     "hyperparameter_sampling",
@@ -521,11 +532,12 @@ class MigrateCommand(VisitorBasedCodemodCommand):
 
     def _plan_estimator_step(self, call: cst.Call) -> None:
         estimator = None
-        for arg in call.args:
+        for index, arg in enumerate(call.args):
             if arg.star:
                 self._keep(call, "HPM102", "EstimatorStep uses *args/**kwargs", "spell out the step parameters")
                 return
-            if arg.keyword is not None and arg.keyword.value == "estimator":
+            name = arg.keyword.value if arg.keyword else ESTIMATOR_STEP_ORDER[min(index, len(ESTIMATOR_STEP_ORDER) - 1)]
+            if name == "estimator":
                 estimator = arg.value
         if not isinstance(estimator, cst.Name | cst.Attribute):
             self._keep(
@@ -792,8 +804,9 @@ class MigrateCommand(VisitorBasedCodemodCommand):
         args: list[cst.Arg] = []
         for index, arg in enumerate(updated.args):
             name = arg.keyword.value if arg.keyword else None
-            if cls == "HyperDriveRunConfig" and name is None:
-                name = order[index]
+            if name is None and (cls == "HyperDriveRunConfig" or len(updated.args) > order.index("estimator")):
+                # Positional arguments reaching ``estimator`` must become keywords once it is renamed.
+                name = order[index] if index < len(order) else None
             if name == "estimator":
                 name = "run_config"
             args.append(
@@ -806,16 +819,7 @@ class MigrateCommand(VisitorBasedCodemodCommand):
                     else cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
                 )
             )
-        if cls == "HyperDriveRunConfig" and any(a.keyword is None for a in updated.args):
-            args = [b.kwarg(a.keyword.value, a.value) if a.keyword else a for a in args]
-            self.report(
-                "HPL202",
-                "HyperDriveRunConfig is deprecated; it is a HyperDriveConfig",
-                original,
-                "use HyperDriveConfig(run_config=...)",
-            )
-            self._forget(original)
-            return b.call(cst.Name(self._import("HyperDriveConfig")), args)
+        func = updated.func
         if cls == "HyperDriveRunConfig":
             self.report(
                 "HPL202",
@@ -824,11 +828,22 @@ class MigrateCommand(VisitorBasedCodemodCommand):
                 "use HyperDriveConfig(run_config=...)",
             )
             self._forget(original)
-            return updated.with_changes(func=cst.Name(self._import("HyperDriveConfig")), args=args)
-        return updated.with_changes(args=args)
+            func = cst.Name(self._import("HyperDriveConfig"))
+        converted = [u for u, a in zip(updated.args, args) if u.keyword is None and a.keyword is not None]
+        if converted:
+            # Positional arguments became keywords: lay the call out afresh.
+            return b.call(
+                func,
+                [b.kwarg(a.keyword.value, a.value) if a.keyword else a for a in args],
+                base_indent=self._extra_indent(original),
+            )
+        return updated.with_changes(func=func, args=args)
 
     def _rewrite_estimator_step(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        kwargs = {a.keyword.value: a.value for a in updated.args if a.keyword is not None}
+        kwargs = {
+            (a.keyword.value if a.keyword else ESTIMATOR_STEP_ORDER[index]): a.value
+            for index, a in enumerate(updated.args)
+        }
         estimator = kwargs["estimator"]
         script = cst.Attribute(value=estimator, attr=cst.Name("script"))
         command: list[cst.BaseElement] = [cst.Element(b.string("python")), cst.Element(script)]
