@@ -410,6 +410,10 @@ def compile_job(
         "HPCEST_EXPERIMENT": experiment,
     }
     dataref_env = {f"AZUREML_DATAREFERENCE_{n}": p for n, p in {**ref_paths, **ds_paths}.items()}
+    # The in-job azureml/hpc_estimator stand-ins come first; a user PYTHONPATH follows them.
+    pylib = posixpath.join(lay.run_dir, ".hpcest", "pylib")
+    user_pythonpath = (getattr(rc, "environment_variables", None) or {}).get("PYTHONPATH")
+    system_env["PYTHONPATH"] = f"{pylib}:{user_pythonpath}" if user_pythonpath else pylib
     env_pairs = _env_pairs(
         profile.env,
         getattr(env, "environment_variables", None) if env is not None else None,

@@ -43,6 +43,7 @@ FORWARD_PATTERNS = (
     "AZUREML_*",
     "HPCEST_*",
     "PYTHONNOUSERSITE",
+    "PYTHONPATH",
     "TMPDIR",
 )
 

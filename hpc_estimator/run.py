@@ -13,7 +13,6 @@ import os
 import posixpath
 import shlex
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -234,15 +233,12 @@ class Run:
     def get_metrics(
         self, name: str | None = None, recursive: bool = False, run_type: str | None = None, populate: bool = False
     ) -> dict[str, Any]:
-        from .runtime import read_metrics
+        from .runtime import fetch_metrics
 
         record = self.record
         if not record.remote_dir:
             return {}
-        with tempfile.TemporaryDirectory(prefix="hpcest-metrics-") as tmp:
-            local_dir = Path(tmp)
-            self._fetch_dir("metrics", local_dir / "metrics")
-            metrics = read_metrics(local_dir)
+        metrics = fetch_metrics(self._backend().transport, record.remote_dir)
         if name is not None:
             metrics = {name: metrics[name]} if name in metrics else {}
         return {record.run_id: metrics} if recursive else metrics
@@ -302,18 +298,6 @@ class Run:
                 dest = out_dir / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             self._backend().transport.get(posixpath.join(self.record.remote_dir or "", name), dest)
-
-    def _fetch_dir(self, relpath: str, local: Path) -> None:
-        record = self.record
-        remote = posixpath.join(record.remote_dir or "", relpath)
-        transport = self._backend().transport
-        result = transport.run(
-            ["sh", "-c", 'cd "$1" 2>/dev/null && find . -maxdepth 1 -type f -print0 || true', "hpcest-ls", remote]
-        )
-        local.mkdir(parents=True, exist_ok=True)
-        for name in (n for n in result.stdout.split("\0") if n):
-            base = posixpath.basename(name)
-            transport.get(posixpath.join(remote, base), local / base)
 
     # -- control and annotations --------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """A small training script in the Azure ML v1 style: arguments in, metrics and a model out.
 
 It fits a linear model with plain gradient descent (no third-party packages), logs the loss
-through Run.get_context() and writes the model to ./outputs, as v1 scripts do.
+through Run.get_context() and writes the model to ./outputs, as v1 scripts do. It runs without
+the Azure ML SDK installed: hpcest puts a stand-in for ``azureml.core`` on the job's path.
 """
 
 import argparse
@@ -9,7 +10,8 @@ import json
 import os
 import random
 
-from hpc_estimator import Run
+# Unchanged v1 code: inside hpcest jobs this import gets hpcest's run, which logs to the run directory.
+from azureml.core.run import Run
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--learning-rate", type=float, default=0.05)

@@ -49,3 +49,11 @@ def run_path(record: RunRecord, *parts: str) -> str:
     if not record.remote_dir:
         raise ValueError(f"run {record.run_id} has no run directory yet")
     return posixpath.join(record.remote_dir, *parts)
+
+
+def install_job_library(transport: Transport, run_dir: str, runtime: str) -> None:
+    """Put the in-job ``azureml``/``hpc_estimator`` stand-ins beside the run (see jobshim)."""
+    from .. import jobshim
+
+    for relpath, text in jobshim.files(container=runtime != "none").items():
+        transport.write_text(posixpath.join(run_dir, jobshim.PYLIB, relpath), text)

@@ -22,7 +22,7 @@ from ..jobspec import JobSpec
 from ..profile import ClusterProfile
 from ..store import RunRecord
 from ..transport.local import LocalTransport
-from .base import SCRIPT_NAME, Submitted
+from .base import SCRIPT_NAME, Submitted, install_job_library
 from .status import StatusUpdate, from_exit_code, parse_exit_file
 
 _SRUN_SHIM = """#!/bin/sh
@@ -81,6 +81,7 @@ class LocalBackend:
         stats = stage(
             self.transport, manifest, Path(source_directory), posixpath.join(run_dir, "src"), str(self.cas_root)
         )
+        install_job_library(self.transport, run_dir, spec.container.runtime)
         script_path = posixpath.join(run_dir, SCRIPT_NAME)
         self.transport.write_text(script_path, script, mode=0o755)
         Path(run_dir, "hpcest-logs").mkdir(parents=True, exist_ok=True)

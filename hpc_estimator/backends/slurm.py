@@ -22,7 +22,7 @@ from ..jobspec import JobSpec
 from ..profile import ClusterProfile
 from ..store import RunRecord
 from ..transport.base import Transport
-from .base import SCRIPT_NAME, Submitted
+from .base import SCRIPT_NAME, Submitted, install_job_library
 from .status import StatusUpdate, resolve
 
 
@@ -81,6 +81,7 @@ class SlurmBackend:
             posixpath.join(run_dir, "src"),
             posixpath.join(self.workdir, "cas"),
         )
+        install_job_library(self.transport, run_dir, spec.container.runtime)
         script_path = posixpath.join(run_dir, SCRIPT_NAME)
         self.transport.write_text(script_path, script, mode=0o755)
         self.transport.run(["mkdir", "-p", posixpath.join(run_dir, "hpcest-logs")])

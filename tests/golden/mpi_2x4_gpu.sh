@@ -44,6 +44,7 @@ export AZUREML_RUN_ID=golden_1790000000_0123abcd
 export AZUREML_EXPERIMENT_NAME=golden
 export HPCEST_RUN_DIR=/hpcest/run
 export HPCEST_EXPERIMENT=golden
+export PYTHONPATH=/hpcest/run/.hpcest/pylib
 
 # Container image: fetched once into the cluster's content-addressed cache, never once per rank.
 HPCEST_IMAGE=/scratch/alice/.cache/hpcest/images/apptainer-4736ac780dc8a3753e8e7161.sif
@@ -79,7 +80,7 @@ hpcest_rank() {
   local name
   for name in $(compgen -e); do
     case "$name" in
-      SLURM_*|SLURMD_NODENAME|PMIX_*|PMI_*|OMPI_*|UCX_*|NCCL_*|HOROVOD_*|CUDA_VISIBLE_DEVICES|GPU_DEVICE_ORDINAL|RANK|WORLD_SIZE|LOCAL_RANK|LOCAL_WORLD_SIZE|NODE_RANK|GROUP_RANK|MASTER_ADDR|MASTER_PORT|TF_CONFIG|AZUREML_*|HPCEST_*|PYTHONNOUSERSITE|TMPDIR|OMPI_MCA_btl)
+      SLURM_*|SLURMD_NODENAME|PMIX_*|PMI_*|OMPI_*|UCX_*|NCCL_*|HOROVOD_*|CUDA_VISIBLE_DEVICES|GPU_DEVICE_ORDINAL|RANK|WORLD_SIZE|LOCAL_RANK|LOCAL_WORLD_SIZE|NODE_RANK|GROUP_RANK|MASTER_ADDR|MASTER_PORT|TF_CONFIG|AZUREML_*|HPCEST_*|PYTHONNOUSERSITE|PYTHONPATH|TMPDIR|OMPI_MCA_btl|PYTHONPATH)
         export "APPTAINERENV_$name=${!name}" ;;
     esac
   done

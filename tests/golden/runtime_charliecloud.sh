@@ -43,6 +43,7 @@ export AZUREML_RUN_ID=golden_1790000000_0123abcd
 export AZUREML_EXPERIMENT_NAME=golden
 export HPCEST_RUN_DIR=/hpcest/run
 export HPCEST_EXPERIMENT=golden
+export PYTHONPATH=/hpcest/run/.hpcest/pylib
 
 # Container image: fetched once into the cluster's content-addressed cache, never once per rank.
 HPCEST_IMAGE=/scratch/alice/.cache/hpcest/images/charliecloud-a5862b5e262c9576d2c5ed6f

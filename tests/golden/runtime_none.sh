@@ -41,6 +41,7 @@ export AZUREML_RUN_ID=golden_1790000000_0123abcd
 export AZUREML_EXPERIMENT_NAME=golden
 export HPCEST_RUN_DIR=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd
 export HPCEST_EXPERIMENT=golden
+export PYTHONPATH=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd/.hpcest/pylib
 
 # torch.distributed rendezvous: the first host of the allocation.
 export MASTER_ADDR="${HPCEST_MASTER_ADDR:-$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)}"

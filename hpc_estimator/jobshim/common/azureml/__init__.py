@@ -1,0 +1,1 @@
+# hpcest: stand-in for the Azure ML SDK inside jobs (only what training scripts use).

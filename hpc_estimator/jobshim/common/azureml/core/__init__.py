@@ -1,0 +1,2 @@
+# hpcest: stand-in for azureml.core inside jobs.
+from azureml.core.run import Run  # noqa: F401
