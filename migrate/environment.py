@@ -203,7 +203,11 @@ def _conda_dependencies(
                 "write the package lists as literals so the framework pins can be merged",
             )
         conda = _merge_framework(scenario["conda_packages"], conda_user)
-        pip = _merge_framework(scenario["pip_packages"], pip_user)
+        framework_pins = scenario["pip_packages"]
+        if not add_defaults:
+            # Only Azure ML's run-time needs azureml-defaults; a Slurm job (--target hpcest) does not.
+            framework_pins = [p for p in framework_pins if _name_of(p) != "azureml-defaults"]
+        pip = _merge_framework(framework_pins, pip_user)
         args.append(b.kwarg("conda_packages", arguments_list(conda)))
         args.append(b.kwarg("pip_packages", arguments_list(pip)))
         return b.call(b.attr("CondaDependencies.create"), args)
