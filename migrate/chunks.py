@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from migrate.findings import Finding
-from migrate.transform import MigrationResult, migrate_source
+from migrate.transform import MigrationResult, OutputDoesNotParse, migrate_source
 
 MARKER = "_hpcest_migrate_chunk_boundary_()"
 _MAGIC_LINE = re.compile(r"^(\s*)(?:[%!?]|\w[\w\s,]*=\s*[!%]|.*\?\s*$)")
@@ -125,6 +125,11 @@ def migrate_chunks(chunks: list[str], target: str, filename: str | None = None) 
             # Removing a cell's first import leaves the blank line that followed it at the top.
             part = part.lstrip("\r\n")
         if part != original:
+            # Each rewritten chunk must parse on its own too (a cell is run on its own).
+            try:
+                cst.parse_module(part)
+            except cst.ParserSyntaxError as error:
+                raise OutputDoesNotParse(f"rewritten chunk {index} does not parse: {error.message}") from error
             new_chunks[index] = _unmask(part, store)
             changed = True
     return ChunksResult(new_chunks, findings, changed)
