@@ -307,8 +307,10 @@ def compile_job(
 
     # Resources: vm_size from the profile's table, GPUs from use_gpu or the size.
     amlcompute = getattr(rc, "amlcompute", None)
-    vm_size = getattr(amlcompute, "vm_size", None)
-    vm_priority = (getattr(amlcompute, "vm_priority", None) or "dedicated").lower()
+    params = _params(config)
+    # v1 kept vm_size/vm_priority only for its run-based compute; here they always describe the job.
+    vm_size = getattr(amlcompute, "vm_size", None) or params.get("vm_size")
+    vm_priority = str(getattr(amlcompute, "vm_priority", None) or params.get("vm_priority") or "dedicated").lower()
     env = rc.environment
     use_gpu = bool(getattr(getattr(env, "docker", None), "gpu_support", False))
     partition, constraint = profile.partition, None
@@ -402,6 +404,9 @@ def compile_job(
         for inp in inputs:
             if inp.mode == "mount":
                 binds.append(Bind(inp.source, lay.input_path(inp.name), read_only=True))
+
+    for bind in binds:
+        containers.bind_spec(bind, runtime)  # refuse unbindable paths now, not at render time
 
     system_env = {
         "AZUREML_RUN_ID": run_id,

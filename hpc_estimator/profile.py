@@ -6,6 +6,7 @@ validates them with ``ClusterProfile.from_mapping``, which names the offending k
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,5 +144,6 @@ class ClusterProfile:
         return cls(name=name, **kwargs)
 
 
-# The profile used when nothing is configured: this machine, no container runtime required.
-LOCAL_PROFILE = ClusterProfile(name="local", transport="local", container_runtime="none")
+# The profile used when nothing is configured: this machine, no container runtime required, and
+# the jobs run by the Python that runs hpcest (so the packages the user installed are there).
+LOCAL_PROFILE = ClusterProfile(name="local", transport="local", container_runtime="none", python=sys.executable)

@@ -102,10 +102,8 @@ def sbatch_options(spec: JobSpec) -> list[SbatchOption]:
     opts.append(SbatchOption("output", _checked("output", spec.stdout, _OUTPUT_RE)))
     if spec.stderr:
         opts.append(SbatchOption("error", _checked("error", spec.stderr, _OUTPUT_RE)))
-    # Slurm sends SIGTERM to the batch shell 60 s before the time limit so the job can record
-    # its own end (exit-code file) even when accounting is off.
-    if sched.time_limit_s is not None:
-        opts.append(SbatchOption("signal", "B:TERM@60"))
+    # No --signal: at the time limit Slurm itself sends SIGTERM to the batch shell, whose trap
+    # records the end in the exit-code file before KillWait runs out.
     return opts
 
 
