@@ -26,6 +26,51 @@ def _is_docstring(statement: cst.BaseStatement) -> bool:
     )
 
 
+class _FirstUse(cst.CSTVisitor):
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+        self.found: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.names:
+            self.found.add(node.value)
+
+
+def _bound_before_use(module: cst.Module, wanted: set[str]) -> set[str]:
+    """Names in ``wanted`` imported at the top level *before* their first use.
+
+    Notebooks import things in later cells too; an import that only comes after the rewritten code
+    does not count, or the first run of the notebook would fail with a NameError.
+    """
+    bound: set[str] = set()
+    used: set[str] = set()
+    for statement in module.body:
+        if _is_import_line(statement):
+            bound.update(n for n in _bound_at_top(cst.Module(body=[statement])) if n not in used)
+            continue
+        visitor = _FirstUse(wanted - used)
+        statement.visit(visitor)
+        used |= visitor.found
+    return bound & wanted
+
+
+def _first_use_index(body: list[cst.BaseStatement], names: set[str]) -> int:
+    for index, statement in enumerate(body):
+        if _is_import_line(statement):
+            continue
+        visitor = _FirstUse(names)
+        statement.visit(visitor)
+        if visitor.found:
+            return index
+    return len(body)
+
+
 def _bound_at_top(module: cst.Module) -> set[str]:
     bound: set[str] = set()
     for statement in module.body:
@@ -41,7 +86,8 @@ def _bound_at_top(module: cst.Module) -> set[str]:
 
 def add_imports(module: cst.Module, needed: dict[str, set[str]], modules: set[str]) -> cst.Module:
     """``needed``: module → names for ``from module import name``; ``modules``: plain ``import m``."""
-    bound = _bound_at_top(module)
+    wanted = {n for names in needed.values() for n in names} | set(modules)
+    bound = _bound_before_use(module, wanted)
     missing = {mod: sorted(n for n in names if n not in bound) for mod, names in needed.items()}
     missing = {mod: names for mod, names in missing.items() if names}
     plain = sorted(m for m in modules if m not in bound)
@@ -49,8 +95,9 @@ def add_imports(module: cst.Module, needed: dict[str, set[str]], modules: set[st
         return module
 
     body = list(module.body)
-    # Merge into existing ``from M import a, b`` lines at the top level.
-    for index, statement in enumerate(body):
+    first_use = _first_use_index(body, {n for names in missing.values() for n in names})
+    # Merge into existing ``from M import a, b`` lines at the top level that run before the first use.
+    for index, statement in enumerate(body[:first_use]):
         if not _is_import_line(statement) or not missing:
             continue
         smalls = list(statement.body)  # type: ignore[attr-defined]

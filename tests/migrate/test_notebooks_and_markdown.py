@@ -122,3 +122,16 @@ def test_non_python_notebooks_are_left_alone() -> None:
     text = json.dumps(document, indent=1) + "\n"
     new, result = migrate_notebook(text, "azureml")
     assert new == text and not result.changed and not result.findings
+
+
+def test_import_in_a_later_cell_does_not_count() -> None:
+    """A name imported only after the rewritten cell is imported again at the top (cells run in order)."""
+    later = "from azureml.core.conda_dependencies import CondaDependencies\ncd = CondaDependencies.create()"
+    cell = (
+        "from azureml.train.estimator import Estimator\n"
+        "est = Estimator(source_directory='.', entry_script='t.py', compute_target=ct, pip_packages=['x'])"
+    )
+    new, _ = migrate_notebook(notebook(("code", "import os"), ("code", cell), ("code", later)), "azureml")
+    sources = _sources(new)
+    assert "from azureml.core.conda_dependencies import CondaDependencies" in sources[0]
+    assert sources[2] == later
