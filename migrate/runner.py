@@ -17,7 +17,7 @@ from migrate.findings import Finding
 from migrate.markdown import migrate_markdown
 from migrate.notebook import migrate_notebook
 from migrate.source_text import decode_python, decode_utf8
-from migrate.transform import OutputDoesNotParse, migrate_source
+from migrate.transform import OutputDoesNotParse, mentions_v1, migrate_source
 
 
 @dataclass
@@ -81,12 +81,12 @@ def migrate_file(path: str, target: str = "azureml") -> FileResult:
     try:
         if suffix == ".py":
             decoded = decode_python(data)
-            result.parsed = True
+            result.parsed = mentions_v1(decoded.text)
             migrated = migrate_source(decoded.text, target, path)
             new_text, findings, changed = migrated.code, migrated.findings, migrated.changed
         else:
             decoded = decode_utf8(data, lenient=suffix != ".ipynb")
-            result.parsed = True
+            result.parsed = mentions_v1(decoded.text)
             if suffix == ".ipynb":
                 new_text, chunks = migrate_notebook(decoded.text, target, path)
             else:
