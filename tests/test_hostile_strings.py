@@ -29,19 +29,62 @@ from hpc_estimator.render import render_sbatch
 from hpc_estimator.sbatch_options import directive_lines
 
 SHIMS = Path(__file__).parent / "shims"
-NASTY = ["'", '"', "$(touch /tmp/hpcest-pwned)", "`id`", "\n", "\r", "*", "?", "[a-z]", "~", "-", "--x", "\\",
-         "${HOME}", "$1", ";", "&&", "|", ">", "<", "#", "%", "é", "日本", "\t", " ", "!", "{a,b}", "#SBATCH --x"]
+NASTY = [
+    "'",
+    '"',
+    "$(touch /tmp/hpcest-pwned)",
+    "`id`",
+    "\n",
+    "\r",
+    "*",
+    "?",
+    "[a-z]",
+    "~",
+    "-",
+    "--x",
+    "\\",
+    "${HOME}",
+    "$1",
+    ";",
+    "&&",
+    "|",
+    ">",
+    "<",
+    "#",
+    "%",
+    "é",
+    "日本",
+    "\t",
+    " ",
+    "!",
+    "{a,b}",
+    "#SBATCH --x",
+]
 
-text = st.lists(st.one_of(st.sampled_from(NASTY), st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=6)),
-    max_size=5).map("".join)
+text = st.lists(
+    st.one_of(
+        st.sampled_from(NASTY),
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=6),
+    ),
+    max_size=5,
+).map("".join)
 nonempty = text.filter(lambda s: s != "")
 env_names = st.from_regex(r"\AHPT_[A-Z0-9_]{1,8}\Z")
 # Bind specifications cannot carry ':' or ',' (hpcest refuses such paths with an error).
-path_part = st.lists(st.one_of(st.sampled_from([n for n in NASTY if not set(n) & set("\n\r:,")]),
-                               st.text(alphabet=st.characters(blacklist_categories=("Cs",),
-                                                              blacklist_characters="\x00/:,\n\r"), max_size=5)),
-                     min_size=1, max_size=4).map("".join).filter(lambda s: s not in (".", "..") and s.strip() != "")
+path_part = (
+    st.lists(
+        st.one_of(
+            st.sampled_from([n for n in NASTY if not set(n) & set("\n\r:,")]),
+            st.text(
+                alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00/:,\n\r"), max_size=5
+            ),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+    .map("".join)
+    .filter(lambda s: s not in (".", "..") and s.strip() != "")
+)
 
 
 def _expected_args(params: dict[str, str]) -> list[str]:
@@ -54,8 +97,7 @@ def _expected_args(params: dict[str, str]) -> list[str]:
 PWNED = Path("/tmp/hpcest-pwned")  # what "$(touch /tmp/hpcest-pwned)" would create if evaluated
 
 
-def _run_case(runtime: str, params: dict[str, str], env: dict[str, str], data_dir_name: str,
-              run_dir_name: str) -> None:
+def _run_case(runtime: str, params: dict[str, str], env: dict[str, str], data_dir_name: str, run_dir_name: str) -> None:
     PWNED.unlink(missing_ok=True)
     base = Path(tempfile.mkdtemp(prefix="hpcest-hostile-"))
     try:
@@ -68,10 +110,16 @@ def _run_case(runtime: str, params: dict[str, str], env: dict[str, str], data_di
         ref = DataReference(store, data_reference_name="hostile", path_on_datastore=data_dir_name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            est = Estimator(str(run_dir / "src"), compute_target="hpc", entry_script="train.py",
-                            script_params={**params, "--data": ref}, environment_variables=env, inputs=[ref],
-                            custom_docker_image="/images/test.sif" if runtime == "apptainer" else None,
-                            use_docker=runtime != "none")
+            est = Estimator(
+                str(run_dir / "src"),
+                compute_target="hpc",
+                entry_script="train.py",
+                script_params={**params, "--data": ref},
+                environment_variables=env,
+                inputs=[ref],
+                custom_docker_image="/images/test.sif" if runtime == "apptainer" else None,
+                use_docker=runtime != "none",
+            )
         profile = ClusterProfile(name="hpc", container_runtime=runtime, python=sys.executable)
         compiled = compile_job(est, profile=profile, run_id="hostile_1_x", run_dir=str(run_dir), experiment="hostile")
         script = render_sbatch(compiled.spec)
@@ -96,8 +144,9 @@ def _run_case(runtime: str, params: dict[str, str], env: dict[str, str], data_di
             "HPCEST_RECORD_FILE": str(record),
         }
         (run_dir / "job.sbatch").write_text(script)
-        result = subprocess.run(["bash", str(run_dir / "job.sbatch")], cwd=run_dir, env=job_env,
-                                capture_output=True, timeout=60)
+        result = subprocess.run(
+            ["bash", str(run_dir / "job.sbatch")], cwd=run_dir, env=job_env, capture_output=True, timeout=60
+        )
         rank_log = run_dir / "hpcest-logs"
         assert result.returncode == 0, (result.stderr.decode(errors="replace"), script)
         seen = json.loads(record.read_text(encoding="utf-8"))
@@ -119,13 +168,21 @@ params_st = st.dictionaries(nonempty.filter(lambda k: k != "--data"), text, max_
 env_st = st.dictionaries(env_names, text.filter(lambda v: "\x00" not in v), max_size=3)
 
 
-@settings(max_examples=int(os.environ.get("HPCEST_HOSTILE_EXAMPLES", 600)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("HPCEST_HOSTILE_EXAMPLES", 600)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(params=params_st, env=env_st, data_name=path_part, run_name=path_part)
 def test_hostile_strings_arrive_exactly_in_apptainer_jobs(params, env, data_name, run_name) -> None:
     _run_case("apptainer", params, env, data_name, run_name)
 
 
-@settings(max_examples=int(os.environ.get("HPCEST_HOSTILE_EXAMPLES", 500)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("HPCEST_HOSTILE_EXAMPLES", 500)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(params=params_st, env=env_st, data_name=path_part, run_name=path_part)
 def test_hostile_strings_arrive_exactly_without_container(params, env, data_name, run_name) -> None:
     _run_case("none", params, env, data_name, run_name)

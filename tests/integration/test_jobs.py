@@ -136,7 +136,12 @@ def workspace(local_cluster: lc.LocalCluster) -> Iterator[Workspace]:
     ws.add_profile("slurm", {"transport": "local", **common})
     ws.add_profile(
         "ssh",
-        {"transport": "ssh", "host": local_cluster.ssh.alias, "ssh_config": str(local_cluster.ssh.ssh_config), **common},
+        {
+            "transport": "ssh",
+            "host": local_cluster.ssh.alias,
+            "ssh_config": str(local_cluster.ssh.ssh_config),
+            **common,
+        },
     )
     try:
         yield ws
@@ -174,10 +179,15 @@ def _ranks(run: Run, tmp_path: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_single_node_job_completes_with_outputs_and_metrics(workspace: Workspace, src: Path, target: str,
-                                                            tmp_path: Path) -> None:
-    est = _estimator(source_directory=str(src), compute_target=target, entry_script="report.py",
-                     script_params={"--lr": 0.5, "--name": "it's a $test", "--flag": ""})
+def test_single_node_job_completes_with_outputs_and_metrics(
+    workspace: Workspace, src: Path, target: str, tmp_path: Path
+) -> None:
+    est = _estimator(
+        source_directory=str(src),
+        compute_target=target,
+        entry_script="report.py",
+        script_params={"--lr": 0.5, "--name": "it's a $test", "--flag": ""},
+    )
     run = _submit(workspace, est)
     details = run.wait_for_completion(show_output=False)
     assert details["status"] == "Completed", details
@@ -195,8 +205,14 @@ def test_single_node_job_completes_with_outputs_and_metrics(workspace: Workspace
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_mpi_2_nodes_x_2_ranks(workspace: Workspace, src: Path, target: str, tmp_path: Path) -> None:
-    est = _estimator(source_directory=str(src), compute_target=target, entry_script="report.py",
-                     script_params={"--mpi": ""}, node_count=2, distributed_training=Mpi(process_count_per_node=2))
+    est = _estimator(
+        source_directory=str(src),
+        compute_target=target,
+        entry_script="report.py",
+        script_params={"--mpi": ""},
+        node_count=2,
+        distributed_training=Mpi(process_count_per_node=2),
+    )
     run = _submit(workspace, est)
     assert run.wait_for_completion()["status"] == "Completed"
     ranks = _ranks(run, tmp_path)
@@ -210,11 +226,20 @@ def test_mpi_2_nodes_x_2_ranks(workspace: Workspace, src: Path, target: str, tmp
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_pytorch_gloo_rank_variables_and_rendezvous(workspace: Workspace, src: Path, target: str,
-                                                    tmp_path: Path) -> None:
-    est = _estimator(PyTorch, source_directory=str(src), compute_target=target, entry_script="rendezvous.py",
-                     node_count=2, process_count_per_node=2, distributed_training=Gloo(), framework_version="1.6",
-                     use_docker=False)
+def test_pytorch_gloo_rank_variables_and_rendezvous(
+    workspace: Workspace, src: Path, target: str, tmp_path: Path
+) -> None:
+    est = _estimator(
+        PyTorch,
+        source_directory=str(src),
+        compute_target=target,
+        entry_script="rendezvous.py",
+        node_count=2,
+        process_count_per_node=2,
+        distributed_training=Gloo(),
+        framework_version="1.6",
+        use_docker=False,
+    )
     run = _submit(workspace, est)
     assert run.wait_for_completion()["status"] == "Completed"
     ranks = _ranks(run, tmp_path)
@@ -229,8 +254,15 @@ def test_pytorch_gloo_rank_variables_and_rendezvous(workspace: Workspace, src: P
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_gpu_job_binds_one_gpu_slice_per_rank(workspace: Workspace, src: Path, target: str, tmp_path: Path) -> None:
-    est = _estimator(source_directory=str(src), compute_target=target, entry_script="report.py", node_count=2,
-                     distributed_training=Mpi(process_count_per_node=2), use_gpu=True, use_docker=False)
+    est = _estimator(
+        source_directory=str(src),
+        compute_target=target,
+        entry_script="report.py",
+        node_count=2,
+        distributed_training=Mpi(process_count_per_node=2),
+        use_gpu=True,
+        use_docker=False,
+    )
     run = _submit(workspace, est)
     assert run.wait_for_completion()["status"] == "Completed"
     ranks = _ranks(run, tmp_path)
@@ -246,8 +278,13 @@ def test_gpu_job_binds_one_gpu_slice_per_rank(workspace: Workspace, src: Path, t
 def test_time_limit_ends_failed_with_reason_on_both_transports(workspace: Workspace, src: Path) -> None:
     runs = []
     for target in TARGETS:
-        est = _estimator(source_directory=str(src), compute_target=target, entry_script="sleep.py",
-                         script_params={"": "600"}, max_run_duration_seconds=30)
+        est = _estimator(
+            source_directory=str(src),
+            compute_target=target,
+            entry_script="sleep.py",
+            script_params={"": "600"},
+            max_run_duration_seconds=30,
+        )
         runs.append(_submit(workspace, est))
     for run in runs:
         with pytest.raises(ActivityFailedException, match="TIMEOUT"):
@@ -258,8 +295,9 @@ def test_time_limit_ends_failed_with_reason_on_both_transports(workspace: Worksp
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_cancel_ends_canceled(workspace: Workspace, src: Path, target: str) -> None:
-    est = _estimator(source_directory=str(src), compute_target=target, entry_script="sleep.py",
-                     script_params={"": "600"})
+    est = _estimator(
+        source_directory=str(src), compute_target=target, entry_script="sleep.py", script_params={"": "600"}
+    )
     run = _submit(workspace, est)
     deadline = time.time() + 60
     while run.get_status() not in ("Running",) and time.time() < deadline:
@@ -278,8 +316,7 @@ def test_failing_script_ends_failed_with_exit_code(workspace: Workspace, src: Pa
 
 
 def test_dropped_ssh_connection_during_wait_recovers(workspace: Workspace, src: Path) -> None:
-    est = _estimator(source_directory=str(src), compute_target="ssh", entry_script="sleep.py",
-                     script_params={"": "6"})
+    est = _estimator(source_directory=str(src), compute_target="ssh", entry_script="sleep.py", script_params={"": "6"})
     run = _submit(workspace, est)
     transport = get_backend(workspace, "ssh").transport
     connects_before = transport.connects  # type: ignore[attr-defined]
@@ -296,15 +333,25 @@ def test_dropped_ssh_connection_during_wait_recovers(workspace: Workspace, src: 
     assert transport.connects > connects_before  # type: ignore[attr-defined]
 
 
-def test_unknown_host_key_is_refused_before_anything_is_recorded(local_cluster: lc.LocalCluster,
-                                                                 workspace: Workspace, src: Path) -> None:
+def test_unknown_host_key_is_refused_before_anything_is_recorded(
+    local_cluster: lc.LocalCluster, workspace: Workspace, src: Path
+) -> None:
     assert local_cluster.ssh is not None
     empty = workspace.path / "empty_known_hosts"
     empty.write_text("")
     ws = Workspace.create(workspace.path / "other", name="other")
-    ws.add_profile("stranger", {"transport": "ssh", "host": local_cluster.ssh.host, "port": local_cluster.ssh.port,
-                                "user": local_cluster.ssh.user, "identity_file": str(local_cluster.ssh.identity_file),
-                                "known_hosts": str(empty), "workdir": "/tmp/hpcest-never"})
+    ws.add_profile(
+        "stranger",
+        {
+            "transport": "ssh",
+            "host": local_cluster.ssh.host,
+            "port": local_cluster.ssh.port,
+            "user": local_cluster.ssh.user,
+            "identity_file": str(local_cluster.ssh.identity_file),
+            "known_hosts": str(empty),
+            "workdir": "/tmp/hpcest-never",
+        },
+    )
     before = ws.run_store.count()
     with pytest.raises(HostKeyError, match="SHA256:"):
         _submit(ws, _estimator(source_directory=str(src), compute_target="stranger", entry_script="report.py"))
@@ -314,16 +361,28 @@ def test_unknown_host_key_is_refused_before_anything_is_recorded(local_cluster: 
 def test_status_resolves_after_purge_without_accounting(start_local_cluster, src: Path, tmp_path: Path) -> None:
     cluster = start_local_cluster(nodes=1, ssh=False, min_job_age=2)
     ws = Workspace.create(tmp_path / "ws", name="purge")
-    ws.add_profile("short", {"transport": "local", "workdir": str(tmp_path / "work"), "container_runtime": "none",
-                             "python": sys.executable, "partition": cluster.partition,
-                             "client_env": {"SLURM_CONF": str(cluster.slurm_conf)}})
+    ws.add_profile(
+        "short",
+        {
+            "transport": "local",
+            "workdir": str(tmp_path / "work"),
+            "container_runtime": "none",
+            "python": sys.executable,
+            "partition": cluster.partition,
+            "client_env": {"SLURM_CONF": str(cluster.slurm_conf)},
+        },
+    )
     ok = _submit(ws, _estimator(source_directory=str(src), compute_target="short", entry_script="report.py"))
     bad = _submit(ws, _estimator(source_directory=str(src), compute_target="short", entry_script="fail.py"))
     env = cluster.client_env()
     deadline = time.time() + 90
     while time.time() < deadline:
-        out = subprocess.run(["squeue", "--noheader", "--states=all", "-o", "%i", f"--jobs={ok.record.job_id},{bad.record.job_id}"],
-                             env=env, capture_output=True, text=True)
+        out = subprocess.run(
+            ["squeue", "--noheader", "--states=all", "-o", "%i", f"--jobs={ok.record.job_id},{bad.record.job_id}"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if not out.stdout.strip():
             break  # slurmctld forgot both jobs
         time.sleep(1)
@@ -338,8 +397,9 @@ def test_status_resolves_after_purge_without_accounting(start_local_cluster, src
     ws.close()
 
 
-def test_charliecloud_job_sees_source_inputs_and_outputs(workspace: Workspace, local_cluster: lc.LocalCluster,
-                                                         tmp_path: Path) -> None:
+def test_charliecloud_job_sees_source_inputs_and_outputs(
+    workspace: Workspace, local_cluster: lc.LocalCluster, tmp_path: Path
+) -> None:
     from hpc_estimator.testing.ch_image import build_test_image, ch_run_missing_reason
 
     reason = ch_run_missing_reason()
@@ -349,8 +409,9 @@ def test_charliecloud_job_sees_source_inputs_and_outputs(workspace: Workspace, l
     project = tmp_path / "ch-project"
     project.mkdir()
     (project / "helper_data.txt").write_text("from the snapshot\n")
-    (project / "train.py").write_text(textwrap.dedent(
-        """
+    (project / "train.py").write_text(
+        textwrap.dedent(
+            """
         import json, os, sys
         data_dir = sys.argv[sys.argv.index("--data") + 1]
         out = {
@@ -365,16 +426,31 @@ def test_charliecloud_job_sees_source_inputs_and_outputs(workspace: Workspace, l
         with open("outputs/result.json", "w") as fh:
             json.dump(out, fh)
         """
-    ))
+        )
+    )
     store_root = tmp_path / "datastore"
     (store_root / "imgs").mkdir(parents=True)
     (store_root / "imgs" / "a.txt").write_text("input data\n")
     ref = DataReference(Datastore("ds", str(store_root)), data_reference_name="images", path_on_datastore="imgs")
-    workspace.add_profile("ch", {"transport": "local", "workdir": str(tmp_path / "chwork"),
-                                 "partition": local_cluster.partition, "container_runtime": "charliecloud",
-                                 "python": sys.executable}, replace=True)
-    est = _estimator(source_directory=str(project), compute_target="ch", entry_script="train.py",
-                     script_params={"--data": ref}, inputs=[ref], custom_docker_image=str(image))
+    workspace.add_profile(
+        "ch",
+        {
+            "transport": "local",
+            "workdir": str(tmp_path / "chwork"),
+            "partition": local_cluster.partition,
+            "container_runtime": "charliecloud",
+            "python": sys.executable,
+        },
+        replace=True,
+    )
+    est = _estimator(
+        source_directory=str(project),
+        compute_target="ch",
+        entry_script="train.py",
+        script_params={"--data": ref},
+        inputs=[ref],
+        custom_docker_image=str(image),
+    )
     run = _submit(workspace, est)
     details = run.wait_for_completion(show_output=True, raise_on_error=False)
     assert details["status"] == "Completed", (details, _batch_log(run))
