@@ -217,6 +217,15 @@ class MigrateCommand(VisitorBasedCodemodCommand):
         return max(local, key=lambda bd: bd.line).value
 
     def _resolve_dict(self, node: cst.BaseExpression, at: cst.CSTNode) -> Pairs | None:
+        pairs = self._resolve_dict_pairs(node, at)
+        if pairs is not None:
+            try:
+                pairs_to_arguments(pairs)  # e.g. ``[*rest]`` inside a value cannot be flattened
+            except UnresolvableParams:
+                return None
+        return pairs
+
+    def _resolve_dict_pairs(self, node: cst.BaseExpression, at: cst.CSTNode) -> Pairs | None:
         line = self._line(at)
         if isinstance(node, cst.Dict):
             try:
