@@ -593,7 +593,7 @@ class MigrateCommand(VisitorBasedCodemodCommand):
                 plan.blockers.append(
                     (
                         "HPM105",
-                        "the estimator is built inside an expression where setup statements cannot go",
+                        "setup statements cannot be inserted here (one-line block, lambda or comprehension)",
                         "assign the estimator to a variable in its own statement first",
                     )
                 )
