@@ -37,6 +37,11 @@ def migrate_notebook(text: str, target: str, filename: str | None = None) -> tup
         source = cell.get("source", "")
         sources.append("".join(source) if isinstance(source, list) else str(source))
     result = migrate_chunks(sources, target, filename)
+    # Report positions by the notebook's own cell numbering (markdown cells count too).
+    positions = [index for index, c in enumerate(cells) if isinstance(c, dict) and c.get("cell_type") == "code"]
+    result.findings = [
+        f.located(f.path, f.line, f.col, positions[f.cell]) if f.cell is not None else f for f in result.findings
+    ]
     if not result.changed:
         return text, result
     # Match the file's own serialisation so unchanged cells, outputs and metadata stay byte-identical.

@@ -135,3 +135,10 @@ def test_import_in_a_later_cell_does_not_count() -> None:
     sources = _sources(new)
     assert "from azureml.core.conda_dependencies import CondaDependencies" in sources[0]
     assert sources[2] == later
+
+
+def test_cell_numbers_count_markdown_cells() -> None:
+    """Cell numbers in warnings match what a person sees in Jupyter (markdown cells included)."""
+    cell = "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', script_params=p())"
+    _, result = migrate_notebook(notebook(("markdown", "# Title"), ("code", cell)), "azureml")
+    assert [(f.code, f.cell) for f in result.findings] == [("HPM101", 1)]
