@@ -502,6 +502,9 @@ def cluster() -> None:
 @click.option("--runtime", type=click.Choice(["apptainer", "singularity", "charliecloud", "none"]), default="apptainer")
 @click.option("--image-cache", help="Where pulled images are kept on the cluster.")
 @click.option("--prologue", multiple=True, help="Shell line run before launch, e.g. 'module load apptainer'.")
+@click.option("--python", help="Python on the cluster for jobs without a container (default: python3).")
+@click.option("--ssh-config", help="OpenSSH client config to read instead of ~/.ssh/config.")
+@click.option("--client-env", multiple=True, help="KEY=VALUE for Slurm client commands, e.g. SLURM_CONF=...")
 @click.option("--replace", is_flag=True, help="Overwrite an existing profile of that name.")
 @handle_errors
 def cluster_add(name: str, **opts: Any) -> None:
@@ -509,10 +512,17 @@ def cluster_add(name: str, **opts: Any) -> None:
     ws = load_workspace(create_default=False)
     replace = opts.pop("replace")
     mapping: dict[str, Any] = {"transport": "ssh" if opts.get("host") else "local"}
+    client_env = opts.pop("client_env")
     for key, value in opts.items():
         if value in (None, ()):
             continue
         mapping["container_runtime" if key == "runtime" else key] = list(value) if key == "prologue" else value
+    if client_env:
+        pairs = [item.partition("=") for item in client_env]
+        bad = [k for k, sep, _ in pairs if not sep or not k]
+        if bad:
+            raise ConfigError(f"--client-env {bad[0]!r}: use KEY=VALUE")
+        mapping["client_env"] = {k: v for k, _, v in pairs}
     ws.add_profile(name, mapping, replace=replace)
     click.echo(f"added cluster {name!r} to {ws.config_file}; check it with: hpcest cluster check {name}")
 

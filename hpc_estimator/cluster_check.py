@@ -89,7 +89,9 @@ def probe(transport: Transport, profile: ClusterProfile) -> CheckReport:
         | {w.split("_")[0] for w in text.split() if w.startswith("pmix_v")}
     )
     for runtime in ("apptainer", "singularity", "ch-run"):
-        found = transport.run(["sh", "-c", f"command -v {runtime} >/dev/null && {runtime} --version 2>&1 | head -n 1"])
+        # ch-run refuses to start without $USER, which non-login SSH sessions may lack.
+        probe_cmd = f'command -v {runtime} >/dev/null && USER="${{USER:-$(id -un)}}" {runtime} --version 2>&1 | head -n 1'
+        found = transport.run(["sh", "-c", probe_cmd])
         report.runtimes[runtime] = found.stdout.strip() or None if found.ok else None
 
     # Compare with the profile.

@@ -24,7 +24,7 @@ hpcest_finish() {
   printf '%s\n' "$1" > exit_code.tmp && mv -f exit_code.tmp exit_code
 }
 trap 'hpcest_finish $?' EXIT
-# Slurm signals the batch shell before the time limit and on scancel: stop the ranks, record 143.
+# Slurm sends SIGTERM to the batch shell at the time limit and on scancel: stop the ranks, record 143.
 hpcest_step_pid=
 trap 'echo "hpcest: SIGTERM (time limit or cancel), stopping ranks" >&2; [ -n "$hpcest_step_pid" ] && kill -TERM "$hpcest_step_pid" 2>/dev/null; exit 143' TERM
 date +%s > started_at
