@@ -90,7 +90,10 @@ def probe(transport: Transport, profile: ClusterProfile) -> CheckReport:
     )
     for runtime in ("apptainer", "singularity", "ch-run"):
         # ch-run refuses to start without $USER, which non-login SSH sessions may lack.
-        probe_cmd = f'command -v {runtime} >/dev/null && USER="${{USER:-$(id -un)}}" {runtime} --version 2>&1 | head -n 1'
+        probe_cmd = (
+            f"command -v {runtime} >/dev/null && "
+            f'USER="${{USER:-$(id -un)}}" {runtime} --version 2>&1 | head -n 1'
+        )
         found = transport.run(["sh", "-c", probe_cmd])
         report.runtimes[runtime] = found.stdout.strip() or None if found.ok else None
 

@@ -21,7 +21,7 @@ device = torch.device("cuda", 0) if torch.cuda.is_available() else torch.device(
 model = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(32, 1).to(device))
 opt = torch.optim.SGD(model.parameters(), lr=args.lr)
 run = Run.get_context()
-for epoch in range(args.epochs):
+for _epoch in range(args.epochs):
     x = torch.randn(256, 32, device=device)
     loss = ((model(x) - x.sum(dim=1, keepdim=True)) ** 2).mean()
     opt.zero_grad()
