@@ -182,7 +182,8 @@ def quick_config(
         environment=environment,
         distributed_job_config=dist,
         max_run_duration_seconds=_parse_duration(time_limit) or 2592000,
-        docker_runtime_config=DockerConfiguration(use_docker=True),
+        # A container only when an image is named: a quick local run uses this machine's Python.
+        docker_runtime_config=DockerConfiguration(use_docker=bool(image) or (target or "local") != "local"),
     )
     for item in env:
         key, sep, value = item.partition("=")
@@ -306,6 +307,9 @@ def _dry_run(ws: Any, config: Any, experiment: str, target: str | None, as_json:
     profile = ws.get_profile(target)
     run_id = new_run_id(experiment)
     if target == "local":
+        import shutil
+
+        profile, _ = profile.with_runtime_detected(shutil.which)
         profile = profile.with_home(os.path.expanduser("~"))
         run_dir = str(ws.history_dir / "runs" / run_id)
     else:

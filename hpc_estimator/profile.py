@@ -7,13 +7,15 @@ validates them with ``ClusterProfile.from_mapping``, which names the offending k
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigError
 
-RUNTIMES = ("apptainer", "singularity", "charliecloud", "none")
+RUNTIMES = ("apptainer", "singularity", "charliecloud", "none", "auto")
+# What "auto" looks for on the machine that runs the job, in order (command, runtime).
+AUTO_RUNTIMES = (("apptainer", "apptainer"), ("singularity", "singularity"), ("ch-run", "charliecloud"))
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,24 @@ class ClusterProfile:
         if self.max_array_size < 1:
             raise ConfigError(f"cluster profile {self.name!r}: key 'max_array_size' must be >= 1")
 
+    def with_runtime_detected(self, which: Callable[[str], str | None]) -> tuple[ClusterProfile, str | None]:
+        """Resolve ``container_runtime = "auto"`` with ``which`` (e.g. shutil.which) on the job's machine.
+
+        Returns the profile and, when nothing was found, a note saying jobs run without a container.
+        """
+        from dataclasses import replace
+
+        if self.container_runtime != "auto":
+            return self, None
+        for command, runtime in AUTO_RUNTIMES:
+            if which(command):
+                return replace(self, container_runtime=runtime), None
+        note = (
+            "no container runtime (apptainer, singularity, ch-run) on this machine: the job runs without a "
+            "container, on this machine's Python"
+        )
+        return replace(self, container_runtime="none"), note
+
     def with_home(self, home: str) -> ClusterProfile:
         """The profile with ``~`` in its cluster paths replaced by ``home`` (the cluster user's).
 
@@ -146,4 +166,6 @@ class ClusterProfile:
 
 # The profile used when nothing is configured: this machine, no container runtime required, and
 # the jobs run by the Python that runs hpcest (so the packages the user installed are there).
-LOCAL_PROFILE = ClusterProfile(name="local", transport="local", container_runtime="none", python=sys.executable)
+# "auto": a container runtime found on this machine runs estimators that ask for Docker (v1 ran
+# local Docker runs); without one the job runs bare, with a warning.
+LOCAL_PROFILE = ClusterProfile(name="local", transport="local", container_runtime="auto", python=sys.executable)

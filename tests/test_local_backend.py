@@ -136,3 +136,29 @@ def test_second_submission_of_unchanged_source_sends_nothing(ws) -> None:
 
 def test_python_of_this_process_runs_the_job() -> None:
     assert Path(sys.executable).exists()
+
+
+def test_local_run_uses_the_container_runtime_found_on_this_machine(ws, tmp_path: Path) -> None:
+    """compute_target="local" with use_docker (v1's default) runs inside ch-run when it is installed."""
+    import os
+
+    from hpc_estimator.testing.ch_image import build_test_image, ch_run_missing_reason
+
+    reason = ch_run_missing_reason()
+    if reason:
+        if os.environ.get("HPCEST_REQUIRE_CLUSTER") == "1":
+            pytest.fail(f"ch-run required: {reason}")
+        pytest.skip(reason)
+    workspace, src = ws
+    image = build_test_image()
+    (src / "where.py").write_text(
+        "import json, os\nos.makedirs('outputs', exist_ok=True)\n"
+        "json.dump({'cwd': os.getcwd(), 'run': os.environ['HPCEST_RUN_DIR']}, open('outputs/rank-0.json', 'w'))\n"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = Estimator(str(src), compute_target="local", entry_script="where.py", custom_docker_image=str(image))
+    run = _run(workspace, est)
+    assert run.wait_for_completion()["status"] == "Completed"
+    (seen,) = _outputs(run, tmp_path)
+    assert seen == {"cwd": "/hpcest/run/src", "run": "/hpcest/run"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
+import shutil
 import signal
 import subprocess
 import sys
@@ -54,8 +55,10 @@ class LocalBackend:
         self.python = python or sys.executable
         self.transport = LocalTransport()
         self._children: dict[str, subprocess.Popen[bytes]] = {}
+        self.runtime_note: str | None = None
 
     def resolved_profile(self, profile: ClusterProfile) -> ClusterProfile:
+        profile, self.runtime_note = profile.with_runtime_detected(shutil.which)
         return profile.with_home(os.path.expanduser("~"))
 
     def run_dir_for(self, run_id: str) -> str:

@@ -48,6 +48,13 @@ class SlurmBackend:
     def resolved_profile(self, profile: ClusterProfile | None = None) -> ClusterProfile:
         """The profile with ``~`` resolved on the cluster (asked once per connection)."""
         profile = profile or self.profile
+        if profile.container_runtime == "auto":
+            # On a cluster "auto" means: what the login node offers (the compute nodes match it).
+            res = self.transport.run(
+                ["sh", "-c", "for c in apptainer singularity ch-run; do command -v $c >/dev/null && echo $c; done"]
+            )
+            found = set(res.stdout.split()) if res.ok else set()
+            profile, _ = profile.with_runtime_detected(lambda c: c if c in found else None)
         needs_home = any(p == "~" or p.startswith("~/") for p in (profile.workdir, profile.image_cache))
         return profile.with_home(self.home()) if needs_home else profile
 
