@@ -8,7 +8,7 @@ APT_PACKAGES=(
   slurm-wlm slurm-client munge        # slurmctld + slurmd + clients, munge auth
   openssh-server openssh-client       # sshd on loopback for the SSH transport tests
   openmpi-bin libopenmpi-dev libpmix2 # srun --mpi=pmix with OpenMPI
-  charliecloud                        # ch-run: real unprivileged container execution
+  charliecloud python3-minimal        # ch-run: real container execution; the test image copies Debian's python3
   iproute2 procps util-linux          # ss/ip, ps, unshare/nsenter
 )
 missing=()
