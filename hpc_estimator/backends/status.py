@@ -58,6 +58,8 @@ def resolve(
                 return StatusUpdate("Completed", None, 0)
             if status == "Failed" and scheduler.state == "TIMEOUT":
                 detail = "TIMEOUT: the job reached its time limit (max_run_duration_seconds)"
+            if status == "Completed":
+                detail = None  # nothing to explain
             return StatusUpdate(status, detail, exit_code)
         if status == "Queued":
             return StatusUpdate("Queued", scheduler.reason, None)
