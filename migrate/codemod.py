@@ -63,6 +63,12 @@ ESTIMATOR_STEP_ORDER = (
     "allow_reuse",
     "version",
 )
+# v1 warned about these when they were not 1 (with a backend string they are that backend's settings).
+COUNT_DEPRECATED = {
+    "process_count_per_node": "give it to the distribution object, e.g. MpiConfiguration(process_count_per_node=...)",
+    "worker_count": "use TensorflowConfiguration(worker_count=...)",
+    "parameter_server_count": "use TensorflowConfiguration(parameter_server_count=...)",
+}
 HYPERDRIVE_RUN_CONFIG_ORDER = (
     "estimator",
     "hyperparameter_sampling",
@@ -621,6 +627,9 @@ class MigrateCommand(VisitorBasedCodemodCommand):
         for name, fix in DEPRECATED.items():
             if name in kwargs:
                 self.report("HPL202", f"{name} is deprecated", kwargs[name], fix)
+        for name, fix in COUNT_DEPRECATED.items():
+            if name in kwargs and b.literal_value(kwargs[name]) != 1 and "distributed_backend" not in kwargs:
+                self.report("HPL202", f"{name} other than 1 is deprecated", kwargs[name], fix)
         pip_items = b.string_list(kwargs.get("pip_packages")) if "pip_packages" in kwargs else []
         conda_items = b.string_list(kwargs.get("conda_packages")) if "conda_packages" in kwargs else []
         requirements = [value for value, _ in pip_items or []]

@@ -9,6 +9,12 @@ from __future__ import annotations
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+STAR_MODULE_EXPORTS = {
+    "azureml.train.estimator": {"Estimator", "MMLBaseEstimator", "Mpi", "Gloo", "Nccl", "ParameterServer"},
+    "azureml.train.dnn": {"PyTorch", "TensorFlow", "Chainer", "Mpi", "Gloo", "Nccl", "ParameterServer"},
+    "azureml.train.sklearn": {"SKLearn"},
+}
+
 
 class _Uses(cst.CSTVisitor):
     """Every identifier and dotted name used outside import statements."""
@@ -53,7 +59,7 @@ class PruneImports(cst.CSTTransformer):
         self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
     ) -> cst.ImportFrom | cst.RemovalSentinel:
         if isinstance(updated_node.names, cst.ImportStar):
-            return updated_node
+            return self._star(updated_node)
         kept = [
             alias
             for alias in updated_node.names
@@ -69,6 +75,17 @@ class PruneImports(cst.CSTTransformer):
             rpar=updated_node.rpar if len(kept) > 1 else None,
             lpar=updated_node.lpar if len(kept) > 1 else None,
         )
+
+    def _star(self, node: cst.ImportFrom) -> cst.ImportFrom | cst.RemovalSentinel:
+        """``from azureml.train.dnn import *`` goes when the rewrite used it and none of its names remain.
+
+        Only for the estimator modules, whose public names are exactly the classes the rewrite replaces.
+        """
+        module = get_full_name_for_node(node.module) if node.module else None
+        exports = STAR_MODULE_EXPORTS.get(module or "")
+        if exports and exports & self.candidates and not exports & self.uses.names:
+            return cst.RemoveFromParent()
+        return node
 
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import | cst.RemovalSentinel:
         kept = []
