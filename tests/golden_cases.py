@@ -76,6 +76,11 @@ def _plain() -> Any:
                      max_run_duration_seconds=7200)
 
 
+def _single_gpu() -> Any:
+    return Estimator(SRC, compute_target="hpc", entry_script="train.py", use_gpu=True,
+                     custom_docker_image="nvcr.io/nvidia/pytorch:24.01-py3", shm_size="16g")
+
+
 def _mpi_gpu() -> Any:
     return Estimator(SRC, compute_target="hpc", entry_script="train.py", node_count=2,
                      process_count_per_node=4, distributed_backend="mpi", use_gpu=True,
@@ -146,7 +151,7 @@ CASES: dict[str, tuple[Callable[[], Any], str]] = {
     "tensorflow_ps_2w_1ps": (_tf_ps, "apptainer"),
     "chainer_mpi": (_chainer_mpi, "apptainer"),
     "sklearn": (_sklearn, "apptainer"),
-    "runtime_apptainer": (_plain, "apptainer"),
+    "runtime_apptainer": (_single_gpu, "apptainer"),
     "runtime_singularity": (_mpi_gpu, "singularity"),
     "runtime_charliecloud": (_plain, "charliecloud"),
     "runtime_none": (_torch_gloo_cpu, "none"),

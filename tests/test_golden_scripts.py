@@ -26,8 +26,9 @@ GOLDEN = Path(__file__).parent / "golden"
 def _render(name: str) -> tuple[str, object]:
     config, profile = build(name)
     compiled = compile_job(config, profile=profile, run_id=RUN_ID, run_dir=RUN_DIR, experiment=EXPERIMENT)
-    header = "".join(f"# compile warning: {w}\n" for w in compiled.warnings)
-    return header + render_sbatch(compiled.spec, description=f"golden case {name}"), compiled
+    # Warnings are pinned too, after the script (they are what the user sees on submission).
+    trailer = "".join(f"# compile warning: {w}\n" for w in compiled.warnings)
+    return render_sbatch(compiled.spec, description=f"golden case {name}") + trailer, compiled
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
