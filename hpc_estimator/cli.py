@@ -263,9 +263,9 @@ def submit(
     from .experiment import Experiment
     from .submission import submit as do_submit
 
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, StagingProgress(enabled=not as_json) as progress:
         warnings.simplefilter("always")
-        record = do_submit(ws, experiment_name, config, target=target)
+        record = do_submit(ws, experiment_name, config, target=target, progress=progress)
     for w in caught:
         if not issubclass(w.category, DeprecationWarning):
             click.echo(f"warning: {w.message}", err=True)
@@ -294,6 +294,31 @@ def submit(
             click.echo(f"run {final.run_id} {final.status}: {final.status_detail or ''}", err=True)
         if final.status != "Completed":
             sys.exit(1)
+
+
+class StagingProgress:
+    """A progress bar on stderr for the snapshot upload (only on a terminal, only when bytes move)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar: Any = None
+        self._done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="staging source", file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._done)
+        self._done = done
+
+    def __enter__(self) -> StagingProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
 
 
 def _dry_run(ws: Any, config: Any, experiment: str, target: str | None, as_json: bool) -> None:

@@ -48,7 +48,7 @@ import tarfile
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -470,13 +470,15 @@ def stage(
     remote_cas: str,
     *,
     remote_tools: str = "auto",
+    progress: Callable[[int, int], None] | None = None,
 ) -> StageStats:
     """Make ``remote_run_src`` a copy of the manifest's files, sending only missing contents.
 
     ``remote_cas`` is the CAS root on the cluster (conventionally ``<workdir>/cas``); both paths
     may start with ``~/``. ``remote_tools`` picks the cluster-side helper: ``"python"`` (fast,
     verifies hashes on arrival, needs python3 on the cluster), ``"sh"`` (POSIX tools only, one
-    process per file) or ``"auto"`` (python3 when the cluster has it, else sh).
+    process per file) or ``"auto"`` (python3 when the cluster has it, else sh). ``progress`` gets
+    (bytes sent, bytes to send) while the archive of missing files uploads.
     """
     if remote_tools not in ("auto", "python", "sh"):
         raise UserErrorException(f"remote_tools must be 'auto', 'python' or 'sh', got {remote_tools!r}")
@@ -489,7 +491,10 @@ def stage(
             archive = Path(tmpdir) / "objects.tar.gz"
             _write_archive(archive, source_dir, (objects[h] for h in missing))
             remote_archive = f"{cas_abs}/.incoming/{secrets.token_hex(8)}.tar.gz"
-            transport.put(archive, remote_archive)
+            if progress is None:
+                transport.put(archive, remote_archive)
+            else:
+                transport.put(archive, remote_archive, progress=progress)
             return remote_archive, archive.stat().st_size
 
     def stats(missing: list[str], bytes_sent: int, cas_abs: str) -> StageStats:

@@ -16,6 +16,7 @@ from .compile import CompiledJob, compile_job, target_of
 from .errors import UserErrorException
 from .render import render_sbatch
 from .store import RunRecord, new_run_id
+from .transport.base import Progress
 
 if TYPE_CHECKING:
     from .backends.base import Backend
@@ -83,6 +84,7 @@ def submit(
     *,
     tags: dict[str, Any] | None = None,
     target: str | None = None,
+    progress: Progress | None = None,
 ) -> RunRecord:
     source_directory = getattr(config, "source_directory", None)
     if not source_directory or not os.path.isdir(source_directory):
@@ -106,7 +108,9 @@ def submit(
         spec=spec_summary(prepared, config),
     )
     try:
-        submitted = backend.submit(prepared.run_id, prepared.compiled.spec, prepared.script, source_directory)
+        submitted = backend.submit(
+            prepared.run_id, prepared.compiled.spec, prepared.script, source_directory, progress=progress
+        )
     except BaseException as exc:
         store.update_status(record.run_id, "Failed", detail=f"submission failed: {exc}")
         raise

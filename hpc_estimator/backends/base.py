@@ -10,7 +10,7 @@ from typing import Protocol
 from ..jobspec import JobSpec
 from ..profile import ClusterProfile
 from ..store import RunRecord
-from ..transport.base import Transport
+from ..transport.base import Progress, Transport
 from .status import StatusUpdate
 
 SCRIPT_NAME = "job.sbatch"
@@ -36,7 +36,9 @@ class Backend(Protocol):
         """Absolute run directory on the machine that runs the job."""
         ...
 
-    def submit(self, run_id: str, spec: JobSpec, script: str, source_directory: str) -> Submitted: ...
+    def submit(
+        self, run_id: str, spec: JobSpec, script: str, source_directory: str, *, progress: Progress | None = None
+    ) -> Submitted: ...
 
     def poll(self, records: Sequence[RunRecord]) -> dict[str, StatusUpdate]: ...
 

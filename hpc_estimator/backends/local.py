@@ -22,6 +22,7 @@ from ..errors import UserErrorException
 from ..jobspec import JobSpec
 from ..profile import ClusterProfile
 from ..store import RunRecord
+from ..transport.base import Progress
 from ..transport.local import LocalTransport
 from .base import SCRIPT_NAME, Submitted, install_job_library
 from .status import StatusUpdate, from_exit_code, parse_exit_file
@@ -76,13 +77,20 @@ class LocalBackend:
             tmp.replace(shim)
         return shim_dir
 
-    def submit(self, run_id: str, spec: JobSpec, script: str, source_directory: str) -> Submitted:
+    def submit(
+        self, run_id: str, spec: JobSpec, script: str, source_directory: str, *, progress: Progress | None = None
+    ) -> Submitted:
         from ..staging import build_manifest, stage
 
         run_dir = self.run_dir_for(run_id)
         manifest = build_manifest(Path(source_directory))
         stats = stage(
-            self.transport, manifest, Path(source_directory), posixpath.join(run_dir, "src"), str(self.cas_root)
+            self.transport,
+            manifest,
+            Path(source_directory),
+            posixpath.join(run_dir, "src"),
+            str(self.cas_root),
+            progress=progress,
         )
         install_job_library(self.transport, run_dir, spec.container.runtime)
         script_path = posixpath.join(run_dir, SCRIPT_NAME)

@@ -21,7 +21,7 @@ from ..errors import SchedulerError, TransportError, UserErrorException
 from ..jobspec import JobSpec
 from ..profile import ClusterProfile
 from ..store import RunRecord
-from ..transport.base import Transport
+from ..transport.base import Progress, Transport
 from .base import SCRIPT_NAME, Submitted, install_job_library
 from .status import StatusUpdate, resolve
 
@@ -76,7 +76,9 @@ class SlurmBackend:
 
     # -- submission -------------------------------------------------------------------------
 
-    def submit(self, run_id: str, spec: JobSpec, script: str, source_directory: str) -> Submitted:
+    def submit(
+        self, run_id: str, spec: JobSpec, script: str, source_directory: str, *, progress: Progress | None = None
+    ) -> Submitted:
         from ..staging import build_manifest, stage
 
         run_dir = self.run_dir_for(run_id)
@@ -87,6 +89,7 @@ class SlurmBackend:
             Path(source_directory),
             posixpath.join(run_dir, "src"),
             posixpath.join(self.workdir, "cas"),
+            progress=progress,
         )
         install_job_library(self.transport, run_dir, spec.container.runtime)
         script_path = posixpath.join(run_dir, SCRIPT_NAME)

@@ -6,10 +6,12 @@ and parsed elsewhere (``slurm.py``) so it can be tested from recorded output.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,9 @@ class Transport(Protocol):
         idempotent: bool = True,
     ) -> CommandResult: ...
 
-    def put(self, local: Path, remote: str) -> None: ...
+    def put(self, local: Path, remote: str, *, progress: Progress | None = None) -> None:
+        """Upload ``local`` to ``remote``; ``progress(bytes_done, bytes_total)`` is called as it goes."""
+        ...
 
     def get(self, remote: str, local: Path) -> None: ...
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import TransportError
 from . import RemoteFileNotFoundError
-from .base import CommandResult
+from .base import CommandResult, Progress
 
 
 def _expand(path: str | os.PathLike[str]) -> Path:
@@ -90,11 +90,21 @@ class LocalTransport:
             stderr=proc.stderr.decode("utf-8", errors="replace"),
         )
 
-    def put(self, local: Path, remote: str) -> None:
+    def put(self, local: Path, remote: str, *, progress: Progress | None = None) -> None:
         dst = _expand(remote)
         dst.parent.mkdir(parents=True, exist_ok=True)
         try:
-            shutil.copy2(local, dst)
+            if progress is None:
+                shutil.copy2(local, dst)
+            else:
+                total = os.path.getsize(local)
+                done = 0
+                with open(local, "rb") as src, open(dst, "wb") as out:
+                    while chunk := src.read(1 << 20):
+                        out.write(chunk)
+                        done += len(chunk)
+                        progress(done, total)
+                shutil.copystat(local, dst)
         except OSError as exc:
             raise TransportError(f"cannot copy {local} to {dst}: {exc}") from exc
 

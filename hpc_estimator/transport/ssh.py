@@ -28,7 +28,7 @@ import paramiko
 
 from ..errors import HostKeyError, TransportError
 from . import RemoteFileNotFoundError
-from .base import CommandResult
+from .base import CommandResult, Progress
 
 T = TypeVar("T")
 
@@ -541,7 +541,7 @@ class SshTransport:
                 sftp.remove(tmp)
             raise
 
-    def put(self, local: Path, remote: str) -> None:
+    def put(self, local: Path, remote: str, *, progress: Progress | None = None) -> None:
         local = Path(local)
         if not local.is_file():
             raise TransportError(f"cannot upload {local}: no such local file")
@@ -549,7 +549,7 @@ class SshTransport:
 
         def op(sftp: paramiko.SFTPClient) -> None:
             path = self._remote_path(remote)
-            self._atomic_upload(sftp, path, lambda tmp: sftp.put(str(local), tmp), mode)
+            self._atomic_upload(sftp, path, lambda tmp: sftp.put(str(local), tmp, callback=progress), mode)
 
         self._wrap_os_errors(lambda: self._sftp_op(op, what=f"put {remote}"), remote)
 

@@ -1,0 +1,27 @@
+"""The staging upload reports its progress (the CLI draws a bar from it), and only when bytes move."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hpc_estimator.staging import build_manifest, stage
+from hpc_estimator.transport.local import LocalTransport
+
+
+def test_progress_reaches_the_archive_size_and_is_silent_when_nothing_is_sent(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "big.bin").write_bytes(os.urandom(3 << 20))  # incompressible: the archive is > 1 chunk
+    (src / "train.py").write_text("print('hi')\n")
+    calls: list[tuple[int, int]] = []
+    transport = LocalTransport()
+    first = stage(transport, build_manifest(src), src, str(tmp_path / "run1" / "src"), str(tmp_path / "cas"),
+                  progress=lambda done, total: calls.append((done, total)))
+    assert len(calls) >= 2
+    assert calls[-1][0] == calls[-1][1] == first.bytes_sent > 3 << 20
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    calls.clear()
+    second = stage(transport, build_manifest(src), src, str(tmp_path / "run2" / "src"), str(tmp_path / "cas"),
+                   progress=lambda done, total: calls.append((done, total)))
+    assert second.files_sent == 0 and calls == []
