@@ -451,6 +451,7 @@ def status(run_id: str, as_json: bool) -> None:
 def logs(run_id: str, follow: bool, rank: int, batch: bool) -> None:
     """Print a run's output (rank 0 by default)."""
     from .backends import get_backend
+    from .run import read_from
 
     ws = load_workspace()
     rec = ws.run_store.get(run_id)
@@ -462,12 +463,10 @@ def logs(run_id: str, follow: bool, rank: int, batch: bool) -> None:
     path = f"{rec.remote_dir}/{relpath}"
     offset = 0
     while True:
-        result = backend.transport.run(
-            ["sh", "-c", 'test -f "$1" && tail -c "+$2" "$1" || true', "hpcest-tail", path, str(offset + 1)]
-        )
-        if result.stdout:
-            click.echo(result.stdout, nl=False)
-            offset += len(result.stdout.encode("utf-8", errors="surrogateescape"))
+        chunk = read_from(backend.transport, path, offset)
+        if chunk:
+            click.echo(chunk.decode("utf-8", errors="replace"), nl=False)
+            offset += len(chunk)
         if not follow:
             break
         refresh(ws, [ws.run_store.get(run_id)])

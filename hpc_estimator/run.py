@@ -7,11 +7,10 @@ run outside a job), exactly as v1 scripts expect.
 
 from __future__ import annotations
 
+import base64
 import codecs
 import json
-import os
 import posixpath
-import shlex
 import sys
 import time
 from collections.abc import Iterable
@@ -176,17 +175,10 @@ class Run:
         record = self.record
         if not record.remote_dir:
             return b""
-        path = posixpath.join(record.remote_dir, relpath)
-        backend = self._backend()
         try:
-            result = backend.transport.run(
-                ["sh", "-c", 'test -f "$1" && tail -c "+$2" "$1" || true', "hpcest-tail", path, str(offset + 1)]
-            )
+            return read_from(self._backend().transport, posixpath.join(record.remote_dir, relpath), offset)
         except TransportError:
             return b""
-        if not result.ok:
-            return b""
-        return result.stdout.encode("utf-8", errors="surrogateescape")
 
     def get_details(self) -> dict[str, Any]:
         record = self._reload()
@@ -324,9 +316,14 @@ class Run:
         return json.dumps({"runId": self._run_id, "status": self.record.status})
 
 
-def shell_quote(argv: list[str]) -> str:
-    return " ".join(shlex.quote(a) for a in argv)
+def read_from(transport: Any, path: str, offset: int) -> bytes:
+    """The bytes of file ``path`` on the cluster from ``offset`` on (b"" if it does not exist yet).
 
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "") not in ("", "0", "false")
+    Sent base64-encoded so byte offsets stay exact whatever the output contains.
+    """
+    result = transport.run(
+        ["sh", "-c", 'test -f "$1" && tail -c "+$2" "$1" | base64 || true', "hpcest-tail", path, str(offset + 1)]
+    )
+    if not result.ok or not result.stdout.strip():
+        return b""
+    return base64.b64decode(result.stdout)

@@ -12,7 +12,6 @@ wrote decides.
 from __future__ import annotations
 
 import posixpath
-import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -180,7 +179,3 @@ class SlurmBackend:
 
     def close(self) -> None:
         self.transport.close()
-
-
-def describe_argv(argv: Sequence[str]) -> str:
-    return shlex.join(argv)
