@@ -252,7 +252,10 @@ cd "$tmp"
 for d in *; do
   [ -d "$d" ] || continue
   mkdir -p "$cas/$d"
-  mv -f "$d"/* "$cas/$d/"
+  for f in "$d"/*; do
+    # Never replace an object another submission may be linking right now (same content).
+    [ -e "$cas/$f" ] || mv "$f" "$cas/$f"
+  done
 done
 """
 
@@ -294,7 +297,22 @@ def unpack(cas, archive):
                     sys.exit("content of %s does not match its hash (damaged transfer)" % name)
                 os.chmod(part, 0o444)
                 os.makedirs(os.path.join(cas, name_b[:2]), exist_ok=True)
-                os.rename(part, os.path.join(cas, name_b))
+                # Never replace an object that is already there: another submission may be
+                # hard-linking it right now, and linking an inode whose last name a rename just
+                # removed fails (ENOENT). link() refuses to overwrite; same content anyway.
+                final = os.path.join(cas, name_b)
+                try:
+                    os.link(part, final)
+                except OSError as e:
+                    if e.errno != errno.EEXIST:
+                        if os.path.exists(final):
+                            pass
+                        elif e.errno in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV):
+                            os.rename(part, final)  # no hard links here: best effort
+                            continue
+                        else:
+                            raise
+                os.unlink(part)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         try:

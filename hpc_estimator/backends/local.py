@@ -15,6 +15,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,16 +37,22 @@ exec {python} -m hpc_estimator.local_srun "$@"
 
 def _pid_is_our_job(pid: int, run_dir: str) -> bool:
     """True if ``pid`` is alive and is the batch shell of this run (never act on a reused PID)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            state = fh.read().rsplit(")", 1)[1].split()[0]
-        if state == "Z":
+    script = os.fsencode(posixpath.join(run_dir, SCRIPT_NAME))
+    for _attempt in range(50):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                state = fh.read().rsplit(")", 1)[1].split()[0]
+            if state == "Z":
+                return False
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                cmdline = fh.read()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
             return False
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            cmdline = fh.read().split(b"\0")
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
-    return os.fsencode(posixpath.join(run_dir, SCRIPT_NAME)) in cmdline
+        if cmdline:
+            return script in cmdline.split(b"\0")
+        # An empty command line: the process is between fork and exec. Look again shortly.
+        time.sleep(0.005)
+    return False
 
 
 class LocalBackend:
@@ -70,11 +78,14 @@ class LocalBackend:
         shim = shim_dir / "srun"
         text = _SRUN_SHIM.format(python=self.python)
         if not shim.exists() or shim.read_text() != text:
+            # Several submitting processes may get here at once: each writes its own temporary
+            # file and renames it into place, so every reader sees a whole script.
             shim_dir.mkdir(parents=True, exist_ok=True)
-            tmp = shim.with_suffix(".tmp")
-            tmp.write_text(text)
-            tmp.chmod(0o755)
-            tmp.replace(shim)
+            fd, tmp = tempfile.mkstemp(prefix=".srun.", dir=shim_dir)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(text)
+            os.chmod(tmp, 0o755)
+            os.replace(tmp, shim)
         return shim_dir
 
     def submit(
@@ -123,14 +134,20 @@ class LocalBackend:
             if not rec.remote_dir or not rec.job_id:
                 continue
             child = self._children.get(rec.job_id)
-            if child is not None:
-                child.poll()  # reap our own child so its PID does not linger as a zombie
             run_dir = Path(rec.remote_dir)
             cancel = (run_dir / "cancel_requested").exists()
             code = parse_exit_file(_read(run_dir / "exit_code"))
+            if child is not None:
+                # Our own child: its Popen object knows (and reaps it, so no zombie lingers).
+                alive = code is None and child.poll() is None
+            else:
+                alive = code is None and _pid_is_our_job(int(rec.job_id), rec.remote_dir)
+            if code is None and not alive:
+                # The job may have written its exit code and ended between the two looks.
+                code = parse_exit_file(_read(run_dir / "exit_code"))
             if code is not None:
                 updates[rec.run_id] = from_exit_code(code, cancel)
-            elif _pid_is_our_job(int(rec.job_id), rec.remote_dir):
+            elif alive:
                 started = (run_dir / "started_at").exists()
                 updates[rec.run_id] = StatusUpdate("Running" if started else "Starting")
             elif cancel:
