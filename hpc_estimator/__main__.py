@@ -1,0 +1,5 @@
+"""``python -m hpc_estimator`` is the ``hpcest`` command (useful where console scripts are not on PATH)."""
+
+from .cli import main
+
+main(prog_name="hpcest")
