@@ -375,6 +375,21 @@ def supported_versions(framework_name: str) -> list[str]:
     return sorted({key.rsplit("-", 1)[0] for key in _SCENARIOS[framework]})
 
 
+def default_version(framework_name: str) -> str:
+    """The version v1 used when ``framework_version`` was not given."""
+    return _DEFAULT_VERSIONS[canonical_framework(framework_name)]
+
+
+def supported_backends(framework_name: str) -> list[str]:
+    """The ``distributed_backend`` strings the framework estimator accepts (empty for SKLearn)."""
+    return list(_SUPPORTED_BACKENDS[canonical_framework(framework_name)] or [])
+
+
+def scenario_keys(framework_name: str) -> list[str]:
+    """The framework's scenarios as ``<version>-<cpu|gpu>`` keys, in v1's order."""
+    return list(_SCENARIOS[canonical_framework(framework_name)])
+
+
 def curated_environment_name(framework_name: str, version: str, use_gpu: bool) -> str | None:
     """The v1 curated environment that mirrored this scenario, or None when there was none."""
     framework = canonical_framework(framework_name)

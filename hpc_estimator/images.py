@@ -9,9 +9,10 @@ DEFAULT_GPU_IMAGE from azureml-core).
 
 from __future__ import annotations
 
-# v1 azureml.core.runconfig constants (see tests/data/azureml_v1_signatures.json).
-DEFAULT_CPU_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20251130.v1"
-DEFAULT_GPU_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-cuda11.8-cudnn8-ubuntu22.04"
+# v1 azureml.core.runconfig constants, defined once with the environment classes.
+from .environment import DEFAULT_CPU_IMAGE, DEFAULT_GPU_IMAGE
+
+__all__ = ["DEFAULT_CPU_IMAGE", "DEFAULT_GPU_IMAGE", "FRAMEWORK_IMAGES", "definition_file", "framework_image"]
 
 # (framework, version) -> (cpu image, gpu image). PyTorch and Chainer publish one CUDA image per
 # release that also runs on CPU nodes; TensorFlow publishes separate CPU and GPU tags.
