@@ -29,11 +29,11 @@ import math
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_atomic
 from .compute import ComputeTarget
 from .errors import ConfigError
 from .profile import LOCAL_PROFILE, ClusterProfile
@@ -218,20 +218,7 @@ def dumps_toml(data: Mapping[str, Any]) -> str:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    # Write beside the target and rename over it: readers see the old or the new file, never a
-    # half-written one, even if we are interrupted.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text.encode("utf-8"))
 
 
 # --- the workspace ---------------------------------------------------------------------------

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from hpc_estimator.atomic import write_atomic
 
 DEFAULT_INCLUDE = ("*.py", "*.ipynb")
 ALWAYS_SKIPPED_DIRS = {".git", ".hg", ".svn", ".ipynb_checkpoints", "__pycache__", ".tox", ".nox"}
@@ -108,20 +108,5 @@ def discover(
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same directory and rename over the original.
-
-    Readers see either the old or the new file, never a partial one; permissions are kept.
-    """
-    mode = path.stat().st_mode & 0o7777
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".hpcest-tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    """Replace ``path`` atomically, keeping its permissions (a reader never sees a partial file)."""
+    write_atomic(path, data)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..atomic import write_atomic
 from ..errors import TransportError
 from . import RemoteFileNotFoundError
 from .base import CommandResult, Progress
@@ -17,27 +16,6 @@ from .base import CommandResult, Progress
 
 def _expand(path: str | os.PathLike[str]) -> Path:
     return Path(os.path.expanduser(os.fspath(path)))
-
-
-def atomic_write_bytes(path: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to ``path`` so readers see the old file or the new one, never half of it.
-
-    The temporary file sits in the same directory (rename is only atomic within a filesystem).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp creates 0600; chmod explicitly so the umask cannot strip bits the caller asked for
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 class LocalTransport:
@@ -132,7 +110,7 @@ class LocalTransport:
     def write_text(self, remote: str, text: str, *, mode: int = 0o644) -> None:
         path = _expand(remote)
         try:
-            atomic_write_bytes(path, text.encode("utf-8"), mode)
+            write_atomic(path, text.encode("utf-8"), mode)
         except OSError as exc:
             raise TransportError(f"cannot write {path}: {exc}") from exc
 
