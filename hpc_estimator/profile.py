@@ -142,6 +142,13 @@ class ClusterProfile:
                             f"cluster profile {name!r}: unknown key(s) {', '.join(bad)} in "
                             f"'vm_sizes.{size_name}'; known: {', '.join(VmSize.__dataclass_fields__)}"
                         )
+                    for field_name, field_value in spec.items():
+                        _check_scalar(
+                            name,
+                            f"vm_sizes.{size_name}.{field_name}",
+                            field_value,
+                            VmSize.__dataclass_fields__[field_name].type,
+                        )
                     sizes[size_name] = VmSize(**spec)
                 kwargs[key] = sizes
             elif key in ("prologue", "extra_directives"):
@@ -153,15 +160,23 @@ class ClusterProfile:
                     raise ConfigError(f"cluster profile {name!r}: key {key!r} must be a table")
                 kwargs[key] = {str(k): str(v) for k, v in value.items()}
             else:
-                expected = cls.__dataclass_fields__[key].type
-                if str(expected) == "bool" and not isinstance(value, bool):
-                    raise ConfigError(f"cluster profile {name!r}: key {key!r} must be true or false, got {value!r}")
-                if "int" in str(expected) and not isinstance(value, int):
-                    raise ConfigError(f"cluster profile {name!r}: key {key!r} must be an integer, got {value!r}")
-                if str(expected).startswith("str") and not isinstance(value, str):
-                    raise ConfigError(f"cluster profile {name!r}: key {key!r} must be a string, got {value!r}")
+                _check_scalar(name, key, value, cls.__dataclass_fields__[key].type)
                 kwargs[key] = value
         return cls(name=name, **kwargs)
+
+
+_SCALARS = {"bool": (bool, "true or false"), "int": (int, "an integer"), "str": (str, "a string")}
+
+
+def _check_scalar(profile: str, key: str, value: Any, annotation: object) -> None:
+    """``value`` must have the scalar type the field is annotated with (``int | None`` -> int)."""
+    kind = str(annotation).split("|")[0].strip()
+    if kind not in _SCALARS:
+        return
+    expected, words = _SCALARS[kind]
+    # TOML's true/false are Python bools, and bool is an int subclass: refuse them for numbers.
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise ConfigError(f"cluster profile {profile!r}: key {key!r} must be {words}, got {value!r}")
 
 
 # The profile used when nothing is configured: this machine, no container runtime required, and

@@ -1,0 +1,38 @@
+"""Cluster profile values are type-checked, and the error names the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from hpc_estimator.errors import ConfigError
+from hpc_estimator.profile import ClusterProfile
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"port": True}, "key 'port' must be an integer, got True"),
+        ({"gpus_per_node": "4"}, "key 'gpus_per_node' must be an integer"),
+        ({"vm_sizes": {"NC24": {"gpus": "4"}}}, "key 'vm_sizes.NC24.gpus' must be an integer"),
+        ({"trust_unknown_host": 1}, "key 'trust_unknown_host' must be true or false"),
+        ({"partition": 7}, "key 'partition' must be a string"),
+        ({"container_runtime": "docker"}, "key 'container_runtime' must be one of"),
+        ({"prologue": "module load x"}, "key 'prologue' must be a list of strings"),
+    ],
+)
+def test_wrong_types_name_the_key(extra: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        ClusterProfile.from_mapping("c", {"transport": "ssh", "host": "login", **extra})
+
+
+def test_auto_runtime_resolves_to_what_is_installed() -> None:
+    profile = ClusterProfile(name="local", container_runtime="auto")
+    found, note = profile.with_runtime_detected(lambda cmd: "/usr/bin/ch-run" if cmd == "ch-run" else None)
+    assert (found.container_runtime, note) == ("charliecloud", None)
+    bare, note = profile.with_runtime_detected(lambda cmd: None)
+    assert bare.container_runtime == "none" and "without a container" in (note or "")
+
+
+def test_home_is_expanded_in_cluster_paths() -> None:
+    profile = ClusterProfile(name="c", workdir="~/hpcest", image_cache="~/.cache/img").with_home("/home/alice")
+    assert (profile.workdir, profile.image_cache) == ("/home/alice/hpcest", "/home/alice/.cache/img")
