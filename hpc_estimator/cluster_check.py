@@ -78,16 +78,8 @@ def probe(transport: Transport, profile: ClusterProfile) -> CheckReport:
             report.max_array_size = int(values.get("MaxArraySize", ""))
         except ValueError:
             report.max_array_size = None
-    mpi = transport.run(["srun", "--mpi=list"])
-    text = mpi.stdout + mpi.stderr
-    report.mpi_plugins = sorted(
-        {
-            w.strip(",")
-            for w in text.replace(":", " ").split()
-            if w.strip(",") in ("pmix", "pmi2", "none", "cray_shasta")
-        }
-        | {w.split("_")[0] for w in text.split() if w.startswith("pmix_v")}
-    )
+    mpi = transport.run(slurm.srun_mpi_list_argv())
+    report.mpi_plugins = sorted(slurm.parse_mpi_list(mpi.stdout + mpi.stderr))
     for runtime in ("apptainer", "singularity", "ch-run"):
         # ch-run refuses to start without $USER, which non-login SSH sessions may lack.
         probe_cmd = (

@@ -653,3 +653,18 @@ def max_array_size(config: Mapping[str, str]) -> int:
     """
     value = config.get("MaxArraySize", "")
     return int(value) if value.isdigit() else 1001
+
+
+def srun_mpi_list_argv() -> list[str]:
+    """The MPI plugins this Slurm offers to ``srun --mpi=``."""
+    return ["srun", "--mpi=list"]
+
+
+def parse_mpi_list(text: str) -> list[str]:
+    """``srun --mpi=list`` output -> plugin names. Slurm 22.05 prints a header line, one indented
+    name per plugin, then a line of versioned pmix plugins (``pmix_v4``), which are kept too."""
+    names = [line.strip() for line in text.splitlines() if line[:1].isspace() and line.strip()]
+    for line in text.splitlines():
+        if "versions available:" in line:
+            names += line.split(":", 1)[1].replace(",", " ").split()
+    return names

@@ -384,3 +384,11 @@ def test_terminal_states():
     assert slurm.JobState("1", "CANCELLED").is_terminal
     assert not slurm.JobState("1", "SUSPENDED").is_terminal
     assert not slurm.JobState("1", "REQUEUED").is_terminal
+
+
+def test_parse_mpi_list_from_recorded_output() -> None:
+    """`hpcest cluster check` compares the profile's mpi_plugin with these names."""
+    from hpc_estimator.slurm import parse_mpi_list
+
+    text = (Path(__file__).parent / "data" / "slurm" / "srun_mpi_list.txt").read_text()
+    assert sorted(parse_mpi_list(text)) == ["cray_shasta", "none", "pmi2", "pmix", "pmix_v4"]
