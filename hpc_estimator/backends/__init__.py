@@ -18,11 +18,7 @@ def make_backend(workspace: Workspace, target: str) -> Backend:
     if target == LOCAL_TARGET:
         from .local import LocalBackend
 
-        return LocalBackend(
-            workspace.history_dir / "runs",
-            workspace.history_dir / "cas",
-            python=None if profile.python == "python3" else profile.python,
-        )
+        return LocalBackend(workspace.history_dir / "runs", workspace.history_dir / "cas")
     from .slurm import SlurmBackend
 
     if profile.transport == "ssh":

@@ -15,18 +15,18 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..atomic import write_atomic
 from ..errors import UserErrorException
 from ..jobspec import JobSpec
 from ..profile import ClusterProfile
 from ..store import RunRecord
 from ..transport.base import Progress
 from ..transport.local import LocalTransport
-from .base import SCRIPT_NAME, Submitted, install_job_library
+from .base import SCRIPT_NAME, Submitted, prepare_run_dir
 from .status import StatusUpdate, from_exit_code, parse_exit_file
 
 _SRUN_SHIM = """#!/bin/sh
@@ -58,10 +58,12 @@ def _pid_is_our_job(pid: int, run_dir: str) -> bool:
 class LocalBackend:
     name = "local"
 
-    def __init__(self, runs_root: Path, cas_root: Path, *, python: str | None = None) -> None:
+    def __init__(self, runs_root: Path, cas_root: Path) -> None:
         self.runs_root = runs_root.resolve()
         self.cas_root = cas_root.resolve()
-        self.python = python or sys.executable
+        # The srun stand-in runs hpc_estimator.local_srun, so it needs the Python that has hpcest
+        # (the profile's ``python`` is what runs the training script, which may be another one).
+        self.python = sys.executable
         self.transport = LocalTransport()
         self._children: dict[str, subprocess.Popen[bytes]] = {}
         self.runtime_note: str | None = None
@@ -80,33 +82,17 @@ class LocalBackend:
         if not shim.exists() or shim.read_text() != text:
             # Several submitting processes may get here at once: each writes its own temporary
             # file and renames it into place, so every reader sees a whole script.
-            shim_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".srun.", dir=shim_dir)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(text)
-            os.chmod(tmp, 0o755)
-            os.replace(tmp, shim)
+            write_atomic(shim, text.encode(), 0o755)
         return shim_dir
 
     def submit(
         self, run_id: str, spec: JobSpec, script: str, source_directory: str, *, progress: Progress | None = None
     ) -> Submitted:
-        from ..staging import build_manifest, stage
-
         run_dir = self.run_dir_for(run_id)
-        manifest = build_manifest(Path(source_directory))
-        stats = stage(
-            self.transport,
-            manifest,
-            Path(source_directory),
-            posixpath.join(run_dir, "src"),
-            str(self.cas_root),
-            progress=progress,
+        stats = prepare_run_dir(
+            self.transport, run_dir, str(self.cas_root), spec, script, source_directory, progress=progress
         )
-        install_job_library(self.transport, run_dir, spec.container.runtime)
         script_path = posixpath.join(run_dir, SCRIPT_NAME)
-        self.transport.write_text(script_path, script, mode=0o755)
-        Path(run_dir, "hpcest-logs").mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
         env["PATH"] = f"{self._shim_dir()}{os.pathsep}{env.get('PATH', '')}"
         env["HPCEST_MASTER_ADDR"] = "127.0.0.1"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
-from pathlib import Path
 
 from .. import slurm
 from ..errors import SchedulerError, TransportError, UserErrorException
@@ -21,7 +20,7 @@ from ..jobspec import JobSpec
 from ..profile import ClusterProfile
 from ..store import RunRecord
 from ..transport.base import Progress, Transport
-from .base import SCRIPT_NAME, Submitted, install_job_library
+from .base import SCRIPT_NAME, Submitted, prepare_run_dir
 from .status import StatusUpdate, resolve
 
 
@@ -33,6 +32,8 @@ class SlurmBackend:
         self.transport = transport
         self._workdir: str | None = None
         self._home: str | None = None
+        self.runtime_note: str | None = None
+        self._runtimes: frozenset[str] | None = None
 
     # -- locations --------------------------------------------------------------------------
 
@@ -49,11 +50,14 @@ class SlurmBackend:
         profile = profile or self.profile
         if profile.container_runtime == "auto":
             # On a cluster "auto" means: what the login node offers (the compute nodes match it).
-            res = self.transport.run(
-                ["sh", "-c", "for c in apptainer singularity ch-run; do command -v $c >/dev/null && echo $c; done"]
-            )
-            found = set(res.stdout.split()) if res.ok else set()
-            profile, _ = profile.with_runtime_detected(lambda c: c if c in found else None)
+            # Asked once per connection, like the home directory.
+            if self._runtimes is None:
+                res = self.transport.run(
+                    ["sh", "-c", "for c in apptainer singularity ch-run; do command -v $c >/dev/null && echo $c; done"]
+                )
+                self._runtimes = frozenset(res.stdout.split()) if res.ok else frozenset()
+            found = self._runtimes
+            profile, self.runtime_note = profile.with_runtime_detected(lambda c: c if c in found else None)
         needs_home = any(p == "~" or p.startswith("~/") for p in (profile.workdir, profile.image_cache))
         return profile.with_home(self.home()) if needs_home else profile
 
@@ -78,22 +82,10 @@ class SlurmBackend:
     def submit(
         self, run_id: str, spec: JobSpec, script: str, source_directory: str, *, progress: Progress | None = None
     ) -> Submitted:
-        from ..staging import build_manifest, stage
-
         run_dir = self.run_dir_for(run_id)
-        manifest = build_manifest(Path(source_directory))
-        stats = stage(
-            self.transport,
-            manifest,
-            Path(source_directory),
-            posixpath.join(run_dir, "src"),
-            posixpath.join(self.workdir, "cas"),
-            progress=progress,
-        )
-        install_job_library(self.transport, run_dir, spec.container.runtime)
+        cas = posixpath.join(self.workdir, "cas")
+        stats = prepare_run_dir(self.transport, run_dir, cas, spec, script, source_directory, progress=progress)
         script_path = posixpath.join(run_dir, SCRIPT_NAME)
-        self.transport.write_text(script_path, script, mode=0o755)
-        self.transport.run(["mkdir", "-p", posixpath.join(run_dir, "hpcest-logs")])
         job_id = self._sbatch(run_id, run_dir, script_path)
         return Submitted(job_id=job_id, run_dir=run_dir, files_sent=stats.files_sent, bytes_sent=stats.bytes_sent)
 
