@@ -21,6 +21,7 @@ import click
 
 from . import __version__
 from .errors import AzureMLException, ConfigError, HpcestError, TransportError
+from .text_table import format_rows
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,15 +44,6 @@ def handle_errors(func: F) -> F:
             _fail(str(exc), 1)
 
     return wrapper  # type: ignore[return-value]
-
-
-def _table(rows: Sequence[Sequence[str]]) -> str:
-    if not rows:
-        return ""
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def default_workspace_dir() -> Path:
@@ -384,21 +376,12 @@ def _run_json(record: Any) -> dict[str, Any]:
 
 
 def refresh(ws: Any, records: Sequence[Any]) -> None:
-    """One batched status round per compute target for the runs still active."""
-    from .backends import get_backend
+    """One batched status round per compute target; an unreachable cluster is a warning here."""
+    from .run import refresh_status
 
-    by_target: dict[str, list[Any]] = {}
-    for r in records:
-        if not r.is_terminal and r.job_id:
-            by_target.setdefault(r.target, []).append(r)
-    for target, recs in by_target.items():
-        try:
-            updates = get_backend(ws, target).poll(recs)
-        except (TransportError, ConfigError) as exc:
-            click.echo(f"warning: cannot reach {target}: {exc}", err=True)
-            continue
-        for run_id, upd in updates.items():
-            ws.run_store.update_status(run_id, upd.status, detail=upd.detail, exit_code=upd.exit_code)
+    refresh_status(
+        ws, records, on_error=lambda target, exc: click.echo(f"warning: cannot reach {target}: {exc}", err=True)
+    )
 
 
 @main.command()
@@ -417,7 +400,7 @@ def runs(experiment: str | None, limit: int, as_json: bool) -> None:
         return
     rows = [("RUN", "EXPERIMENT", "TARGET", "STATUS", "JOB", "CREATED (UTC)")]
     rows += [(r.run_id, r.experiment, r.target, r.status, r.job_id or "-", (r.created_at or "")[:19]) for r in records]
-    click.echo(_table(rows) if records else "no runs yet: hpcest submit FILE.py:NAME")
+    click.echo(format_rows(rows) if records else "no runs yet: hpcest submit FILE.py:NAME")
 
 
 @main.command()
@@ -437,7 +420,7 @@ def status(run_id: str, as_json: bool) -> None:
     rows = [("FIELD", "VALUE")]
     for key, value in _run_json(rec).items():
         rows.append((key, json.dumps(value) if isinstance(value, dict) else str(value if value is not None else "-")))
-    click.echo(_table(rows))
+    click.echo(format_rows(rows))
     if rec.status == "Failed":
         sys.exit(1)
 
@@ -577,7 +560,7 @@ def cluster_list(as_json: bool) -> None:
                 "*" if n == ws.default_target else "",
             )
         )
-    click.echo(_table(rows))
+    click.echo(format_rows(rows))
 
 
 @cluster.command("check")

@@ -12,10 +12,11 @@ import posixpath
 import re
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import containers, images
+from .compute import as_target_name
 from .errors import ConfigError
 from .jobspec import (
     Bind,
@@ -47,7 +48,6 @@ class CompiledJob:
     warnings: tuple[str, ...] = ()
     # Framework name and version when the image came from hpcest's framework table.
     framework: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _value_to_arg(value: object) -> str:
@@ -68,20 +68,10 @@ def _value_to_arg(value: object) -> str:
     )
 
 
-def _target_name(target: object) -> str | None:
-    if target is None:
-        return None
-    if isinstance(target, str):
-        return target
-    name = getattr(target, "name", None)
-    if isinstance(name, str):
-        return name
-    raise ConfigError(f"compute_target {target!r} is neither a name nor a ComputeTarget")
-
-
 def target_of(config: object) -> str | None:
-    rc = getattr(config, "run_config", None)
-    return _target_name(getattr(rc, "target", None))
+    """The compute target name the configuration asks for (None when it names none)."""
+    target = getattr(getattr(config, "run_config", None), "target", None)
+    return None if target is None else as_target_name(target)
 
 
 def _launch(rc: Any) -> tuple[LaunchSpec, int, int | None, int]:

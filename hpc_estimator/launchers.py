@@ -46,24 +46,16 @@ def _srun(spec: JobSpec, command: Sequence[str], extra: Sequence[str] = ()) -> l
     ]
 
 
-def single(spec: JobSpec, command: Sequence[str]) -> list[str]:
-    """One task runs the command."""
+def tasks(spec: JobSpec, command: Sequence[str]) -> list[str]:
+    """One process per task: a single process, torch.distributed processes (hpcest_rank sets
+    RANK/WORLD_SIZE/LOCAL_RANK/NODE_RANK/MASTER_*), or TF workers then parameter servers (each with
+    its own TF_CONFIG). The differences live in the per-rank set-up, not in the srun line."""
     return _srun(spec, command)
 
 
 def mpi(spec: JobSpec, command: Sequence[str]) -> list[str]:
     """nodes x tasks_per_node MPI ranks (MPI, Horovod, Chainer): srun wires them up through PMIx."""
     return _srun(spec, command, [f"--mpi={spec.launcher.mpi_plugin}"])
-
-
-def torch(spec: JobSpec, command: Sequence[str]) -> list[str]:
-    """One task per process; hpcest_rank sets RANK/WORLD_SIZE/LOCAL_RANK/NODE_RANK/MASTER_*."""
-    return _srun(spec, command)
-
-
-def tf_ps(spec: JobSpec, command: Sequence[str]) -> list[str]:
-    """worker_count workers then ps_count parameter servers, each with its own TF_CONFIG."""
-    return _srun(spec, command)
 
 
 def tf_probe(spec: JobSpec) -> list[str]:
@@ -77,7 +69,7 @@ def tf_probe(spec: JobSpec) -> list[str]:
     ]
 
 
-LAUNCHERS: dict[str, Launcher] = {"single": single, "mpi": mpi, "torch": torch, "tf_ps": tf_ps}
+LAUNCHERS: dict[str, Launcher] = {"single": tasks, "mpi": mpi, "torch": tasks, "tf_ps": tasks}
 
 
 def launch_argv(spec: JobSpec, command: Sequence[str]) -> list[str]:

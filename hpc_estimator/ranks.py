@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .jobspec import JobSpec
+from .text_table import format_rows
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,9 @@ def format_table(spec: JobSpec) -> str:
     for p in placements(spec):
         gpus = ",".join(str(g) for g in p.gpus) if p.gpus else "-"
         rows.append((str(p.rank), f"node {p.node}", str(p.local_rank), gpus, p.role))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
     note = (
         "GPU indices are positions in the node's allocated devices (Slurm sets CUDA_VISIBLE_DEVICES per node)."
         if spec.resources.gpus_per_node
         else ""
     )
-    return "\n".join(lines) + ("\n" + note if note else "") + "\n"
+    return format_rows(rows) + ("\n" + note if note else "") + "\n"

@@ -13,11 +13,11 @@ import json
 import posixpath
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ActivityFailedException, TransportError, UserErrorException
+from .errors import ActivityFailedException, ConfigError, TransportError, UserErrorException
 from .store import TERMINAL_STATUSES, RunRecord
 
 if TYPE_CHECKING:
@@ -122,9 +122,7 @@ class Run:
         record = self._reload()
         if record.status in TERMINAL_STATUSES:
             return record.status
-        update = self._backend().poll([record]).get(record.run_id)
-        if update is not None:
-            self._store.update_status(record.run_id, update.status, detail=update.detail, exit_code=update.exit_code)
+        refresh_status(self._experiment.workspace, [record])
         return self._reload().status
 
     def wait_for_completion(
@@ -314,6 +312,35 @@ class Run:
 
     def _repr_json(self) -> str:
         return json.dumps({"runId": self._run_id, "status": self.record.status})
+
+
+def refresh_status(
+    workspace: Any,
+    records: Iterable[RunRecord],
+    *,
+    on_error: Callable[[str, Exception], None] | None = None,
+) -> None:
+    """Ask each compute target once about its active runs and record the answers.
+
+    Without ``on_error`` a cluster that cannot be reached raises; with it, the other targets are
+    still refreshed.
+    """
+    from .backends import get_backend
+
+    by_target: dict[str, list[RunRecord]] = {}
+    for record in records:
+        if not record.is_terminal and record.job_id:
+            by_target.setdefault(record.target, []).append(record)
+    for target, active in by_target.items():
+        try:
+            updates = get_backend(workspace, target).poll(active)
+        except (TransportError, ConfigError) as exc:
+            if on_error is None:
+                raise
+            on_error(target, exc)
+            continue
+        for run_id, update in updates.items():
+            workspace.run_store.update_status(run_id, update.status, detail=update.detail, exit_code=update.exit_code)
 
 
 def read_from(transport: Any, path: str, offset: int) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .backends import get_backend
@@ -53,10 +53,10 @@ def prepare(
     run_id = run_id or new_run_id(experiment)
     run_dir = backend.run_dir_for(run_id)
     compiled = compile_job(config, profile=profile, run_id=run_id, run_dir=run_dir, experiment=experiment)
-    note = getattr(backend, "runtime_note", None)
-    wants_container = getattr(getattr(compiled.spec, "container", None), "runtime", "none") != "none"
-    if note and not wants_container and getattr(getattr(config.run_config, "docker", None), "use_docker", False):
-        compiled = CompiledJob(compiled.spec, (*compiled.warnings, note), compiled.framework, compiled.extra)
+    asked_for_container = getattr(getattr(config, "run_config", None), "docker", None)
+    if backend.runtime_note and compiled.spec.container.runtime == "none" and asked_for_container.use_docker:
+        # container_runtime = "auto" found nothing on the machine: say so rather than run bare silently.
+        compiled = replace(compiled, warnings=(*compiled.warnings, backend.runtime_note))
     script = render_sbatch(compiled.spec, description=f"{type(config).__name__} run {run_id} of {experiment}")
     return Prepared(run_id=run_id, target=target, compiled=compiled, script=script, run_dir=run_dir)
 
