@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import textwrap
 import time
 import warnings
@@ -132,10 +131,6 @@ def test_second_submission_of_unchanged_source_sends_nothing(ws) -> None:
     assert second.properties["files_sent"] == 0
     for run in (first, second):
         run.wait_for_completion()
-
-
-def test_python_of_this_process_runs_the_job() -> None:
-    assert Path(sys.executable).exists()
 
 
 def test_local_run_uses_the_container_runtime_found_on_this_machine(ws, tmp_path: Path) -> None:
