@@ -18,9 +18,9 @@ import warnings
 import jinja2
 
 from hpc_estimator import Chainer, Estimator, Gloo, Mpi, Nccl, ParameterServer, PyTorch, SKLearn, TensorFlow
+from hpc_estimator.cluster.profile import ClusterProfile, VmSize
 from hpc_estimator.compile import compile_job
-from hpc_estimator.profile import ClusterProfile, VmSize
-from hpc_estimator.render import render_sbatch
+from hpc_estimator.job.render import render_sbatch
 
 PROFILES = [
     ClusterProfile(name="hpc", workdir="/scratch/u/hpcest", partition="batch", gpus_per_node=4,

@@ -10,10 +10,6 @@ import importlib
 import importlib.util
 from typing import Any
 
-from .compute import ComputeTarget
-from .data import DataPath, DataReference, Dataset, DatasetConsumptionConfig, Datastore, FileDataset
-from .distributed import Gloo, Mpi, Nccl, ParameterServer
-from .environment import CondaDependencies, ContainerRegistry, Environment
 from .errors import (
     ActivityFailedException,
     AzureMLException,
@@ -22,25 +18,29 @@ from .errors import (
     TrainingException,
     UserErrorException,
 )
-from .estimator import Estimator
-from .frameworks import Chainer, PyTorch, SKLearn, TensorFlow
-from .runconfig import (
+from .v1.compute import ComputeTarget
+from .v1.data import DataPath, DataReference, Dataset, DatasetConsumptionConfig, Datastore, FileDataset
+from .v1.distributed import Gloo, Mpi, Nccl, ParameterServer
+from .v1.environment import CondaDependencies, ContainerRegistry, Environment
+from .v1.estimator import Estimator
+from .v1.frameworks import Chainer, PyTorch, SKLearn, TensorFlow
+from .v1.runconfig import (
     DockerConfiguration,
     MpiConfiguration,
     PyTorchConfiguration,
     RunConfiguration,
     TensorflowConfiguration,
 )
-from .script_run_config import ScriptRunConfig
+from .v1.script_run_config import ScriptRunConfig
 
 __version__ = "0.1.0"
 
 # Names whose modules are imported on first access: they may pull heavier dependencies, and
 # some are provided by modules that are optional at this stage.
 _LAZY = {
-    "Experiment": "hpc_estimator.experiment",
-    "Run": "hpc_estimator.run",
-    "Workspace": "hpc_estimator.workspace",
+    "Experiment": "hpc_estimator.runs.experiment",
+    "Run": "hpc_estimator.runs.run",
+    "Workspace": "hpc_estimator.runs.workspace",
 }
 
 __all__ = [

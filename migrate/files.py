@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from hpc_estimator.atomic import write_atomic
+from hpc_estimator.util.atomic import write_atomic
 
 DEFAULT_INCLUDE = ("*.py", "*.ipynb")
 ALWAYS_SKIPPED_DIRS = {".git", ".hg", ".svn", ".ipynb_checkpoints", "__pycache__", ".tox", ".nox"}

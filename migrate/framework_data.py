@@ -1,7 +1,7 @@
 """Framework estimator facts for the codemod: default versions, backends, curated environment names and
 scenario pins, in the shape the rewrite rules look them up.
 
-One source of truth: everything is read from :mod:`hpc_estimator.frameworks`, the transcription of the
+One source of truth: everything is read from :mod:`hpc_estimator.v1.frameworks`, the transcription of the
 published v1 wheels (scenario files) and the 2020 curated-environment list. Importing it is cheap (no
 network, no heavy dependencies), so the codemod still never imports azureml.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hpc_estimator import frameworks as _fw
-from hpc_estimator.environment import DEFAULT_CPU_IMAGE, DEFAULT_GPU_IMAGE
+from hpc_estimator.v1 import frameworks as _fw
+from hpc_estimator.v1.environment import DEFAULT_CPU_IMAGE, DEFAULT_GPU_IMAGE
 
 __all__ = ["DEFAULT_CPU_IMAGE", "DEFAULT_GPU_IMAGE", "FRAMEWORKS"]
 

@@ -28,7 +28,7 @@ from hpc_estimator import (
     SKLearn,
     TensorFlow,
 )
-from hpc_estimator.profile import ClusterProfile, VmSize
+from hpc_estimator.cluster.profile import ClusterProfile, VmSize
 
 RUN_ID = "golden_1790000000_0123abcd"
 EXPERIMENT = "golden"

@@ -17,9 +17,9 @@ from hpc_estimator import (
     ScriptRunConfig,
     TensorFlow,
 )
+from hpc_estimator.cluster.profile import ClusterProfile, VmSize
 from hpc_estimator.compile import compile_job
 from hpc_estimator.errors import ConfigError
-from hpc_estimator.profile import ClusterProfile, VmSize
 
 PROFILE = ClusterProfile(
     name="hpc", workdir="/w", partition="batch", gpus_per_node=4, container_runtime="apptainer",

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hpc_estimator.containers import default_binds, exec_prefix, pull_argv
-from hpc_estimator.jobspec import Bind, ContainerSpec
+from hpc_estimator.job.containers import default_binds, exec_prefix, pull_argv
+from hpc_estimator.job.spec import Bind, ContainerSpec
 from hpc_estimator.testing.cli_spec import (
     SPEC_NAMES,
     go_csv_record,

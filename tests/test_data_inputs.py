@@ -21,7 +21,7 @@ from hpc_estimator import (
     ScriptRunConfig,
     UserErrorException,
 )
-from hpc_estimator.data import DataPath, FileDataset
+from hpc_estimator.v1.data import DataPath, FileDataset
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from hpc_estimator import containers
 from hpc_estimator.compile import compile_job
-from hpc_estimator.render import render_sbatch
+from hpc_estimator.job import containers
+from hpc_estimator.job.render import render_sbatch
 from hpc_estimator.testing.cli_spec import load_spec, validate_argv
 from tests.golden_cases import CASES, EXPERIMENT, RUN_DIR, RUN_ID, build
 

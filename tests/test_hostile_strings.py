@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hpc_estimator import DataReference, Datastore, Estimator
+from hpc_estimator.cluster.profile import ClusterProfile
 from hpc_estimator.compile import compile_job
-from hpc_estimator.profile import ClusterProfile
-from hpc_estimator.render import render_sbatch
-from hpc_estimator.sbatch_options import directive_lines
+from hpc_estimator.job.render import render_sbatch
+from hpc_estimator.job.sbatch_options import directive_lines
 
 SHIMS = Path(__file__).parent / "shims"
 NASTY = [

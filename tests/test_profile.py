@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from hpc_estimator.cluster.profile import ClusterProfile
 from hpc_estimator.errors import ConfigError
-from hpc_estimator.profile import ClusterProfile
 
 
 @pytest.mark.parametrize(

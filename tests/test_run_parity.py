@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hpc_estimator.experiment import Experiment
-from hpc_estimator.run import Run
+from hpc_estimator.runs.experiment import Experiment
+from hpc_estimator.runs.run import Run
 
 SIGS = json.loads((Path(__file__).parent / "data" / "azureml_v1_signatures.json").read_text())
 

@@ -30,9 +30,9 @@ from hpc_estimator import (
     TensorFlow,
     TensorflowConfiguration,
 )
-from hpc_estimator.environment import DEFAULT_CPU_IMAGE, DEFAULT_GPU_IMAGE
 from hpc_estimator.errors import UserErrorException
-from hpc_estimator.frameworks import framework_scenario
+from hpc_estimator.v1.environment import DEFAULT_CPU_IMAGE, DEFAULT_GPU_IMAGE
+from hpc_estimator.v1.frameworks import framework_scenario
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -470,7 +470,7 @@ def test_submit_overrides_inputs_and_snapshot_store() -> None:
 
 
 def test_conda_yaml_subset_parses_comments_quotes_flow_lists_and_variables() -> None:
-    from hpc_estimator.conda_yaml import dump_environment, parse_environment
+    from hpc_estimator.v1.conda_yaml import dump_environment, parse_environment
 
     text = (
         "# leading comment\n"

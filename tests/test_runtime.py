@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hpc_estimator.errors import UserErrorException
-from hpc_estimator.runtime import (
+from hpc_estimator.runtime.context import (
     JobRunContext,
     MetricTypeError,
     OfflineRun,
@@ -28,7 +28,7 @@ from hpc_estimator.transport.local import LocalTransport
 
 RANK_SCRIPT = r"""
 import sys
-from hpc_estimator.runtime import get_context
+from hpc_estimator.runtime.context import get_context
 
 run = get_context(allow_offline=False)
 rank = run.rank
@@ -247,7 +247,7 @@ def test_runtime_works_as_a_lone_file_on_old_python(tmp_path: Path) -> None:
     """Inside a container only runtime.py may be present, under the container's old Python."""
     import shutil
 
-    import hpc_estimator.runtime as runtime_module
+    import hpc_estimator.runtime.context as runtime_module
 
     lone = tmp_path / "lone"
     lone.mkdir()

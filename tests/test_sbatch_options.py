@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hpc_estimator.errors import ConfigError
-from hpc_estimator.jobspec import JobSpec, ResourceSpec, SchedulerSpec
-from hpc_estimator.sbatch_options import directive_lines, format_time_limit, safe_job_name
+from hpc_estimator.job.sbatch_options import directive_lines, format_time_limit, safe_job_name
+from hpc_estimator.job.spec import JobSpec, ResourceSpec, SchedulerSpec
 
 
 def _spec(**sched) -> JobSpec:

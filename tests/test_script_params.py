@@ -15,9 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hpc_estimator import Estimator, RunConfiguration
-from hpc_estimator.data import Data, Dataset, Datastore
 from hpc_estimator.errors import UserErrorException
-from hpc_estimator.script_params import script_params_to_arguments
+from hpc_estimator.v1.data import Data, Dataset, Datastore
+from hpc_estimator.v1.script_params import script_params_to_arguments
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

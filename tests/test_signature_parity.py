@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 
 import hpc_estimator as hpc
-from hpc_estimator import environment as env_module
-from hpc_estimator import frameworks, runconfig
-from hpc_estimator.environment import DockerSection, PythonSection
-from hpc_estimator.estimator import MMLBaseEstimator
-from hpc_estimator.script_run_config import ScriptRunConfig
+from hpc_estimator.v1 import data as v1_data
+from hpc_estimator.v1 import environment as env_module
+from hpc_estimator.v1 import frameworks, runconfig
+from hpc_estimator.v1.environment import DockerSection, PythonSection
+from hpc_estimator.v1.estimator import MMLBaseEstimator
+from hpc_estimator.v1.script_run_config import ScriptRunConfig
 
 SIGNATURES = json.loads((Path(__file__).parent / "data" / "azureml_v1_signatures.json").read_text())
 
@@ -197,8 +198,8 @@ def test_undeprecated_configuration_objects_do_not_warn() -> None:
     ("azureml.core.runconfig.SUPPORTED_PYTORCH_BACKENDS", runconfig.SUPPORTED_PYTORCH_BACKENDS),
     ("azureml.core.runconfig.DEFAULT_CPU_IMAGE", runconfig.DEFAULT_CPU_IMAGE),
     ("azureml.core.runconfig.DEFAULT_GPU_IMAGE", runconfig.DEFAULT_GPU_IMAGE),
-    ("azureml.core.runconfig.SUPPORTED_DATAREF_MODES", hpc.data.SUPPORTED_DATAREF_MODES),
-    ("azureml.data.constants._DATASET_ARGUMENT_TEMPLATE", hpc.data.DATASET_ARGUMENT_TEMPLATE),
+    ("azureml.core.runconfig.SUPPORTED_DATAREF_MODES", v1_data.SUPPORTED_DATAREF_MODES),
+    ("azureml.data.constants._DATASET_ARGUMENT_TEMPLATE", v1_data.DATASET_ARGUMENT_TEMPLATE),
 ])
 def test_module_constants_match_v1(qualified: str, ours: Any) -> None:
     assert repr(ours) == SIGNATURES["constants"][qualified]
@@ -238,8 +239,8 @@ def test_framework_version_tables_match_v1(qualified: str) -> None:
 
 
 def test_experiment_parity_when_available() -> None:
-    if importlib.util.find_spec("hpc_estimator.experiment") is None:
-        pytest.skip("hpc_estimator.experiment is not part of this tree yet")
+    if importlib.util.find_spec("hpc_estimator.runs.experiment") is None:
+        pytest.skip("hpc_estimator.runs.experiment is not part of this tree yet")
     expected = _expected(SIGNATURES["classes"]["azureml.core.Experiment"]["params"])
     assert _actual(_constructor_signature(hpc.Experiment), expected) == expected
 
@@ -261,13 +262,9 @@ def test_public_names_are_exported() -> None:
 
 @pytest.mark.parametrize("name", ["Experiment", "Run", "Workspace"])
 def test_lazy_names_resolve_to_their_modules(name) -> None:
-    module = f"hpc_estimator.{name.lower()}"
-    if importlib.util.find_spec(module) is None:
-        with pytest.raises(AttributeError, match="not available"):
-            getattr(hpc, name)
-    else:
-        assert getattr(hpc, name) is getattr(importlib.import_module(module), name)
-        assert name in hpc.__all__ and name in dir(hpc)
+    module = hpc._LAZY[name]
+    assert getattr(hpc, name) is getattr(importlib.import_module(module), name)
+    assert name in hpc.__all__ and name in dir(hpc)
 
 
 def test_unknown_attribute_is_an_attribute_error() -> None:
@@ -285,7 +282,7 @@ def test_import_stays_light_and_experiment_is_lazy() -> None:
         "import sys\n"
         "import hpc_estimator\n"
         "print(','.join(m for m in ('paramiko', 'libcst', 'jinja2', 'optuna', 'yaml', "
-        "'hpc_estimator.experiment', 'hpc_estimator.run', 'hpc_estimator.workspace') "
+        "'hpc_estimator.runs.experiment', 'hpc_estimator.runs.run', 'hpc_estimator.runs.workspace') "
         "if m in sys.modules))\n"
         "from hpc_estimator import *\n"
         "print(','.join(m for m in ('paramiko', 'libcst', 'jinja2', 'optuna') if m in sys.modules))\n"

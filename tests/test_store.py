@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hpc_estimator.errors import UserErrorException
-from hpc_estimator.store import RunStore, new_run_id
+from hpc_estimator.runs.store import RunStore, new_run_id
 
 N_PROCS = 8
 RUNS_PER_PROC = 50

@@ -30,7 +30,7 @@ from hpc_estimator import (
     TrainingException,
     UserErrorException,
 )
-from hpc_estimator.data import Data, OutputData
+from hpc_estimator.v1.data import Data, OutputData
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

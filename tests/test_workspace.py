@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hpc_estimator.cluster.profile import LOCAL_PROFILE
 from hpc_estimator.errors import ConfigError
-from hpc_estimator.profile import LOCAL_PROFILE
-from hpc_estimator.workspace import Workspace, dumps_toml
+from hpc_estimator.runs.workspace import Workspace, dumps_toml
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from ..compute import LOCAL_TARGET
+from ..v1.compute import LOCAL_TARGET
 
 if TYPE_CHECKING:
-    from ..workspace import Workspace
+    from ..runs.workspace import Workspace
     from .base import Backend
 
 

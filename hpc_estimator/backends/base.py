@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from ..cluster.profile import ClusterProfile
 from ..errors import TransportError
-from ..jobspec import JobSpec
-from ..profile import ClusterProfile
-from ..staging import StageStats
-from ..store import RunRecord
+from ..job.spec import JobSpec
+from ..runs.staging import StageStats
+from ..runs.store import RunRecord
 from ..transport.base import Progress, Transport
 from .status import StatusUpdate
 
@@ -70,8 +70,8 @@ def prepare_run_dir(
     The small files travel as one tar archive on the standard input of one remote command (a
     round trip each would dominate submission over SSH).
     """
-    from .. import jobshim
-    from ..staging import build_manifest, stage
+    from ..runs.staging import build_manifest, stage
+    from ..runtime import jobshim
 
     source = Path(source_directory)
     stats = stage(transport, build_manifest(source), source, posixpath.join(run_dir, "src"), cas, progress=progress)

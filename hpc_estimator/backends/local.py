@@ -1,7 +1,7 @@
 """compute_target="local": the same batch script, run on this machine without Slurm.
 
 The script is started detached (its own session) under bash, with a directory first on PATH
-whose ``srun`` is :mod:`hpc_estimator.local_srun`. So the job runs exactly the code Slurm would
+whose ``srun`` is :mod:`hpc_estimator.backends.local_srun`. So the job runs exactly the code Slurm would
 run: same rank set-up, same container command, same exit-code file. The job id is the PID of
 the batch shell; status comes from the exit-code file the job writes and from /proc.
 """
@@ -19,19 +19,19 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..atomic import write_atomic
+from ..cluster.profile import ClusterProfile
 from ..errors import UserErrorException
-from ..jobspec import JobSpec
-from ..profile import ClusterProfile
-from ..store import RunRecord
+from ..job.spec import JobSpec
+from ..runs.store import RunRecord
 from ..transport.base import Progress
 from ..transport.local import LocalTransport
+from ..util.atomic import write_atomic
 from .base import SCRIPT_NAME, Submitted, prepare_run_dir
 from .status import StatusUpdate, from_exit_code, parse_exit_file
 
 _SRUN_SHIM = """#!/bin/sh
-# hpcest local backend: run job steps as local processes (see hpc_estimator/local_srun.py).
-exec {python} -m hpc_estimator.local_srun "$@"
+# hpcest local backend: run job steps as local processes (see hpc_estimator/backends/local_srun.py).
+exec {python} -m hpc_estimator.backends.local_srun "$@"
 """
 
 
@@ -61,7 +61,7 @@ class LocalBackend:
     def __init__(self, runs_root: Path, cas_root: Path) -> None:
         self.runs_root = runs_root.resolve()
         self.cas_root = cas_root.resolve()
-        # The srun stand-in runs hpc_estimator.local_srun, so it needs the Python that has hpcest
+        # The srun stand-in runs hpc_estimator.backends.local_srun, so it needs the Python that has hpcest
         # (the profile's ``python`` is what runs the training script, which may be another one).
         self.python = sys.executable
         self.transport = LocalTransport()

@@ -15,10 +15,10 @@ import posixpath
 from collections.abc import Sequence
 
 from .. import slurm
+from ..cluster.profile import ClusterProfile
 from ..errors import SchedulerError, TransportError, UserErrorException
-from ..jobspec import JobSpec
-from ..profile import ClusterProfile
-from ..store import RunRecord
+from ..job.spec import JobSpec
+from ..runs.store import RunRecord
 from ..transport.base import Progress, Transport
 from .base import SCRIPT_NAME, Submitted, prepare_run_dir
 from .status import StatusUpdate, resolve

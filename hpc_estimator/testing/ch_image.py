@@ -33,7 +33,7 @@ from pathlib import Path
 # Bump when the layout below changes, so cached images are rebuilt.
 BUILDER_VERSION = "2"
 
-# Directories hpcest binds onto (see hpc_estimator.containers): the run directory as a whole,
+# Directories hpcest binds onto (see hpc_estimator.job.containers): the run directory as a whole,
 # plus the per-part targets a layout may use. Input names are only known per job, so their
 # mount points live in the host run directory (reached through the /hpcest/run bind).
 HPCEST_MOUNT_DIRS = (

@@ -8,8 +8,8 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..atomic import write_atomic
 from ..errors import TransportError
+from ..util.atomic import write_atomic
 from . import RemoteFileNotFoundError
 from .base import CommandResult, Progress
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from hpc_estimator.containers import default_binds, exec_prefix, layout
-from hpc_estimator.jobspec import Bind, ContainerSpec
+from hpc_estimator.job.containers import default_binds, exec_prefix, layout
+from hpc_estimator.job.spec import Bind, ContainerSpec
 from hpc_estimator.testing.ch_image import (
     HPCEST_MOUNT_DIRS,
     build_test_image,

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from hpc_estimator import Estimator
 from hpc_estimator.backends.slurm import SlurmBackend
 from hpc_estimator.cli import main
+from hpc_estimator.cluster.profile import ClusterProfile
 from hpc_estimator.compile import compile_job
 from hpc_estimator.errors import TransportError
-from hpc_estimator.profile import ClusterProfile
-from hpc_estimator.render import render_sbatch
+from hpc_estimator.job.render import render_sbatch
 from hpc_estimator.testing import local_cluster as lc
 from hpc_estimator.transport.base import CommandResult
 from hpc_estimator.transport.local import LocalTransport

@@ -1,0 +1,356 @@
+"""``Run``: a submitted job's handle (status, logs, metrics, files) and, inside a job, its context.
+
+Method names and signatures follow Azure ML v1 ``azureml.core.Run``. Inside a training job,
+``Run.get_context()`` returns the in-job logger from :mod:`hpc_estimator.runtime.context` (or an offline
+run outside a job), exactly as v1 scripts expect.
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import json
+import posixpath
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ActivityFailedException, ConfigError, TransportError, UserErrorException
+from .store import TERMINAL_STATUSES, RunRecord
+
+if TYPE_CHECKING:
+    from ..backends.base import Backend
+    from .experiment import Experiment
+
+RANK0_LOG = "hpcest-logs/rank-0.log"
+# What get_file_names lists, as v1 listed outputs/, logs/ and azureml-logs/.
+LISTED_DIRS = ("outputs", "logs", "hpcest-logs")
+
+
+class Run:
+    """A run of an experiment (v1 signature: ``Run(experiment, run_id, outputs=None, **kwargs)``)."""
+
+    def __init__(self, experiment: Experiment, run_id: str, outputs: Any = None, **kwargs: Any) -> None:
+        self._experiment = experiment
+        self._run_id = run_id
+        self._outputs = outputs
+        self._record: RunRecord | None = kwargs.get("_record")
+
+    # -- in-job context -----------------------------------------------------------------------
+
+    @classmethod
+    def get_context(cls, allow_offline: bool = True, used_for_context_manager: bool = False, **kwargs: Any) -> Any:
+        """Inside a job: the run's logger. Elsewhere: an offline run whose log methods print."""
+        from ..runtime.context import get_context
+
+        return get_context(allow_offline=allow_offline)
+
+    @staticmethod
+    def get(workspace: Any, run_id: str) -> Run:
+        from .experiment import Experiment
+
+        record = workspace.run_store.get(run_id)
+        return Run(Experiment(workspace, record.experiment), run_id, _record=record)
+
+    @staticmethod
+    def list(
+        experiment: Experiment,
+        type: str | None = None,
+        tags: Any = None,
+        properties: Any = None,
+        status: str | None = None,
+        include_children: bool = False,
+        _rehydrate_runs: bool = True,
+    ) -> Iterable[Run]:
+        return experiment.get_runs(type=type, tags=tags, properties=properties, include_children=include_children)
+
+    # -- identity -----------------------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        return self._run_id
+
+    @property
+    def name(self) -> str:
+        return self._run_id
+
+    @property
+    def experiment(self) -> Experiment:
+        return self._experiment
+
+    @property
+    def parent(self) -> None:
+        return None
+
+    @property
+    def _store(self) -> Any:
+        return self._experiment.workspace.run_store
+
+    @property
+    def record(self) -> RunRecord:
+        if self._record is None:
+            self._record = self._store.get(self._run_id)
+        return self._record
+
+    def _reload(self) -> RunRecord:
+        self._record = self._store.get(self._run_id)
+        return self._record
+
+    @property
+    def status(self) -> str:
+        return self.record.status
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        return dict(self._reload().tags)
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return dict(self._reload().properties)
+
+    def _backend(self) -> Backend:
+        from ..backends import get_backend
+
+        return get_backend(self._experiment.workspace, self.record.target)
+
+    # -- status -------------------------------------------------------------------------------
+
+    def get_status(self) -> str:
+        """Ask the backend (one squeue/sacct/exit-file round) and record the answer."""
+        record = self._reload()
+        if record.status in TERMINAL_STATUSES:
+            return record.status
+        refresh_status(self._experiment.workspace, [record])
+        return self._reload().status
+
+    def wait_for_completion(
+        self, show_output: bool = False, wait_post_processing: bool = False, raise_on_error: bool = True
+    ) -> dict[str, Any]:
+        """Poll until the run ends; with ``show_output`` stream rank 0's output as it is written."""
+        offset = 0
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        delay = 0.5
+        while True:
+            status = self._poll_tolerant()
+            if show_output:
+                offset = self._stream(offset, decoder)
+            if status in TERMINAL_STATUSES:
+                if show_output:
+                    offset = self._stream(offset, decoder)
+                    print(f"\nRun {self._run_id}: {status}", flush=True)
+                break
+            time.sleep(delay)
+            delay = min(delay * 1.5, 5.0)
+        details = self.get_details()
+        if raise_on_error and status == "Failed":
+            reason = self.record.status_detail or "unknown reason"
+            raise ActivityFailedException(f"run {self._run_id} failed: {reason}. Logs: `hpcest logs {self._run_id}`")
+        return details
+
+    def _poll_tolerant(self) -> str:
+        # A dropped connection during a long wait must not end the wait: the transport retries
+        # idempotent calls once; beyond that, wait and try again.
+        for attempt in range(5):
+            try:
+                return self.get_status()
+            except TransportError:
+                if attempt == 4:
+                    raise
+                time.sleep(min(2**attempt, 10))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _stream(self, offset: int, decoder: codecs.IncrementalDecoder) -> int:
+        chunk = self._read_bytes_from(RANK0_LOG, offset)
+        if chunk:
+            sys.stdout.write(decoder.decode(chunk))
+            sys.stdout.flush()
+            offset += len(chunk)
+        return offset
+
+    def _read_bytes_from(self, relpath: str, offset: int) -> bytes:
+        record = self.record
+        if not record.remote_dir:
+            return b""
+        try:
+            return read_from(self._backend().transport, posixpath.join(record.remote_dir, relpath), offset)
+        except TransportError:
+            return b""
+
+    def get_details(self) -> dict[str, Any]:
+        record = self._reload()
+        details: dict[str, Any] = {
+            "runId": record.run_id,
+            "target": record.target,
+            "status": record.status,
+            "startTimeUtc": record.started_at,
+            "endTimeUtc": record.ended_at,
+            "createdUtc": record.created_at,
+            "properties": dict(record.properties),
+            "tags": dict(record.tags),
+            "runDefinition": dict(record.spec),
+            "logFiles": {name: posixpath.join(record.remote_dir or "", name) for name in self._log_names()},
+            "hpcest": {
+                "backend": record.backend,
+                "jobId": record.job_id,
+                "runDir": record.remote_dir,
+                "exitCode": record.exit_code,
+                "statusDetail": record.status_detail,
+            },
+        }
+        if record.status == "Failed":
+            details["error"] = {"error": {"code": "UserError", "message": record.status_detail or "failed"}}
+        return details
+
+    def _log_names(self) -> list[str]:
+        try:
+            return [n for n in self.get_file_names() if n.startswith("hpcest-logs/")]
+        except (TransportError, OSError):
+            return []
+
+    def get_portal_url(self) -> str:
+        record = self.record
+        backend = self._backend()
+        if record.backend == "local" or backend.transport.__class__.__name__ == "LocalTransport":
+            return Path(record.remote_dir or "").as_uri() if record.remote_dir else ""
+        profile = getattr(backend, "profile", None)
+        host = getattr(profile, "host", None) or "cluster"
+        return f"ssh://{host}{record.remote_dir}"
+
+    # -- metrics ------------------------------------------------------------------------------
+
+    def get_metrics(
+        self, name: str | None = None, recursive: bool = False, run_type: str | None = None, populate: bool = False
+    ) -> dict[str, Any]:
+        from ..runtime.context import fetch_metrics
+
+        record = self.record
+        if not record.remote_dir:
+            return {}
+        metrics = fetch_metrics(self._backend().transport, record.remote_dir)
+        if name is not None:
+            metrics = {name: metrics[name]} if name in metrics else {}
+        return {record.run_id: metrics} if recursive else metrics
+
+    # -- files --------------------------------------------------------------------------------
+
+    def get_file_names(self) -> list[str]:
+        record = self.record
+        if not record.remote_dir:
+            return []
+        script = (
+            'cd "$1" 2>/dev/null || exit 0; shift; for d in "$@"; do '
+            '[ -d "$d" ] && find -L "$d" -type f -print0; done; true'
+        )
+        result = self._backend().transport.run(["sh", "-c", script, "hpcest-ls", record.remote_dir, *LISTED_DIRS])
+        if not result.ok:
+            raise TransportError(f"cannot list files of run {record.run_id}: {result.stderr.strip()}")
+        return sorted(n for n in result.stdout.split("\0") if n)
+
+    def _check_name(self, name: str) -> str:
+        norm = posixpath.normpath(name)
+        if norm.startswith(("/", "..")) or norm.split("/")[0] not in LISTED_DIRS:
+            raise UserErrorException(
+                f"file {name!r} is not part of run {self._run_id}; names look like 'outputs/model.pkl' "
+                f"(see run.get_file_names())"
+            )
+        return norm
+
+    def download_file(self, name: str, output_file_path: str | None = None, _validate_checksum: bool = False) -> None:
+        norm = self._check_name(name)
+        target = Path(output_file_path) if output_file_path else Path(posixpath.basename(norm))
+        if target.is_dir():
+            target = target / posixpath.basename(norm)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._backend().transport.get(posixpath.join(self.record.remote_dir or "", norm), target)
+
+    def download_files(
+        self,
+        prefix: str | None = None,
+        output_directory: str | None = None,
+        output_paths: list[str] | None = None,
+        batch_size: int = 100,
+        append_prefix: bool = True,
+        timeout_seconds: int | None = None,
+    ) -> None:
+        names = [n for n in self.get_file_names() if prefix is None or n.startswith(prefix)]
+        out_dir = Path(output_directory or ".")
+        if output_paths is not None and len(output_paths) != len(names):
+            raise UserErrorException(
+                f"output_paths has {len(output_paths)} entries for {len(names)} files; give one per file or none"
+            )
+        for i, name in enumerate(names):
+            if output_paths is not None:
+                dest = Path(output_paths[i])
+            else:
+                rel = name if append_prefix or not prefix else name[len(prefix) :].lstrip("/")
+                dest = out_dir / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            self._backend().transport.get(posixpath.join(self.record.remote_dir or "", name), dest)
+
+    # -- control and annotations --------------------------------------------------------------
+
+    def cancel(self) -> None:
+        record = self._reload()
+        if record.status in TERMINAL_STATUSES:
+            return
+        self._backend().cancel(record)
+        self._store.update_status(record.run_id, "CancelRequested", detail="cancel requested by user")
+
+    def tag(self, key: str, value: Any = None) -> None:
+        self._store.set_tags(self._run_id, {key: "" if value is None else value})
+
+    def set_tags(self, tags: dict[str, Any]) -> None:
+        self._store.set_tags(self._run_id, tags)
+
+    def add_properties(self, properties: dict[str, Any]) -> None:
+        self._store.add_properties(self._run_id, properties)
+
+    def __repr__(self) -> str:
+        return f"Run(experiment={self._experiment.name!r}, id={self._run_id!r}, status={self.record.status!r})"
+
+    def _repr_json(self) -> str:
+        return json.dumps({"runId": self._run_id, "status": self.record.status})
+
+
+def refresh_status(
+    workspace: Any,
+    records: Iterable[RunRecord],
+    *,
+    on_error: Callable[[str, Exception], None] | None = None,
+) -> None:
+    """Ask each compute target once about its active runs and record the answers.
+
+    Without ``on_error`` a cluster that cannot be reached raises; with it, the other targets are
+    still refreshed.
+    """
+    from ..backends import get_backend
+
+    by_target: dict[str, list[RunRecord]] = {}
+    for record in records:
+        if not record.is_terminal and record.job_id:
+            by_target.setdefault(record.target, []).append(record)
+    for target, active in by_target.items():
+        try:
+            updates = get_backend(workspace, target).poll(active)
+        except (TransportError, ConfigError) as exc:
+            if on_error is None:
+                raise
+            on_error(target, exc)
+            continue
+        for run_id, update in updates.items():
+            workspace.run_store.update_status(run_id, update.status, detail=update.detail, exit_code=update.exit_code)
+
+
+def read_from(transport: Any, path: str, offset: int) -> bytes:
+    """The bytes of file ``path`` on the cluster from ``offset`` on (b"" if it does not exist yet).
+
+    Sent base64-encoded so byte offsets stay exact whatever the output contains.
+    """
+    result = transport.run(
+        ["sh", "-c", 'test -f "$1" && tail -c "+$2" "$1" | base64 || true', "hpcest-tail", path, str(offset + 1)]
+    )
+    if not result.ok or not result.stdout.strip():
+        return b""
+    return base64.b64decode(result.stdout)
