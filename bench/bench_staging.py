@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from hpc_estimator.runs.staging import StageStats, build_manifest, stage
+from hpc_estimator.snapshot.staging import StageStats, build_manifest, stage
 from hpc_estimator.transport.local import LocalTransport
 from hpc_estimator.transport.ssh import SshTransport
 

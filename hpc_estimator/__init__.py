@@ -7,14 +7,15 @@ the package stays light (standard library only); heavier parts load when first u
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from typing import Any
 
+from .cluster.profile import ClusterProfile, VmSize
 from .errors import (
     ActivityFailedException,
     AzureMLException,
     ComputeTargetException,
     HyperDriveConfigException,
+    RunConfigurationException,
     TrainingException,
     UserErrorException,
 )
@@ -35,18 +36,21 @@ from .v1.script_run_config import ScriptRunConfig
 
 __version__ = "0.1.0"
 
-# Names whose modules are imported on first access: they may pull heavier dependencies, and
-# some are provided by modules that are optional at this stage.
+# Names whose modules are imported on first access: they pull heavier dependencies (the run
+# store, jinja2 for rendering) that constructing a configuration never needs.
 _LAZY = {
+    "DryRun": "hpc_estimator.runs.submission",
     "Experiment": "hpc_estimator.runs.experiment",
     "Run": "hpc_estimator.runs.run",
     "Workspace": "hpc_estimator.runs.workspace",
+    "dry_run": "hpc_estimator.runs.submission",
 }
 
 __all__ = [
     "ActivityFailedException",
     "AzureMLException",
     "Chainer",
+    "ClusterProfile",
     "ComputeTarget",
     "ComputeTargetException",
     "CondaDependencies",
@@ -69,29 +73,25 @@ __all__ = [
     "PyTorch",
     "PyTorchConfiguration",
     "RunConfiguration",
+    "RunConfigurationException",
     "SKLearn",
     "ScriptRunConfig",
     "TensorFlow",
     "TensorflowConfiguration",
     "TrainingException",
     "UserErrorException",
+    "VmSize",
     "__version__",
 ]
-# Star-imports list lazy names only when their module exists, so ``import *`` never fails.
-__all__ += [name for name, module in _LAZY.items() if importlib.util.find_spec(module) is not None]
+# A star-import stays light: the dry run (which renders with jinja2) is imported by name only.
+__all__ += [name for name in _LAZY if name not in ("DryRun", "dry_run")]
 
 
 def __getattr__(name: str) -> Any:
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'hpc_estimator' has no attribute {name!r}")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        raise AttributeError(f"hpc_estimator.{name} is not available: module {module_name} is not installed.") from exc
-    value = getattr(module, name)
+    value = getattr(importlib.import_module(module_name), name)
     globals()[name] = value
     return value
 

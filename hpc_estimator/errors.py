@@ -23,6 +23,10 @@ class ActivityFailedException(AzureMLException):
     """A run ended Failed while waiting with raise_on_error (v1 name)."""
 
 
+class RunConfigurationException(AzureMLException):
+    """Invalid run configuration object (v1: azureml.exceptions.RunConfigurationException)."""
+
+
 class HyperDriveConfigException(AzureMLException):
     """Invalid HyperDrive configuration (v1 name)."""
 

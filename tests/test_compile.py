@@ -19,7 +19,7 @@ from hpc_estimator import (
 )
 from hpc_estimator.cluster.profile import ClusterProfile, VmSize
 from hpc_estimator.compile import compile_job
-from hpc_estimator.errors import ConfigError
+from hpc_estimator.errors import ConfigError, UserErrorException
 
 PROFILE = ClusterProfile(
     name="hpc", workdir="/w", partition="batch", gpus_per_node=4, container_runtime="apptainer",
@@ -49,12 +49,18 @@ def test_mpi_backend_string_gives_nodes_times_processes_ranks() -> None:
     assert (spec.resources.nodes, spec.resources.tasks_per_node) == (2, 4)
 
 
-def test_pytorch_nccl_gives_one_task_per_process_with_gpus() -> None:
-    spec = _compile(_est(PyTorch, node_count=2, process_count_per_node=4, distributed_training=Nccl(),
-                         use_gpu=True, framework_version="1.6")).spec
+def test_pytorch_nccl_estimator_gives_one_task_per_node_as_v1() -> None:
+    """v1 ran one torch.distributed process per node with Nccl() (process_count_per_node is not used)."""
+    compiled = _compile(_est(PyTorch, node_count=2, process_count_per_node=4, distributed_training=Nccl(),
+                             use_gpu=True, framework_version="1.6"))
+    spec = compiled.spec
     assert spec.launcher.kind == "torch"
-    assert (spec.resources.nodes, spec.resources.tasks_per_node, spec.resources.gpus_per_node) == (2, 4, 4)
-    assert spec.container.gpu and spec.container.image_source == "docker://pytorch/pytorch:1.6.0-cuda10.1-cudnn7-runtime"
+    assert (spec.resources.nodes, spec.resources.tasks_per_node, spec.resources.gpus_per_node) == (2, 1, 4)
+    assert any("PyTorchConfiguration(process_count=8, node_count=2)" in w for w in compiled.warnings)
+    # v1's scenario pins the public image lacks are layered onto it; Horovod needs the site's MPI and is not.
+    definition = spec.container.definition or ""
+    assert spec.container.gpu and "From: pytorch/pytorch:1.6.0-cuda10.1-cudnn7-runtime" in definition
+    assert "tensorboard==1.14.0 future==0.17.1" in definition and "horovod" not in definition
     assert ("NCCL_TREE_THRESHOLD", "0") in spec.env
 
 
@@ -128,10 +134,10 @@ def test_torch_process_count_must_divide_over_nodes() -> None:
     src.run_config.communicator = "Nccl"
     src.run_config.node_count = 2
     src.run_config.pytorch.process_count = 3
-    with pytest.raises(ConfigError, match="does not divide evenly"):
+    with pytest.raises(UserErrorException, match="does not divide evenly"):
         _compile(src)
 
 
 def test_notebook_entry_script_is_refused_with_conversion_hint() -> None:
-    with pytest.raises(ConfigError, match="nbconvert"):
+    with pytest.raises(UserErrorException, match="nbconvert"):
         _compile(ScriptRunConfig(".", script="train.ipynb", compute_target="hpc"))

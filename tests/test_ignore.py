@@ -1,4 +1,4 @@
-"""gitignore semantics of hpc_estimator.runs.ignore, checked case by case and against real git."""
+"""gitignore semantics of hpc_estimator.snapshot.ignore, checked case by case and against real git."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hpc_estimator.runs.ignore import IgnoreRules, compile_pattern
+from hpc_estimator.snapshot.ignore import IgnoreRules, compile_pattern
 
 
 def rules(*lines: str) -> IgnoreRules:

@@ -15,7 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from hpc_estimator import Estimator, Experiment, Gloo, Mpi, PyTorch, Workspace
+from hpc_estimator import (
+    Estimator,
+    Experiment,
+    Gloo,
+    Mpi,
+    PyTorch,
+    PyTorchConfiguration,
+    ScriptRunConfig,
+    Workspace,
+)
 from hpc_estimator.backends import close_all
 from hpc_estimator.errors import ActivityFailedException
 
@@ -99,8 +108,8 @@ def test_mpi_ranks_are_started_by_mpirun(ws, tmp_path: Path) -> None:
 
 def test_torch_ranks_get_srun_like_identity(ws, tmp_path: Path) -> None:
     workspace, src = ws
-    run = _run(workspace, _est(PyTorch, source_directory=str(src), node_count=2, process_count_per_node=2,
-                               distributed_training=Gloo(), framework_version="1.6"))
+    run = _run(workspace, ScriptRunConfig(str(src), script="job.py", compute_target="local",
+                                          distributed_job_config=PyTorchConfiguration("Gloo", 4, 2)))
     assert run.wait_for_completion()["status"] == "Completed"
     envs = [r["env"] for r in _outputs(run, tmp_path)]
     assert [e["RANK"] for e in envs] == ["0", "1", "2", "3"]
@@ -108,6 +117,16 @@ def test_torch_ranks_get_srun_like_identity(ws, tmp_path: Path) -> None:
     assert [e["LOCAL_RANK"] for e in envs] == ["0", "1", "0", "1"]
     assert [e["NODE_RANK"] for e in envs] == ["0", "0", "1", "1"]
     assert {e["MASTER_ADDR"] for e in envs} == {"127.0.0.1"}
+
+
+def test_pytorch_estimator_with_gloo_runs_one_process_per_node(ws, tmp_path: Path) -> None:
+    """v1's Gloo()/Nccl() estimators start one process per node, whatever process_count_per_node says."""
+    workspace, src = ws
+    run = _run(workspace, _est(PyTorch, source_directory=str(src), node_count=2, process_count_per_node=2,
+                               distributed_training=Gloo(), framework_version="1.6"))
+    assert run.wait_for_completion()["status"] == "Completed"
+    envs = [r["env"] for r in _outputs(run, tmp_path)]
+    assert [(e["RANK"], e["WORLD_SIZE"], e["NODE_RANK"]) for e in envs] == [("0", "2", "0"), ("1", "2", "1")]
 
 
 def test_failure_and_cancel(ws) -> None:

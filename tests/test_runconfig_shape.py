@@ -51,7 +51,8 @@ def test_backend_mpi_gives_intelmpi_with_process_count_per_node() -> None:
     assert (rc.framework, rc.communicator) == ("Python", "IntelMpi")
     assert rc.mpi.process_count_per_node == 4
     assert rc.node_count == 2
-    assert rc.mpi.node_count == 2
+    # v1 sets only process_count_per_node on the default MpiConfiguration; the run's node count is rc.node_count.
+    assert rc.mpi.node_count == 1
 
 
 def test_backend_is_case_insensitive() -> None:
@@ -75,20 +76,24 @@ def test_mpi_configuration_object_is_used_as_is() -> None:
 
 
 @pytest.mark.parametrize(("make", "communicator"), [(Gloo, "Gloo"), (Nccl, "Nccl")])
-def test_gloo_nccl_objects_give_pytorch_with_total_process_count(make, communicator) -> None:
-    rc = PyTorch("src", compute_target="c", distributed_training=make(), node_count=2,
-                 process_count_per_node=4, framework_version="1.6").run_config
+def test_gloo_nccl_objects_run_one_process_per_node_as_v1(make, communicator) -> None:
+    """v1 keeps the default pytorch section (process_count None: one process per node) and ignores
+    process_count_per_node, which it uses only with distributed_backend='mpi'."""
+    est = PyTorch("src", compute_target="c", entry_script="train.py", distributed_training=make(), node_count=2,
+                  process_count_per_node=4, framework_version="1.6")
+    rc = est.run_config
     assert (rc.framework, rc.communicator) == ("pytorch", communicator)
     assert rc.node_count == 2
-    assert rc.pytorch.process_count == 8
-    assert rc.pytorch.node_count == 2
-    assert rc.pytorch.communication_backend == communicator
-    assert rc.mpi.process_count_per_node == 4
+    assert rc.pytorch.process_count is None
+    assert rc.mpi.process_count_per_node == 1
+    run = est._resolved_run()
+    assert run.distribution.process_count == 2
+    assert any("process_count_per_node=4 is not used" in note for note in run.notes)
 
 
 def test_estimator_accepts_nccl_object() -> None:
     rc = Estimator("src", compute_target="c", distributed_training=Nccl(), node_count=2).run_config
-    assert (rc.framework, rc.communicator, rc.pytorch.process_count) == ("pytorch", "Nccl", 2)
+    assert (rc.framework, rc.communicator, rc.pytorch.process_count) == ("pytorch", "Nccl", None)
 
 
 @pytest.mark.parametrize("backend", ["gloo", "nccl", "NCCL"])
@@ -96,7 +101,7 @@ def test_pytorch_backend_string_gives_lowercase_communicator(backend: str) -> No
     rc = PyTorch("src", compute_target="c", distributed_backend=backend, node_count=2,
                  process_count_per_node=2, framework_version="1.4").run_config
     assert (rc.framework, rc.communicator) == ("PyTorch", backend.lower())
-    assert rc.pytorch.process_count == 4
+    assert rc.pytorch.process_count is None
 
 
 def test_parameter_server_object_gives_tensorflow_counts_and_keeps_node_count() -> None:
@@ -149,7 +154,7 @@ def test_script_run_config_pytorch_configuration() -> None:
     rc = ScriptRunConfig("src", script="train.py", compute_target="c",
                          distributed_job_config=PyTorchConfiguration("Gloo", process_count=8, node_count=2)
                          ).run_config
-    assert (rc.framework, rc.communicator, rc.node_count) == ("PyTorch", "Gloo", 2)
+    assert (rc.framework, rc.communicator, rc.node_count) == ("PyTorch", "gloo", 2)  # v1 lower-cases it
     assert rc.pytorch.process_count == 8
 
 
@@ -175,11 +180,16 @@ def test_script_run_config_defaults() -> None:
 
 
 def test_script_run_config_containerises_cluster_targets_by_default() -> None:
-    """v1 ran cluster jobs in their image whatever use_docker said, and "local" in the caller's Python."""
-    assert ScriptRunConfig("src", script="t.py").run_config.docker.use_docker is False
-    assert ScriptRunConfig("src", script="t.py", compute_target="gpu").run_config.docker.use_docker is True
+    """With no DockerConfiguration, v1's state says use_docker=False; clusters still ran the job in its
+    image and "local" in the caller's Python, and that is what the run resolves to."""
+    assert ScriptRunConfig("src", script="t.py", compute_target="gpu").run_config.docker.use_docker is False
+    assert ScriptRunConfig("src", script="t.py")._resolved_run().use_docker is False
+    assert ScriptRunConfig("src", script="t.py", compute_target="gpu")._resolved_run().use_docker is True
     cluster = ComputeTarget(None, "gpu")
-    assert ScriptRunConfig("src", script="t.py", compute_target=cluster).run_config.docker.use_docker is True
+    assert ScriptRunConfig("src", script="t.py", compute_target=cluster)._resolved_run().use_docker is True
+    off = DockerConfiguration(use_docker=False)
+    assert ScriptRunConfig("src", script="t.py", compute_target="gpu",
+                           docker_runtime_config=off)._resolved_run().use_docker is False
 
 
 def test_estimator_keeps_its_constructor_arguments_for_the_compiler() -> None:
@@ -263,7 +273,8 @@ def test_custom_image_and_packages_build_the_environment() -> None:
                    pip_packages=["numpy==1.26", "azureml-defaults"], conda_packages=["scipy"]).run_config
     env = rc.environment
     assert env.docker.base_image == "myreg/img:1"
-    assert env.python.conda_dependencies.pip_packages == ["azureml-defaults", "numpy==1.26"]
+    # v1 puts azureml-defaults in front of the user's list without removing the user's own entry.
+    assert env.python.conda_dependencies.pip_packages == ["azureml-defaults", "numpy==1.26", "azureml-defaults"]
     assert "scipy" in env.python.conda_dependencies.conda_packages
     assert env.python.user_managed_dependencies is False
 
@@ -291,7 +302,7 @@ def test_vm_size_with_cluster_target_keeps_target_and_records_vm_size() -> None:
     rc = Estimator("src", compute_target="slurm", vm_size="STANDARD_NC6").run_config
     assert rc.target == "slurm"
     assert rc.amlcompute.vm_size == "STANDARD_NC6"
-    assert rc.amlcompute.vm_priority == "dedicated"
+    assert rc.amlcompute.vm_priority is None  # v1 stores what was given; the run resolves None as dedicated
 
 
 def test_node_count_above_one_accepts_local_and_profile_names() -> None:
@@ -399,7 +410,7 @@ def test_conda_dependencies_create_and_yaml_round_trip(tmp_path) -> None:
                                     pip_indexurl="https://pypi.example/simple")
     assert "azureml-defaults" not in deps.pip_packages
     assert deps.get_python_version() == "3.10.18"
-    assert deps.pip_options == ["--index-url https://pypi.example/simple"]
+    assert deps.pip_options == ["--find-links https://pypi.example/simple"]  # v1's meaning of pip_indexurl
     assert "azureml-defaults" in CondaDependencies.create().pip_packages
     deps.add_pip_package("torch==2.4.0")
     assert deps.pip_packages == ["torch==2.4.0", "a[b,c]>=1"]

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from hpc_estimator import slurm
 from hpc_estimator.errors import SchedulerError
+from hpc_estimator.job.state import JobState
+from hpc_estimator.runs.store import V1_STATUS
 from hpc_estimator.transport.base import CommandResult
 
 DATA = Path(__file__).parent / "data" / "slurm"
@@ -142,18 +144,18 @@ def test_parse_squeue_recorded_states_and_reasons():
     by_id = {v: jobs[v] for v in JOBS.values() if v in jobs}
     assert jobs[JOBS["pending_dependency"]].state == "PENDING"
     assert jobs[JOBS["pending_dependency"]].reason == "Dependency"
-    assert jobs[JOBS["pending_dependency"]].status == "Queued"
+    assert jobs[JOBS["pending_dependency"]].job_state is JobState.QUEUED
     assert jobs[JOBS["pending_resources"]].reason == "Resources"
     assert jobs[JOBS["held"]].reason == "JobHeldUser"
-    assert jobs[JOBS["running"]].status == "Running"
+    assert jobs[JOBS["running"]].job_state is JobState.RUNNING
     assert jobs[JOBS["running"]].nodes == "node2"
-    assert jobs[JOBS["completed"]].status == "Completed"
+    assert jobs[JOBS["completed"]].job_state is JobState.COMPLETED
     assert jobs[JOBS["failed_exit3"]].reason == "NonZeroExitCode"
-    assert jobs[JOBS["failed_exit3"]].status == "Failed"
-    assert jobs[JOBS["timeout"]].state == "TIMEOUT" and jobs[JOBS["timeout"]].status == "Failed"
-    assert jobs[JOBS["cancelled"]].status == "Canceled"
+    assert jobs[JOBS["failed_exit3"]].job_state is JobState.FAILED
+    assert jobs[JOBS["timeout"]].state == "TIMEOUT" and jobs[JOBS["timeout"]].job_state is JobState.FAILED
+    assert jobs[JOBS["cancelled"]].job_state is JobState.CANCELED
     assert jobs[JOBS["dep_never"]].reason == "DependencyNeverSatisfied"
-    assert jobs[JOBS["requeued"]].status == "Queued"
+    assert jobs[JOBS["requeued"]].job_state is JobState.QUEUED
     assert jobs[JOBS["odd_name"]].name == "rec odd|name;x"
     assert jobs[JOBS["pending_dependency"]].nodes is None
     assert all(j.exit_code is None for j in by_id.values())  # squeue has no exit codes
@@ -165,7 +167,7 @@ def test_parse_squeue_array_tasks_one_per_line():
     jobs = slurm.parse_squeue(recorded("squeue.txt"))
     tasks = sorted((k for k in jobs if k.startswith(f"{array}_")), key=lambda k: int(k.split("_")[1]))
     assert tasks == [f"{array}_{i}" for i in range(6)]
-    assert jobs[f"{array}_0"].status == "Running" and jobs[f"{array}_0"].raw_job_id != array
+    assert jobs[f"{array}_0"].job_state is JobState.RUNNING and jobs[f"{array}_0"].raw_job_id != array
     assert jobs[f"{array}_3"].reason == "JobArrayTaskLimit"
     assert jobs[f"{array}_3"].array_job_id == array and jobs[f"{array}_3"].array_task_id == 3
     by_name = slurm.parse_squeue(recorded("squeue_by_name.txt"))
@@ -190,9 +192,9 @@ def test_parse_squeue_json_recorded():
     assert jobs[JOBS["failed_exit3"]].exit_code == 3 and jobs[JOBS["failed_exit3"]].signal == 0
     assert jobs[JOBS["timeout"]].signal == 15
     assert jobs[JOBS["killed_by_signal"]].signal == 9
-    assert jobs[f"{JOBS['array']}_1"].status == "Running"
+    assert jobs[f"{JOBS['array']}_1"].job_state is JobState.RUNNING
     assert jobs[f"{JOBS['array']}_[2-5%2]"].reason == "JobArrayTaskLimit"
-    assert jobs[JOBS["completed"]].status == "Completed"
+    assert jobs[JOBS["completed"]].job_state is JobState.COMPLETED
     with pytest.raises(SchedulerError, match="invalid JSON"):
         slurm.parse_squeue_json("slurm_load_jobs error")
 
@@ -203,13 +205,13 @@ def test_parse_squeue_json_recorded():
 def test_parse_sacct_recorded_exit_codes_and_states():
     jobs = slurm.parse_sacct(recorded("sacct.txt"))
     failed = jobs[JOBS["failed_exit3"]]
-    assert (failed.state, failed.exit_code, failed.signal, failed.status) == ("FAILED", 3, 0, "Failed")
+    assert (failed.state, failed.exit_code, failed.signal, failed.job_state) == ("FAILED", 3, 0, JobState.FAILED)
     killed = jobs[JOBS["killed_by_signal"]]
     assert (killed.exit_code, killed.signal) == (0, 9)
     cancelled = jobs[JOBS["cancelled"]]
-    assert cancelled.state == "CANCELLED" and cancelled.cancelled_by == "0" and cancelled.status == "Canceled"
-    assert jobs[JOBS["timeout"]].status == "Failed"
-    assert jobs[JOBS["completed"]].exit_code == 0 and jobs[JOBS["completed"]].status == "Completed"
+    assert cancelled.state == "CANCELLED" and cancelled.cancelled_by == "0" and cancelled.job_state is JobState.CANCELED
+    assert jobs[JOBS["timeout"]].job_state is JobState.FAILED
+    assert jobs[JOBS["completed"]].exit_code == 0 and jobs[JOBS["completed"]].job_state is JobState.COMPLETED
     assert jobs[JOBS["pending_dependency"]].nodes is None  # "None assigned"
     assert jobs[JOBS["pending_dependency"]].reason == "Dependency"
     assert jobs[JOBS["completed"]].reason is None
@@ -262,16 +264,16 @@ def test_parse_scontrol_values_with_spaces():
 
 
 def test_job_state_from_scontrol_recorded():
-    def state(name: str) -> slurm.JobState:
+    def state(name: str) -> slurm.SlurmJob:
         return slurm.job_state_from_scontrol(slurm.parse_scontrol_show_job(recorded(name)))
 
     failed = state("scontrol_show_job_failed_exit3.txt")
-    assert (failed.exit_code, failed.status, failed.reason) == (3, "Failed", "NonZeroExitCode")
+    assert (failed.exit_code, failed.job_state, failed.reason) == (3, JobState.FAILED, "NonZeroExitCode")
     timeout = state("scontrol_show_job_timeout.txt")
     assert (timeout.state, timeout.signal, timeout.reason) == ("TIMEOUT", 15, "TimeLimit")
     requeued = slurm.parse_scontrol_show_job(recorded("scontrol_show_job_requeued.txt"))
     assert requeued["Restarts"] == "1"
-    assert slurm.job_state_from_scontrol(requeued).status == "Queued"
+    assert slurm.job_state_from_scontrol(requeued).job_state is JobState.QUEUED
 
 
 def test_scontrol_array_records_one_per_task():
@@ -376,14 +378,15 @@ def test_parse_show_config_recorded():
     ],
 )
 def test_v1_status_mapping(state, status):
-    assert slurm.v1_status(state) == status
+    """Slurm state -> neutral JobState (slurm.states) -> v1 status (the run store's one table)."""
+    assert V1_STATUS[slurm.job_state(state)] == status
 
 
 def test_terminal_states():
-    assert slurm.JobState("1", "COMPLETED").is_terminal
-    assert slurm.JobState("1", "CANCELLED").is_terminal
-    assert not slurm.JobState("1", "SUSPENDED").is_terminal
-    assert not slurm.JobState("1", "REQUEUED").is_terminal
+    assert slurm.SlurmJob("1", "COMPLETED").is_terminal
+    assert slurm.SlurmJob("1", "CANCELLED").is_terminal
+    assert not slurm.SlurmJob("1", "SUSPENDED").is_terminal
+    assert not slurm.SlurmJob("1", "REQUEUED").is_terminal
 
 
 def test_parse_mpi_list_from_recorded_output() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from hpc_estimator.errors import TransportError, UserErrorException
-from hpc_estimator.runs.staging import (
+from hpc_estimator.snapshot.staging import (
     FileEntry,
     Manifest,
     SnapshotSizeWarning,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hpc_estimator.runs.staging import build_manifest, stage
+from hpc_estimator.snapshot.staging import build_manifest, stage
 from hpc_estimator.transport.local import LocalTransport
 
 

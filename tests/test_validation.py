@@ -24,9 +24,11 @@ from hpc_estimator import (
     ParameterServer,
     PyTorch,
     PyTorchConfiguration,
+    RunConfigurationException,
     ScriptRunConfig,
     SKLearn,
     TensorFlow,
+    TensorflowConfiguration,
     TrainingException,
     UserErrorException,
 )
@@ -146,12 +148,24 @@ def test_mpi_backend_with_mpi_configuration_is_accepted() -> None:
     (TensorFlow, Nccl, {"framework_version": "2.2"}),
     (Chainer, Nccl, {"framework_version": "5.1.0"}),
     (Chainer, lambda: ParameterServer(), {"framework_version": "5.1.0"}),
-    (TensorFlow, lambda: PyTorchConfiguration(), {"framework_version": "2.2"}),
     (Estimator, lambda: "mpi", {}),
 ])
 def test_incompatible_distribution_object_is_refused(cls, make, extra) -> None:
     with pytest.raises(TrainingException, match="distributed_training"):
         cls("src", compute_target="c", distributed_training=make(), **extra)
+
+
+@pytest.mark.parametrize(("cls", "make", "extra"), [
+    (TensorFlow, lambda: PyTorchConfiguration(), {"framework_version": "2.2"}),
+    (Chainer, lambda: PyTorchConfiguration(), {"framework_version": "5.1.0"}),
+    (PyTorch, lambda: TensorflowConfiguration(), {"framework_version": "1.6"}),
+    (Estimator, lambda: TensorflowConfiguration(), {}),
+])
+def test_runconfig_objects_an_estimator_does_not_use_are_accepted_and_ignored(cls, make, extra) -> None:
+    """v1 accepted any of its run-configuration objects as distributed_training and used only the
+    ones the class knows (MpiConfiguration; TensorflowConfiguration on TensorFlow)."""
+    rc = cls("src", compute_target="c", entry_script="t.py", distributed_training=make(), **extra).run_config
+    assert (rc.communicator, rc.node_count) == ("None", 1)
 
 
 @pytest.mark.parametrize("make", [lambda: Mpi(2), Gloo, Nccl, lambda: ParameterServer(2, 1)])
@@ -188,8 +202,10 @@ def test_script_run_config_compute_target_of_wrong_type() -> None:
 
 
 def test_vm_priority_must_be_dedicated_or_lowpriority() -> None:
-    with pytest.raises(TrainingException, match="vm_priority"):
-        Estimator("src", vm_size="STANDARD_D2", vm_priority="spot")
+    """v1 accepted any text at construction (its service refused it); hpcest refuses it before submission."""
+    est = Estimator("src", entry_script="t.py", vm_size="STANDARD_D2", vm_priority="spot")
+    with pytest.raises(UserErrorException, match="vm_priority"):
+        est._resolved_run()
 
 
 # -- rule 10: both docker image parameters ----------------------------------------------------------
@@ -254,14 +270,21 @@ def test_inputs_accept_only_data_references_datastores_and_dataset_configs(item)
 
 # -- ScriptRunConfig ----------------------------------------------------------------------------------
 
-def test_script_run_config_command_with_script_is_refused() -> None:
-    with pytest.raises(UserErrorException, match="command"):
-        ScriptRunConfig("src", script="t.py", command=["python", "t.py"])
+def test_script_run_config_command_with_script_is_refused_before_submission() -> None:
+    src = ScriptRunConfig("src", script="t.py", command=["python", "t.py"])  # v1 accepts it here too
+    with pytest.raises(UserErrorException, match="command cannot be combined with script"):
+        src._resolved_run()
 
 
 def test_script_run_config_rejects_estimator_distribution_objects() -> None:
-    with pytest.raises(UserErrorException, match="distributed_job_config"):
+    with pytest.raises(RunConfigurationException, match="distributed_job_config"):
         ScriptRunConfig("src", script="t.py", distributed_job_config=Mpi(2))
+
+
+def test_pytorch_configuration_backend_is_checked_and_stored_lower_case() -> None:
+    with pytest.raises(RunConfigurationException, match="Nccl' or 'Gloo"):
+        PyTorchConfiguration(communication_backend="mpi")
+    assert PyTorchConfiguration("Gloo").communication_backend == "gloo"
 
 
 def test_script_run_config_arguments_must_be_a_list() -> None:
@@ -270,8 +293,10 @@ def test_script_run_config_arguments_must_be_a_list() -> None:
 
 
 def test_pytorch_configuration_process_count_must_divide_over_nodes() -> None:
-    with pytest.raises(UserErrorException, match="process_count"):
-        PyTorchConfiguration(process_count=3, node_count=2)
+    src = ScriptRunConfig("src", script="t.py", compute_target="c",
+                          distributed_job_config=PyTorchConfiguration(process_count=3, node_count=2))
+    with pytest.raises(UserErrorException, match="process_count=3 does not divide evenly over node_count=2"):
+        src._resolved_run()
 
 
 # -- deprecation notices ------------------------------------------------------------------------------

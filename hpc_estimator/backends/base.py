@@ -14,12 +14,20 @@ from typing import Protocol
 from ..cluster.profile import ClusterProfile
 from ..errors import TransportError
 from ..job.spec import JobSpec
-from ..runs.staging import StageStats
-from ..runs.store import RunRecord
+from ..snapshot.staging import StageStats
 from ..transport.base import Progress, Transport
 from .status import StatusUpdate
 
 SCRIPT_NAME = "job.sbatch"
+
+
+@dataclass(frozen=True)
+class JobRef:
+    """A submitted job as a backend needs to know it."""
+
+    key: str  # the caller's name for it (a run id); status answers are keyed by it
+    job_id: str
+    run_dir: str
 
 
 @dataclass(frozen=True)
@@ -30,27 +38,36 @@ class Submitted:
     bytes_sent: int = 0
 
 
-class Backend(Protocol):
-    name: str  # "local" | "slurm"
-    transport: Transport
-    # Set by resolved_profile when container_runtime = "auto" found no runtime (jobs run bare).
+class Placement(Protocol):
+    """What preparing a submission asks of a backend (a dry run answers it without a connection)."""
+
+    name: str
+    # Set by resolved_profile when container_runtime = "auto" needs saying (e.g. found no runtime).
     runtime_note: str | None
 
     def resolved_profile(self, profile: ClusterProfile) -> ClusterProfile:
-        """``profile`` with ``~`` in cluster paths replaced by the cluster user's home."""
+        """``profile`` with ``~`` in cluster paths replaced by the cluster user's home and "auto" resolved."""
         ...
 
     def run_dir_for(self, run_id: str) -> str:
         """Absolute run directory on the machine that runs the job."""
         ...
 
+
+class Backend(Placement, Protocol):
+    """Where jobs run: ``local`` (this machine, no Slurm) or ``slurm`` (through a transport)."""
+
+    transport: Transport
+
     def submit(
         self, run_id: str, spec: JobSpec, script: str, source_directory: str, *, progress: Progress | None = None
     ) -> Submitted: ...
 
-    def poll(self, records: Sequence[RunRecord]) -> dict[str, StatusUpdate]: ...
+    def poll(self, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]:
+        """The state of each job, keyed by ``JobRef.key``."""
+        ...
 
-    def cancel(self, record: RunRecord) -> None: ...
+    def cancel(self, job: JobRef) -> None: ...
 
     def close(self) -> None: ...
 
@@ -70,14 +87,13 @@ def prepare_run_dir(
     The small files travel as one tar archive on the standard input of one remote command (a
     round trip each would dominate submission over SSH).
     """
-    from ..runs.staging import build_manifest, stage
-    from ..runtime import jobshim
+    from ..snapshot.staging import build_manifest, stage
 
     source = Path(source_directory)
     stats = stage(transport, build_manifest(source), source, posixpath.join(run_dir, "src"), cas, progress=progress)
     files = {SCRIPT_NAME: (script, 0o755)}
-    for relpath, text in jobshim.files(container=spec.container.runtime != "none").items():
-        files[posixpath.join(jobshim.PYLIB, relpath)] = (text, 0o644)
+    for staged in spec.staged_files:
+        files[staged.path] = (staged.text, staged.mode)
     result = transport.run(
         ["sh", "-c", 'mkdir -p "$1/hpcest-logs" && tar -x -f - -C "$1"', "hpcest-files", run_dir],
         stdin=_tar(files),

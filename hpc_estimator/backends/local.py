@@ -20,13 +20,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..cluster.profile import ClusterProfile
-from ..errors import UserErrorException
 from ..job.spec import JobSpec
-from ..runs.store import RunRecord
+from ..job.state import JobState
 from ..transport.base import Progress
 from ..transport.local import LocalTransport
 from ..util.atomic import write_atomic
-from .base import SCRIPT_NAME, Submitted, prepare_run_dir
+from .base import SCRIPT_NAME, JobRef, Submitted, prepare_run_dir
 from .status import StatusUpdate, from_exit_code, parse_exit_file
 
 _SRUN_SHIM = """#!/bin/sh
@@ -114,42 +113,38 @@ class LocalBackend:
             job_id=str(proc.pid), run_dir=run_dir, files_sent=stats.files_sent, bytes_sent=stats.bytes_sent
         )
 
-    def poll(self, records: Sequence[RunRecord]) -> dict[str, StatusUpdate]:
+    def poll(self, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]:
         updates: dict[str, StatusUpdate] = {}
-        for rec in records:
-            if not rec.remote_dir or not rec.job_id:
-                continue
-            child = self._children.get(rec.job_id)
-            run_dir = Path(rec.remote_dir)
+        for job in jobs:
+            child = self._children.get(job.job_id)
+            run_dir = Path(job.run_dir)
             cancel = (run_dir / "cancel_requested").exists()
             code = parse_exit_file(_read(run_dir / "exit_code"))
             if child is not None:
                 # Our own child: its Popen object knows (and reaps it, so no zombie lingers).
                 alive = code is None and child.poll() is None
             else:
-                alive = code is None and _pid_is_our_job(int(rec.job_id), rec.remote_dir)
+                alive = code is None and _pid_is_our_job(int(job.job_id), job.run_dir)
             if code is None and not alive:
                 # The job may have written its exit code and ended between the two looks.
                 code = parse_exit_file(_read(run_dir / "exit_code"))
             if code is not None:
-                updates[rec.run_id] = from_exit_code(code, cancel)
+                updates[job.key] = from_exit_code(code, cancel)
             elif alive:
                 started = (run_dir / "started_at").exists()
-                updates[rec.run_id] = StatusUpdate("Running" if started else "Starting")
+                updates[job.key] = StatusUpdate(JobState.RUNNING if started else JobState.STARTING)
             elif cancel:
-                updates[rec.run_id] = StatusUpdate("Canceled", "canceled by user")
+                updates[job.key] = StatusUpdate(JobState.CANCELED, "canceled by user")
             else:
-                updates[rec.run_id] = StatusUpdate(
-                    "Failed", "the local job process ended without writing its exit code (killed?)"
+                updates[job.key] = StatusUpdate(
+                    JobState.FAILED, "the local job process ended without writing its exit code (killed?)"
                 )
         return updates
 
-    def cancel(self, record: RunRecord) -> None:
-        if not record.remote_dir or not record.job_id:
-            raise UserErrorException(f"run {record.run_id} was never started; nothing to cancel")
-        Path(record.remote_dir, "cancel_requested").write_text("1\n")
-        pid = int(record.job_id)
-        if _pid_is_our_job(pid, record.remote_dir):
+    def cancel(self, job: JobRef) -> None:
+        Path(job.run_dir, "cancel_requested").write_text("1\n")
+        pid = int(job.job_id)
+        if _pid_is_our_job(pid, job.run_dir):
             # The batch shell leads its own session: signal the whole group, ranks included.
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGTERM)

@@ -18,9 +18,8 @@ from .. import slurm
 from ..cluster.profile import ClusterProfile
 from ..errors import SchedulerError, TransportError, UserErrorException
 from ..job.spec import JobSpec
-from ..runs.store import RunRecord
 from ..transport.base import Progress, Transport
-from .base import SCRIPT_NAME, Submitted, prepare_run_dir
+from .base import SCRIPT_NAME, JobRef, Submitted, prepare_run_dir
 from .status import StatusUpdate, resolve
 
 
@@ -118,12 +117,11 @@ class SlurmBackend:
 
     # -- status -----------------------------------------------------------------------------
 
-    def poll(self, records: Sequence[RunRecord]) -> dict[str, StatusUpdate]:
-        active = [r for r in records if r.job_id and r.remote_dir]
-        if not active:
+    def poll(self, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]:
+        if not jobs:
             return {}
-        ids = [r.job_id for r in active if r.job_id]
-        known: dict[str, slurm.JobState] = {}
+        ids = [j.job_id for j in jobs]
+        known: dict[str, slurm.SlurmJob] = {}
         result = self.transport.run(slurm.squeue_argv(ids))
         if result.ok:
             known.update(slurm.parse_squeue(result.stdout))
@@ -132,16 +130,14 @@ class SlurmBackend:
             acct = self.transport.run(slurm.sacct_argv(missing))
             if acct.ok and not slurm.is_accounting_disabled(acct.stdout + acct.stderr):
                 known.update(slurm.parse_sacct(acct.stdout))
-        files = self._job_files([r for r in active if r.job_id not in known or known[r.job_id].is_terminal])
+        files = self._job_files([j for j in jobs if j.job_id not in known or known[j.job_id].is_terminal])
         updates: dict[str, StatusUpdate] = {}
-        for rec in active:
-            exit_text, started, cancel = files.get(rec.run_id, (None, False, False))
-            updates[rec.run_id] = resolve(
-                known.get(rec.job_id or ""), exit_text, started=started, cancel_requested=cancel
-            )
+        for job in jobs:
+            exit_text, started, cancel = files.get(job.key, (None, False, False))
+            updates[job.key] = resolve(known.get(job.job_id), exit_text, started=started, cancel_requested=cancel)
         return updates
 
-    def _job_files(self, need: Sequence[RunRecord]) -> dict[str, tuple[str | None, bool, bool]]:
+    def _job_files(self, need: Sequence[JobRef]) -> dict[str, tuple[str | None, bool, bool]]:
         """Exit code, started and cancel markers of many runs in one remote command."""
         if not need:
             return {}
@@ -152,22 +148,20 @@ class SlurmBackend:
             '[ -f "$d/started_at" ] && s=1 || s=0; [ -f "$d/cancel_requested" ] && c=1 || c=0; '
             'printf "%s\\t%s\\t%s\\n" "$e" "$s" "$c"; done'
         )
-        result = self.transport.run(["sh", "-c", script, "hpcest-status", *[r.remote_dir or "" for r in need]])
+        result = self.transport.run(["sh", "-c", script, "hpcest-status", *[j.run_dir for j in need]])
         if not result.ok:
             raise TransportError(f"cannot read job status files: {result.stderr.strip()}")
         out: dict[str, tuple[str | None, bool, bool]] = {}
-        for rec, line in zip(need, result.stdout.splitlines()):
+        for job, line in zip(need, result.stdout.splitlines()):
             exit_code, started, cancel = [*line.split("\t"), "", "0", "0"][:3]
-            out[rec.run_id] = (None if exit_code == "-" else exit_code, started == "1", cancel == "1")
+            out[job.key] = (None if exit_code == "-" else exit_code, started == "1", cancel == "1")
         return out
 
-    def cancel(self, record: RunRecord) -> None:
-        if not record.job_id or not record.remote_dir:
-            raise UserErrorException(f"run {record.run_id} was never submitted; nothing to cancel")
-        self.transport.run(["sh", "-c", 'touch "$1/cancel_requested"', "hpcest-cancel", record.remote_dir])
-        result = self.transport.run(slurm.scancel_argv([record.job_id], full=False))
+    def cancel(self, job: JobRef) -> None:
+        self.transport.run(["sh", "-c", 'touch "$1/cancel_requested"', "hpcest-cancel", job.run_dir])
+        result = self.transport.run(slurm.scancel_argv([job.job_id], full=False))
         if not result.ok:
-            raise SchedulerError(f"scancel {record.job_id} failed: {result.stderr.strip()}")
+            raise SchedulerError(f"scancel {job.job_id} failed: {result.stderr.strip()}")
 
     def close(self) -> None:
         self.transport.close()

@@ -1,15 +1,16 @@
-"""Deciding a run's v1 status from what the scheduler and the job itself say (pure)."""
+"""Deciding a job's state from what the scheduler and the job itself say (pure)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..slurm import JobState
+from ..job.state import JobState
+from ..slurm import SlurmJob
 
 
 @dataclass(frozen=True)
 class StatusUpdate:
-    status: str
+    state: JobState
     detail: str | None = None
     exit_code: int | None = None
 
@@ -26,16 +27,16 @@ def parse_exit_file(text: str | None) -> int | None:
 
 def from_exit_code(code: int, cancel_requested: bool = False) -> StatusUpdate:
     if code == 0:
-        return StatusUpdate("Completed", None, 0)
+        return StatusUpdate(JobState.COMPLETED, None, 0)
     if cancel_requested:
-        return StatusUpdate("Canceled", "canceled by user", code)
+        return StatusUpdate(JobState.CANCELED, "canceled by user", code)
     if code == 143:
-        return StatusUpdate("Failed", "terminated by SIGTERM (time limit or scancel)", code)
-    return StatusUpdate("Failed", f"training process exited with code {code}", code)
+        return StatusUpdate(JobState.FAILED, "terminated by SIGTERM (time limit or scancel)", code)
+    return StatusUpdate(JobState.FAILED, f"training process exited with code {code}", code)
 
 
 def resolve(
-    scheduler: JobState | None,
+    scheduler: SlurmJob | None,
     exit_file: str | None,
     *,
     started: bool = False,
@@ -49,34 +50,34 @@ def resolve(
     """
     code = parse_exit_file(exit_file)
     if scheduler is not None:
-        status = scheduler.status
+        state = scheduler.job_state
         detail = scheduler.state if scheduler.reason is None else f"{scheduler.state}: {scheduler.reason}"
-        if scheduler.is_terminal:
+        if state.is_terminal:
             exit_code = scheduler.exit_code if scheduler.exit_code is not None else code
-            if status == "Canceled" and scheduler.state == "CANCELLED" and code == 0:
+            if state is JobState.CANCELED and scheduler.state == "CANCELLED" and code == 0:
                 # Finished just as it was canceled: the work completed.
-                return StatusUpdate("Completed", None, 0)
-            if status == "Failed" and scheduler.state == "TIMEOUT":
+                return StatusUpdate(JobState.COMPLETED, None, 0)
+            if state is JobState.FAILED and scheduler.state == "TIMEOUT":
                 detail = "TIMEOUT: the job reached its time limit (max_run_duration_seconds)"
-            if status == "Completed":
+            if state is JobState.COMPLETED:
                 detail = None  # nothing to explain
-            return StatusUpdate(status, detail, exit_code)
-        if status == "Queued":
-            return StatusUpdate("Queued", scheduler.reason, None)
+            return StatusUpdate(state, detail, exit_code)
+        if state is JobState.QUEUED:
+            return StatusUpdate(JobState.QUEUED, scheduler.reason, None)
         if code is not None:
             # The batch shell has written its exit code; Slurm is completing the job.
             return from_exit_code(code, cancel_requested)
-        return StatusUpdate(status, scheduler.reason, None)
+        return StatusUpdate(state, scheduler.reason, None)
     if code is not None:
         return from_exit_code(code, cancel_requested)
     if cancel_requested:
-        return StatusUpdate("Canceled", "canceled by user; the job left the queue", None)
+        return StatusUpdate(JobState.CANCELED, "canceled by user; the job left the queue", None)
     if started:
         return StatusUpdate(
-            "Failed",
+            JobState.FAILED,
             "the job left the queue without writing its exit code (killed, node failure or purged)",
             None,
         )
     return StatusUpdate(
-        "Failed", "the scheduler no longer knows the job and it never started (rejected or purged)", None
+        JobState.FAILED, "the scheduler no longer knows the job and it never started (rejected or purged)", None
     )

@@ -22,6 +22,7 @@ import click
 from .. import __version__
 from ..errors import AzureMLException, ConfigError, HpcestError, TransportError
 from ..util.text_table import format_rows
+from ..v1.resolved import Submittable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -102,13 +103,13 @@ def load_config_object(spec: str) -> tuple[Any, str]:
     finally:
         sys.path.pop(0)
     if name not in namespace:
-        candidates = sorted(k for k, v in namespace.items() if hasattr(v, "run_config") and not k.startswith("_"))
+        candidates = sorted(k for k, v in namespace.items() if isinstance(v, Submittable) and not k.startswith("_"))
         raise ConfigError(
             f"{path_text} defines no module-level {name!r}; estimators/ScriptRunConfigs there: "
             f"{', '.join(candidates) or 'none'}"
         )
     obj = namespace[name]
-    if not hasattr(obj, "run_config"):
+    if not isinstance(obj, Submittable):
         raise ConfigError(f"{spec} is a {type(obj).__name__}, not an Estimator or ScriptRunConfig")
     return obj, path.stem
 
@@ -191,6 +192,7 @@ def quick_config(
 @click.option("-t", "--target", help="Compute target: 'local' or a cluster profile of hpcest.toml.")
 @click.option("-e", "--experiment", help="Experiment name (default: the file's name).")
 @click.option("--dry-run", is_flag=True, help="Print the sbatch script and the rank table; submit nothing.")
+@click.option("--run-id", help="With --dry-run: the run id to show (default: a new one), for reproducible scripts.")
 @click.option("--wait/--no-wait", default=False, help="Wait for the run to end, streaming rank 0's output.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--nodes", default=1, show_default=True, help="Quick form: nodes.")
@@ -214,6 +216,7 @@ def submit(
     target: str | None,
     experiment: str | None,
     dry_run: bool,
+    run_id: str | None,
     wait: bool,
     as_json: bool,
     nodes: int,
@@ -250,7 +253,7 @@ def submit(
     experiment_name = experiment or "".join(c if c.isalnum() or c in "_-" else "_" for c in default_experiment)
     ws = load_workspace()
     if dry_run:
-        _dry_run(ws, config, experiment_name, target, as_json)
+        _dry_run(ws, config, experiment_name, target, run_id, as_json)
         return
     from ..runs.experiment import Experiment
     from ..runs.submission import submit as do_submit
@@ -313,45 +316,30 @@ class StagingProgress:
             self._bar.__exit__(*exc)
 
 
-def _dry_run(ws: Any, config: Any, experiment: str, target: str | None, as_json: bool) -> None:
-    from ..compile import compile_job
+def _dry_run(ws: Any, config: Any, experiment: str, target: str | None, run_id: str | None, as_json: bool) -> None:
+    from ..compile import resolve
     from ..job.ranks import format_table, placements
-    from ..job.render import render_sbatch
-    from ..runs.store import new_run_id
-    from ..runs.submission import resolve_target
+    from ..runs.submission import dry_run, resolve_target
 
-    target = resolve_target(ws, config, target)
-    profile = ws.get_profile(target)
-    run_id = new_run_id(experiment)
-    if target == "local":
-        import shutil
-
-        profile, _ = profile.with_runtime_detected(shutil.which)
-        profile = profile.with_home(os.path.expanduser("~"))
-        run_dir = str(ws.history_dir / "runs" / run_id)
-    else:
-        # Not contacting the cluster: show ~ as the usual home directory of the cluster user.
-        profile = profile.with_home(f"/home/{profile.user or os.environ.get('USER', 'user')}")
-        run_dir = f"{profile.workdir.rstrip('/')}/runs/{run_id}"
-    compiled = compile_job(config, profile=profile, run_id=run_id, run_dir=run_dir, experiment=experiment)
-    script = render_sbatch(compiled.spec, description=f"{type(config).__name__} run {run_id} of {experiment}")
+    name = resolve_target(ws, resolve(config), target)
+    result = dry_run(config, profile=ws.get_profile(name), run_id=run_id, experiment=experiment, workspace=ws)
     if as_json:
         click.echo(
             json.dumps(
                 {
-                    "run_id": run_id,
-                    "target": target,
-                    "script": script,
-                    "warnings": list(compiled.warnings),
-                    "ranks": [p.__dict__ for p in placements(compiled.spec)],
+                    "run_id": result.run_id,
+                    "target": name,
+                    "script": result.script,
+                    "warnings": list(result.warnings),
+                    "ranks": [p.__dict__ for p in placements(result.spec)],
                 }
             )
         )
         return
-    click.echo(script, nl=False)
-    click.echo(f"\n# ---- rank placement ({compiled.spec.resources.total_tasks} rank(s)) ----")
-    click.echo(format_table(compiled.spec), nl=False)
-    for w in compiled.warnings:
+    click.echo(result.script, nl=False)
+    click.echo(f"\n# ---- rank placement ({result.spec.resources.total_tasks} rank(s)) ----")
+    click.echo(format_table(result.spec), nl=False)
+    for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
 
 

@@ -27,6 +27,35 @@ DEFAULT_SHM_SIZE = "2g"
 # Environment variables each runtime forwards into a container started with a clean environment.
 ENV_PREFIX: dict[str, str] = {"apptainer": "APPTAINERENV_", "singularity": "SINGULARITYENV_"}
 
+# Variables a rank needs inside a container started with a clean environment: Slurm's task
+# identity, PMIx/MPI wire-up, framework rendezvous, GPU selection, and hpcest's own.
+FORWARD_PATTERNS = (
+    "SLURM_*",
+    "SLURMD_NODENAME",
+    "PMIX_*",
+    "PMI_*",
+    "OMPI_*",
+    "UCX_*",
+    "NCCL_*",
+    "HOROVOD_*",
+    "CUDA_VISIBLE_DEVICES",
+    "GPU_DEVICE_ORDINAL",
+    "RANK",
+    "WORLD_SIZE",
+    "LOCAL_RANK",
+    "LOCAL_WORLD_SIZE",
+    "NODE_RANK",
+    "GROUP_RANK",
+    "MASTER_ADDR",
+    "MASTER_PORT",
+    "TF_CONFIG",
+    "AZUREML_*",
+    "HPCEST_*",
+    "PYTHONNOUSERSITE",
+    "PYTHONPATH",
+    "TMPDIR",
+)
+
 # Variables the runtimes do not take from the host through the prefix mechanism (HOME) or give a
 # special meaning (PATH, LD_LIBRARY_PATH are the image's own).
 NOT_FORWARDABLE = ("HOME", "PATH", "LD_LIBRARY_PATH")

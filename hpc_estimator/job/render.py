@@ -19,35 +19,6 @@ from . import containers, launchers
 from .sbatch_options import directive_lines
 from .spec import JobSpec
 
-# Variables a rank needs inside a container started with a clean environment: Slurm's task
-# identity, PMIx/MPI wire-up, framework rendezvous, GPU selection, and hpcest's own.
-FORWARD_PATTERNS = (
-    "SLURM_*",
-    "SLURMD_NODENAME",
-    "PMIX_*",
-    "PMI_*",
-    "OMPI_*",
-    "UCX_*",
-    "NCCL_*",
-    "HOROVOD_*",
-    "CUDA_VISIBLE_DEVICES",
-    "GPU_DEVICE_ORDINAL",
-    "RANK",
-    "WORLD_SIZE",
-    "LOCAL_RANK",
-    "LOCAL_WORLD_SIZE",
-    "NODE_RANK",
-    "GROUP_RANK",
-    "MASTER_ADDR",
-    "MASTER_PORT",
-    "TF_CONFIG",
-    "AZUREML_*",
-    "HPCEST_*",
-    "PYTHONNOUSERSITE",
-    "PYTHONPATH",
-    "TMPDIR",
-)
-
 _TMP_PLACEHOLDER = "\x00hpcest-tmp\x00"
 
 
@@ -161,17 +132,6 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
     n_srun = len(srun_line) - len(container_prefix) - len(spec.argv)
     launch = _wrap([srun_line[:n_srun], *_container_groups(container_prefix), list(spec.argv)])
 
-    user_names = [k for k, _ in spec.env]
-    patterns = "|".join(
-        [
-            *FORWARD_PATTERNS,
-            *[
-                n
-                for n in user_names
-                if not n.startswith(("HPCEST_", "AZUREML_")) and n not in containers.NOT_FORWARDABLE
-            ],
-        ]
-    )
     inputs = [
         {
             "name": i.name,
@@ -181,6 +141,7 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
         }
         for i in spec.inputs
     ]
+    gpu_bind = spec.gpu_bind == "local_rank" and spec.resources.gpus_per_node > 0
     context = {
         "version": __version__,
         "description": description or spec.name,
@@ -197,9 +158,11 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
         "tf_port": str(spec.launcher.tf_port),
         "tf_workers": str(spec.launcher.worker_count),
         "tf_probe": shjoin(launchers.tf_probe(spec)),
-        "gpu_bind": spec.gpu_bind == "local_rank" and spec.resources.gpus_per_node > 0,
-        "env_prefix": containers.ENV_PREFIX.get(runtime, ""),
-        "forward_patterns": patterns,
+        "gpu_bind": gpu_bind,
+        # LOCAL_WORLD_SIZE and the GPU slice need the number of tasks on the node.
+        "local_size": gpu_bind or spec.launcher.kind == "torch",
+        "env_prefix": containers.ENV_PREFIX.get(runtime, "") if spec.container.forward_env else "",
+        "forward_patterns": "|".join(spec.container.forward_env),
         "launch": launch,
         # Containers start in the snapshot through --pwd/-c; bare ranks change directory themselves.
         "rank_cd": f"{spec.run_dir}/{spec.workdir}" if runtime == "none" else "",

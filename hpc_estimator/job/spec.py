@@ -1,6 +1,6 @@
 """The neutral job description: the single seam between Azure semantics and Slurm.
 
-Everything that builds a ``JobSpec`` (``compile.py``) knows Azure ML v1 and nothing of Slurm;
+Everything that builds a ``JobSpec`` (``hpc_estimator.compile``) knows Azure ML v1;
 everything that consumes one (``render.py``, launchers, containers, backends) knows Slurm and
 containers and nothing of Azure. A ``JobSpec`` is frozen and holds only plain values, so two
 equal specs render byte-identical scripts.
@@ -76,6 +76,9 @@ class ContainerSpec:
     # Apptainer/Singularity definition file text, built once into ``image`` when packages are
     # layered onto the base image (``image_source`` is then the path the file is written to).
     definition: str | None = None
+    # Environment variable names (or NAME_* patterns) each rank passes into a container that starts
+    # with a clean environment.
+    forward_env: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,15 @@ class SchedulerSpec:
 
 
 @dataclass(frozen=True)
+class StagedFile:
+    """A file written into the run directory beside the job script (e.g. the in-job library)."""
+
+    path: str  # relative to the run directory
+    text: str
+    mode: int = 0o644
+
+
+@dataclass(frozen=True)
 class JobSpec:
     """A whole job: what to run, where, with what, and how to launch it."""
 
@@ -151,6 +163,7 @@ class JobSpec:
     # The working directory of every rank, relative to run_dir (the source snapshot).
     workdir: str = "src"
     exit_code_file: str = "exit_code"
+    staged_files: tuple[StagedFile, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.argv:

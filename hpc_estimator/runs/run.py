@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..backends.base import JobRef
 from ..errors import ActivityFailedException, ConfigError, TransportError, UserErrorException
-from .store import TERMINAL_STATUSES, RunRecord
+from .store import TERMINAL_STATUSES, V1_STATUS, RunRecord
 
 if TYPE_CHECKING:
     from ..backends.base import Backend
@@ -295,7 +296,7 @@ class Run:
         record = self._reload()
         if record.status in TERMINAL_STATUSES:
             return
-        self._backend().cancel(record)
+        self._backend().cancel(job_ref(record))
         self._store.update_status(record.run_id, "CancelRequested", detail="cancel requested by user")
 
     def tag(self, key: str, value: Any = None) -> None:
@@ -329,18 +330,27 @@ def refresh_status(
 
     by_target: dict[str, list[RunRecord]] = {}
     for record in records:
-        if not record.is_terminal and record.job_id:
+        if not record.is_terminal and record.job_id and record.remote_dir:
             by_target.setdefault(record.target, []).append(record)
     for target, active in by_target.items():
         try:
-            updates = get_backend(workspace, target).poll(active)
+            updates = get_backend(workspace, target).poll([job_ref(r) for r in active])
         except (TransportError, ConfigError) as exc:
             if on_error is None:
                 raise
             on_error(target, exc)
             continue
         for run_id, update in updates.items():
-            workspace.run_store.update_status(run_id, update.status, detail=update.detail, exit_code=update.exit_code)
+            workspace.run_store.update_status(
+                run_id, V1_STATUS[update.state], detail=update.detail, exit_code=update.exit_code
+            )
+
+
+def job_ref(record: RunRecord) -> JobRef:
+    """What a backend needs to know of a submitted run."""
+    if not record.job_id or not record.remote_dir:
+        raise UserErrorException(f"run {record.run_id} was never submitted to a scheduler")
+    return JobRef(key=record.run_id, job_id=record.job_id, run_dir=record.remote_dir)
 
 
 def read_from(transport: Any, path: str, offset: int) -> bytes:

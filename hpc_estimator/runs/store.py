@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, UserErrorException
+from ..job.state import JobState
 
 SCHEMA_VERSION = 1
 
@@ -48,6 +49,15 @@ STATUSES = (
     "NotResponding",
 )
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Canceled"})
+# The one place a neutral job state becomes a v1 run status.
+V1_STATUS: dict[JobState, str] = {
+    JobState.QUEUED: "Queued",
+    JobState.STARTING: "Starting",
+    JobState.RUNNING: "Running",
+    JobState.COMPLETED: "Completed",
+    JobState.FAILED: "Failed",
+    JobState.CANCELED: "Canceled",
+}
 ACTIVE_STATUSES = tuple(s for s in STATUSES if s not in TERMINAL_STATUSES)
 
 _SCHEMA = """

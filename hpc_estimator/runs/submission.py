@@ -1,7 +1,8 @@
-"""Submitting a configuration: compile, render, record, stage and hand to a backend.
+"""Submitting a configuration: resolve, compile, render, record, stage and hand to a backend.
 
-Everything that can fail because of the user's configuration (compile, render) happens before
-anything is recorded or sent, so a bad estimator leaves no trace and no half-submitted job.
+Everything that can fail because of the user's configuration (resolve, compile, render) happens
+before anything is recorded or sent, so a bad estimator leaves no trace and no half-submitted
+job. A dry run is the same preparation with a backend that contacts nothing.
 """
 
 from __future__ import annotations
@@ -9,18 +10,27 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..backends import get_backend
-from ..compile import CompiledJob, compile_job, target_of
+from ..backends.dry_run import DryRunBackend
+from ..cluster.profile import ClusterProfile
+from ..compile import CompiledJob, compile_run, resolve
 from ..errors import UserErrorException
 from ..job.render import render_sbatch
+from ..job.spec import JobSpec
 from ..transport.base import Progress
+from ..v1.compute import LOCAL_TARGET
+from ..v1.resolved import ResolvedRun, Submittable
 from .store import RunRecord, new_run_id
 
 if TYPE_CHECKING:
-    from ..backends.base import Backend
+    from ..backends.base import Placement
     from .workspace import Workspace
+
+# v1's target for run-based compute (vm_size without compute_target).
+AMLCOMPUTE_TARGET = "amlcompute"
 
 
 class HpcestWarning(UserWarning):
@@ -30,15 +40,23 @@ class HpcestWarning(UserWarning):
 @dataclass(frozen=True)
 class Prepared:
     run_id: str
-    target: str
+    run: ResolvedRun
     compiled: CompiledJob
     script: str
     run_dir: str
 
+    @property
+    def spec(self) -> JobSpec:
+        return self.compiled.spec
 
-def resolve_target(workspace: Workspace, config: object, target: str | None = None) -> str:
-    name = target or target_of(config) or workspace.default_target
-    if name == "amlcompute":
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.compiled.warnings
+
+
+def resolve_target(workspace: Workspace, run: ResolvedRun, target: str | None = None) -> str:
+    name = target or run.target or workspace.default_target
+    if name == AMLCOMPUTE_TARGET:
         # v1's run-based compute (vm_size without compute_target): the workspace's default cluster,
         # where vm_size selects partition and GPUs through the profile's vm_sizes table.
         name = workspace.default_target
@@ -47,24 +65,66 @@ def resolve_target(workspace: Workspace, config: object, target: str | None = No
 
 
 def prepare(
-    workspace: Workspace, backend: Backend, experiment: str, config: object, target: str, run_id: str | None = None
+    placement: Placement, profile: ClusterProfile, run: ResolvedRun, *, experiment: str, run_id: str | None = None
 ) -> Prepared:
-    profile = backend.resolved_profile(workspace.get_profile(target))
+    """Compile and render ``run`` for ``profile`` as ``placement`` would run it."""
+    profile = placement.resolved_profile(profile)
     run_id = run_id or new_run_id(experiment)
-    run_dir = backend.run_dir_for(run_id)
-    compiled = compile_job(config, profile=profile, run_id=run_id, run_dir=run_dir, experiment=experiment)
-    asked_for_container = getattr(getattr(config, "run_config", None), "docker", None)
-    if backend.runtime_note and compiled.spec.container.runtime == "none" and asked_for_container.use_docker:
-        # container_runtime = "auto" found nothing on the machine: say so rather than run bare silently.
-        compiled = replace(compiled, warnings=(*compiled.warnings, backend.runtime_note))
-    script = render_sbatch(compiled.spec, description=f"{type(config).__name__} run {run_id} of {experiment}")
-    return Prepared(run_id=run_id, target=target, compiled=compiled, script=script, run_dir=run_dir)
+    run_dir = placement.run_dir_for(run_id)
+    compiled = compile_run(run, profile=profile, run_id=run_id, run_dir=run_dir, experiment=experiment)
+    if placement.runtime_note and run.use_docker:
+        # container_runtime = "auto": say what it decided rather than run bare silently.
+        compiled = replace(compiled, warnings=(*compiled.warnings, placement.runtime_note))
+    script = render_sbatch(compiled.spec, description=f"{run.config_kind} run {run_id} of {experiment}")
+    return Prepared(run_id=run_id, run=run, compiled=compiled, script=script, run_dir=run_dir)
 
 
-def spec_summary(prepared: Prepared, config: object) -> dict[str, Any]:
-    spec = prepared.compiled.spec
+@dataclass(frozen=True)
+class DryRun:
+    """What a submission would send: the JobSpec, the sbatch script and the warnings."""
+
+    run_id: str
+    run_dir: str
+    spec: JobSpec
+    script: str
+    warnings: tuple[str, ...]
+
+
+def dry_run(
+    config: Submittable,
+    *,
+    profile: ClusterProfile | None = None,
+    run_id: str | None = None,
+    experiment: str = "dry_run",
+    workspace: Workspace | None = None,
+) -> DryRun:
+    """Prepare ``config`` exactly as a submission would, contacting nothing and submitting nothing.
+
+    ``profile`` is the cluster to compile for (default: the workspace's profile of the config's
+    target); ``workspace`` places "local" runs in its history directory, as submission does.
+    ``hpcest submit FILE.py:NAME --dry-run`` prints the same script for the same run id.
+    """
+    run = resolve(config)
+    if profile is None:
+        if workspace is None:
+            from .workspace import Workspace
+
+            workspace = Workspace.from_config()
+        profile = workspace.get_profile(resolve_target(workspace, run))
+    local = profile.name == LOCAL_TARGET
+    placement = DryRunBackend(
+        profile,
+        runs_root=workspace.history_dir / "runs" if local and workspace is not None else None,
+        on_this_machine=local or profile.transport == "local",
+    )
+    prepared = prepare(placement, profile, run, experiment=experiment, run_id=run_id)
+    return DryRun(prepared.run_id, prepared.run_dir, prepared.spec, prepared.script, prepared.warnings)
+
+
+def spec_summary(prepared: Prepared) -> dict[str, Any]:
+    spec = prepared.spec
     return {
-        "config": type(config).__name__,
+        "config": prepared.run.config_kind,
         "argv": list(spec.argv),
         "nodes": spec.resources.nodes,
         "tasks": spec.resources.total_tasks,
@@ -73,28 +133,29 @@ def spec_summary(prepared: Prepared, config: object) -> dict[str, Any]:
         "runtime": spec.container.runtime,
         "image": spec.container.image_source or spec.container.image,
         "framework": prepared.compiled.framework,
-        "warnings": list(prepared.compiled.warnings),
+        "warnings": list(prepared.warnings),
     }
 
 
 def submit(
     workspace: Workspace,
     experiment: str,
-    config: object,
+    config: Submittable,
     *,
     tags: dict[str, Any] | None = None,
     target: str | None = None,
     progress: Progress | None = None,
 ) -> RunRecord:
-    source_directory = getattr(config, "source_directory", None)
-    if not source_directory or not os.path.isdir(source_directory):
+    run = resolve(config)
+    source_directory = run.source_directory
+    if not os.path.isdir(source_directory):
         raise UserErrorException(
             f"source_directory {source_directory!r} does not exist; pass the folder that holds the training script"
         )
-    target = resolve_target(workspace, config, target)
+    target = resolve_target(workspace, run, target)
     backend = get_backend(workspace, target)
-    prepared = prepare(workspace, backend, experiment, config, target)
-    for message in prepared.compiled.warnings:
+    prepared = prepare(backend, workspace.get_profile(target), run, experiment=experiment)
+    for message in prepared.warnings:
         warnings.warn(message, HpcestWarning, stacklevel=3)
     store = workspace.run_store
     record = store.create_run(
@@ -105,11 +166,11 @@ def submit(
         remote_dir=prepared.run_dir,
         status="Preparing",
         tags=tags,
-        spec=spec_summary(prepared, config),
+        spec=spec_summary(prepared),
     )
     try:
         submitted = backend.submit(
-            prepared.run_id, prepared.compiled.spec, prepared.script, source_directory, progress=progress
+            prepared.run_id, prepared.spec, prepared.script, str(Path(source_directory)), progress=progress
         )
     except BaseException as exc:
         store.update_status(record.run_id, "Failed", detail=f"submission failed: {exc}")

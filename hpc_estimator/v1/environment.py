@@ -18,7 +18,9 @@ from ..errors import UserErrorException
 from . import conda_yaml
 from .deprecation import warn_deprecated
 
-PYTHON_DEFAULT_VERSION = "3.10.18"
+PYTHON_DEFAULT_VERSION = "3.10.18"  # CondaDependencies.create()'s default
+# The python pin of v1's bundled default specification (what CondaDependencies() holds).
+BASE_SPEC_PYTHON_VERSION = "3.8.13"
 DEFAULT_CPU_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20251130.v1"
 DEFAULT_GPU_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-cuda11.8-cudnn8-ubuntu22.04"
 _DEFAULT_SHM_SIZE = "2g"
@@ -70,8 +72,8 @@ def read_conda_file(path: str | os.PathLike[str], parameter: str) -> dict[str, A
 class CondaDependencies:
     """A conda environment specification: channels, conda packages and a nested pip list.
 
-    Without a file it holds v1's default: ``python=<PYTHON_DEFAULT_VERSION>`` and
-    ``pip: [azureml-defaults]``.
+    Without a file it holds v1's bundled default: ``python=3.8.13`` and ``pip: [azureml-defaults]``
+    on the channels ``anaconda`` and ``conda-forge`` (``create()`` pins PYTHON_DEFAULT_VERSION).
     """
 
     DEFAULT_NUMBER_OF_CONDA_PACKAGES = 0
@@ -88,7 +90,7 @@ class CondaDependencies:
         else:
             spec = {
                 "name": "project_environment",
-                "dependencies": [f"python={PYTHON_DEFAULT_VERSION}", {"pip": [AZUREML_DEFAULTS]}],
+                "dependencies": [f"python={BASE_SPEC_PYTHON_VERSION}", {"pip": [AZUREML_DEFAULTS]}],
                 "channels": list(_DEFAULT_CHANNELS),
             }
         unknown = [key for key in spec if key not in self._VALID_YML_KEYS]
@@ -123,7 +125,9 @@ class CondaDependencies:
         for package in [AZUREML_DEFAULTS] if pip_packages is None else pip_packages:
             deps.add_pip_package(package)
         if pip_indexurl:
-            deps.set_pip_index_url(pip_indexurl)
+            # v1 adds the URL as --find-links (beside its own --extra-index-url to the SDK's index,
+            # which hpcest leaves out: there is no Azure ML SDK index to reach from a cluster).
+            deps.set_pip_option(f"--find-links {pip_indexurl}")
         # v1 pinned azureml-* packages to the SDK's own version; there is no SDK here to pin to.
         deps._pin_sdk_version = pin_sdk_version
         return deps
@@ -188,9 +192,13 @@ class CondaDependencies:
             self._spec["channels"].remove(channel)
 
     def add_conda_package(self, conda_package: str) -> None:
-        """Add ``conda_package``, replacing an entry for the same package."""
-        self.remove_conda_package(conda_package)
+        """Add ``conda_package`` unless that exact entry is there; a ``python`` entry sets the version (v1)."""
+        if package_name(conda_package) == "python" and "=" in conda_package:
+            self.set_python_version(conda_package.split("=", 1)[1].lstrip("="))
+            return
         deps = self._spec["dependencies"]
+        if conda_package in deps:
+            return
         pip_at = next((i for i, item in enumerate(deps) if isinstance(item, dict)), len(deps))
         deps.insert(pip_at, conda_package)
 
@@ -219,11 +227,15 @@ class CondaDependencies:
         pip_list[:] = [item for item in pip_list if str(item).startswith("-") or package_name(str(item)) != name]
 
     def set_pip_option(self, pip_option: str) -> None:
+        """Add a pip option (``--index-url URL``) unless one with the same flag is there (v1)."""
+        if not pip_option.startswith("-"):
+            raise UserErrorException(
+                f"Invalid pip option {pip_option!r}: options start with '-' (e.g. '--index-url URL')."
+            )
         pip_list = self._pip_list(create=True)
         assert pip_list is not None
-        flag = pip_option.split()[0]
-        pip_list[:] = [item for item in pip_list if str(item).split()[0] != flag]
-        pip_list.insert(0, pip_option)
+        if pip_option.split()[0] not in [str(item).split()[0] for item in pip_list if str(item).startswith("-")]:
+            pip_list.append(pip_option)
 
     def remove_pip_option(self, pip_option: str) -> None:
         pip_list = self._pip_list()
@@ -232,7 +244,8 @@ class CondaDependencies:
             pip_list[:] = [item for item in pip_list if str(item).split()[0] != flag]
 
     def set_pip_index_url(self, index_url: str) -> None:
-        self.set_pip_option(f"--index-url {index_url}")
+        """v1 passes the text on as a pip option: give ``'--index-url https://...'``."""
+        self.set_pip_option(index_url)
 
     def set_pip_requirements(self, pip_requirements: Iterable[str]) -> None:
         pip_list = self._pip_list(create=True)
@@ -343,6 +356,9 @@ class DockerSection:
         self.platform: Any = None
         self._gpu_support = False
         self._enabled = False
+        # Set once ``enabled`` is assigned: an Environment that never said whether to use Docker
+        # leaves the choice to the target (see RunConfiguration.docker_given).
+        self._enabled_given = False
         self._shared_volumes = True
         self._shm_size: str | None = _DEFAULT_SHM_SIZE
         self._arguments: list[str] = []
@@ -395,6 +411,7 @@ class DockerSection:
             "docker_runtime_config=DockerConfiguration(use_docker=...) to ScriptRunConfig."
         )
         self._enabled = bool(value)
+        self._enabled_given = True
 
     @property
     def shared_volumes(self) -> bool:

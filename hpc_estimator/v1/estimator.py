@@ -31,6 +31,8 @@ from .environment import (
     read_conda_file,
     read_requirements,
 )
+from .resolve import resolve_run_configuration
+from .resolved import ResolvedRun, ScriptChecks
 from .runconfig import (
     DockerConfiguration,
     MpiConfiguration,
@@ -38,17 +40,13 @@ from .runconfig import (
     RunConfiguration,
     TensorflowConfiguration,
 )
-from .script_params import add_resume_from, register_inputs, script_params_to_arguments
+from .script_params import add_resume_from, check_resume_from, register_inputs, script_params_to_arguments
 
 AMLCOMPUTE_TARGET = "amlcompute"
-VM_PRIORITIES = ("dedicated", "lowpriority")
 
-# Runconfig-level distribution objects an estimator kind accepts (v1 used them as-is).
-_RUNCONFIG_OBJECTS: dict[type, tuple[str, ...]] = {
-    MpiConfiguration: ("estimator", "pytorch", "tensorflow", "chainer"),
-    PyTorchConfiguration: ("estimator", "pytorch"),
-    TensorflowConfiguration: ("estimator", "tensorflow"),
-}
+# Runconfig-level distribution objects v1 accepted as distributed_training. Only MpiConfiguration
+# (any estimator) and TensorflowConfiguration (TensorFlow) are used; v1 ignored the others.
+_RUNCONFIG_OBJECTS = (MpiConfiguration, PyTorchConfiguration, TensorflowConfiguration)
 
 # Parameters that may not accompany environment_definition, in v1's order.
 _ENVIRONMENT_CONFLICTS = (
@@ -109,7 +107,8 @@ def _int_param(params: Mapping[str, Any], name: str) -> int:
     return value
 
 
-def _validate_packages(params: dict[str, Any]) -> None:
+def _deprecations(params: dict[str, Any]) -> None:
+    """v1's warnings for the deprecated file parameters and process_count_per_node (its first step)."""
     if params["conda_dependencies_file_path"] is not None:
         warn_deprecated("conda_dependencies_file_path is deprecated; use conda_dependencies_file.")
     if params["pip_requirements_file_path"] is not None:
@@ -117,29 +116,20 @@ def _validate_packages(params: dict[str, Any]) -> None:
     # The new parameter wins when both are given (v1).
     params["conda_dependencies_file"] = params["conda_dependencies_file"] or params["conda_dependencies_file_path"]
     params["pip_requirements_file"] = params["pip_requirements_file"] or params["pip_requirements_file_path"]
-    if params["conda_dependencies_file"] and (
-        params["pip_packages"] or params["conda_packages"] or params["pip_requirements_file"]
-    ):
-        raise TrainingException(
-            "conda_dependencies_file cannot be combined with pip_packages, conda_packages or "
-            "pip_requirements_file: the conda file replaces them. Move those packages into the conda "
-            "file (its 'pip:' list) or drop conda_dependencies_file."
+    if params["process_count_per_node"] != 1:
+        warn_deprecated(
+            "process_count_per_node is deprecated; put it in Mpi(process_count_per_node=...) "
+            "(MpiConfiguration / PyTorchConfiguration(process_count=...) with ScriptRunConfig)."
         )
-    if params["user_managed"] and (
-        params["pip_packages"]
-        or params["conda_packages"]
-        or params["conda_dependencies_file"]
-        or params["pip_requirements_file"]
-    ):
-        raise UserErrorException(
-            "user_managed=True means the image already holds every package, so pip_packages, "
-            "conda_packages, conda_dependencies_file and pip_requirements_file cannot be given. "
-            "Drop user_managed or the package parameters."
-        )
+        if params["distributed_backend"] is None:
+            warn_at_caller(
+                "process_count_per_node is only used together with distributed_backend (v1); with a "
+                "distributed_training object set the count on that object, e.g. Mpi(process_count_per_node=...)."
+            )
 
 
 def _validate_docker(params: dict[str, Any]) -> None:
-    if not params["use_docker"]:
+    if params["use_docker"] is False:
         warn_deprecated(
             "use_docker=False is deprecated; use environment_definition with "
             "ScriptRunConfig(docker_runtime_config=DockerConfiguration(use_docker=False))."
@@ -161,14 +151,23 @@ def _validate_environment_definition(params: dict[str, Any]) -> None:
             f"Create one with Environment(name) or Environment.from_conda_specification(...)."
         )
     given = [name for name in _ENVIRONMENT_CONFLICTS if params.get(name)]
-    if params.get("custom_docker_base_image"):
-        given.append("custom_docker_base_image")
     if given:
         raise TrainingException(
             f"environment_definition cannot be combined with {', '.join(given)}: the Environment "
             f"already defines them. Set them on the Environment instead (e.g. env.docker.base_image, "
             f"env.python.conda_dependencies) or, for environment_variables, on "
             f"run_config.environment_variables after construction."
+        )
+
+
+def _validate_conda_file(params: dict[str, Any]) -> None:
+    if params["conda_dependencies_file"] and (
+        params["pip_packages"] or params["conda_packages"] or params["pip_requirements_file"]
+    ):
+        raise TrainingException(
+            "conda_dependencies_file cannot be combined with pip_packages, conda_packages or "
+            "pip_requirements_file: the conda file replaces them. Move those packages into the conda "
+            "file (its 'pip:' list) or drop conda_dependencies_file."
         )
 
 
@@ -191,32 +190,41 @@ def _validate_distribution(params: dict[str, Any], kind: str, backends: list[str
                 f"distributed_backend={backend!r} is not supported by {display_name}; supported: "
                 f"{supported}. Use one of those or pass a distributed_training object."
             )
-        if training is not None and kind in ("estimator", "chainer") and not isinstance(training, MpiConfiguration):
+        if supported == ["mpi"] and training is not None and not isinstance(training, MpiConfiguration):
             raise TrainingException(
                 f"distributed_backend='mpi' cannot be combined with distributed_training="
                 f"{type(training).__name__}() on {display_name}: backend 'mpi' only pairs with an "
                 f"MpiConfiguration. Supported backend: 'mpi'. Drop distributed_backend."
             )
-    if per_node != 1:
-        warn_deprecated(
-            "process_count_per_node is deprecated; put it in Mpi(process_count_per_node=...) "
-            "(MpiConfiguration / PyTorchConfiguration(process_count=...) with ScriptRunConfig)."
+    if isinstance(training, _DistributedTraining):
+        training.check_supported(kind)
+    elif training is not None and not isinstance(training, _RUNCONFIG_OBJECTS):
+        # v1 silently ignored anything else; a value that is no distribution at all is a mistake.
+        raise TrainingException(
+            f"distributed_training must be Mpi, Gloo, Nccl, ParameterServer or a MpiConfiguration / "
+            f"PyTorchConfiguration / TensorflowConfiguration, got {type(training).__name__}."
         )
-    if training is not None:
-        if isinstance(training, _DistributedTraining):
-            training.check_supported(kind)
-        elif type(training) in _RUNCONFIG_OBJECTS:
-            if kind not in _RUNCONFIG_OBJECTS[type(training)]:
-                raise TrainingException(
-                    f"distributed_training={type(training).__name__} is not supported by {display_name}. "
-                    f"Use a distribution object this estimator supports."
-                )
-        else:
-            raise TrainingException(
-                f"distributed_training must be Mpi, Gloo, Nccl, ParameterServer or a MpiConfiguration / "
-                f"PyTorchConfiguration / TensorflowConfiguration, got {type(training).__name__}."
-            )
-    if backend is None and training is None and (node_count > 1 or per_node > 1):
+
+
+def _validate_user_managed(params: dict[str, Any]) -> None:
+    if params["user_managed"] and (
+        params["pip_packages"]
+        or params["conda_packages"]
+        or params["conda_dependencies_file"]
+        or params["pip_requirements_file"]
+    ):
+        raise UserErrorException(
+            "user_managed=True means the image already holds every package, so pip_packages, "
+            "conda_packages, conda_dependencies_file and pip_requirements_file cannot be given. "
+            "Drop user_managed or the package parameters."
+        )
+
+
+def _validate_process_counts(params: dict[str, Any]) -> None:
+    node_count, per_node = params["node_count"], params["process_count_per_node"]
+    if params["distributed_backend"] is None and params["distributed_training"] is None and (
+        node_count > 1 or per_node > 1
+    ):
         raise TrainingException(
             f"node_count={node_count} and process_count_per_node={per_node} need a distribution method: "
             f"pass distributed_training=Mpi(process_count_per_node=...) (or Gloo()/Nccl()/"
@@ -236,33 +244,39 @@ def _validate_target(params: dict[str, Any]) -> None:
             f"compute_target must be a cluster profile name, 'local' or a ComputeTarget, got "
             f"{type(target).__name__} {target!r}."
         )
-    priority = params["vm_priority"]
-    if priority is not None and priority not in VM_PRIORITIES:
-        raise TrainingException(f"vm_priority must be one of {list(VM_PRIORITIES)}, got {priority!r}.")
     if params["custom_docker_base_image"]:
-        warn_deprecated("custom_docker_base_image is deprecated; use custom_docker_image.")
         if params["custom_docker_image"]:
             raise TrainingException(
                 "custom_docker_base_image and custom_docker_image are both given; they are the same "
                 "setting. Keep only custom_docker_image."
             )
+        warn_deprecated("custom_docker_base_image is deprecated; use custom_docker_image.")
 
 
-def validate_estimator_params(params: dict[str, Any], kind: str, backends: list[str] | None, display_name: str) -> None:
-    """All v1 constructor checks, in v1's order. ``params`` is normalised in place."""
-    _validate_packages(params)
-    _validate_docker(params)
-    _validate_environment_definition(params)
-    _validate_distribution(params, kind, backends, display_name)
-    _validate_target(params)
+def _validate_rest(params: dict[str, Any]) -> None:
+    """hpcest's own type checks, after v1's (v1 failed later on these, at submission)."""
     variables = params["environment_variables"]
     if variables is not None and not isinstance(variables, Mapping):
         raise TrainingException(
             f"environment_variables must be a dict of name -> value, got {type(variables).__name__}."
         )
     duration = params["max_run_duration_seconds"]
-    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int) or duration < 1):
-        raise TrainingException(f"max_run_duration_seconds must be a positive integer, got {duration!r}.")
+    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)):
+        raise TrainingException(f"max_run_duration_seconds must be an integer number of seconds, got {duration!r}.")
+
+
+def validate_estimator_params(params: dict[str, Any], kind: str, backends: list[str] | None, display_name: str) -> None:
+    """All v1 constructor checks, in v1's order (the first failing rule raises). ``params`` is
+    normalised in place."""
+    _deprecations(params)
+    _validate_docker(params)
+    _validate_environment_definition(params)
+    _validate_conda_file(params)
+    _validate_distribution(params, kind, backends, display_name)
+    _validate_user_managed(params)
+    _validate_process_counts(params)
+    _validate_target(params)
+    _validate_rest(params)
 
 
 def _resolve_file(path: str, source_directory: str) -> str:
@@ -274,59 +288,71 @@ def _resolve_file(path: str, source_directory: str) -> str:
     return in_source if os.path.exists(in_source) or not os.path.exists(path) else path
 
 
-def build_environment(params: Mapping[str, Any], kind: str, scenario: Mapping[str, Any] | None = None) -> Environment:
-    """The Environment an estimator runs in (behaviour reference §4, full-build mode)."""
-    if params["environment_definition"] is not None:
-        return params["environment_definition"]
+def _user_conda_dependencies(params: Mapping[str, Any]) -> CondaDependencies:
+    """v1's ``_create_conda_dependencies``: the default spec plus the user's packages, or the conda file."""
     source_directory = os.fspath(params["source_directory"])
-    env = Environment(f"{kind}-environment")
     conda_file = params["conda_dependencies_file"]
     if conda_file:
-        deps = CondaDependencies(
-            _underlying_structure=read_conda_file(
-                _resolve_file(conda_file, source_directory), "conda_dependencies_file"
-            )
+        path = _resolve_file(conda_file, source_directory)
+        return CondaDependencies(_underlying_structure=read_conda_file(path, "conda_dependencies_file"))
+    deps = CondaDependencies()
+    pip = list(params["pip_packages"] or [])
+    if params["pip_requirements_file"]:
+        lines = read_requirements(
+            _resolve_file(params["pip_requirements_file"], source_directory), "pip_requirements_file"
         )
-    else:
-        if scenario is not None and not params["user_managed"]:
-            deps = CondaDependencies(
-                _underlying_structure={
-                    "name": "project_environment",
-                    "dependencies": [*scenario["conda_packages"], {"pip": list(scenario["pip_packages"])}],
-                    "channels": ["conda-forge"],
-                }
-            )
-        else:
-            deps = CondaDependencies()
-        framework_names = {package_name(p) for p in deps.pip_packages if package_name(p) != "azureml-defaults"}
-        user_pip = list(params["pip_packages"] or [])
-        if params["pip_requirements_file"]:
-            user_pip += read_requirements(
-                _resolve_file(params["pip_requirements_file"], source_directory), "pip_requirements_file"
-            )
-        for package in user_pip:
-            if package_name(package) in framework_names:
-                warn_at_caller(
-                    f"pip package {package!r} replaces the framework's pinned {package_name(package)} version."
-                )
-            deps.add_pip_package(package)
-        # azureml-defaults leads the pip list, as v1 forced it to the front.
-        deps.remove_pip_package(AZUREML_DEFAULTS)
-        pip_list = deps._pip_list(create=True)
-        assert pip_list is not None
-        pip_list.insert(len(deps.pip_options), AZUREML_DEFAULTS)
-        for package in params["conda_packages"] or []:
-            deps.add_conda_package(package)
-    env.python.conda_dependencies = deps
+        pip = CondaDependencies.merge_requirements([*lines, *(p for p in pip if p not in lines)])
+    if pip:
+        # azureml-defaults leads the list, as v1 put it back in front of the user's packages.
+        deps.set_pip_requirements([AZUREML_DEFAULTS, *pip])
+    for package in params["conda_packages"] or []:
+        deps.add_conda_package(package)
+    return deps
+
+
+def _merge_scenario(deps: CondaDependencies, scenario: Mapping[str, Any]) -> None:
+    """v1's full build: the scenario's pins join the user's packages; on a name both list, the user wins."""
+    framework = CondaDependencies(
+        _underlying_structure={
+            "dependencies": [*scenario["conda_packages"], {"pip": list(scenario["pip_packages"])}],
+        }
+    )
+    defaults = CondaDependencies()
+    default_names = {package_name(p) for p in [*defaults.pip_packages, *defaults.conda_packages]}
+    framework_names = {package_name(p) for p in [*framework.pip_packages, *framework.conda_packages]}
+    common = [
+        name
+        for name in (package_name(p) for p in [*deps.pip_packages, *deps.conda_packages])
+        if name in framework_names and name not in default_names
+    ]
+    if common:
+        warn_at_caller(
+            f"you install {sorted(set(common))} yourself, which replaces the framework's pinned version; "
+            f"the image build may fail if the versions do not fit together."
+        )
+    for name in common:
+        framework.remove_pip_package(name)
+        framework.remove_conda_package(name)
+    for package in framework.conda_packages:
+        deps.add_conda_package(package)
+    for package in framework.pip_packages:
+        deps.add_pip_package(package)
+
+
+def build_environment(
+    params: Mapping[str, Any], kind: str, scenario: Mapping[str, Any] | None = None
+) -> Environment:
+    """The Environment an estimator runs in (v1's ``_update_environment`` and, for framework
+    estimators, its full-build ``_setup_environment``; behaviour reference §4)."""
+    if params["environment_definition"] is not None:
+        return params["environment_definition"]
+    env = Environment(f"{kind}-environment")
+    deps = _user_conda_dependencies(params)
     env.python.user_managed_dependencies = bool(params["user_managed"])
+    env.python.conda_dependencies = deps
     use_gpu = bool(params.get("use_gpu"))
     custom_image = params["custom_docker_image"] or params.get("custom_docker_base_image")
-    if custom_image:
-        env.docker.base_image = custom_image
-    elif scenario is not None:
-        env.docker.base_image = scenario["base_image"]
-    else:
-        env.docker.base_image = DEFAULT_GPU_IMAGE if use_gpu else DEFAULT_CPU_IMAGE
+    env.docker.base_image = custom_image or (DEFAULT_GPU_IMAGE if use_gpu else DEFAULT_CPU_IMAGE)
     registry = params["image_registry_details"]
     if registry is not None:
         if not isinstance(registry, ContainerRegistry):
@@ -336,45 +362,55 @@ def build_environment(params: Mapping[str, Any], kind: str, scenario: Mapping[st
         env.docker.base_image_registry = registry
     # gpu_support is what makes the cluster request GPUs and start the container with them.
     env.docker.gpu_support = use_gpu
-    env.docker._enabled = bool(params["use_docker"])
     if scenario is not None:
+        if not params["conda_dependencies_file"]:
+            _merge_scenario(deps, scenario)
+        if not custom_image:
+            env.docker.base_image = scenario["base_image"]
         env.framework_scenario = dict(scenario)
     return env
 
 
 def apply_distribution(rc: RunConfiguration, params: Mapping[str, Any]) -> None:
-    """Fill framework/communicator and the mpi/pytorch/tensorflow sections (reference §3 table)."""
-    node_count = params["node_count"]
-    per_node = params["process_count_per_node"]
+    """v1's distribution section of ``_init_run_config`` (reference §3 table).
+
+    The framework estimators add their backend strings and configuration objects afterwards
+    (``_apply_framework_distribution``), as v1's subclasses did after the base constructor.
+    """
+    rc.node_count = params["node_count"]
+    rc.framework, rc.communicator = "Python", "None"
     backend = params["distributed_backend"].lower() if params["distributed_backend"] else None
     training = params["distributed_training"]
-    rc.node_count = node_count
-    rc.mpi = MpiConfiguration(per_node, node_count)
-    rc.framework, rc.communicator = "Python", "None"
+    if backend == "mpi":
+        rc.communicator = "IntelMpi"
+        rc.mpi.process_count_per_node = params["process_count_per_node"]
     if isinstance(training, MpiConfiguration):
-        rc.framework, rc.communicator, rc.mpi = "Python", "IntelMpi", training
+        rc.communicator, rc.mpi = "IntelMpi", training
     elif isinstance(training, Mpi):
         rc.framework, rc.communicator = "python", "Mpi"
-        rc.mpi = MpiConfiguration(training.process_count_per_node, node_count)
+        rc.mpi = MpiConfiguration(training.process_count_per_node)
     elif isinstance(training, (Gloo, Nccl)):
-        name = type(training).__name__
-        rc.framework, rc.communicator = "pytorch", name
-        rc.pytorch = PyTorchConfiguration(name, node_count * per_node, node_count)
+        rc.framework, rc.communicator = "pytorch", type(training).__name__
     elif isinstance(training, ParameterServer):
         rc.framework, rc.communicator = "tensorflow", "ParameterServer"
         rc.tensorflow = TensorflowConfiguration(training.worker_count, training.parameter_server_count)
-    elif isinstance(training, PyTorchConfiguration):
-        rc.framework, rc.communicator, rc.pytorch = "PyTorch", training.communication_backend, training
-    elif isinstance(training, TensorflowConfiguration):
-        rc.framework, rc.communicator, rc.tensorflow = "TensorFlow", "ParameterServer", training
-    elif backend == "mpi":
-        rc.framework, rc.communicator = "Python", "IntelMpi"
-    elif backend in ("gloo", "nccl"):
-        rc.framework, rc.communicator = "PyTorch", backend
-        rc.pytorch = PyTorchConfiguration(backend.capitalize(), node_count * per_node, node_count)
-    elif backend == "ps":
-        rc.framework, rc.communicator = "TensorFlow", "ParameterServer"
-        rc.tensorflow = TensorflowConfiguration(params["worker_count"], params["parameter_server_count"])
+
+
+def _docker_configuration(rc: RunConfiguration, params: Mapping[str, Any], env: Environment) -> None:
+    definition = params["environment_definition"]
+    if definition is not None:
+        # v1 copied the Environment's (deprecated) docker settings into the run configuration; they
+        # choose the container only if the Environment set ``docker.enabled`` itself.
+        docker = definition.docker
+        config = DockerConfiguration(
+            use_docker=docker._enabled,
+            shared_volumes=docker._shared_volumes,
+            arguments=docker._arguments,
+            shm_size=docker._shm_size,
+        )
+        rc._set_docker(config, given=docker._enabled_given)
+    else:
+        rc.docker = DockerConfiguration(use_docker=params["use_docker"], shm_size=params["shm_size"])
 
 
 def build_run_config(
@@ -383,20 +419,19 @@ def build_run_config(
     """The RunConfiguration for validated estimator ``params``."""
     rc = RunConfiguration()
     rc.script = params["entry_script"]
-    rc.environment = build_environment(params, kind, scenario)
     apply_distribution(rc, params)
     target = params["compute_target"]
-    if params["vm_size"]:
-        rc.amlcompute.vm_size = params["vm_size"]
-        rc.amlcompute.vm_priority = params["vm_priority"] or "dedicated"
-        rc.amlcompute._cluster_max_node_count = params["node_count"]
-        if target is None:
-            warn_deprecated(
-                "vm_size without compute_target (run-based compute) is deprecated; pass "
-                "compute_target='<cluster profile>' (vm_size then selects the node type)."
-            )
+    rc.amlcompute.vm_size = params["vm_size"]
+    rc.amlcompute.vm_priority = params["vm_priority"]
+    rc.amlcompute._cluster_max_node_count = params["node_count"]
+    if params["vm_size"] and target is None:
+        warn_deprecated(
+            "vm_size without compute_target (run-based compute) is deprecated; pass "
+            "compute_target='<cluster profile>' (vm_size then selects the node type)."
+        )
     rc.target = target if target is not None else AMLCOMPUTE_TARGET
-    rc.docker = DockerConfiguration(use_docker=params["use_docker"], shm_size=params["shm_size"])
+    rc.environment = build_environment(params, kind, scenario)
+    _docker_configuration(rc, params, rc.environment)
     if params["environment_variables"]:
         rc.environment_variables = params["environment_variables"]
     rc.max_run_duration_seconds = params["max_run_duration_seconds"]
@@ -432,19 +467,49 @@ class _EstimatorBase(MMLBaseEstimator):
         ):
             params.setdefault(key, default)
         validate_estimator_params(params, self._KIND, self._SUPPORTED_BACKENDS, name)
+        check_resume_from(params["resume_from"])  # v1 checks it before the framework version
         scenario = self._resolve_scenario(params)
         rc = build_run_config(params, self._KIND, scenario)
         MMLBaseEstimator.__init__(
             self, params["source_directory"], compute_target=params["compute_target"], estimator_config=rc
         )
-        # The constructor arguments as given (after alias normalisation): the compiler needs to
-        # tell the user's own image and packages from the framework scenario's, and submit-time
-        # overrides rebuild from them.
+        # The constructor arguments as given (after alias normalisation), for v1's submit-time
+        # overrides, which rebuild the arguments from them.
         self._constructor_params: dict[str, Any] = dict(params)
         self._disable_validation = params.get("_disable_validation", True)
         self._show_lint_warnings = params.get("_show_lint_warnings", False)
         self._show_package_warnings = params.get("_show_package_warnings", False)
         self._after_build(rc, params)
+        self._notes = tuple(self._distribution_notes(rc, params))
+
+    def _distribution_notes(self, rc: RunConfiguration, params: Mapping[str, Any]) -> list[str]:
+        """What v1 did with the counts that the user may not expect, said at submission."""
+        notes = []
+        training = params["distributed_training"]
+        per_node = params["process_count_per_node"]
+        if isinstance(training, PyTorchConfiguration) and rc.communicator == "None":
+            notes.append(
+                "distributed_training=PyTorchConfiguration(...) is ignored by estimators (v1 ran one process "
+                "without torch.distributed); use ScriptRunConfig(distributed_job_config=PyTorchConfiguration(...))."
+            )
+        if str(rc.communicator).lower() in ("gloo", "nccl") and per_node != 1:
+            nodes = params["node_count"]
+            notes.append(
+                f"process_count_per_node={per_node} is not used with {rc.communicator}: as in v1, one "
+                f"torch.distributed process runs per node ({nodes} in all; WORLD_SIZE={nodes}). For one process "
+                f"per GPU use ScriptRunConfig(distributed_job_config=PyTorchConfiguration("
+                f"process_count={nodes * per_node}, node_count={nodes}))."
+            )
+        return notes
+
+    def _resolved_run(self) -> ResolvedRun:
+        return resolve_run_configuration(
+            self._estimator_config,
+            config_kind=type(self).__name__,
+            source_directory=self.source_directory,
+            checks=ScriptChecks(lint=bool(self._show_lint_warnings), packages=bool(self._show_package_warnings)),
+            notes=self._notes,
+        )
 
     def _submit_with_overrides(
         self,

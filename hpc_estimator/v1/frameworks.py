@@ -16,7 +16,7 @@ from ..errors import TrainingException, UserErrorException
 from .deprecation import warn_at_caller, warn_deprecated
 from .environment import CPU, GPU, ContainerRegistry, Environment
 from .estimator import _EstimatorBase, collect_params
-from .runconfig import RunConfiguration
+from .runconfig import RunConfiguration, TensorflowConfiguration
 
 PYTHON_PIN = "python=3.6.2"
 FRAMEWORK_IMAGE_REGISTRY = "viennaprivate.azurecr.io"
@@ -466,12 +466,23 @@ class _FrameworkBaseEstimator(_EstimatorBase):
     DEFAULT_VERSION = ""
 
     def _resolve_scenario(self, params: dict[str, Any]) -> Mapping[str, Any] | None:
+        if params.get("environment_definition") is not None or params["conda_dependencies_file"]:
+            given = "environment_definition" if params.get("environment_definition") is not None else (
+                "conda_dependencies_file"
+            )
+            warn_at_caller(
+                f"with {given}, the framework's own packages are not installed for you (v1): the environment or "
+                f"the conda file must list them."
+            )
         version = params.get("framework_version")
         if version is None:
-            warn_at_caller(
-                f"framework_version is not specified; defaulting to {self.FRAMEWORK_NAME} "
-                f"{self.DEFAULT_VERSION}. Pass framework_version to pin it."
-            )
+            definition = params.get("environment_definition")
+            user_managed = definition.python.user_managed_dependencies if definition else params["user_managed"]
+            if not user_managed and len(self.get_supported_versions()) > 1:
+                warn_at_caller(
+                    f"framework_version is not specified; defaulting to {self.FRAMEWORK_NAME} "
+                    f"{self.DEFAULT_VERSION}. Pass framework_version to pin it."
+                )
             version = self.DEFAULT_VERSION
         if not isinstance(version, str):
             raise TrainingException(
@@ -545,6 +556,10 @@ class PyTorch(_FrameworkBaseEstimator):
         # multi-node all-reduce. The job gets it through the run's environment variables too.
         rc.environment._environment_variables["NCCL_TREE_THRESHOLD"] = "0"
         rc.environment_variables.setdefault("NCCL_TREE_THRESHOLD", "0")
+        backend = params["distributed_backend"]
+        if backend and backend.lower() in ("gloo", "nccl"):
+            # After the base constructor, so the backend string wins over a distribution object.
+            rc.framework, rc.communicator = "PyTorch", backend.lower()
 
 
 class TensorFlow(_FrameworkBaseEstimator):
@@ -597,14 +612,28 @@ class TensorFlow(_FrameworkBaseEstimator):
     ) -> None:
         params = collect_params(locals())
         for name, value in (("worker_count", worker_count), ("parameter_server_count", parameter_server_count)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name == "worker_count" else 0):
-                raise TrainingException(f"{name} must be a non-negative integer (workers >= 1), got {value!r}.")
             if value != 1:
                 warn_deprecated(
                     f"{name} is deprecated; use distributed_training=ParameterServer("
                     f"worker_count=..., parameter_server_count=...)."
                 )
+        if (worker_count != 1 or parameter_server_count != 1) and distributed_backend is None:
+            warn_at_caller(
+                "worker_count and parameter_server_count are only used together with distributed_backend='ps' (v1); "
+                "use distributed_training=ParameterServer(worker_count=..., parameter_server_count=...) instead."
+            )
         self._setup(params)
+
+    def _after_build(self, rc: RunConfiguration, params: Mapping[str, Any]) -> None:
+        # After the base constructor, so the backend string wins over a distribution object (v1).
+        backend = params["distributed_backend"]
+        if backend and backend.lower() == "ps":
+            rc.framework, rc.communicator = "TensorFlow", "ParameterServer"
+            rc.tensorflow.worker_count = params["worker_count"]
+            rc.tensorflow.parameter_server_count = params["parameter_server_count"]
+        training = params["distributed_training"]
+        if isinstance(training, TensorflowConfiguration):
+            rc.framework, rc.communicator, rc.tensorflow = "TensorFlow", "ParameterServer", training
 
 
 class Chainer(_FrameworkBaseEstimator):

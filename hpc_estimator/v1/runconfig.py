@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import UserErrorException
+from ..errors import RunConfigurationException
 from .environment import (
     _DEFAULT_SHM_SIZE,
     DEFAULT_CPU_IMAGE,
@@ -34,27 +34,25 @@ __all__ = [
 SUPPORTED_PYTORCH_BACKENDS = ["nccl", "gloo"]
 
 
-def _positive_int(value: Any, parameter: str, owner: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise UserErrorException(f"{owner} {parameter} must be an integer >= 1, got {value!r}.")
-    return value
-
-
 class MpiConfiguration:
-    """MPI job: ``node_count`` nodes with ``process_count_per_node`` ranks each."""
+    """MPI job: ``node_count`` nodes with ``process_count_per_node`` ranks each.
+
+    As in v1 the counts are not checked here; a submission refuses counts below one.
+    """
 
     def __init__(self, process_count_per_node: int = 1, node_count: int = 1) -> None:
-        self.process_count_per_node = _positive_int(
-            process_count_per_node, "process_count_per_node", "MpiConfiguration"
-        )
-        self.node_count = _positive_int(node_count, "node_count", "MpiConfiguration")
+        self.process_count_per_node = process_count_per_node
+        self.node_count = node_count
 
     def __repr__(self) -> str:
         return f"MpiConfiguration(process_count_per_node={self.process_count_per_node}, node_count={self.node_count})"
 
 
 class PyTorchConfiguration:
-    """torch.distributed job: ``process_count`` is the total number of processes (None = one per node)."""
+    """torch.distributed job: ``process_count`` is the total number of processes (None = one per node).
+
+    The backend is stored lower-case, as v1 did; counts are checked at submission.
+    """
 
     def __init__(
         self, communication_backend: str = "Nccl", process_count: int | None = None, node_count: int = 1
@@ -63,19 +61,13 @@ class PyTorchConfiguration:
             not isinstance(communication_backend, str)
             or communication_backend.lower() not in SUPPORTED_PYTORCH_BACKENDS
         ):
-            raise UserErrorException(
-                f"PyTorchConfiguration communication_backend must be 'Nccl' or 'Gloo', got {communication_backend!r}."
+            raise RunConfigurationException(
+                f"{communication_backend!r} is not a supported backend: PyTorchConfiguration communication_backend "
+                f"must be 'Nccl' or 'Gloo'."
             )
-        self.communication_backend = communication_backend
-        self.node_count = _positive_int(node_count, "node_count", "PyTorchConfiguration")
-        if process_count is not None:
-            _positive_int(process_count, "process_count", "PyTorchConfiguration")
-            if process_count % self.node_count:
-                raise UserErrorException(
-                    f"PyTorchConfiguration process_count ({process_count}) must be a multiple of "
-                    f"node_count ({self.node_count}): it is the total over all nodes."
-                )
+        self.communication_backend = communication_backend.lower()
         self.process_count = process_count
+        self.node_count = node_count
 
     def __repr__(self) -> str:
         return (
@@ -85,19 +77,10 @@ class PyTorchConfiguration:
 
 
 class TensorflowConfiguration:
-    """Parameter-server TensorFlow job (TF_CONFIG): workers plus parameter servers."""
+    """Parameter-server TensorFlow job (TF_CONFIG): workers plus parameter servers (checked at submission)."""
 
     def __init__(self, worker_count: int = 1, parameter_server_count: int = 1) -> None:
-        self.worker_count = _positive_int(worker_count, "worker_count", "TensorflowConfiguration")
-        if (
-            isinstance(parameter_server_count, bool)
-            or not isinstance(parameter_server_count, int)
-            or parameter_server_count < 0
-        ):
-            raise UserErrorException(
-                f"TensorflowConfiguration parameter_server_count must be an integer >= 0, "
-                f"got {parameter_server_count!r}."
-            )
+        self.worker_count = worker_count
         self.parameter_server_count = parameter_server_count
 
     def __repr__(self) -> str:
@@ -168,7 +151,9 @@ class RunConfiguration:
         if conda_dependencies is not None:
             self.environment.python.conda_dependencies = conda_dependencies
         self.history_enabled = True if _history_enabled is None else bool(_history_enabled)
-        self.docker = DockerConfiguration()
+        self._docker = DockerConfiguration()
+        # Whether anything chose the container setting (see ``docker_given``).
+        self._docker_given = False
         self.tensorflow = TensorflowConfiguration()
         self.mpi = MpiConfiguration()
         self.pytorch = PyTorchConfiguration()
@@ -191,6 +176,24 @@ class RunConfiguration:
     @target.setter
     def target(self, value: Any) -> None:
         self._target = value
+
+    @property
+    def docker(self) -> DockerConfiguration:
+        return self._docker
+
+    @docker.setter
+    def docker(self, value: DockerConfiguration) -> None:
+        self._set_docker(value, given=True)
+
+    def _set_docker(self, value: DockerConfiguration, *, given: bool) -> None:
+        self._docker = value
+        self._docker_given = given
+
+    @property
+    def docker_given(self) -> bool:
+        """True when a DockerConfiguration was chosen for this run (by the user or an estimator's
+        ``use_docker``), False while the default stands; the default means "the target's usual"."""
+        return self._docker_given
 
     @property
     def environment_variables(self) -> dict[str, str]:

@@ -105,16 +105,20 @@ def arguments_to_argv(arguments: Iterable[Any] | None, run_config: Any) -> list[
     return [register_data(item, run_config) for item in arguments]
 
 
-def add_resume_from(resume_from: Any, run_config: Any) -> None:
-    """Append ``--resume-from $AZUREML_DATAREFERENCE_MODEL_LOCATION`` and mount the checkpoint path."""
-    if resume_from is None:
-        return
-    if not isinstance(resume_from, DataPath):
+def check_resume_from(resume_from: Any) -> None:
+    if resume_from is not None and not isinstance(resume_from, DataPath):
         raise UserErrorException(
             f"resume_from must be a DataPath pointing at the checkpoint directory, got "
             f"{type(resume_from).__name__}. Use datastore.path('outputs/checkpoints') or "
             f"DataPath(datastore, 'path')."
         )
+
+
+def add_resume_from(resume_from: Any, run_config: Any) -> None:
+    """Append ``--resume-from $AZUREML_DATAREFERENCE_MODEL_LOCATION`` and mount the checkpoint path."""
+    if resume_from is None:
+        return
+    check_resume_from(resume_from)
     reference = DataReference(resume_from.datastore, MODEL_LOCATION, resume_from.path_on_datastore, mode="mount")
     run_config.arguments.extend([RESUME_FROM_FLAG, register_data(reference, run_config)])
 

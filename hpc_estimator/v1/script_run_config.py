@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..errors import ComputeTargetException, UserErrorException
-from .compute import LOCAL_TARGET, as_target_name, is_target
+from ..errors import ComputeTargetException, RunConfigurationException, UserErrorException
+from .compute import LOCAL_TARGET, is_target
 from .deprecation import warn_at_caller
 from .environment import Environment
+from .resolve import resolve_run_configuration
+from .resolved import ResolvedRun
 from .runconfig import (
     DockerConfiguration,
     MpiConfiguration,
@@ -40,7 +42,7 @@ def _apply_distributed_job_config(rc: RunConfiguration, config: Any) -> None:
         rc.framework, rc.communicator, rc.tensorflow = "TensorFlow", "ParameterServer", config
         rc.node_count = config.worker_count
     else:
-        raise UserErrorException(
+        raise RunConfigurationException(
             f"distributed_job_config must be MpiConfiguration, PyTorchConfiguration or "
             f"TensorflowConfiguration, got {type(config).__name__}. (Mpi/Gloo/Nccl/ParameterServer belong "
             f"to the estimators: use MpiConfiguration(process_count_per_node, node_count) etc.)"
@@ -73,11 +75,6 @@ class ScriptRunConfig:
             raise UserErrorException(
                 f"source_directory must be a directory path (str), got {source_directory!r}. "
                 f"Pass the folder holding your script, e.g. source_directory='./src'."
-            )
-        if command and (script or arguments):
-            raise UserErrorException(
-                "command cannot be combined with script or arguments: put the whole command line in "
-                "command=['python', 'train.py', '--epochs', 10], or use script= with arguments=."
             )
         if run_config is not None:
             if not isinstance(run_config, RunConfiguration):
@@ -118,25 +115,31 @@ class ScriptRunConfig:
                 rc.environment = environment
             _apply_distributed_job_config(rc, distributed_job_config)
             if max_run_duration_seconds is not None and (
-                isinstance(max_run_duration_seconds, bool)
-                or not isinstance(max_run_duration_seconds, int)
-                or max_run_duration_seconds < 1
+                isinstance(max_run_duration_seconds, bool) or not isinstance(max_run_duration_seconds, int)
             ):
                 raise UserErrorException(
-                    f"max_run_duration_seconds must be a positive integer or None, got {max_run_duration_seconds!r}."
+                    f"max_run_duration_seconds must be an integer number of seconds or None, "
+                    f"got {max_run_duration_seconds!r}."
                 )
             rc.max_run_duration_seconds = max_run_duration_seconds
             if docker_runtime_config is not None:
                 if not isinstance(docker_runtime_config, DockerConfiguration):
-                    raise UserErrorException(
+                    raise RunConfigurationException(
                         f"docker_runtime_config must be a DockerConfiguration, got "
                         f"{type(docker_runtime_config).__name__}."
                     )
                 rc.docker = docker_runtime_config
-            else:
-                # v1's service forced containers on for cluster compute whatever use_docker said,
-                # while "local" ran in the caller's own Python; keep both outcomes.
-                rc.docker = DockerConfiguration(use_docker=as_target_name(target) != LOCAL_TARGET)
+            elif environment is not None:
+                # v1 copied the Environment's (deprecated) docker settings; they choose the container
+                # only if the Environment set ``docker.enabled`` itself (else the target decides).
+                docker = environment.docker
+                config = DockerConfiguration(
+                    use_docker=docker._enabled,
+                    shared_volumes=docker._shared_volumes,
+                    arguments=docker._arguments,
+                    shm_size=docker._shm_size,
+                )
+                rc._set_docker(config, given=docker._enabled_given)
         self.source_directory = source_directory
         self.run_config = rc
         self._telemetry_values = _telemetry_values
@@ -147,6 +150,15 @@ class ScriptRunConfig:
         if command:
             rc.command = command if isinstance(command, str) else arguments_to_argv(command, rc)
         add_resume_from(resume_from, rc)
+
+    def _resolved_run(self) -> ResolvedRun:
+        # ScriptRunConfig's own 30-day default is no request for a limit: the partition's applies.
+        return resolve_run_configuration(
+            self.run_config,
+            config_kind="ScriptRunConfig",
+            source_directory=self.source_directory,
+            default_duration=MAX_DURATION_SECONDS_DEFAULT,
+        )
 
     @property
     def script(self) -> str | None:

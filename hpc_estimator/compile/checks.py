@@ -1,0 +1,34 @@
+"""v1's submission-time script checks, when the configuration asks for them.
+
+v1 ran two checks on the entry script and the local modules it imports when the estimator was
+built with ``_show_lint_warnings=True`` / ``_show_package_warnings=True``: a lint (flake8 F821,
+E999, F823) and a comparison of the imports with the environment's packages. Both only warn. The
+rules are the ones ``hpcest migrate`` applies; they are imported only when asked for, so a
+submission that does not ask never loads them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..v1.resolved import ResolvedRun
+
+
+def script_check_warnings(run: ResolvedRun) -> list[str]:
+    if not (run.checks.lint or run.checks.packages) or run.script is None:
+        return []
+    source = Path(run.source_directory)
+    entry = source / run.script
+    if not entry.is_file():
+        return []
+    warnings: list[str] = []
+    if run.checks.lint:
+        from migrate.lint_script import lint_script_tree
+
+        warnings += [f"lint: {message}" for _code, message, _fix, _line, _col in lint_script_tree(entry, source)]
+    if run.checks.packages:
+        from migrate.packages import missing_packages
+
+        missing = missing_packages(entry, source, list(run.packages.pip), list(run.packages.conda))
+        warnings += [f"packages: {message}" for _code, message, _fix in missing]
+    return warnings

@@ -1,0 +1,139 @@
+"""Slurm command builders: an intention ("poll these jobs") -> an argv list. Pure, no I/O.
+
+Output formats were chosen so that parsing cannot be confused by user data: squeue and sinfo print
+fields separated by the ASCII unit separator (``\\x1f``), which Slurm never puts in a job state,
+reason or node name, and free-text fields (job name, node reason) always come last so a stray
+separator in them only lengthens the last field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+FIELD_SEP = "\x1f"
+
+_JOB_ID = re.compile(r"^\d+(_\d+)?(\+\d+)?$")
+
+
+def _job_list(job_ids: Iterable[str | int]) -> str:
+    ids = [str(j).strip() for j in job_ids]
+    if not ids:
+        raise ValueError("no job ids given: pass at least one Slurm job id")
+    for j in ids:
+        # Ids go into a comma-joined option; reject anything that could smuggle another option
+        # or id list through (the transport quotes argv, but a comma would still split here).
+        if not _JOB_ID.match(j):
+            raise ValueError(f"not a Slurm job id: {j!r} (expected digits, optionally _TASK, e.g. 12 or 12_3)")
+    return ",".join(ids)
+
+
+# squeue fields: job id (12 or 12_3 for array tasks), unique id of that job/task, state, reason,
+# node list, then the free-text job name last.
+SQUEUE_FIELDS = ("job_id", "raw_job_id", "state", "reason", "nodes", "name")
+_SQUEUE_FORMAT = FIELD_SEP.join(("%i", "%A", "%T", "%r", "%N", "%j"))
+
+
+def sbatch_argv(script_path: str, *, parsable: bool = True, extra: Sequence[str] = ()) -> list[str]:
+    """``sbatch [--parsable] [extra...] SCRIPT``; options go before the script (after it they
+    would be passed to the script as its arguments)."""
+    argv = ["sbatch"]
+    if parsable:
+        argv.append("--parsable")
+    argv.extend(extra)
+    argv.append(script_path)
+    return argv
+
+
+def squeue_argv(job_ids: Iterable[str | int]) -> list[str]:
+    """One batched squeue call for many jobs.
+
+    ``--states=all`` also lists finished jobs slurmctld still remembers (MinJobAge), ``--array``
+    prints one line per array task instead of a collapsed ``12_[3-9]``.
+    """
+    return [
+        "squeue",
+        "--noheader",
+        "--array",
+        "--states=all",
+        f"--jobs={_job_list(job_ids)}",
+        f"--format={_SQUEUE_FORMAT}",
+    ]
+
+
+def squeue_json_argv(job_ids: Iterable[str | int] | None = None) -> list[str]:
+    """``squeue --json`` (Slurm >= 21.08); in 22.05 it also shows finished, unpurged jobs."""
+    argv = ["squeue", "--json"]
+    if job_ids is not None:
+        argv.append(f"--jobs={_job_list(job_ids)}")
+    return argv
+
+
+def squeue_by_name_argv(name: str, user: str | None = None) -> list[str]:
+    """Find jobs carrying a unique job name (used when an sbatch reply was lost on the way back)."""
+    if not name or "," in name or "\n" in name:
+        raise ValueError(f"job name {name!r} cannot be searched for: use a non-empty name without ',' or newline")
+    argv = ["squeue", "--noheader", "--array", "--states=all", f"--name={name}"]
+    if user:
+        argv.append(f"--user={user}")
+    argv.append(f"--format={_SQUEUE_FORMAT}")
+    return argv
+
+
+SACCT_FIELDS = ("JobID", "JobIDRaw", "State", "ExitCode", "Elapsed", "NodeList", "Reason")
+
+
+def sacct_argv(job_ids: Iterable[str | int]) -> list[str]:
+    """sacct for the allocations only (``-X``): one line per job or array task.
+
+    With ``--jobs`` sacct searches from the epoch, so no ``--starttime`` is needed. Reason is the
+    last field for the same reason free text is last in squeue.
+    """
+    return [
+        "sacct",
+        "--parsable2",
+        "--noheader",
+        "-X",
+        f"--jobs={_job_list(job_ids)}",
+        f"--format={','.join(SACCT_FIELDS)}",
+    ]
+
+
+def scancel_argv(job_ids: Iterable[str | int], signal: str | int | None = None, *, full: bool = True) -> list[str]:
+    """scancel; with ``signal`` the job is signalled, not killed.
+
+    ``--full`` makes the signal reach the batch shell too (by default Slurm signals only the
+    job steps), which is what a graceful-stop request means for a training script.
+    """
+    argv = ["scancel"]
+    if signal is not None:
+        argv.append(f"--signal={signal}")
+        if full:
+            argv.append("--full")
+    argv.extend(_job_list(job_ids).split(","))
+    return argv
+
+
+def scontrol_show_job_argv(job_id: str | int) -> list[str]:
+    """``scontrol --oneliner show job ID`` (one line per job or array task)."""
+    return ["scontrol", "--oneliner", "show", "job", _job_list([job_id])]
+
+
+SINFO_FIELDS = ("partition", "partition_flagged", "avail", "time_limit", "node", "state", "cpus",
+                "memory", "gres", "reason")
+_SINFO_FORMAT = FIELD_SEP.join(("%R", "%P", "%a", "%l", "%N", "%T", "%c", "%m", "%G", "%E"))
+
+
+def sinfo_argv() -> list[str]:
+    """Node-oriented sinfo: one line per (partition, node) with state, cpus, memory and gres."""
+    return ["sinfo", "--noheader", "--Node", f"--format={_SINFO_FORMAT}"]
+
+
+def scontrol_show_config_argv() -> list[str]:
+    """The running configuration (MaxArraySize, MaxJobCount, MinJobAge, ...)."""
+    return ["scontrol", "show", "config"]
+
+
+def srun_mpi_list_argv() -> list[str]:
+    """The MPI plugins this Slurm offers to ``srun --mpi=``."""
+    return ["srun", "--mpi=list"]
