@@ -580,6 +580,13 @@ def named_cases() -> dict[str, dict[str, Any]]:
         "extra_src_default_duration": _src(environment={"$obj": "Environment", "name": "e", "docker_enabled": True}),
         "extra_estimator_use_docker_false_on_cluster": _est("Estimator", use_docker=False),
         "extra_sklearn_scenario_packages": _est("SKLearn", framework_version="0.20.3"),
+        "extra_src_pytorch_configuration_unsupported_backend": _src(
+            distributed_job_config={"$obj": "PyTorchConfiguration", "communication_backend": "mpi"}
+        ),
+        "extra_estimator_tensorflow_configuration": _est(
+            "Estimator", distributed_training={"$obj": "TensorflowConfiguration", "worker_count": 2,
+                                               "parameter_server_count": 1},
+        ),
         "extra_pytorch_mpi_horovod": _est(
             "PyTorch", framework_version="1.6", node_count=2,
             distributed_training={"$obj": "Mpi", "process_count_per_node": 2},
