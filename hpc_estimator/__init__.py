@@ -34,7 +34,7 @@ from .v1.runconfig import (
 )
 from .v1.script_run_config import ScriptRunConfig
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402 - re-exported
 
 # Names whose modules are imported on first access: they pull heavier dependencies (the run
 # store, jinja2 for rendering) that constructing a configuration never needs.

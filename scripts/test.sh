@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian 12 machine (run as root), then runs
-# ruff and the whole test suite, integration tests against a real local Slurm cluster included.
+# ruff, mypy and the whole test suite, integration tests against a real local Slurm cluster included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +24,7 @@ fi
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 
 python3 -m ruff check .
+python3 -m mypy
 # Integration tests must not be skipped where the cluster can run: HPCEST_REQUIRE_CLUSTER turns a skip into a failure.
 export HPCEST_REQUIRE_CLUSTER="${HPCEST_REQUIRE_CLUSTER:-1}"
 exec python3 -m pytest -q "$@"

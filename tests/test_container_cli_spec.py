@@ -1,7 +1,7 @@
 """Container command lines checked against the documented apptainer / singularity / ch-run CLIs.
 
 Apptainer cannot be installed on the test machine, so its command lines are validated against
-a data description of its CLI (tests/data/container_cli). These tests pin down that the
+a data description of its CLI (hpc_estimator/testing/container_cli). These tests pin down that the
 validator rejects what the real parsers reject or would silently reinterpret, and accepts the
 command lines the upstream documentation shows.
 """

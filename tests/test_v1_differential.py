@@ -65,6 +65,8 @@ IMAGE_PROVIDES: dict[str, tuple[str, ...]] = {
     "Chainer": ("chainer", "cupy"),
     "SKLearn": (),
 }
+# Scenario pins that need the site's MPI and a compiler to build (hpcest does not pip-install them).
+MPI_BUILT = ("horovod", "mpi4py", "cmake")
 PUBLIC_INDEX = ("https://pypi.python.org/simple", "https://pypi.org/simple")  # and pages below them
 # Names hpcest sets for its own job machinery; the v1 service set its run identity and data paths
 # at run time too, and none of these come from the configuration.
@@ -155,11 +157,12 @@ def _drop_public_index(ctx: Ctx, v1: Any, h: Any) -> tuple[Any, Any]:
 
 
 def _custom_base_image(ctx: Ctx, v1: Any, h: Any) -> tuple[Any, Any]:
-    image = ctx.kw["custom_docker_base_image"]
-    environment = ctx.env_ref["view"]["environment"]
-    if v1 is not None and v1 != environment["base_image"]:  # runs.image: the reference that runs
-        return v1_runs.image_reference(image, environment["registry_address"]), h
-    return (image if v1 is not None else v1), h
+    return (ctx.kw["custom_docker_base_image"] if v1 is not None else v1), h
+
+
+def _custom_base_image_pulled(ctx: Ctx, v1: Any, h: Any) -> tuple[Any, Any]:
+    registry = (ctx.kw.get("image_registry_details") or {}).get("address")
+    return (v1_runs.image_reference(ctx.kw["custom_docker_base_image"], registry) if v1 is not None else v1), h
 
 
 def _user_python_pin(ctx: Ctx, v1: Any, h: Any) -> tuple[Any, Any]:
@@ -222,13 +225,6 @@ def _drop_nccl_threshold(ctx: Ctx, v1: Any, h: Any) -> tuple[Any, Any]:
     return v1, h
 
 
-def _dependency_files(ctx: Ctx) -> bool:
-    keys = ("conda_dependencies_file", "conda_dependencies_file_path", "pip_requirements_file",
-            "pip_requirements_file_path")
-    warned = any(re.search(r"not (built|installed)", w) for w in ctx.h.get("compile_warnings", []))
-    return any(ctx.kw.get(k) for k in keys) and warned
-
-
 _SKIP = (lambda ctx, v1, h: (h, h))  # noqa: E731 - the difference is the whole field
 
 # Fields that describe the environment (image and packages): the ones v1's image modes change.
@@ -269,10 +265,18 @@ DELIBERATE = [
         "custom_docker_base_image on framework estimators",
         "Framework estimators honour the deprecated custom_docker_base_image; v1's full build overwrote it with "
         "the scenario image (issue 7).",
-        ("state.environment.base_image", "runs.image"),
+        ("state.environment.base_image",),
         lambda ctx: ctx.framework and bool(ctx.kw.get("custom_docker_base_image"))
         and not ctx.kw.get("custom_docker_image") and not ctx.kw.get("environment_definition"),
         _custom_base_image,
+    ),
+    Deliberate(
+        "custom_docker_base_image on framework estimators runs",
+        "The image that runs is the user's custom_docker_base_image, from its registry (see the entry above).",
+        ("runs.image",),
+        lambda ctx: ctx.framework and bool(ctx.kw.get("custom_docker_base_image"))
+        and not ctx.kw.get("custom_docker_image") and not ctx.kw.get("environment_definition"),
+        _custom_base_image_pulled,
     ),
     Deliberate(
         "user python pin on framework estimators",
@@ -338,14 +342,96 @@ DELIBERATE = [
         _drop_nccl_threshold,
     ),
     Deliberate(
-        "dependency files are not built",
-        "conda_dependencies_file / pip_requirements_file are not built by hpcest; it warns and asks for an image "
-        "that contains them (README mapping table). Requires that warning.",
-        ("runs.python", "runs.conda_packages", "runs.pip_packages", "runs.pip_options"),
-        _dependency_files,
-        _SKIP,
+        "a container on cluster targets unless one was declined",
+        "With no DockerConfiguration (and an Environment that never set docker.enabled) v1's run configuration "
+        "says use_docker=False, yet v1's compute clusters ran every job in its image (the SDK warned it was "
+        "'overriding run configuration enable Docker'); hpcest runs it in a container on a cluster target and "
+        "in the caller's Python on 'local' (README).",
+        ("runs.container",),
+        lambda ctx: _docker_left_to_target(ctx),
+        lambda ctx, v1, h: (h, h),
+    ),
+    Deliberate(
+        "the image's Python runs the job",
+        "v1 built a conda environment with the pinned Python (and pip); hpcest installs packages into the "
+        "image's own Python, so python=/pip= pins are not installed (README).",
+        ("runs.python", "runs.conda_packages"),
+        lambda ctx: True,
+        lambda ctx, v1, h: (h, h) if not isinstance(v1, list)
+        else ([p for p in v1 if _pkg(p) not in ("python", "pip")], h),
+    ),
+    Deliberate(
+        "MPI-built scenario pins",
+        "Horovod, mpi4py and cmake from v1's scenarios must be built against the cluster's MPI; the public "
+        "framework images do not have them and pip cannot build them there, so MPI jobs are told to use an "
+        "image that has them (README).",
+        ("runs.pip_packages",),
+        _uses_framework_image,
+        lambda ctx, v1, h: ([p for p in v1 if not (p in set(ctx.scenario.get("pip_packages", []))
+                                                   and _pkg(p) in MPI_BUILT)], h),
+    ),
+    Deliberate(
+        "Azure ML runtime pins of the scenarios",
+        "Scenario pins of azureml-* runtime packages (azureml-dataset-runtime) serve Azure ML's own runtime, "
+        "which hpcest replaces in the job; they are not installed (README).",
+        ("runs.pip_packages",),
+        lambda ctx: ctx.framework,
+        lambda ctx, v1, h: ([p for p in v1 if not (p in set(ctx.scenario.get("pip_packages", []))
+                                                   and _pkg(p).startswith("azureml-"))], h),
+    ),
+    Deliberate(
+        "pip options with nothing to install",
+        "An environment whose pip list holds only options installs nothing; hpcest then runs no pip at all.",
+        ("runs.pip_options",),
+        lambda ctx: not [p for p in (ctx.h.get("runs") or {}).get("pip_packages", [])],
+        lambda ctx, v1, h: (h, h),
+    ),
+    Deliberate(
+        "no explicit time limit",
+        "ScriptRunConfig's own 30-day default and a limit of 0 ask for no limit: the job gets the partition's "
+        "default instead of --time (README).",
+        ("runs.time_limit_s",),
+        lambda ctx: ctx.h.get("runs", {}).get("time_limit_s") is None,
+        lambda ctx, v1, h: (h, h) if v1 in (0, 2592000) else (v1, h),
+    ),
+    Deliberate(
+        "parameter-server jobs ask for no more nodes than tasks",
+        "Slurm cannot give a node no task: a parameter-server job asks for min(node_count, workers + parameter "
+        "servers) nodes (README).",
+        ("runs.nodes",),
+        lambda ctx: (ctx.h.get("runs") or {}).get("launcher") == "tf_ps",
+        lambda ctx, v1, h: (min(v1, (ctx.h.get("runs") or {}).get("total_tasks") or v1), h),
+    ),
+    Deliberate(
+        "refused before submission",
+        "Values v1's SDK accepted but no job can run with are refused by hpcest before anything is queued, "
+        "with the fix in the message: negative time limits, counts below one, a torch process count that does "
+        "not divide over the nodes, command together with script/arguments, a vm_priority other than "
+        "dedicated/lowpriority, and several nodes without a distribution in effect (README).",
+        ("runs.compile",),
+        lambda ctx: bool(re.search(
+            r"max_run_duration_seconds=-\d+ is negative|must be an integer >= \d|does not divide evenly"
+            r"|command cannot be combined with script|vm_priority must be 'dedicated' or 'lowpriority'"
+            r"|without a distributed configuration would run",
+            (ctx.h.get("compile_error") or {}).get("message", ""))),
     ),
 ]
+
+
+def _docker_left_to_target(ctx: Ctx) -> bool:
+    """Nothing chose whether to use a container, and the target is a cluster."""
+    kw = ctx.kw
+    target = kw.get("compute_target")
+    if target == "local" or (target is None and (ctx.cls == "ScriptRunConfig" or not kw.get("vm_size"))):
+        return False  # "local" (ScriptRunConfig's default); vm_size alone means v1's run-based cluster
+    if ctx.cls == "ScriptRunConfig":
+        if kw.get("docker_runtime_config") is not None:
+            return False
+        environment = kw.get("environment")
+        return not (environment and environment.get("docker_enabled") is not None)
+    definition = kw.get("environment_definition")
+    return bool(definition) and definition.get("docker_enabled") is None
+
 
 
 # -- warning topics -----------------------------------------------------------------------------
@@ -729,8 +815,12 @@ def compare_case(case: dict[str, Any], meta: dict[str, Any]) -> list[Diff]:
                 diffs.append(Diff(group, topic, ctx.id, topic, None, ctx.spec))
     if h.get("compile_error") and ref["runs"]["argv"] is not None:
         err = h["compile_error"]
-        diffs.append(Diff("runs.compile", rule_distribution(ctx), ctx.id, "runs",
-                          f"{err['type']}: {err['message']}", ctx.spec))
+        refused = [r for r in DELIBERATE if "runs.compile" in r.fields and r.when(ctx)]
+        for rule in refused:
+            rule.used.add(ctx.id)
+        if not refused:
+            diffs.append(Diff("runs.compile", rule_distribution(ctx), ctx.id, "runs",
+                              f"{err['type']}: {err['message']}", ctx.spec))
         return diffs
     if ref["runs"]["argv"] is None:
         return diffs  # v1 accepted a config with nothing to run; what the service did is not determined

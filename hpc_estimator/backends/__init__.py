@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
+from ..cluster.profile import ClusterProfile
 from ..v1.compute import LOCAL_TARGET
 
 if TYPE_CHECKING:
-    from ..runs.workspace import Workspace
     from .base import Backend
+
+
+class Workspace(Protocol):
+    """What a backend needs of the workspace that owns it (the runs' Workspace provides it)."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def history_dir(self) -> Path: ...
+
+    def get_profile(self, name: str) -> ClusterProfile: ...
 
 
 def make_backend(workspace: Workspace, target: str) -> Backend:

@@ -57,7 +57,8 @@ class Placement(Protocol):
 class Backend(Placement, Protocol):
     """Where jobs run: ``local`` (this machine, no Slurm) or ``slurm`` (through a transport)."""
 
-    transport: Transport
+    @property
+    def transport(self) -> Transport: ...
 
     def submit(
         self, run_id: str, spec: JobSpec, script: str, source_directory: str, *, progress: Progress | None = None

@@ -51,7 +51,7 @@ def resolve(
     code = parse_exit_file(exit_file)
     if scheduler is not None:
         state = scheduler.job_state
-        detail = scheduler.state if scheduler.reason is None else f"{scheduler.state}: {scheduler.reason}"
+        detail: str | None = scheduler.state if scheduler.reason is None else f"{scheduler.state}: {scheduler.reason}"
         if state.is_terminal:
             exit_code = scheduler.exit_code if scheduler.exit_code is not None else code
             if state is JobState.CANCELED and scheduler.state == "CANCELLED" and code == 0:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .. import __version__
+from ..version import __version__
 from ..errors import AzureMLException, ConfigError, HpcestError, TransportError
 from ..util.text_table import format_rows
 from ..v1.resolved import Submittable

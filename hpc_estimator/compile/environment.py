@@ -39,10 +39,13 @@ def forwarded_names(runtime: RuntimeName, names: list[str]) -> tuple[str, ...]:
         return ()
     patterns = list(containers.FORWARD_PATTERNS)
     for name in names:
-        if name in containers.NOT_FORWARDABLE or any(fnmatch.fnmatchcase(name, p) for p in patterns):
+        if name in containers.NOT_FORWARDABLE or _FORWARDED.match(name):
             continue
         patterns.append(name)
     return tuple(patterns)
+
+
+_FORWARDED = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in containers.FORWARD_PATTERNS))
 
 
 def lower_environment(

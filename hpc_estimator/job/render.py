@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jinja2
 
-from .. import __version__
+from ..version import __version__
 from ..errors import ConfigError
 from ..util.shellquote import join as shjoin
 from ..util.shellquote import quote

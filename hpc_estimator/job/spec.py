@@ -10,7 +10,7 @@ Counts are inferred the PSI/J way: give ``nodes`` and ``tasks_per_node`` and the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 LaunchKind = Literal["single", "mpi", "torch", "tf_ps"]
@@ -185,3 +185,14 @@ class JobSpec:
     @property
     def env_dict(self) -> dict[str, str]:
         return dict(self.env)
+
+
+def spec_as_dict(spec: JobSpec) -> dict[str, object]:
+    """``spec`` as plain data for JSON (golden files, ``--dry-run --json``).
+
+    Staged files appear by path and mode only: their text is hpcest's own in-job library, the same
+    for every job, and would bury what the job asks for.
+    """
+    data = asdict(spec)
+    data["staged_files"] = [{"path": f.path, "mode": oct(f.mode)} for f in spec.staged_files]
+    return data

@@ -8,6 +8,7 @@ run outside a job), exactly as v1 scripts expect.
 from __future__ import annotations
 
 import base64
+import builtins
 import codecs
 import json
 import posixpath
@@ -204,7 +205,7 @@ class Run:
             details["error"] = {"error": {"code": "UserError", "message": record.status_detail or "failed"}}
         return details
 
-    def _log_names(self) -> list[str]:
+    def _log_names(self) -> builtins.list[str]:
         try:
             return [n for n in self.get_file_names() if n.startswith("hpcest-logs/")]
         except (TransportError, OSError):
@@ -236,7 +237,7 @@ class Run:
 
     # -- files --------------------------------------------------------------------------------
 
-    def get_file_names(self) -> list[str]:
+    def get_file_names(self) -> builtins.list[str]:
         record = self.record
         if not record.remote_dir:
             return []
@@ -270,7 +271,7 @@ class Run:
         self,
         prefix: str | None = None,
         output_directory: str | None = None,
-        output_paths: list[str] | None = None,
+        output_paths: builtins.list[str] | None = None,
         batch_size: int = 100,
         append_prefix: bool = True,
         timeout_seconds: int | None = None,

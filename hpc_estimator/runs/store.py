@@ -15,6 +15,7 @@ where this database belongs. Cluster-side state (metrics, exit codes) stays in r
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 import secrets
@@ -370,10 +371,10 @@ class RunStore:
         active_only: bool = False,
         status: str | None = None,
         limit: int | None = None,
-    ) -> list[RunRecord]:
+    ) -> builtins.list[RunRecord]:
         """Runs, newest first (like v1 ``Experiment.get_runs``)."""
-        clauses: list[str] = []
-        params: list[Any] = []
+        clauses: builtins.list[str] = []
+        params: builtins.list[Any] = []
         if experiment is not None:
             clauses.append("experiment = ?")
             params.append(experiment)
@@ -394,10 +395,10 @@ class RunStore:
             rows = self._conn.execute(sql, params).fetchall()
         return [RunRecord._from_row(r) for r in rows]
 
-    def active_runs(self, target: str | None = None) -> list[RunRecord]:
+    def active_runs(self, target: str | None = None) -> builtins.list[RunRecord]:
         """Runs not yet terminal (optionally on one compute target): what a poller must watch."""
         sql = f"SELECT * FROM runs WHERE status IN ({','.join('?' * len(ACTIVE_STATUSES))})"
-        params: list[Any] = list(ACTIVE_STATUSES)
+        params: builtins.list[Any] = list(ACTIVE_STATUSES)
         if target is not None:
             sql += " AND target = ?"
             params.append(target)
@@ -405,7 +406,7 @@ class RunStore:
             rows = self._conn.execute(sql + " ORDER BY created_at", params).fetchall()
         return [RunRecord._from_row(r) for r in rows]
 
-    def history(self, run_id: str) -> list[StatusChange]:
+    def history(self, run_id: str) -> builtins.list[StatusChange]:
         """Every status transition of a run, oldest first."""
         with self._lock:
             rows = self._conn.execute(

@@ -459,7 +459,7 @@ def merge_metrics(events: "Iterable[dict[str, Any]]") -> "dict[str, Any]":
         counts[name] = seen + 1
         if kind in ("scalar", "image"):
             metrics[name] = value if seen == 0 else [*_as_list(metrics[name]), value]
-        elif kind == "list":
+        elif kind == "list" and isinstance(value, list):
             metrics[name] = list(value) if seen == 0 else [*_as_list(metrics[name]), *value]
         elif kind in ("row", "table") and isinstance(value, dict):
             current = metrics.get(name) if seen else None

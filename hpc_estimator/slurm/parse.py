@@ -310,7 +310,9 @@ _GRES_ITEM = re.compile(
 
 def _split_gres(text: str) -> list[str]:
     # commas separate items, but may also sit inside "(S:0,1)": split only outside parentheses
-    items, depth, cur = [], 0, []
+    items: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch == "(":
             depth += 1

@@ -126,7 +126,7 @@ def _ldd(path: Path) -> list[Path]:
 
 
 def _stdlib_files(interp: InterpreterFiles) -> list[Path]:
-    files = []
+    files: list[Path] = []
     for root, dirs, names in os.walk(interp.stdlib):
         rel = Path(root).relative_to(interp.stdlib)
         if rel == Path("."):

@@ -1,7 +1,7 @@
 """Check container command lines against the documented CLIs of apptainer, singularity and ch-run.
 
 Apptainer cannot be installed on every test machine, so the command lines hpcest builds for it
-are checked against a data description of its CLI instead (``tests/data/container_cli/*.json``:
+are checked against a data description of its CLI instead (``hpc_estimator/testing/container_cli/*.json``:
 option names, shorthands, value kinds, the release that introduced each option, and the
 upstream source each fact was read from). The parser here follows the rules of the real
 parsers - cobra/pflag for apptainer and singularity, glibc argp for ch-run - closely enough to
@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SPEC_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "container_cli"
+# Shipped inside the package, so the checks work from an installed wheel too.
+SPEC_DIR = Path(__file__).resolve().parent / "container_cli"
 SPEC_NAMES = ("apptainer", "singularity", "ch-run", "ch-convert", "ch-image")
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -81,10 +82,7 @@ def load_spec(name: str, spec_dir: Path | None = None) -> CliSpec:
         raise ValueError(f"unknown CLI spec {name!r}; choose one of {', '.join(SPEC_NAMES)}")
     path = (spec_dir or SPEC_DIR) / f"{name}.json"
     if not path.is_file():
-        raise FileNotFoundError(
-            f"CLI spec {path} not found; it lives in tests/data/container_cli of the hpcest source tree "
-            "(pass spec_dir= when running from an installed wheel)"
-        )
+        raise FileNotFoundError(f"CLI spec {path} not found; the hpcest installation is incomplete")
     return CliSpec(name=name, data=json.loads(path.read_text(encoding="utf-8")))
 
 
@@ -469,27 +467,27 @@ def _parse_options(
             consumed_next = False
             while j < len(arg):
                 ch = arg[j]
-                name = table.short.get(ch)
-                if name is None:
+                short = table.short.get(ch)
+                if short is None:
                     parsed.problems.append(f"unknown option -{ch} for {label}")
                     break
-                opt = table.long[name]
+                opt = table.long[short]
                 if not opt.get("takes_value"):
-                    parsed.options.append((name, None))
+                    parsed.options.append((short, None))
                     j += 1
                     continue
                 rest = arg[j + 1 :]
                 if rest:
                     if not argp and rest.startswith("="):
                         rest = rest[1:]
-                    parsed.options.append((name, rest))
+                    parsed.options.append((short, rest))
                 elif opt.get("value_optional"):
-                    parsed.options.append((name, None))
+                    parsed.options.append((short, None))
                 elif i + 1 < len(args):
-                    parsed.options.append((name, args[i + 1]))
+                    parsed.options.append((short, args[i + 1]))
                     consumed_next = True
                 else:
-                    parsed.problems.append(f"-{ch} (--{name}) needs a value ({opt.get('value') or 'VALUE'})")
+                    parsed.problems.append(f"-{ch} (--{short}) needs a value ({opt.get('value') or 'VALUE'})")
                 break
             i += 2 if consumed_next else 1
             continue
@@ -623,9 +621,9 @@ def validate_argv(
     else:
         sub = spec.data["subcommands"].get(parsed.subcommand or "", {"options": {}})
         options = {**spec.data["global_options"], **sub["options"]}
-    for syntax, value in zip(sub.get("positional_syntax", ()), parsed.positionals):
+    for syntax, positional in zip(sub.get("positional_syntax", ()), parsed.positionals):
         ctx = _Ctx(spec=spec, parsed=parsed, option="argument", strict=strict)
-        problems += SYNTAX[syntax](value, ctx)
+        problems += SYNTAX[syntax](positional, ctx)
     seen: set[str] = set()
     for index, (name, value) in enumerate(parsed.options):
         opt = options.get(name, {})

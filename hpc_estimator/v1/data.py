@@ -214,7 +214,7 @@ class DataReference:
         return self.datastore.cluster_path(self.path_on_datastore)
 
     def _with(self, **changes: Any) -> DataReference:
-        values = {
+        values: dict[str, Any] = {
             "data_reference_name": self.data_reference_name,
             "path_on_datastore": self.path_on_datastore,
             "mode": self.mode,

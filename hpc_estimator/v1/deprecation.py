@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import types
 import warnings
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -17,7 +18,7 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 def warn_at_caller(message: str, category: type[Warning] = UserWarning) -> None:
     """Emit ``message`` blamed on the first calling line outside hpc_estimator."""
     level = 1
-    frame = sys._getframe(0)
+    frame: types.FrameType | None = sys._getframe(0)
     # Walk out of the package so the warning names user code, however deep the call chain is.
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
         frame = frame.f_back

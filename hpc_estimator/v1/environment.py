@@ -128,8 +128,8 @@ class CondaDependencies:
             # v1 adds the URL as --find-links (beside its own --extra-index-url to the SDK's index,
             # which hpcest leaves out: there is no Azure ML SDK index to reach from a cluster).
             deps.set_pip_option(f"--find-links {pip_indexurl}")
-        # v1 pinned azureml-* packages to the SDK's own version; there is no SDK here to pin to.
-        deps._pin_sdk_version = pin_sdk_version
+        # v1 pinned azureml-* packages to its own SDK version (pin_sdk_version); there is no SDK
+        # here to pin to, so the flag is accepted and has no effect.
         return deps
 
     @staticmethod

@@ -22,6 +22,7 @@ from .deprecation import warn_at_caller, warn_deprecated
 from .distributed import Gloo, Mpi, Nccl, ParameterServer, _DistributedTraining
 from .environment import (
     AZUREML_DEFAULTS,
+    BASE_SPEC_PYTHON_VERSION,
     DEFAULT_CPU_IMAGE,
     DEFAULT_GPU_IMAGE,
     CondaDependencies,
@@ -333,6 +334,9 @@ def _merge_scenario(deps: CondaDependencies, scenario: Mapping[str, Any]) -> Non
     for name in common:
         framework.remove_pip_package(name)
         framework.remove_conda_package(name)
+    if deps.get_python_version() != BASE_SPEC_PYTHON_VERSION:
+        # The user pinned python: keep that pin (v1 let the scenario's python=3.6.2 replace it).
+        framework.remove_conda_package("python")
     for package in framework.conda_packages:
         deps.add_conda_package(package)
     for package in framework.pip_packages:
@@ -363,7 +367,9 @@ def build_environment(
     # gpu_support is what makes the cluster request GPUs and start the container with them.
     env.docker.gpu_support = use_gpu
     if scenario is not None:
-        if not params["conda_dependencies_file"]:
+        # With user_managed nothing is installed, so the scenario's pins are not carried either
+        # (v1 merged them into a specification nobody used).
+        if not params["conda_dependencies_file"] and not params["user_managed"]:
             _merge_scenario(deps, scenario)
         if not custom_image:
             env.docker.base_image = scenario["base_image"]
@@ -507,7 +513,11 @@ class _EstimatorBase(MMLBaseEstimator):
             self._estimator_config,
             config_kind=type(self).__name__,
             source_directory=self.source_directory,
-            checks=ScriptChecks(lint=bool(self._show_lint_warnings), packages=bool(self._show_package_warnings)),
+            # v1 checked the script at submission only with _disable_validation=False.
+            checks=ScriptChecks(
+                lint=not self._disable_validation and bool(self._show_lint_warnings),
+                packages=not self._disable_validation and bool(self._show_package_warnings),
+            ),
             notes=self._notes,
         )
 

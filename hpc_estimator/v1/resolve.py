@@ -81,15 +81,21 @@ def resolve_distribution(rc: RunConfiguration) -> tuple[Distribution, int]:
     return SingleProcess(), 1
 
 
+def _has_registry_host(image: str) -> bool:
+    """True for "mcr.microsoft.com/x" or "localhost:5000/x"; False for "ubuntu:22.04" or "team/img" (Docker's rule)."""
+    first, sep, _ = image.partition("/")
+    return bool(sep) and ("." in first or ":" in first or first == "localhost")
+
+
 def _registry_reference(env: Environment) -> tuple[str, str | None]:
-    """The base image with its registry address in front, as v1 pulled it; plus the registry user."""
+    """The base image as v1 pulled it: from the registry address when the name has no registry of its own."""
     image = str(env.docker.base_image)
     registry = env.docker.base_image_registry
     address = (getattr(registry, "address", None) or "").rstrip("/")
     username = getattr(registry, "username", None)
-    if address and not image.startswith("/") and not image.startswith(address + "/"):
-        image = f"{address}/{image}"
-    return image, username if address else None
+    if not address or image.startswith("/") or _has_registry_host(image):
+        return image, username if address and image.startswith(address + "/") else None
+    return f"{address}/{image}", username
 
 
 def _listed(items: Iterable[Any]) -> tuple[str, ...]:
@@ -137,6 +143,9 @@ def resolve_software(env: Environment) -> tuple[Image, Packages]:
         )
     if env.python.user_managed_dependencies:
         return image, Packages()
+    if scenario is not None:
+        # A scenario's azureml-* pins serve Azure ML's own runtime, which the job's stand-in replaces.
+        baseline |= {p for p in scenario["pip_packages"] if package_name(str(p)).startswith("azureml-")}
     packages = Packages(
         pip=tuple(p for p in _listed(deps.pip_packages) if p not in baseline),
         conda=tuple(p for p in _listed(deps.conda_packages) if p not in baseline),
@@ -207,6 +216,14 @@ def _environment_pairs(*maps: Mapping[str, Any] | None) -> tuple[tuple[str, str]
     return tuple(merged.items())
 
 
+def _script_checks(asked: ScriptChecks | None, image: Image, target: str | None) -> ScriptChecks:
+    """v1 compared imports with packages only for its framework images and not for "local" runs."""
+    if asked is None:
+        return ScriptChecks()
+    packages = asked.packages and isinstance(image, FrameworkImage) and target != LOCAL_TARGET
+    return ScriptChecks(lint=asked.lint, packages=packages)
+
+
 def resolve_run_configuration(
     rc: RunConfiguration,
     *,
@@ -261,6 +278,6 @@ def resolve_run_configuration(
         vm_size=rc.amlcompute.vm_size,
         vm_priority="lowpriority" if priority == "lowpriority" else "dedicated",
         time_limit_s=duration,
-        checks=checks or ScriptChecks(),
+        checks=_script_checks(checks, image, target_name),
         notes=notes,
     )

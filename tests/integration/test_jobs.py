@@ -24,12 +24,15 @@ import pytest
 from hpc_estimator import (
     DataReference,
     Datastore,
+    DockerConfiguration,
     Estimator,
     Experiment,
     Gloo,
     Mpi,
     PyTorch,
+    PyTorchConfiguration,
     Run,
+    ScriptRunConfig,
     Workspace,
 )
 from hpc_estimator.backends import close_all, get_backend
@@ -229,10 +232,35 @@ def test_mpi_2_nodes_x_2_ranks(workspace: Workspace, src: Path, target: str, tmp
 def test_pytorch_gloo_rank_variables_and_rendezvous(
     workspace: Workspace, src: Path, target: str, tmp_path: Path
 ) -> None:
+    """torch.distributed with 2 processes on each of 2 nodes (v1: ScriptRunConfig + PyTorchConfiguration)."""
+    config = ScriptRunConfig(
+        source_directory=str(src),
+        script="rendezvous.py",
+        compute_target=target,
+        distributed_job_config=PyTorchConfiguration("Gloo", process_count=4, node_count=2),
+        docker_runtime_config=DockerConfiguration(use_docker=False),
+    )
+    run = _submit(workspace, config)
+    assert run.wait_for_completion()["status"] == "Completed"
+    ranks = _ranks(run, tmp_path)
+    assert [int(r["RANK"]) for r in ranks] == [0, 1, 2, 3]
+    assert {r["WORLD_SIZE"] for r in ranks} == {"4"}
+    assert {r["MASTER_ADDR"] for r in ranks} == {"node1"}  # the first host of the allocation
+    assert [int(r["LOCAL_RANK"]) for r in ranks] == [0, 1, 0, 1]
+    assert [int(r["NODE_RANK"]) for r in ranks] == [0, 0, 1, 1]
+    assert [r["host"] for r in ranks] == ["node1", "node1", "node2", "node2"]
+    assert ranks[0]["peers"] == [1, 2, 3]  # every rank reached rank 0 at MASTER_ADDR:MASTER_PORT
+
+
+def test_pytorch_estimator_with_gloo_runs_one_process_per_node(
+    workspace: Workspace, src: Path, tmp_path: Path
+) -> None:
+    """v1's PyTorch(..., distributed_training=Gloo()) starts one process per node whatever
+    process_count_per_node says; the world is the nodes."""
     est = _estimator(
         PyTorch,
         source_directory=str(src),
-        compute_target=target,
+        compute_target="slurm",
         entry_script="rendezvous.py",
         node_count=2,
         process_count_per_node=2,
@@ -243,13 +271,8 @@ def test_pytorch_gloo_rank_variables_and_rendezvous(
     run = _submit(workspace, est)
     assert run.wait_for_completion()["status"] == "Completed"
     ranks = _ranks(run, tmp_path)
-    assert [int(r["RANK"]) for r in ranks] == [0, 1, 2, 3]
-    assert {r["WORLD_SIZE"] for r in ranks} == {"4"}
-    assert {r["MASTER_ADDR"] for r in ranks} == {"node1"}  # the first host of the allocation
-    assert [int(r["LOCAL_RANK"]) for r in ranks] == [0, 1, 0, 1]
-    assert [int(r["NODE_RANK"]) for r in ranks] == [0, 0, 1, 1]
-    assert [r["host"] for r in ranks] == ["node1", "node1", "node2", "node2"]
-    assert ranks[0]["peers"] == [1, 2, 3]  # every rank reached rank 0 at MASTER_ADDR:MASTER_PORT
+    assert [(int(r["RANK"]), r["WORLD_SIZE"], r["host"]) for r in ranks] == [(0, "2", "node1"), (1, "2", "node2")]
+    assert ranks[0]["peers"] == [1]
 
 
 @pytest.mark.parametrize("target", TARGETS)

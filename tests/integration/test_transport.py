@@ -17,6 +17,7 @@ import pytest
 
 from hpc_estimator import slurm
 from hpc_estimator.errors import HostKeyError, TransportError
+from hpc_estimator.job.state import JobState
 from hpc_estimator.testing import local_cluster as lc
 from hpc_estimator.transport import RemoteFileNotFoundError
 from hpc_estimator.transport.ssh import SshTransport, fingerprint, known_hosts_name, resolve_target
@@ -331,7 +332,7 @@ def test_sbatch_through_ssh(ssh, local_cluster):
         if state is not None and state.is_terminal:
             break
         time.sleep(0.1)
-    assert state is not None and state.status == "Completed", state
+    assert state is not None and state.job_state is JobState.COMPLETED, state
     assert ssh.read_text(f"{run_dir}/out.txt").startswith("hello from node")
     found = slurm.parse_squeue(ssh.run(slurm.squeue_by_name_argv("hpcest-ssh-test")).stdout)
     assert job in found

@@ -13,8 +13,8 @@ import warnings
 from typing import Any
 
 import hpc_estimator as hpc
-from hpc_estimator.compile import compile_job  # re-point after the restructure
-from hpc_estimator.profile import ClusterProfile, VmSize  # re-point after the restructure
+from hpc_estimator import ClusterProfile, VmSize
+from hpc_estimator.compile import compile_job
 
 from . import builders
 
@@ -107,7 +107,9 @@ def _layered(definition: str | None) -> tuple[str | None, list[str], list[str], 
             words = iter(shlex.split(rest))
             for word in words:
                 if tool == "conda":
-                    if not word.startswith("-"):
+                    if word in ("-c", "--channel"):
+                        next(words, None)  # a channel, not a package
+                    elif not word.startswith("-"):
                         conda.append(word)
                 elif word in _PIP_VALUE_OPTIONS:
                     options.append(f"{word} {next(words, '')}".strip())  # v1 keeps "--opt value" as one item

@@ -10,14 +10,16 @@ must run on Python 3.6 (the v1 framework images).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PYLIB = ".hpcest/pylib"
 
 
+@functools.cache
 def files(container: bool) -> dict[str, str]:
-    """Relative path under the job's pylib directory -> file text."""
+    """Relative path under the job's pylib directory -> file text (read once per process)."""
     out: dict[str, str] = {}
     roots = [HERE / "common"] + ([HERE / "container"] if container else [])
     for root in roots:
