@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hpc_estimator.errors import UserErrorException
-from hpc_estimator.runs.store import RunStore, new_run_id
+from hpc_estimator.runs.store import SCHEMA_VERSION, RunStore, new_run_id
 
 N_PROCS = 8
 RUNS_PER_PROC = 50
@@ -62,7 +62,31 @@ def test_database_is_in_wal_mode(tmp_path: Path) -> None:
     RunStore(tmp_path / "runs.db").close()
     conn = sqlite3.connect(tmp_path / "runs.db")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_schema_1_store_is_upgraded_in_place(tmp_path: Path) -> None:
+    """A run history written by the previous release keeps its runs and gains parent/kind/name."""
+    path = tmp_path / "runs.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE runs (run_id TEXT PRIMARY KEY, experiment TEXT NOT NULL, target TEXT NOT NULL,"
+        " backend TEXT NOT NULL, job_id TEXT, remote_dir TEXT, status TEXT NOT NULL, status_detail TEXT,"
+        " created_at TEXT NOT NULL, started_at TEXT, ended_at TEXT, tags TEXT NOT NULL DEFAULT '{}',"
+        " properties TEXT NOT NULL DEFAULT '{}', spec TEXT NOT NULL DEFAULT '{}', exit_code INTEGER);"
+        "CREATE TABLE status_history (run_id TEXT NOT NULL, status TEXT NOT NULL, detail TEXT, at TEXT NOT NULL);"
+        "INSERT INTO runs (run_id, experiment, target, backend, status, created_at)"
+        " VALUES ('old_1', 'e', 'local', 'local', 'Completed', '2026-11-01T00:00:00.000000Z');"
+        "PRAGMA user_version = 1;"
+    )
+    conn.close()
+    with RunStore(path) as store:
+        old = store.get("old_1")
+        assert (old.status, old.parent_id, old.kind) == ("Completed", None, "run")
+        parent = store.create_run("e", "local", "local", kind="pipeline")
+        step = store.create_run("e", "local", "local", parent_id=parent.run_id, kind="step", name="train")
+        assert [r.run_id for r in store.children(parent.run_id)] == [step.run_id]
+        assert step.run_id not in [r.run_id for r in store.list(top_level=True)]
 
 
 def test_directory_path_means_runs_db_inside(tmp_path: Path) -> None:

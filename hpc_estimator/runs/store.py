@@ -32,7 +32,7 @@ from typing import Any
 from ..errors import ConfigError, UserErrorException
 from ..job.state import JobState
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Azure ML v1 run status strings.
 STATUSES = (
@@ -77,7 +77,10 @@ CREATE TABLE IF NOT EXISTS runs (
     tags          TEXT NOT NULL DEFAULT '{}',
     properties    TEXT NOT NULL DEFAULT '{}',
     spec          TEXT NOT NULL DEFAULT '{}',
-    exit_code     INTEGER
+    exit_code     INTEGER,
+    parent_id     TEXT REFERENCES runs (run_id),
+    kind          TEXT NOT NULL DEFAULT 'run',
+    name          TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_experiment ON runs (experiment, created_at);
 CREATE INDEX IF NOT EXISTS runs_by_target_status ON runs (target, status);
@@ -88,7 +91,18 @@ CREATE TABLE IF NOT EXISTS status_history (
     at      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS status_history_by_run ON status_history (run_id);
+CREATE INDEX IF NOT EXISTS runs_by_parent ON runs (parent_id);
 """
+
+# Schema 1 -> 2: runs can have a parent (pipeline steps, sweep trials), a kind and a name.
+_UPGRADE_1_TO_2 = """
+ALTER TABLE runs ADD COLUMN parent_id TEXT REFERENCES runs (run_id);
+ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'run';
+ALTER TABLE runs ADD COLUMN name TEXT;
+CREATE INDEX IF NOT EXISTS runs_by_parent ON runs (parent_id);
+"""
+# What a run is: a single run, a pipeline and its steps, a sweep and its trials.
+RUN_KINDS = ("run", "pipeline", "step", "sweep", "trial")
 
 
 def utc_now() -> str:
@@ -126,6 +140,9 @@ class RunRecord:
     properties: dict[str, Any]
     spec: dict[str, Any]
     exit_code: int | None
+    parent_id: str | None = None
+    kind: str = "run"
+    name: str | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -195,7 +212,9 @@ class RunStore:
                     f"understands ({SCHEMA_VERSION}); upgrade hpcest."
                 )
             if version < SCHEMA_VERSION:
-                for statement in _SCHEMA.split(";"):
+                has_runs = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone()
+                script = _UPGRADE_1_TO_2 if has_runs and version == 1 else _SCHEMA
+                for statement in script.split(";"):
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -224,9 +243,18 @@ class RunStore:
         tags: Mapping[str, Any] | None = None,
         properties: Mapping[str, Any] | None = None,
         spec: Mapping[str, Any] | None = None,
+        parent_id: str | None = None,
+        kind: str = "run",
+        name: str | None = None,
     ) -> RunRecord:
-        """Insert a new run and return it. Without ``run_id`` a unique one is generated."""
+        """Insert a new run and return it. Without ``run_id`` a unique one is generated.
+
+        ``parent_id`` makes it a child run (a pipeline step, a sweep trial); ``kind`` is one of
+        RUN_KINDS and ``name`` the child's name within its parent (step name, trial number).
+        """
         _check_status(status)
+        if kind not in RUN_KINDS:
+            raise UserErrorException(f"run kind must be one of {', '.join(RUN_KINDS)}, got {kind!r}")
         if backend not in ("local", "slurm"):
             raise UserErrorException(f"backend must be 'local' or 'slurm', got {backend!r}")
         now = utc_now()
@@ -236,7 +264,8 @@ class RunStore:
                 with self._write() as conn:
                     conn.execute(
                         "INSERT INTO runs (run_id, experiment, target, backend, remote_dir, status,"
-                        " created_at, tags, properties, spec) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        " created_at, tags, properties, spec, parent_id, kind, name)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (
                             rid,
                             experiment,
@@ -248,6 +277,9 @@ class RunStore:
                             json.dumps(dict(tags or {})),
                             json.dumps(dict(properties or {})),
                             json.dumps(dict(spec or {}), default=str),
+                            parent_id,
+                            kind,
+                            name,
                         ),
                     )
                     conn.execute(
@@ -371,10 +403,13 @@ class RunStore:
         active_only: bool = False,
         status: str | None = None,
         limit: int | None = None,
+        top_level: bool = False,
     ) -> builtins.list[RunRecord]:
-        """Runs, newest first (like v1 ``Experiment.get_runs``)."""
+        """Runs, newest first (like v1 ``Experiment.get_runs``); ``top_level`` leaves out child runs."""
         clauses: builtins.list[str] = []
         params: builtins.list[Any] = []
+        if top_level:
+            clauses.append("parent_id IS NULL")
         if experiment is not None:
             clauses.append("experiment = ?")
             params.append(experiment)
@@ -404,6 +439,14 @@ class RunStore:
             params.append(target)
         with self._lock:
             rows = self._conn.execute(sql + " ORDER BY created_at", params).fetchall()
+        return [RunRecord._from_row(r) for r in rows]
+
+    def children(self, parent_id: str) -> builtins.list[RunRecord]:
+        """The child runs of ``parent_id`` (steps, trials), in the order they were created."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM runs WHERE parent_id = ? ORDER BY created_at, rowid", (parent_id,)
+            ).fetchall()
         return [RunRecord._from_row(r) for r in rows]
 
     def history(self, run_id: str) -> builtins.list[StatusChange]:
