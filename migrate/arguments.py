@@ -114,6 +114,9 @@ def _list(items: list[cst.BaseExpression], breaks: list[bool], indent: str, brac
             comma = cst.Comma(whitespace_after=newline(indent))
         else:
             comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        elements.append(cst.Element(value=item, comma=comma))
+        if isinstance(item, cst.StarredElement):
+            elements.append(item.with_changes(comma=comma))
+        else:
+            elements.append(cst.Element(value=item, comma=comma))
     lbracket = cst.LeftSquareBracket(whitespace_after=newline(indent)) if bracket_breaks else cst.LeftSquareBracket()
     return cst.List(elements=elements, lbracket=lbracket)

@@ -36,26 +36,44 @@ def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
     )
 
 
-def _break(indent: str) -> cst.ParenthesizedWhitespace:
+def _break(indent: str, comment: str | None = None, leading: list[str] | None = None) -> cst.ParenthesizedWhitespace:
+    """A line break inside brackets; ``comment`` ends the current line, ``leading`` lines come next."""
     return cst.ParenthesizedWhitespace(
-        first_line=cst.TrailingWhitespace(),
-        empty_lines=[],
+        first_line=cst.TrailingWhitespace(
+            whitespace=cst.SimpleWhitespace("  " if comment else ""),
+            comment=cst.Comment(comment) if comment else None,
+        ),
+        empty_lines=[
+            cst.EmptyLine(indent=True, whitespace=cst.SimpleWhitespace(indent), comment=cst.Comment(text))
+            for text in leading or []
+        ],
         indent=True,
         last_line=cst.SimpleWhitespace(indent),
     )
 
 
+ArgComments = tuple[list[str], list[str]]  # (own-line comments before the argument, comments after it)
+
+
 def call(
-    func: cst.BaseExpression, args: list[cst.Arg], multiline: bool | None = None, base_indent: str = ""
+    func: cst.BaseExpression,
+    args: list[cst.Arg],
+    multiline: bool | None = None,
+    base_indent: str = "",
+    comments: list[ArgComments] | None = None,
+    budget: int = LINE_BUDGET,
+    indent_unit: str = INDENT,
 ) -> cst.Call:
-    """A call; with more than two arguments each goes on its own line with a trailing comma."""
+    """A call; with more than two arguments (or too long, or carrying comments) one argument a line."""
     if not args:
         return cst.Call(func=func)
+    comments = comments or [([], []) for _ in args]
+    has_comments = any(before or after for before, after in comments)
     if multiline is None:
-        multiline = len(args) > 2
+        multiline = len(args) > 2 or has_comments
         if not multiline:
             flat = call(func, args, multiline=False)
-            multiline = len(_EMPTY.code_for_node(flat)) > LINE_BUDGET
+            multiline = len(_EMPTY.code_for_node(flat)) + len(base_indent) > budget
     if not multiline:
         spaced = [
             arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
@@ -64,13 +82,50 @@ def call(
             for index, arg in enumerate(args)
         ]
         return cst.Call(func=func, args=spaced)
-    lines = [
-        arg.with_changes(
-            comma=cst.Comma(whitespace_after=_break(base_indent + INDENT if index < len(args) - 1 else base_indent))
+    inner = base_indent + indent_unit
+    lines = []
+    for index, arg in enumerate(args):
+        last = index == len(args) - 1
+        after = comments[index][1]
+        trailing = "  ".join(after) if after else None
+        following = [] if last else comments[index + 1][0]
+        lines.append(
+            arg.with_changes(
+                comma=cst.Comma(whitespace_after=_break(base_indent if last else inner, trailing, following))
+            )
         )
-        for index, arg in enumerate(args)
-    ]
-    return cst.Call(func=func, args=lines, whitespace_before_args=_break(base_indent + INDENT))
+    return cst.Call(func=func, args=lines, whitespace_before_args=_break(inner, None, comments[0][0]))
+
+
+def _element(item: cst.BaseExpression, comma: cst.Comma | cst.MaybeSentinel) -> cst.BaseElement:
+    if isinstance(item, cst.StarredElement):
+        return item.with_changes(comma=comma)
+    return cst.Element(item, comma=comma)
+
+
+def element_list(items: list[cst.BaseExpression], base_indent: str, budget: int, indent_unit: str = INDENT) -> cst.List:
+    """``[a, b, c]`` on one line, or one element a line when that line would pass ``budget``."""
+    flat = cst.List(
+        [
+            _element(
+                item,
+                cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                if index < len(items) - 1
+                else cst.MaybeSentinel.DEFAULT,
+            )
+            for index, item in enumerate(items)
+        ]
+    )
+    if len(_EMPTY.code_for_node(flat)) + len(base_indent) <= budget or len(items) < 2:
+        return flat
+    inner = base_indent + indent_unit
+    return cst.List(
+        [
+            _element(item, cst.Comma(whitespace_after=_break(base_indent if index == len(items) - 1 else inner)))
+            for index, item in enumerate(items)
+        ],
+        lbracket=cst.LeftSquareBracket(whitespace_after=_break(inner)),
+    )
 
 
 def attr(path: str) -> cst.BaseExpression:
@@ -122,3 +177,33 @@ def string_list(node: cst.BaseExpression | None) -> list[tuple[str, cst.BaseExpr
             return None
         items.append((value, element.value))
     return items
+
+
+def _comments_of(whitespace: object) -> tuple[str | None, list[str]]:
+    """(comment ending the line, own-line comments after it) of a whitespace node."""
+    if isinstance(whitespace, cst.ParenthesizedWhitespace):
+        first = whitespace.first_line.comment.value if whitespace.first_line.comment else None
+        return first, [line.comment.value for line in whitespace.empty_lines if line.comment is not None]
+    return None, []
+
+
+def argument_comments(node: cst.Call) -> list[ArgComments]:
+    """Per argument: the own-line comments above it and the comment at the end of its line."""
+    result: list[ArgComments] = []
+    first, following = _comments_of(node.whitespace_before_args)
+    leading = ([first] if first else []) + following
+    for arg in node.args:
+        after: list[str] = []
+        end, _ = _comments_of(arg.whitespace_after_arg)
+        if end:
+            after.append(end)
+        next_leading: list[str] = []
+        if isinstance(arg.comma, cst.Comma):
+            end, next_leading = _comments_of(arg.comma.whitespace_after)
+            if end:
+                after.append(end)
+        result.append((leading, after))
+        leading = next_leading
+    if leading and result:
+        result[-1][1].extend(leading)
+    return result

@@ -113,17 +113,17 @@ def test_include_exclude_and_gitignore(tree: Path) -> None:
 def test_json_and_sarif_reports(tree: Path) -> None:
     """JSON has per-file findings and a summary; SARIF is 2.1.0 with rules, results and a fix."""
     (tree / "pkg" / "todo.py").write_text(
-        "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', script_params=p())\n"
+        "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', vm_size='NC6')\n"
     )
     as_json = json.loads(CliRunner().invoke(migrate_command, [str(tree), "--format", "json"]).output)
     codes = [f["code"] for entry in as_json["files"] for f in entry["findings"]]
-    assert codes == ["HPM101"]
-    assert as_json["summary"]["warnings_by_code"] == {"HPM101": 1}
+    assert codes == ["HPM109"]
+    assert as_json["summary"]["warnings_by_code"] == {"HPM109": 1}
     sarif = json.loads(CliRunner().invoke(migrate_command, [str(tree), "--format", "sarif"]).output)
     assert sarif["version"] == "2.1.0"
     run = sarif["runs"][0]
     assert {"HPM101", "HPP301", "HPM000"} <= {rule["id"] for rule in run["tool"]["driver"]["rules"]}
-    todo = next(r for r in run["results"] if r["ruleId"] == "HPM101")
+    todo = next(r for r in run["results"] if r["ruleId"] == "HPM109")
     assert todo["locations"][0]["physicalLocation"]["region"] == {"startLine": 2, "startColumn": 7}
     fixes = [r for r in run["results"] if r.get("fixes")]
     assert (
@@ -159,14 +159,10 @@ def test_output_that_does_not_parse_is_never_written(tree: Path, monkeypatch: py
     """If a rewrite ever produced invalid code, the file is left as it was and HPE902 is reported."""
     import migrate.transform
 
-    class BrokenCommand:
-        def __init__(self, context: object, target: str) -> None:
-            self.findings: list[object] = []
+    def broken(module: object, *args: object) -> tuple[object, list[object]]:
+        return type("M", (), {"code": "def broken(:\n"})(), []
 
-        def transform_module(self, module: object) -> object:
-            return type("M", (), {"code": "def broken(:\n"})()
-
-    monkeypatch.setattr(migrate.transform, "MigrateCommand", BrokenCommand)
+    monkeypatch.setattr(migrate.transform, "migrate_module", broken)
     before = (tree / "pkg" / "job.py").read_text()
     result = CliRunner().invoke(migrate_command, [str(tree / "pkg" / "job.py"), "--write", "--jobs", "1"])
     assert "HPE902" in result.output

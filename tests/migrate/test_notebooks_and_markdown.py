@@ -70,10 +70,10 @@ def test_jupyter_layout_round_trips() -> None:
 
 def test_finding_positions_are_cell_relative() -> None:
     """Warnings inside a cell point at the line within that cell."""
-    cell = "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', script_params=p())"
+    cell = "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', vm_size='NC6')"
     _, result = migrate_notebook(notebook(("code", "x = 1"), ("code", cell)), "azureml")
     (finding,) = result.findings
-    assert (finding.code, finding.cell, finding.line) == ("HPM101", 1, 2)
+    assert (finding.code, finding.cell, finding.line) == ("HPM109", 1, 2)
 
 
 MARKDOWN = """# Training
@@ -139,6 +139,6 @@ def test_import_in_a_later_cell_does_not_count() -> None:
 
 def test_cell_numbers_count_markdown_cells() -> None:
     """Cell numbers in warnings match what a person sees in Jupyter (markdown cells included)."""
-    cell = "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', script_params=p())"
+    cell = "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', vm_size='NC6')"
     _, result = migrate_notebook(notebook(("markdown", "# Title"), ("code", cell)), "azureml")
-    assert [(f.code, f.cell) for f in result.findings] == [("HPM101", 1)]
+    assert [(f.code, f.cell) for f in result.findings] == [("HPM109", 1)]

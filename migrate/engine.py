@@ -1,0 +1,394 @@
+"""Runs the rules over one module: one analysis pass, the rules' plans, one transform pass, imports.
+
+Each rule (``migrate.rules.*``) reads the shared :class:`Migration` (facts from the analysis pass and
+the plans of the rules before it) and registers edits: a replacement for a call or another node,
+statements to insert around a statement, a TODO comment on a statement, a statement to delete. The
+transformer then applies every registered edit in a single bottom-up pass, and the import edits run
+last (``migrate.add_imports`` / ``migrate.prune_imports``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from migrate import cst_build as b
+from migrate.add_imports import add_imports
+from migrate.analysis import Facts, analyse
+from migrate.arguments import UnresolvableParams, dict_items, merge_pairs, pairs_to_arguments
+from migrate.findings import TODO_MARKER, Finding
+from migrate.names import DISTRIBUTION_CLASSES, import_module_for
+from migrate.prune_imports import prune_unused_imports
+
+Pairs = list[tuple[cst.BaseExpression, cst.BaseExpression]]
+Blocker = tuple[str, str, str]
+
+
+@dataclass
+class EstimatorPlan:
+    call: cst.Call
+    cls: str
+    kwargs: dict[str, cst.BaseExpression]
+    statement: cst.SimpleStatementLine | None
+    anchor: cst.CSTNode | None
+    target: str | None
+    blockers: list[Blocker] = field(default_factory=list)
+    pairs: Pairs | None = None
+    runtime_params: cst.BaseExpression | None = None  # script_params converted when the job is built
+    override_pairs: Pairs | None = None
+    extra_arguments: list[cst.BaseExpression] | None = None
+    environment: object = None  # migrate.environment.EnvironmentPlan
+    distribution: object = None  # migrate.distribution.DistributionPlan
+    variable: str = ""
+    # (attribute path under the ScriptRunConfig, value) set right after it is built
+    settings: list[tuple[str, cst.BaseExpression]] = field(default_factory=list)
+    # statements that must run before the call (hoisted data inputs)
+    setup: list[cst.SimpleStatementLine] = field(default_factory=list)
+    # statements that built a script_params dict inlined into arguments (removed once unused)
+    dead_statements: list[cst.CSTNode] = field(default_factory=list)
+    # id(argument item) -> what replaces it (a data reference becomes str(ref))
+    argument_replacements: dict[int, cst.BaseExpression] = field(default_factory=dict)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.blockers)
+
+
+@dataclass
+class Pending:
+    before: list[cst.SimpleStatementLine] = field(default_factory=list)
+    after: list[cst.SimpleStatementLine] = field(default_factory=list)
+
+
+class Migration:
+    """Facts about one module plus the edits the rules decided on."""
+
+    def __init__(
+        self,
+        module: cst.Module,
+        target: str = "azureml",
+        filename: str | None = None,
+        lint_scripts: bool = True,
+    ) -> None:
+        self.module = module
+        self.target = target
+        self.filename = filename
+        self.lint_scripts = lint_scripts
+        self.facts: Facts = analyse(module)
+        self.reports: list[tuple[str, str, cst.CSTNode | None, str | None]] = []
+        self.estimators: dict[cst.Call, EstimatorPlan] = {}
+        self.by_name: dict[str, list[EstimatorPlan]] = {}
+        self.hyperdrive_by_name: dict[str, list[cst.Call]] = {}
+        self.call_rewrites: dict[cst.Call, Callable[[cst.Call], cst.BaseExpression]] = {}
+        self.node_rewrites: dict[cst.CSTNode, Callable[[cst.CSTNode], cst.CSTNode]] = {}
+        self.pending: dict[cst.CSTNode, Pending] = {}
+        self.todos: dict[cst.CSTNode, list[str]] = {}
+        self.removed: set[cst.CSTNode] = set()
+        self.allocated: set[str] = set(self.facts.names_in_use)
+        self.replaced_names: set[str] = set()
+        self.needed_imports: dict[str, set[str]] = {}
+        self.needed_modules: set[str] = set()
+        self.known_script_run_configs: set[str] = set()
+        self._layout: tuple[int, str] | None = None
+
+    # ------------------------------------------------------------------------------- reporting
+    def report(self, code: str, message: str, node: cst.CSTNode | None, fix: str | None = None) -> None:
+        self.reports.append((code, message, node, fix))
+
+    def todo(self, node: cst.CSTNode, code: str, message: str, fix: str) -> None:
+        anchor = self.facts.statement_anchor(node)
+        if anchor is not None:
+            self.todos.setdefault(anchor, []).append(f"# {TODO_MARKER}: {code} {message}; {fix}")
+
+    def keep(self, call: cst.CSTNode, code: str, message: str, fix: str) -> None:
+        """Leave ``call`` as it is: a warning and a TODO comment above its statement."""
+        self.report(code, message, call, fix)
+        self.todo(call, code, message, fix)
+
+    def findings(self) -> list[Finding]:
+        found = []
+        for code, message, node, fix in self.reports:
+            line, col = self.facts.position(node) if node is not None else (1, 1)
+            found.append(Finding(code, message, line, col, fix))
+        return sorted(found, key=lambda f: (f.line, f.col, f.code))
+
+    # ------------------------------------------------------------------------------- lookups
+    def binding(self, name: str, at: cst.CSTNode) -> cst.BaseExpression | None:
+        """The value most recently bound to ``name`` before ``at``, in its scope (or globally).
+
+        Notebooks rebind the same names from cell to cell, and cells run top to bottom, so the latest
+        preceding binding is the one in effect. A name mutated anywhere has no static value.
+        """
+        found = self.binding_record(name, at)
+        if found is None or name in self.facts.mutated:
+            return None
+        return found.value
+
+    def binding_record(self, name: str, at: cst.CSTNode):  # type: ignore[no-untyped-def]
+        bindings = self.facts.bindings.get(name, [])
+        scope = self.facts.scope(at)
+        order = self.facts.order_of(at)
+        local = [bd for bd in bindings if bd.scope is scope and bd.order <= order]
+        if not local:
+            local = [bd for bd in bindings if bd.scope is None and bd.order <= order]
+        if not local:
+            return None
+        return max(local, key=lambda bd: bd.order)
+
+    def resolve_dict(self, node: cst.BaseExpression, at: cst.CSTNode) -> tuple[Pairs, list[cst.CSTNode]] | None:
+        """Literal key/value pairs of a dict (or a name bound to one, plus ``d[k] = v`` writes before
+        ``at``), and the statements that built it; None when not static."""
+        if isinstance(node, cst.Dict):
+            try:
+                pairs = dict_items(node)
+                pairs_to_arguments(pairs)
+            except UnresolvableParams:
+                return None
+            return pairs, []
+        if isinstance(node, cst.Name):
+            record = self.binding_record(node.value, at)
+            if record is None or node.value in self.facts.mutated or not isinstance(record.value, cst.Dict):
+                return None
+            try:
+                pairs = dict_items(record.value)
+            except UnresolvableParams:
+                return None
+            line = self.facts.order_of(at)
+            writes = [w for w in self.facts.item_assigns.get(node.value, []) if record.order < w[2] < line]
+            later = [w for w in self.facts.item_assigns.get(node.value, []) if w[2] > line]
+            if later:
+                return None  # written after the estimator: other code still reads the dict
+            merged = merge_pairs(pairs, [(k, v) for k, v, _, _ in writes])
+            try:
+                pairs_to_arguments(merged)
+            except UnresolvableParams:
+                return None
+            statements: list[cst.CSTNode] = [record.statement] if record.statement is not None else []
+            statements += [w[3] for w in writes]
+            return merged, statements
+        return None
+
+    def resolve_list(self, node: cst.BaseExpression, at: cst.CSTNode) -> cst.List | cst.Tuple | None:
+        if isinstance(node, cst.List | cst.Tuple):
+            return node
+        if isinstance(node, cst.Name):
+            value = self.binding(node.value, at)
+            if isinstance(value, cst.List | cst.Tuple):
+                return value
+        return None
+
+    def workspace(self, at: cst.CSTNode) -> str | None:
+        scope = self.facts.scope(at)
+        for name, where in self.facts.workspace_names:
+            if where is scope or where is None:
+                return name
+        return None
+
+    def classify(self, expr: cst.BaseExpression) -> tuple[str | None, cst.Call | None]:
+        """Which v1 distribution class / core configuration an expression is (through a variable)."""
+        if isinstance(expr, cst.Call):
+            cls = self.facts.v1_class(expr.func)
+            if cls in DISTRIBUTION_CLASSES:
+                return cls, expr
+            for q in self.facts.qualified(expr.func):
+                tail = q.rsplit(".", 1)[-1]
+                if q.startswith("azureml.core") and tail.endswith("Configuration"):
+                    return tail, expr
+            return None, None
+        if isinstance(expr, cst.Name):
+            value = self.binding(expr.value, expr)
+            if isinstance(value, cst.Call):
+                kind, _ = self.classify(value)
+                return kind, None
+        return None, None
+
+    def local_file(self, kwargs: dict[str, cst.BaseExpression], key: str) -> Path | None:
+        """A file named by a literal relative to the literal source_directory, next to the module."""
+        if not self.filename or key not in kwargs:
+            return None
+        name = b.literal_value(kwargs[key])
+        source = b.literal_value(kwargs.get("source_directory")) if "source_directory" in kwargs else "."
+        if not isinstance(name, str) or not isinstance(source, str):
+            return None
+        path = Path(self.filename).parent / source / name
+        try:
+            return path if path.is_file() else None
+        except OSError:
+            return None
+
+    def local_directory(self, kwargs: dict[str, cst.BaseExpression]) -> Path | None:
+        if not self.filename:
+            return None
+        source = b.literal_value(kwargs.get("source_directory")) if "source_directory" in kwargs else "."
+        if not isinstance(source, str):
+            return None
+        path = Path(self.filename).parent / source
+        return path if path.is_dir() else None
+
+    def estimator_blocked(self, expr: cst.BaseExpression | None) -> bool | None:
+        """True if expr refers to an estimator left intact, False if to a rewritten one, None unknown."""
+        if isinstance(expr, cst.Call) and expr in self.estimators:
+            return self.estimators[expr].blocked
+        if isinstance(expr, cst.Name) and expr.value in self.by_name:
+            return any(p.blocked for p in self.by_name[expr.value])
+        return None
+
+    # ------------------------------------------------------------------------------- emitting
+    def fresh(self, base: str) -> str:
+        name, index = base, 2
+        while name in self.allocated:
+            name, index = f"{base}_{index}", index + 1
+        self.allocated.add(name)
+        return name
+
+    def use(self, name: str) -> str:
+        """An emitted class name; its import is added at the end."""
+        self.needed_imports.setdefault(import_module_for(name, self.target), set()).add(name)
+        return name
+
+    def forget(self, original: cst.CSTNode) -> None:
+        """Remember the names a replaced node used, so their imports go if nothing else uses them."""
+        collector = _NameCollector()
+        original.visit(collector)
+        self.replaced_names |= collector.names
+
+    def add_before(self, statement: cst.CSTNode, lines: list[cst.SimpleStatementLine]) -> None:
+        self.pending.setdefault(statement, Pending()).before.extend(lines)
+
+    def add_after(self, statement: cst.CSTNode, lines: list[cst.SimpleStatementLine]) -> None:
+        self.pending.setdefault(statement, Pending()).after.extend(lines)
+
+    def layout(self) -> tuple[int, str]:
+        """(line length, indentation unit) of the file, so emitted code looks like its neighbours."""
+        if self._layout is None:
+            self._layout = _layout(self.module)
+        return self._layout
+
+    def extra_indent(self, node: cst.CSTNode) -> str:
+        """Indentation of the line a nested call starts on, beyond its statement's own indentation."""
+        anchor = self.facts.statement_anchor(node)
+        if anchor is None:
+            return ""
+        line, _ = self.facts.position(node)
+        first, _ = self.facts.position(anchor)
+        if line == first:
+            return ""
+        lines = self._lines()
+        if line - 1 >= len(lines) or first - 1 >= len(lines):
+            return ""
+
+        def leading(text: str) -> str:
+            return text[: len(text) - len(text.lstrip(" \t"))]
+
+        call_indent, statement_indent = leading(lines[line - 1]), leading(lines[first - 1])
+        return call_indent[len(statement_indent) :] if call_indent.startswith(statement_indent) else ""
+
+    def statement_indent(self, node: cst.CSTNode) -> int:
+        """Column where the statement holding ``node`` starts (0-based), for the line budget."""
+        anchor = self.facts.statement_anchor(node)
+        if anchor is None:
+            return 0
+        return self.facts.position(anchor)[1] - 1
+
+    def _lines(self) -> list[str]:
+        if not hasattr(self, "_code_lines"):
+            self._code_lines = self.module.code.splitlines()
+        return self._code_lines
+
+    # ------------------------------------------------------------------------------- running
+    def run(self) -> cst.Module:
+        from migrate.rules import RULES
+
+        for rule in RULES:
+            rule.plan(self)
+        if not (self.call_rewrites or self.node_rewrites or self.pending or self.todos or self.removed):
+            return self.module
+        rewritten = self.module.visit(_Transformer(self))
+        rewritten = prune_unused_imports(rewritten, self.replaced_names)
+        return add_imports(rewritten, self.needed_imports, self.needed_modules)
+
+
+def _layout(module: cst.Module) -> tuple[int, str]:
+    code_lines = module.code.splitlines()
+    longest = max((len(line) for line in code_lines), default=0)
+    budget = 88
+    for limit in (79, 88, 99, 100, 119, 120):
+        if longest <= limit:
+            budget = max(limit, 79)
+            break
+    else:
+        budget = 120
+    return budget, module.default_indent
+
+
+class _Transformer(cst.CSTTransformer):
+    def __init__(self, migration: Migration) -> None:
+        super().__init__()
+        self.m = migration
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+        m = self.m
+        result: object = updated_node
+        if isinstance(original_node, cst.Call) and original_node in m.call_rewrites:
+            result = m.call_rewrites[original_node](updated_node)  # type: ignore[arg-type]
+        elif original_node in m.node_rewrites:
+            result = m.node_rewrites[original_node](updated_node)
+        else:
+            result = super().on_leave(original_node, updated_node)
+        if original_node in m.removed:
+            return cst.RemoveFromParent()
+        if isinstance(original_node, cst.SimpleStatementLine) and original_node in m.pending:
+            result = _with_pending(result, m.pending[original_node])  # type: ignore[arg-type]
+        comments = m.todos.get(original_node)
+        if comments:
+            result = with_comments(result, comments)
+        return result
+
+
+def _with_pending(
+    node: cst.SimpleStatementLine, pending: Pending
+) -> cst.SimpleStatementLine | cst.FlattenSentinel[cst.BaseStatement]:
+    # Comments above the original statement stay above everything inserted for it.
+    lines = node.leading_lines
+    statements: list[cst.BaseStatement] = [*pending.before, node.with_changes(leading_lines=[]), *pending.after]
+    statements[0] = statements[0].with_changes(leading_lines=lines)
+    return cst.FlattenSentinel(statements)
+
+
+def with_comments(node, comments: list[str]):  # type: ignore[no-untyped-def]
+    if isinstance(node, cst.FlattenSentinel):
+        first, *rest = list(node.nodes)
+        return cst.FlattenSentinel([with_comments(first, comments), *rest])
+    if not hasattr(node, "leading_lines"):
+        return node
+    existing = {line.comment.value for line in node.leading_lines if line.comment is not None}
+    new = [cst.EmptyLine(comment=cst.Comment(text)) for text in dict.fromkeys(comments) if text not in existing]
+    if not new:
+        return node
+    return node.with_changes(leading_lines=[*node.leading_lines, *new])
+
+
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        name = cst.helpers.get_full_name_for_node(node)
+        if name:
+            self.names.add(name)
+
+
+def migrate_module(
+    module: cst.Module, target: str = "azureml", filename: str | None = None, lint_scripts: bool = True
+) -> tuple[cst.Module, list[Finding]]:
+    migration = Migration(module, target, filename, lint_scripts)
+    if not migration.facts.calls and not migration.facts.unimported_calls and target != "hpcest":
+        return module, []
+    new = migration.run()
+    return new, migration.findings()
