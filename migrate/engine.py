@@ -4,7 +4,8 @@ Each rule (``migrate.rules.*``) reads the shared :class:`Migration` (facts from 
 the plans of the rules before it) and registers edits: a replacement for a call or another node,
 statements to insert around a statement, a TODO comment on a statement, a statement to delete. The
 transformer then applies every registered edit in a single bottom-up pass, and the import edits run
-last (``migrate.add_imports`` / ``migrate.prune_imports``).
+last (``migrate.imports``), from name counts kept up to date during the transform pass instead of
+another pass over the module.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from pathlib import Path
 import libcst as cst
 
 from migrate import cst_build as b
-from migrate.add_imports import add_imports
 from migrate.analysis import Facts, analyse
 from migrate.arguments import UnresolvableParams, dict_items, merge_pairs, pairs_to_arguments
 from migrate.findings import TODO_MARKER, Finding
 from migrate.names import DISTRIBUTION_CLASSES, import_module_for
-from migrate.prune_imports import prune_unused_imports
+from migrate.imports import Counts, add, count, prune
 
 Pairs = list[tuple[cst.BaseExpression, cst.BaseExpression]]
 Blocker = tuple[str, str, str]
@@ -92,6 +92,7 @@ class Migration:
         self.needed_imports: dict[str, set[str]] = {}
         self.needed_modules: set[str] = set()
         self.known_script_run_configs: set[str] = set()
+        self.emitted = 0  # names handed out by use(), to find the first statement that needs an import
         self._layout: tuple[int, str] | None = None
 
     # ------------------------------------------------------------------------------- reporting
@@ -246,6 +247,7 @@ class Migration:
 
     def use(self, name: str) -> str:
         """An emitted class name; its import is added at the end."""
+        self.emitted += 1
         self.needed_imports.setdefault(import_module_for(name, self.target), set()).add(name)
         return name
 
@@ -306,28 +308,51 @@ class Migration:
             rule.plan(self)
         if not (self.call_rewrites or self.node_rewrites or self.pending or self.todos or self.removed):
             return self.module
-        rewritten = self.module.visit(_Transformer(self))
-        rewritten = prune_unused_imports(rewritten, self.replaced_names)
-        return add_imports(rewritten, self.needed_imports, self.needed_modules)
+        transformer = _Transformer(self)
+        rewritten = self.module.visit(transformer)
+        budget, indent = self.layout()
+        rewritten = prune(rewritten, self.replaced_names, transformer.counts)
+        return add(rewritten, self.needed_imports, self.needed_modules, transformer.first_use, budget, indent)
 
 
 def _layout(module: cst.Module) -> tuple[int, str]:
-    code_lines = module.code.splitlines()
-    longest = max((len(line) for line in code_lines), default=0)
-    budget = 88
-    for limit in (79, 88, 99, 100, 119, 120):
-        if longest <= limit:
-            budget = max(limit, 79)
-            break
-    else:
-        budget = 120
+    """The line budget is the usual limit (79, 88, 99/100, 119/120) the file's longest line fits in,
+    at least black's 88 (a short file says nothing about its project's limit)."""
+    longest = max((len(line) for line in module.code.splitlines()), default=0)
+    budget = next((limit for limit in (88, 99, 100, 119, 120) if longest <= limit), 120)
     return budget, module.default_indent
 
 
 class _Transformer(cst.CSTTransformer):
+    """Applies the registered edits and keeps name counts of the result up to date as it goes.
+
+    ``counts`` starts as the counts of the original module; each outermost replaced node subtracts
+    what it contained and adds what replaced it, so the import edits know the final uses without a
+    pass over the rewritten module. ``first_use`` collects the new top-level statements that use an
+    emitted name.
+    """
+
     def __init__(self, migration: Migration) -> None:
         super().__init__()
         self.m = migration
+        self.counts = Counts()
+        count(migration.module, self.counts, 1)
+        self.first_use: set[int] = set()
+        self._replaced = set(migration.call_rewrites) | set(migration.node_rewrites) | migration.removed
+        self._depth = 0
+        self._statement_depth = 0
+        self._emitted_before = 0
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if node in self._replaced:
+            if self._depth == 0:
+                count(node, self.counts, -1)
+            self._depth += 1
+        if isinstance(node, cst.BaseStatement):
+            if self._statement_depth == 0:
+                self._emitted_before = self.m.emitted
+            self._statement_depth += 1
+        return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
         m = self.m
@@ -338,13 +363,25 @@ class _Transformer(cst.CSTTransformer):
             result = m.node_rewrites[original_node](updated_node)
         else:
             result = super().on_leave(original_node, updated_node)
-        if original_node in m.removed:
-            return cst.RemoveFromParent()
+        if original_node in self._replaced:
+            self._depth -= 1
+            if original_node in m.removed:
+                return cst.RemoveFromParent()
+            if self._depth == 0 and isinstance(result, cst.CSTNode):
+                count(result, self.counts, 1)
         if isinstance(original_node, cst.SimpleStatementLine) and original_node in m.pending:
-            result = _with_pending(result, m.pending[original_node])  # type: ignore[arg-type]
+            pending = m.pending[original_node]
+            for statement in [*pending.before, *pending.after]:
+                count(statement, self.counts, 1)
+            result = _with_pending(result, pending)  # type: ignore[arg-type]
         comments = m.todos.get(original_node)
         if comments:
             result = with_comments(result, comments)
+        if isinstance(original_node, cst.BaseStatement):
+            self._statement_depth -= 1
+            if self._statement_depth == 0 and m.emitted != self._emitted_before:
+                nodes = result.nodes if isinstance(result, cst.FlattenSentinel) else [result]
+                self.first_use.update(id(n) for n in nodes)
         return result
 
 
