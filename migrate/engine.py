@@ -10,6 +10,7 @@ another pass over the module.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from migrate.analysis import Facts, analyse
 from migrate.arguments import UnresolvableParams, dict_items, merge_pairs, pairs_to_arguments
 from migrate.findings import TODO_MARKER, Finding
 from migrate.names import DISTRIBUTION_CLASSES, import_module_for
+from migrate.cst_walk import rebuild, walk
 from migrate.imports import Counts, add, count, prune
 
 Pairs = list[tuple[cst.BaseExpression, cst.BaseExpression]]
@@ -72,8 +74,10 @@ class Migration:
         target: str = "azureml",
         filename: str | None = None,
         lint_scripts: bool = True,
+        source: str | None = None,
     ) -> None:
         self.module = module
+        self.source = source  # the text the module was parsed from, when known (saves a codegen)
         self.target = target
         self.filename = filename
         self.lint_scripts = lint_scripts
@@ -253,9 +257,14 @@ class Migration:
 
     def forget(self, original: cst.CSTNode) -> None:
         """Remember the names a replaced node used, so their imports go if nothing else uses them."""
-        collector = _NameCollector()
-        original.visit(collector)
-        self.replaced_names |= collector.names
+        names = self.replaced_names
+        for node in walk(original):
+            if type(node) is cst.Name:
+                names.add(node.value)  # type: ignore[attr-defined]
+            elif type(node) is cst.Attribute:
+                dotted = cst.helpers.get_full_name_for_node(node)
+                if dotted:
+                    names.add(dotted)
 
     def add_before(self, statement: cst.CSTNode, lines: list[cst.SimpleStatementLine]) -> None:
         self.pending.setdefault(statement, Pending()).before.extend(lines)
@@ -266,7 +275,7 @@ class Migration:
     def layout(self) -> tuple[int, str]:
         """(line length, indentation unit) of the file, so emitted code looks like its neighbours."""
         if self._layout is None:
-            self._layout = _layout(self.module)
+            self._layout = _layout(self.module, self.source)
         return self._layout
 
     def extra_indent(self, node: cst.CSTNode) -> str:
@@ -274,6 +283,13 @@ class Migration:
         anchor = self.facts.statement_anchor(node)
         if anchor is None:
             return ""
+        parent = self.facts.parent_of(node)
+        if (
+            isinstance(parent, cst.Assign | cst.Return | cst.Expr | cst.AugAssign | cst.AnnAssign)
+            and getattr(parent, "value", None) is node
+            and not getattr(node, "lpar", None)
+        ):
+            return ""  # ``x = Call(`` / ``return Call(``: the call starts on the statement's first line
         line, _ = self.facts.position(node)
         first, _ = self.facts.position(anchor)
         if line == first:
@@ -289,15 +305,18 @@ class Migration:
         return call_indent[len(statement_indent) :] if call_indent.startswith(statement_indent) else ""
 
     def statement_indent(self, node: cst.CSTNode) -> int:
-        """Column where the statement holding ``node`` starts (0-based), for the line budget."""
-        anchor = self.facts.statement_anchor(node)
-        if anchor is None:
-            return 0
-        return self.facts.position(anchor)[1] - 1
+        """Columns of indentation of the statement holding ``node``, for the line budget."""
+        total = 0
+        current = node
+        while (parent := self.facts.parent_of(current)) is not None:
+            if isinstance(parent, cst.IndentedBlock):
+                total += len(parent.indent if parent.indent is not None else self.module.default_indent)
+            current = parent
+        return total
 
     def _lines(self) -> list[str]:
         if not hasattr(self, "_code_lines"):
-            self._code_lines = self.module.code.splitlines()
+            self._code_lines = (self.source if self.source is not None else self.module.code).splitlines()
         return self._code_lines
 
     # ------------------------------------------------------------------------------- running
@@ -308,81 +327,94 @@ class Migration:
             rule.plan(self)
         if not (self.call_rewrites or self.node_rewrites or self.pending or self.todos or self.removed):
             return self.module
-        transformer = _Transformer(self)
-        rewritten = self.module.visit(transformer)
+        rewritten, counts, first_use = self._apply()
         budget, indent = self.layout()
-        rewritten = prune(rewritten, self.replaced_names, transformer.counts)
-        return add(rewritten, self.needed_imports, self.needed_modules, transformer.first_use, budget, indent)
+        rewritten = prune(rewritten, self.replaced_names, counts)
+        return add(rewritten, self.needed_imports, self.needed_modules, first_use, budget, indent)
+
+    def _apply(self) -> tuple[cst.Module, Counts, set[int]]:
+        """Apply every registered edit, rebuilding only the edited nodes' ancestors.
+
+        Name counts of the result are kept up to date as edits are applied (each outermost edited
+        node subtracts what it contained and adds what replaced it; inserted statements add theirs),
+        so the import edits know the final uses without another pass. ``first_use`` is the set of
+        new top-level statements that use an emitted name (imports must come before the first).
+        Rewrites may register statements and comments on an enclosing statement while they run;
+        ``finish`` applies those when the statement itself is rebuilt (always after its contents).
+        """
+        counts = Counts(Counter(self.facts.name_counts), Counter(self.facts.dotted_counts))
+        parent = self.facts.parent
+        edits: dict[cst.CSTNode, Callable[[cst.CSTNode], object]] = {}
+        for node in self.call_rewrites:
+            edits[node] = self.call_rewrites[node]  # type: ignore[assignment]
+        for node, rewrite in self.node_rewrites.items():
+            edits[node] = rewrite
+        for node in self.removed:
+            edits[node] = lambda updated: cst.RemoveFromParent()
+        outermost = set()
+        for node in edits:
+            up = parent.get(node)
+            while up is not None and up not in edits:
+                up = parent.get(up)
+            if up is None:
+                outermost.add(node)
+        for node in [*self.pending, *self.todos]:
+            edits.setdefault(node, lambda updated: updated)  # make sure the statement is rebuilt
+        emitting: set[cst.CSTNode] = set()
+
+        def top_of(node: cst.CSTNode) -> cst.CSTNode:
+            current = node
+            while (up := parent.get(current)) is not None and not isinstance(up, cst.Module):
+                current = up
+            return current
+
+        def tracked(node: cst.CSTNode, edit: Callable[[cst.CSTNode], object]) -> Callable[[cst.CSTNode], object]:
+            def run(updated: cst.CSTNode) -> object:
+                before = self.emitted
+                result = edit(updated)
+                if self.emitted != before:
+                    emitting.add(top_of(node))
+                return result
+
+            return run
+
+        def on_edit(original: cst.CSTNode, result: object) -> None:
+            if original in outermost:
+                count(original, counts, -1)
+                for item in result.nodes if isinstance(result, cst.FlattenSentinel) else [result]:
+                    if isinstance(item, cst.CSTNode):
+                        count(item, counts, 1)
+
+        def finish(original: cst.CSTNode, result: object) -> object:
+            if original in self.removed:
+                return result
+            pending = self.pending.get(original) if isinstance(original, cst.SimpleStatementLine) else None
+            if pending is not None:
+                for statement in [*pending.before, *pending.after]:
+                    count(statement, counts, 1)
+                result = _with_pending(result, pending)  # type: ignore[arg-type]
+            comments = self.todos.get(original)
+            if comments:
+                result = with_comments(result, comments)
+            return result
+
+        tracked_edits = {node: tracked(node, edit) for node, edit in edits.items()}
+        new_module, updated = rebuild(self.module, parent, tracked_edits, on_edit, finish)  # type: ignore[arg-type]
+        first_use: set[int] = set()
+        for statement in emitting:
+            result = updated.get(statement, statement)
+            nodes = result.nodes if isinstance(result, cst.FlattenSentinel) else [result]
+            first_use.update(id(n) for n in nodes)
+        return new_module, counts, first_use
 
 
-def _layout(module: cst.Module) -> tuple[int, str]:
+def _layout(module: cst.Module, source: str | None = None) -> tuple[int, str]:
     """The line budget is the usual limit (79, 88, 99/100, 119/120) the file's longest line fits in,
     at least black's 88 (a short file says nothing about its project's limit)."""
-    longest = max((len(line) for line in module.code.splitlines()), default=0)
+    text = source if source is not None else module.code
+    longest = max((len(line) for line in text.splitlines()), default=0)
     budget = next((limit for limit in (88, 99, 100, 119, 120) if longest <= limit), 120)
     return budget, module.default_indent
-
-
-class _Transformer(cst.CSTTransformer):
-    """Applies the registered edits and keeps name counts of the result up to date as it goes.
-
-    ``counts`` starts as the counts of the original module; each outermost replaced node subtracts
-    what it contained and adds what replaced it, so the import edits know the final uses without a
-    pass over the rewritten module. ``first_use`` collects the new top-level statements that use an
-    emitted name.
-    """
-
-    def __init__(self, migration: Migration) -> None:
-        super().__init__()
-        self.m = migration
-        self.counts = Counts()
-        count(migration.module, self.counts, 1)
-        self.first_use: set[int] = set()
-        self._replaced = set(migration.call_rewrites) | set(migration.node_rewrites) | migration.removed
-        self._depth = 0
-        self._statement_depth = 0
-        self._emitted_before = 0
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if node in self._replaced:
-            if self._depth == 0:
-                count(node, self.counts, -1)
-            self._depth += 1
-        if isinstance(node, cst.BaseStatement):
-            if self._statement_depth == 0:
-                self._emitted_before = self.m.emitted
-            self._statement_depth += 1
-        return super().on_visit(node)
-
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
-        m = self.m
-        result: object = updated_node
-        if isinstance(original_node, cst.Call) and original_node in m.call_rewrites:
-            result = m.call_rewrites[original_node](updated_node)  # type: ignore[arg-type]
-        elif original_node in m.node_rewrites:
-            result = m.node_rewrites[original_node](updated_node)
-        else:
-            result = super().on_leave(original_node, updated_node)
-        if original_node in self._replaced:
-            self._depth -= 1
-            if original_node in m.removed:
-                return cst.RemoveFromParent()
-            if self._depth == 0 and isinstance(result, cst.CSTNode):
-                count(result, self.counts, 1)
-        if isinstance(original_node, cst.SimpleStatementLine) and original_node in m.pending:
-            pending = m.pending[original_node]
-            for statement in [*pending.before, *pending.after]:
-                count(statement, self.counts, 1)
-            result = _with_pending(result, pending)  # type: ignore[arg-type]
-        comments = m.todos.get(original_node)
-        if comments:
-            result = with_comments(result, comments)
-        if isinstance(original_node, cst.BaseStatement):
-            self._statement_depth -= 1
-            if self._statement_depth == 0 and m.emitted != self._emitted_before:
-                nodes = result.nodes if isinstance(result, cst.FlattenSentinel) else [result]
-                self.first_use.update(id(n) for n in nodes)
-        return result
 
 
 def _with_pending(
@@ -408,23 +440,14 @@ def with_comments(node, comments: list[str]):  # type: ignore[no-untyped-def]
     return node.with_changes(leading_lines=[*node.leading_lines, *new])
 
 
-class _NameCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        name = cst.helpers.get_full_name_for_node(node)
-        if name:
-            self.names.add(name)
-
-
 def migrate_module(
-    module: cst.Module, target: str = "azureml", filename: str | None = None, lint_scripts: bool = True
+    module: cst.Module,
+    target: str = "azureml",
+    filename: str | None = None,
+    lint_scripts: bool = True,
+    source: str | None = None,
 ) -> tuple[cst.Module, list[Finding]]:
-    migration = Migration(module, target, filename, lint_scripts)
+    migration = Migration(module, target, filename, lint_scripts, source)
     if not migration.facts.calls and not migration.facts.unimported_calls and target != "hpcest":
         return module, []
     new = migration.run()

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from migrate.cst_walk import children
 from migrate.names import V1_MODULES
 
 # Estimator-module star imports go when the rewrite used them and none of their names remain.
@@ -31,44 +32,41 @@ MAGIC_PREFIX = "# _hpcest_magic_"
 CHUNK_BOUNDARY = "_hpcest_migrate_chunk_boundary_"
 
 
-class Counts(cst.CSTVisitor):
-    """References to names (not keywords, attribute names, import statements or rebinding targets)
-    and dotted references (``a.b.c``) to module imports."""
+class Counts:
+    """References to names (not keywords, attribute names, import statements or plain assignment
+    targets) and dotted references (``a.b.c``), as the analysis pass counts them."""
 
     def __init__(self, names: Counter[str] | None = None, dotted: Counter[str] | None = None) -> None:
-        super().__init__()
         self.names: Counter[str] = names if names is not None else Counter()
         self.dotted: Counter[str] = dotted if dotted is not None else Counter()
-        self.sign = 1
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
-        # ``Estimator = None`` (an import fallback) rebinds the name; it does not use the import.
-        return not isinstance(node.target, cst.Name)
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        if node.keyword is not None:
-            self.names[node.keyword.value] -= self.sign
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names[node.value] += self.sign
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.names[node.attr.value] -= self.sign
-        name = get_full_name_for_node(node)
-        if name:
-            self.dotted[name] += self.sign
 
 
 def count(node: cst.CSTNode, counts: Counts, sign: int) -> None:
-    counts.sign = sign
-    node.visit(counts)
-    counts.sign = 1
+    names, dotted = counts.names, counts.dotted
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind is cst.Name:
+            names[current.value] += sign  # type: ignore[attr-defined]
+            continue
+        if kind is cst.Import or kind is cst.ImportFrom:
+            continue
+        if kind is cst.Arg:
+            stack.append(current.value)  # type: ignore[attr-defined]
+            continue
+        if kind is cst.Attribute:
+            full = get_full_name_for_node(current)
+            if full:
+                dotted[full] += sign
+            stack.append(current.value)  # type: ignore[attr-defined]
+            continue
+        if kind is cst.AssignTarget:
+            target = current.target  # type: ignore[attr-defined]
+            if not isinstance(target, cst.Name):
+                stack.append(target)
+            continue
+        stack.extend(children(current))
 
 
 def _is_import_line(statement: cst.CSTNode) -> bool:
@@ -305,7 +303,9 @@ def add(
                 smalls[position] = small.with_changes(names=names)
                 continue
             names[-1] = names[-1].with_changes(comma=_comma(False))
-            names.extend(cst.ImportAlias(name=cst.Name(new), comma=_comma(i == len(extra) - 1)) for i, new in enumerate(extra))
+            names.extend(
+                cst.ImportAlias(name=cst.Name(new), comma=_comma(i == len(extra) - 1)) for i, new in enumerate(extra)
+            )
             smalls[position] = _wrapped(small.with_changes(names=names), budget, indent)
         body[index] = statement.with_changes(body=smalls)
 
@@ -315,7 +315,10 @@ def add(
     for mod in sorted(missing):
         node = cst.ImportFrom(
             module=cst.parse_expression(mod),  # type: ignore[arg-type]
-            names=[cst.ImportAlias(name=cst.Name(n), comma=_comma(i == len(missing[mod]) - 1)) for i, n in enumerate(missing[mod])],
+            names=[
+                cst.ImportAlias(name=cst.Name(n), comma=_comma(i == len(missing[mod]) - 1))
+                for i, n in enumerate(missing[mod])
+            ],
         )
         new_lines.append(cst.SimpleStatementLine([_wrapped(node, budget, indent)]))
     if not new_lines:

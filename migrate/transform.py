@@ -36,7 +36,7 @@ def migrate_source(text: str, target: str = "azureml", filename: str | None = No
     if not mentions_v1(text):
         return MigrationResult(text, False)
     module = cst.parse_module(text)
-    new_module, findings = migrate_module(module, target, filename)
+    new_module, findings = migrate_module(module, target, filename, source=text)
     code = new_module.code
     if code == text:
         return MigrationResult(text, False, findings)

@@ -36,7 +36,8 @@ def plan(m: Migration) -> None:
             if statement not in statements_by_name[node.value]:
                 statements_by_name[node.value].append(statement)
     for name, statements in statements_by_name.items():
-        expected = uses_by_name[name] + len(statements)
+        # The binding's own target is not a reference; each ``d[k] = v`` write is one.
+        expected = uses_by_name[name] + len(statements) - 1
         if m.facts.name_counts.get(name, 0) != expected:
             continue
         if not all(_removable(statement) for statement in statements):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrate import cst_build as b
+from migrate.cst_walk import walk
 from migrate.distribution import DistributionPlan, DistributionUnresolvable, plan_distribution
 from migrate.engine import EstimatorPlan, Migration
 from migrate.environment import EnvironmentPlan, EnvironmentUnresolvable, plan_environment
@@ -274,9 +275,9 @@ def _rewrite(m: Migration, p: EstimatorPlan, updated: cst.Call) -> cst.BaseExpre
         indent_unit=unit,
     )
     m.forget(p.call)
-    lost = _comment_list(updated)
-    kept = set(_comment_list(new_call))
-    lost = [c for c in lost if c not in kept]
+    kept = {text for before, after in comments for text in [*before, *after]}
+    kept.update(_comment_list(new_call)) if _has_comments(updated) else None
+    lost = [c for c in _comment_list(updated) if c not in kept]
 
     before = list(p.setup) + list(environment.statements)
     if isinstance(distribution, DistributionPlan):
@@ -323,15 +324,10 @@ def _comments_by_parameter(call: cst.Call) -> dict[str, b.ArgComments]:
     return by_new
 
 
-class _Comments(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found: list[str] = []
-
-    def visit_Comment(self, node: cst.Comment) -> None:
-        self.found.append(node.value)
-
-
 def _comment_list(node: cst.CSTNode) -> list[str]:
-    collector = _Comments()
-    node.visit(collector)
-    return collector.found
+    """Comments anywhere under ``node`` (order does not matter: they are de-duplicated by text)."""
+    return [n.value for n in walk(node) if type(n) is cst.Comment]  # type: ignore[attr-defined]
+
+
+def _has_comments(node: cst.CSTNode) -> bool:
+    return any(type(n) is cst.Comment for n in walk(node))

@@ -65,7 +65,7 @@ def test_one_broken_file_is_reported_and_the_run_goes_on(tree: Path) -> None:
     broken = tree / "pkg" / "broken.py"
     broken.write_text("from azureml.train.estimator import Estimator\ndef oops(:\n")
     result = run_cli(str(tree), "--write")
-    assert result.returncode == 0
+    assert result.returncode == 2  # some files could not be processed
     assert "HPE901" in result.stderr
     assert broken.read_text() == "from azureml.train.estimator import Estimator\ndef oops(:\n"
     assert "ScriptRunConfig(" in (tree / "pkg" / "job.py").read_text()
@@ -140,26 +140,30 @@ def test_process_pool_gives_the_same_result_as_one_process(tree: Path) -> None:
     assert one == two
 
 
-def test_internal_error_exits_2_and_leaves_file(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A bug while migrating one file is reported as HPE903, the file untouched, exit status 2."""
-    import migrate.runner
+def test_internal_error_exits_3_and_leaves_file(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug while migrating one file is reported as HPE903, the file untouched, exit status 3; the
+    traceback only with --debug."""
+    import migrate.transform
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(migrate.runner, "migrate_source", explode)
+    monkeypatch.setattr(migrate.transform, "migrate_source", explode)
     before = (tree / "pkg" / "job.py").read_text()
     result = CliRunner().invoke(migrate_command, [str(tree), "--write", "--jobs", "1"])
-    assert result.exit_code == 2
-    assert "HPE903" in result.output and "boom" in result.output
+    assert result.exit_code == 3
+    assert "HPE903" in result.output and "boom" in result.output and "please report" in result.output
+    assert "Traceback" not in result.output
     assert (tree / "pkg" / "job.py").read_text() == before
+    debug = CliRunner().invoke(migrate_command, [str(tree), "--jobs", "1", "--debug"])
+    assert debug.exit_code == 3 and "Traceback (most recent call last)" in debug.output
 
 
 def test_output_that_does_not_parse_is_never_written(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """If a rewrite ever produced invalid code, the file is left as it was and HPE902 is reported."""
     import migrate.transform
 
-    def broken(module: object, *args: object) -> tuple[object, list[object]]:
+    def broken(module: object, *args: object, **kwargs: object) -> tuple[object, list[object]]:
         return type("M", (), {"code": "def broken(:\n"})(), []
 
     monkeypatch.setattr(migrate.transform, "migrate_module", broken)
