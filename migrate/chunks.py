@@ -64,7 +64,11 @@ def _unmask(text: str, store: list[str]) -> str:
     return "".join(out)
 
 
-def migrate_chunks(chunks: list[str], target: str, filename: str | None = None) -> ChunksResult:
+def migrate_chunks(
+    chunks: list[str], target: str, filename: str | None = None, optional: set[int] | None = None
+) -> ChunksResult:
+    """``optional``: chunks that may not be Python at all (untagged Markdown fences): skipped without a
+    warning when they do not parse."""
     store: list[str] = []
     findings: list[Finding] = []
     valid: list[int] = []
@@ -76,6 +80,8 @@ def migrate_chunks(chunks: list[str], target: str, filename: str | None = None) 
         try:
             cst.parse_module(text)
         except cst.ParserSyntaxError as error:
+            if optional and index in optional:
+                continue
             findings.append(
                 Finding(
                     "HPM111",

@@ -20,10 +20,10 @@ import libcst as cst
 from migrate import cst_build as b
 from migrate.analysis import Facts, analyse
 from migrate.arguments import UnresolvableParams, dict_items, merge_pairs, pairs_to_arguments
-from migrate.findings import TODO_MARKER, Finding
-from migrate.names import DISTRIBUTION_CLASSES, import_module_for
 from migrate.cst_walk import rebuild, walk
+from migrate.findings import TODO_MARKER, Finding
 from migrate.imports import Counts, add, count, prune
+from migrate.names import DISTRIBUTION_CLASSES, import_module_for
 
 Pairs = list[tuple[cst.BaseExpression, cst.BaseExpression]]
 Blocker = tuple[str, str, str]

@@ -18,7 +18,6 @@ from pathlib import Path
 from migrate.files import write_atomically
 from migrate.findings import Finding
 
-
 # Exit status of the migrate command (the CLI-wide table: 0 ok, 1 --check found changes, 2 bad input,
 # 3 internal error); the report lists the files behind a 2 or a 3.
 EXIT_OK, EXIT_WOULD_CHANGE, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
