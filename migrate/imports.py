@@ -84,14 +84,29 @@ def _is_docstring(statement: cst.BaseStatement) -> bool:
     )
 
 
-def _is_magic_or_boundary(statement: cst.BaseStatement) -> bool:
-    """A masked notebook magic (``pass  # _hpcest_magic_N_``) or the marker between two cells."""
+def _is_magic(statement: cst.BaseStatement) -> bool:
+    """A masked notebook magic (``pass  # _hpcest_magic_N_``) or an exported one (``get_ipython()...``)."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return False
     small = statement.body[0]
     if isinstance(small, cst.Pass):
         comment = statement.trailing_whitespace.comment
         return comment is not None and comment.value.startswith(MAGIC_PREFIX)
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        func = small.value.func
+        while isinstance(func, cst.Attribute):
+            func = func.value.func if isinstance(func.value, cst.Call) else func.value  # type: ignore[assignment]
+        return isinstance(func, cst.Name) and func.value == "get_ipython"
+    return False
+
+
+def _is_magic_or_boundary(statement: cst.BaseStatement) -> bool:
+    """A notebook magic or the marker between two cells."""
+    if _is_magic(statement):
+        return True
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
     return (
         isinstance(small, cst.Expr)
         and isinstance(small.value, cst.Call)
@@ -329,7 +344,7 @@ def add(
         if (index == 0 and _is_docstring(statement)) or _is_import_line(statement):
             insert_at = index + 1
         elif _is_magic_or_boundary(statement):
-            if isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Pass):
+            if _is_magic(statement):
                 insert_at = index + 1  # after a magic, within its cell
         else:
             break

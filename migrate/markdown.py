@@ -59,7 +59,9 @@ def migrate_markdown(text: str, target: str, filename: str | None = None) -> tup
     blocks = []
     sources = []
     for start, end, indent, tagged in _blocks(lines):
-        source = "".join(line[len(indent) :] if line.startswith(indent) else line.lstrip(" \t") for line in lines[start:end])
+        source = "".join(
+            line[len(indent) :] if line.startswith(indent) else line.lstrip(" \t") for line in lines[start:end]
+        )
         if not tagged and not _V1_NAMES.search(source):
             continue  # an untagged block counts only when it calls a v1 class
         blocks.append((start, end, indent, tagged))

@@ -12,7 +12,7 @@ from migrate.findings import Finding
 
 # A source can only contain v1 calls if it names one of these; anything else is not parsed at all.
 _MENTIONS = re.compile(
-    r"\b(?:Estimator|PyTorch|TensorFlow|Chainer|SKLearn|HyperDrive\w*|Mpi|Gloo|Nccl|ParameterServer)\b"
+    r"\b(?:Estimator|EstimatorStep|PyTorch|TensorFlow|Chainer|SKLearn|HyperDrive\w*|Mpi|Gloo|Nccl|ParameterServer)\b"
 )
 
 
@@ -28,7 +28,8 @@ class OutputDoesNotParse(Exception):
 
 
 def mentions_v1(text: str) -> bool:
-    return "azureml" in text and bool(_MENTIONS.search(text))
+    """Names a v1 class (files are pre-filtered on mentioning azureml; a docs block may not)."""
+    return bool(_MENTIONS.search(text))
 
 
 def migrate_source(text: str, target: str = "azureml", filename: str | None = None) -> MigrationResult:

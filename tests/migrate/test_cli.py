@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from migrate.cli import migrate_command
+from migrate.runner import migrate_file
 from tests.migrate.nbdata import ESTIMATOR_CELL, IMPORTS_CELL, notebook
 
 ESTIMATOR_PY = (
@@ -173,3 +174,79 @@ def test_output_that_does_not_parse_is_never_written(tree: Path, monkeypatch: py
     result = CliRunner().invoke(migrate_command, [str(tree / "pkg" / "job.py"), "--write", "--jobs", "1"])
     assert "HPE902" in result.output
     assert (tree / "pkg" / "job.py").read_text() == before
+
+
+def test_h_works_like_help() -> None:
+    """``hpcest migrate -h`` (hpc_estimator passes the arguments through) prints the help."""
+    short = CliRunner().invoke(migrate_command, ["-h"])
+    assert short.exit_code == 0 and "Usage:" in short.output and "--check" in short.output
+    assert short.output == CliRunner().invoke(migrate_command, ["--help"]).output
+
+
+def test_exit_codes(tmp_path: Path) -> None:
+    """0 nothing to change, 1 --check would change, 2 bad input / files not processed, 3 internal."""
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "ok.py").write_text("import azureml.core\n")
+    assert CliRunner().invoke(migrate_command, [str(clean), "--check", "--jobs", "1"]).exit_code == 0
+    (clean / "job.py").write_text(ESTIMATOR_PY)
+    assert CliRunner().invoke(migrate_command, [str(clean), "--check", "--jobs", "1"]).exit_code == 1
+    assert CliRunner().invoke(migrate_command, [str(tmp_path / "missing")]).exit_code == 2
+    assert CliRunner().invoke(migrate_command, [str(clean), "--format", "xml"]).exit_code == 2
+    (clean / "broken.py").write_text("from azureml.train.estimator import Estimator\ndef f(:\n")
+    for args in (["--check"], ["--write"], []):
+        result = CliRunner().invoke(migrate_command, [str(clean), *args, "--jobs", "1"])
+        assert result.exit_code == 2, (args, result.output)
+        assert "broken.py" in result.output and "HPE901" in result.output
+
+
+def test_parse_errors_are_reported_at_libcsts_position(tmp_path: Path) -> None:
+    """The reported line:column is the one libcst itself gives (``Syntax Error @ L:C``)."""
+    import libcst as cst
+
+    head = "from azureml.train.estimator import Estimator\n"
+    for text in (head + "def f(:\n    pass\n", head + "x = (1,\ny = 2\n", head + "\tx = 1\n"):
+        path = tmp_path / "e.py"
+        path.write_text(text)
+        try:
+            cst.parse_module(text)
+        except cst.ParserSyntaxError as error:
+            expected = str(error).splitlines()[0]
+        result = migrate_file(str(path))
+        assert result.error is not None
+        assert expected == f"Syntax Error @ {result.error.line}:{result.error.col}."
+
+
+def test_sarif_uris_regions_and_fixes(tmp_path: Path) -> None:
+    """Percent-encoded URIs; notebook findings at their .ipynb line; fixes are the changed regions."""
+    folder = tmp_path / "my project (v1)"
+    folder.mkdir()
+    job = folder / "job one.py"
+    job.write_text("import os\n\n\n" + ESTIMATOR_PY + "print(os.sep)\n")
+    cell = "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', vm_size='NC6')"
+    (folder / "nb.ipynb").write_text(notebook(("markdown", "# Title"), ("code", cell)))
+    sarif = json.loads(CliRunner().invoke(migrate_command, [str(folder), "--format", "sarif", "--jobs", "1"]).output)
+    results = sarif["runs"][0]["results"]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert all(" " not in uri and "(" not in uri for uri in uris)
+    assert any(uri.endswith("my%20project%20%28v1%29/job%20one.py") for uri in uris)
+    nb_finding = next(r for r in results if r["ruleId"] == "HPM109")
+    region = nb_finding["locations"][0]["physicalLocation"]["region"]
+    nb_lines = (folder / "nb.ipynb").read_text().splitlines()
+    assert "vm_size" in nb_lines[region["startLine"] - 1]
+    assert nb_finding["locations"][0]["properties"] == {"cell": 2, "cellLine": 2, "cellColumn": 7}
+    fix = next(
+        r
+        for r in results
+        if r["ruleId"] == "HPM000" and "job" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    )
+    replacements = fix["fixes"][0]["artifactChanges"][0]["replacements"]
+    old = job.read_text()
+    rebuilt = old
+    for replacement in sorted(replacements, key=lambda r: -r["deletedRegion"]["charOffset"]):
+        region = replacement["deletedRegion"]
+        start = region["charOffset"]
+        rebuilt = rebuilt[:start] + replacement["insertedContent"]["text"] + rebuilt[start + region["charLength"] :]
+    assert "ScriptRunConfig(" in rebuilt and rebuilt.endswith("print(os.sep)\n")
+    assert all(r["deletedRegion"]["charLength"] < len(old) for r in replacements)
+    assert not any("print(os.sep)" in r["insertedContent"]["text"] for r in replacements)
