@@ -105,7 +105,7 @@ def _list(items: list[cst.BaseExpression], breaks: list[bool], indent: str, brac
             last_line=cst.SimpleWhitespace(last_line),
         )
 
-    elements = []
+    elements: list[cst.BaseElement] = []
     for index, item in enumerate(items):
         last = index == len(items) - 1
         if last:

@@ -138,6 +138,7 @@ def attr(path: str) -> cst.BaseExpression:
 
 
 def assign(target: cst.BaseExpression, value: cst.BaseExpression) -> cst.SimpleStatementLine:
+    assert isinstance(target, cst.BaseAssignTargetExpression)
     return cst.SimpleStatementLine(body=[cst.Assign(targets=[cst.AssignTarget(target=target)], value=value)])
 
 

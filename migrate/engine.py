@@ -345,21 +345,21 @@ class Migration:
         counts = Counts(Counter(self.facts.name_counts), Counter(self.facts.dotted_counts))
         parent = self.facts.parent
         edits: dict[cst.CSTNode, Callable[[cst.CSTNode], object]] = {}
-        for node in self.call_rewrites:
-            edits[node] = self.call_rewrites[node]  # type: ignore[assignment]
+        for call, call_rewrite in self.call_rewrites.items():
+            edits[call] = call_rewrite  # type: ignore[assignment]
         for node, rewrite in self.node_rewrites.items():
             edits[node] = rewrite
-        for node in self.removed:
-            edits[node] = lambda updated: cst.RemoveFromParent()
+        for removed in self.removed:
+            edits[removed] = lambda updated: cst.RemoveFromParent()
         outermost = set()
-        for node in edits:
-            up = parent.get(node)
+        for edited in edits:
+            up = parent.get(edited)
             while up is not None and up not in edits:
                 up = parent.get(up)
             if up is None:
-                outermost.add(node)
-        for node in [*self.pending, *self.todos]:
-            edits.setdefault(node, lambda updated: updated)  # make sure the statement is rebuilt
+                outermost.add(edited)
+        for statement in [*self.pending, *self.todos]:
+            edits.setdefault(statement, lambda updated: updated)  # make sure the statement is rebuilt
         emitting: set[cst.CSTNode] = set()
 
         def top_of(node: cst.CSTNode) -> cst.CSTNode:

@@ -188,7 +188,8 @@ class _Pruner:
             if isinstance(statement, cst.BaseCompoundStatement):
                 statement = self.compound(statement)
             if self.carry:
-                statement = statement.with_changes(leading_lines=[*self.carry, *statement.leading_lines])
+                lines = getattr(statement, "leading_lines", [])
+                statement = statement.with_changes(leading_lines=[*self.carry, *lines])
                 self.carry = []
             out.append(statement)
         return out

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from json.decoder import scanstring
+
+# json's own string scanner (C); typeshed does not declare it.
+scanstring: Callable[[str, int], tuple[str, int]] = getattr(json.decoder, "scanstring")  # noqa: B009
 
 from migrate.chunks import ChunksResult, migrate_chunks
 from migrate.findings import Finding

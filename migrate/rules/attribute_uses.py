@@ -77,8 +77,15 @@ def _map_internal(m: Migration, p: EstimatorPlan, uses: list) -> None:  # type: 
             and isinstance(environment.expression, cst.Name)
         ):
             variable = environment.expression.value
-            m.node_rewrites[parent] = lambda updated, v=variable: updated if p.blocked else cst.Name(v)
+
+            def to_environment(updated: cst.CSTNode, v: str = variable) -> cst.CSTNode:
+                return updated if p.blocked else cst.Name(v)
+
+            m.node_rewrites[parent] = to_environment
         else:
-            m.node_rewrites[node] = lambda updated: (
-                updated if p.blocked else updated.with_changes(attr=cst.Name("run_config"))  # type: ignore[attr-defined]
-            )
+
+            def to_run_config(updated: cst.CSTNode) -> cst.CSTNode:
+                assert isinstance(updated, cst.Attribute)
+                return updated if p.blocked else updated.with_changes(attr=cst.Name("run_config"))
+
+            m.node_rewrites[node] = to_run_config

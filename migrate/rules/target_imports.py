@@ -53,6 +53,7 @@ def plan(m: Migration) -> None:
             updated: cst.CSTNode, kept_names: set[int] = kept_names, original: cst.ImportFrom = node
         ) -> cst.CSTNode:
             assert isinstance(updated, cst.ImportFrom) and not isinstance(updated.names, cst.ImportStar)
+            assert not isinstance(original.names, cst.ImportStar)
             keep = [u for u, o in zip(updated.names, original.names) if id(o) in kept_names]
             keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
             return updated.with_changes(

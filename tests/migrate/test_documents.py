@@ -57,7 +57,7 @@ def test_untagged_fences_that_use_v1_names() -> None:
 def test_docs_call_with_import_in_another_block_is_rewritten() -> None:
     """The document imports the class in one block and calls it in a later one."""
     text = f"```python\n{IMPORT}```\n\nThen:\n\n```python\n{CALL}```\n"
-    new, result = migrate_markdown(text, "azureml")
+    new, _ = migrate_markdown(text, "azureml")
     assert "est = ScriptRunConfig(" in new and "PyTorch" not in new
 
 
@@ -77,7 +77,10 @@ def test_docs_call_without_any_import_is_marked(block: str) -> None:
     assert "# TODO(hpcest-migrate): HPM113" in new and block in new
 
 
-SCRIPT = "from azureml.train.estimator import Estimator\nest = Estimator(source_directory='.', entry_script='t.py', compute_target=ct)\n"
+SCRIPT = (
+    "from azureml.train.estimator import Estimator\n"
+    "est = Estimator(source_directory='.', entry_script='t.py', compute_target=ct)\n"
+)
 
 
 @pytest.mark.parametrize(
