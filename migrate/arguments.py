@@ -1,8 +1,10 @@
 """script_params (a dict) → ScriptRunConfig ``arguments`` (a list), following v1's conversion rules.
 
 v1 visits keys in insertion order and emits key then value; a list/tuple/set value expands into several
-items; afterwards every ``None`` or ``""`` item is dropped, so ``{"--flag": ""}`` becomes a bare flag.
+items (a dict value into its keys; an item that is itself a container becomes ``str(item)``);
+afterwards every ``None`` or ``""`` item is dropped, so ``{"--flag": ""}`` becomes a bare flag.
 Only literal structure is interpreted here; any other expression stays one item, as v1 would pass it.
+tests/migrate/test_v1_facts.py checks both this and the run-time conversion against v1's own output.
 """
 
 from __future__ import annotations
@@ -24,14 +26,32 @@ def is_dropped(node: cst.BaseExpression) -> bool:
     return False
 
 
+_CONTAINERS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
+
+
+def _as_str(item: cst.BaseExpression) -> cst.BaseExpression:
+    """v1 turned an item that is itself iterable into ``str(item)`` (strings stay what they are)."""
+    if isinstance(item, _CONTAINERS):
+        return cst.Call(func=cst.Name("str"), args=[cst.Arg(item)])
+    return item
+
+
 def _expand(value: cst.BaseExpression) -> list[cst.BaseExpression]:
     if isinstance(value, cst.List | cst.Tuple | cst.Set):
         items: list[cst.BaseExpression] = []
         for element in value.elements:
             if isinstance(element, cst.StarredElement):
                 raise UnresolvableParams("starred element inside a script_params value")
-            items.append(element.value)
+            items.append(_as_str(element.value))
         return items
+    if isinstance(value, cst.Dict):
+        # Iterating a dict gives its keys.
+        keys: list[cst.BaseExpression] = []
+        for element in value.elements:
+            if not isinstance(element, cst.DictElement):
+                raise UnresolvableParams("'**' spread inside a script_params value")
+            keys.append(_as_str(element.key))
+        return keys
     return [value]
 
 
@@ -73,9 +93,11 @@ def merge_pairs(
 def pairs_to_arguments(
     pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]],
 ) -> list[cst.BaseExpression]:
+    """v1's conversion (``convert_dict_to_list`` then dropping None and ""): each key as it is, then
+    its value, a list/tuple/set/dict value expanded into its items (dict: its keys)."""
     items: list[cst.BaseExpression] = []
     for key, value in pairs:
-        items.extend(_expand(key))
+        items.append(key)
         items.extend(_expand(value))
     return [item for item in items if not is_dropped(item)]
 
