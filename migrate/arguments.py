@@ -47,10 +47,10 @@ def _expand(value: cst.BaseExpression) -> list[cst.BaseExpression]:
     if isinstance(value, cst.Dict):
         # Iterating a dict gives its keys.
         keys: list[cst.BaseExpression] = []
-        for element in value.elements:
-            if not isinstance(element, cst.DictElement):
+        for entry in value.elements:
+            if not isinstance(entry, cst.DictElement):
                 raise UnresolvableParams("'**' spread inside a script_params value")
-            keys.append(_as_str(element.key))
+            keys.append(_as_str(entry.key))
         return keys
     return [value]
 
