@@ -10,10 +10,20 @@ LINE_BUDGET = 88
 _EMPTY = cst.Module(body=[])
 
 
+# The quote emitted string literals use; the engine sets it to the file's own preference.
+QUOTE = ['"']
+
+
 def string(value: str) -> cst.SimpleString:
-    """A double-quoted string literal (repr() picks quotes we do not control)."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return cst.SimpleString(f'"{escaped}"')
+    """A string literal in the file's quote style (repr() picks quotes we do not control)."""
+    quote = QUOTE[0]
+    escaped = value.replace("\\", "\\\\").replace(quote, "\\" + quote).replace("\n", "\\n")
+    return cst.SimpleString(f"{quote}{escaped}{quote}")
+
+
+def preferred_quote(source: str) -> str:
+    """' when the file uses more single than double quotes, else "."""
+    return "'" if source.count("'") > source.count('"') else '"'
 
 
 def literal(value: object) -> cst.BaseExpression:

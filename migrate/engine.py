@@ -323,6 +323,7 @@ class Migration:
     def run(self) -> cst.Module:
         from migrate.rules import RULES
 
+        b.QUOTE[0] = b.preferred_quote(self.source if self.source is not None else self.module.code)
         for rule in RULES:
             rule.plan(self)
         if not (self.call_rewrites or self.node_rewrites or self.pending or self.todos or self.removed):

@@ -192,3 +192,14 @@ def test_new_imports_go_after_notebook_magics() -> None:
     text = _nb(["%matplotlib inline\nimport os", IMPORT + CALL.rstrip("\n")])
     first = "".join(json.loads(migrate_notebook(text, "azureml")[0])["cells"][0]["source"])
     assert first.startswith("%matplotlib inline\nimport os\nfrom azureml.core import")
+
+
+def test_emitted_strings_follow_the_files_quote_style() -> None:
+    """A file written with single quotes gets single-quoted new strings (and double stays double)."""
+    from migrate.transform import migrate_source
+
+    single = "from azureml.train.dnn import PyTorch\nest = PyTorch(source_directory='.', entry_script='t.py', compute_target='gpu')\n"
+    code = migrate_source(single).code
+    assert "Environment(name='est-env')" in code and "'azureml-defaults'" in code and '"' not in code
+    double = single.replace("'", '"')
+    assert 'Environment(name="est-env")' in migrate_source(double).code

@@ -32,7 +32,7 @@ def test_entry_script_undefined_name_and_requirements(tmp_path: Path) -> None:
     undefined = next(f for f in result.findings if f.code == "HPL204")
     assert "learning_rate" in undefined.message and undefined.line == 2
     assert "Environment.from_pip_requirements(" in result.new_text
-    assert '"src/requirements.txt"' in result.new_text
+    assert "'src/requirements.txt'" in result.new_text  # the file's own quote style
 
 
 def test_entry_script_syntax_error(tmp_path: Path) -> None:

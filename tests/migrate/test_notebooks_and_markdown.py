@@ -21,7 +21,7 @@ def test_estimator_defined_in_one_cell_imported_in_another_is_rewritten() -> Non
     assert result.changed
     assert "from azureml.core import Workspace, Experiment, Environment, ScriptRunConfig" in sources[0]
     assert "PyTorch" not in sources[0]
-    assert 'Environment.get(workspace=ws, name="AzureML-PyTorch-1.6-GPU")' in sources[2]
+    assert "Environment.get(workspace=ws, name='AzureML-PyTorch-1.6-GPU')" in sources[2]  # the cells' quote style
     assert "arguments=['--epochs', 2]" in sources[2]
     assert sources[1] == "# Train"
 
