@@ -198,7 +198,10 @@ def test_emitted_strings_follow_the_files_quote_style() -> None:
     """A file written with single quotes gets single-quoted new strings (and double stays double)."""
     from migrate.transform import migrate_source
 
-    single = "from azureml.train.dnn import PyTorch\nest = PyTorch(source_directory='.', entry_script='t.py', compute_target='gpu')\n"
+    single = (
+        "from azureml.train.dnn import PyTorch\n"
+        "est = PyTorch(source_directory='.', entry_script='t.py', compute_target='gpu')\n"
+    )
     code = migrate_source(single).code
     assert "Environment(name='est-env')" in code and "'azureml-defaults'" in code and '"' not in code
     double = single.replace("'", '"')
