@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrate.cst_build import width
+
 
 class UnresolvableParams(Exception):
     """The dict cannot be turned into a literal argument list (e.g. ``**other`` inside it)."""
@@ -105,7 +107,7 @@ def pairs_to_arguments(
 def arguments_list(items: list[cst.BaseExpression], indent: str = "        ") -> cst.List:
     """A list literal on one line, or, when long, one line per option (a break before each flag)."""
     flat = _list(items, [False] * len(items), indent)
-    if len(cst.Module(body=[]).code_for_node(flat)) <= 72 or len(items) < 3:
+    if width(flat) <= 72 or len(items) < 3:
         return flat
     if any(_is_flag(item) for item in items):
         breaks = [_is_flag(item) for item in items[1:]] + [False]

@@ -38,6 +38,50 @@ def literal(value: object) -> cst.BaseExpression:
     raise TypeError(f"cannot emit a literal for {value!r}")
 
 
+def width(node: cst.CSTNode) -> int:
+    """Length of ``node``'s code on one line; exact for the flat nodes the rules build (names,
+    literals, attributes, lists and calls laid out on one line), code generation for anything else."""
+    kind = type(node)
+    if kind is cst.SimpleString or kind is cst.Integer or kind is cst.Float or kind is cst.Name:
+        if not getattr(node, "lpar", None):
+            return len(node.value)  # type: ignore[attr-defined]
+    elif kind is cst.Attribute and not node.lpar and _empty(node.dot.whitespace_before, node.dot.whitespace_after):  # type: ignore[attr-defined]
+        return width(node.value) + 1 + len(node.attr.value)  # type: ignore[attr-defined]
+    elif kind is cst.List and not node.lpar and _empty(node.lbracket.whitespace_after, node.rbracket.whitespace_before):  # type: ignore[attr-defined]
+        elements = node.elements  # type: ignore[attr-defined]
+        if all(type(e) is cst.Element and _flat_comma(e.comma) for e in elements):
+            return 2 + sum(width(e.value) + _comma_width(e.comma) for e in elements)
+    elif kind is cst.Call and not node.lpar and _empty(node.whitespace_after_func, node.whitespace_before_args):  # type: ignore[attr-defined]
+        args = node.args  # type: ignore[attr-defined]
+        if all(not a.star and _flat_comma(a.comma) and _empty(a.whitespace_after_arg) for a in args) and all(
+            a.keyword is None or _empty(a.equal.whitespace_before, a.equal.whitespace_after) for a in args
+        ):
+            return (
+                width(node.func)  # type: ignore[attr-defined]
+                + 2
+                + sum((len(a.keyword.value) + 1 if a.keyword else 0) + width(a.value) + _comma_width(a.comma) for a in args)
+            )
+    return len(_EMPTY.code_for_node(node))
+
+
+def _empty(*whitespace: object) -> bool:
+    return all(isinstance(w, cst.SimpleWhitespace) and w.value == "" for w in whitespace)
+
+
+def _flat_comma(comma: object) -> bool:
+    return comma is cst.MaybeSentinel.DEFAULT or (
+        isinstance(comma, cst.Comma)
+        and isinstance(comma.whitespace_after, cst.SimpleWhitespace)
+        and isinstance(comma.whitespace_before, cst.SimpleWhitespace)
+    )
+
+
+def _comma_width(comma: object) -> int:
+    if isinstance(comma, cst.Comma):
+        return 1 + len(comma.whitespace_before.value) + len(comma.whitespace_after.value)  # type: ignore[attr-defined]
+    return 0
+
+
 def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(
         keyword=cst.Name(name),
@@ -83,7 +127,7 @@ def call(
         multiline = len(args) > 2 or has_comments
         if not multiline:
             flat = call(func, args, multiline=False)
-            multiline = len(_EMPTY.code_for_node(flat)) + len(base_indent) > budget
+            multiline = width(flat) + len(base_indent) > budget
     if not multiline:
         spaced = [
             arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
@@ -126,7 +170,7 @@ def element_list(items: list[cst.BaseExpression], base_indent: str, budget: int,
             for index, item in enumerate(items)
         ]
     )
-    if len(_EMPTY.code_for_node(flat)) + len(base_indent) <= budget or len(items) < 2:
+    if width(flat) + len(base_indent) <= budget or len(items) < 2:
         return flat
     inner = base_indent + indent_unit
     return cst.List(

@@ -4,7 +4,8 @@ libcst's visitor machinery calls several hooks per node and per field (``on_visi
 over a whole module that is ~5× the cost of reading the same fields directly. The migration visits
 every node once (analysis) and changes a handful, so:
 
-* ``drive(visitor, module)`` walks every node in source order, calling ``visitor.enter(node)`` /
+* ``drive(visitor, module)`` walks every code node in source order (whitespace, comments, brackets
+  and operators are left out), calling ``visitor.enter(node)`` /
   ``visitor.exit(node)`` and the visitor's ``visit_<Type>`` / ``leave_<Type>`` methods if it has them
   (a ``visit_`` method returning False skips the children, as in libcst);
 * ``rebuild(module, parent, edits)`` replaces the edited nodes and rebuilds only their ancestors
@@ -54,6 +55,57 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return found
 
 
+_TRIVIA_BASES: tuple[type, ...] = (
+    cst.BaseParenthesizableWhitespace,
+    cst.TrailingWhitespace,
+    cst.EmptyLine,
+    cst.Newline,
+    cst.Comment,
+    cst.Comma,
+    cst.AssignEqual,
+    cst.Dot,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Colon,
+    cst.Semicolon,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseUnaryOp,
+    cst.BaseAugOp,
+    cst.ImportStar,
+)
+_CODE: dict[type, bool] = {}
+
+
+def code_children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Child nodes that are code: whitespace, comments, brackets and operators left out (they hold
+    no names; skipping them halves a walk)."""
+    found: list[cst.CSTNode] = []
+    for name in fields(type(node)):
+        value = getattr(node, name)
+        kind = type(value)
+        if kind is list or kind is tuple:
+            for item in value:
+                item_kind = type(item)
+                code = _CODE.get(item_kind)
+                if code is None:
+                    code = _CODE[item_kind] = is_node(item) and not isinstance(item, _TRIVIA_BASES)
+                if code:
+                    found.append(item)
+        else:
+            code = _CODE.get(kind)
+            if code is None:
+                code = _CODE[kind] = is_node(value) and not isinstance(value, _TRIVIA_BASES)
+            if code:
+                found.append(value)
+    return found
+
+
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under ``node`` (included), in no particular order."""
     stack = [node]
@@ -89,7 +141,7 @@ def drive(visitor: Any, root: cst.CSTNode) -> None:
         stack.append((node, True))
         if methods[0] is not None and methods[0](visitor, node) is False:
             continue
-        kids = children(node)
+        kids = code_children(node)
         for child in reversed(kids):
             stack.append((child, False))
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
-from migrate.cst_walk import children
+from migrate.cst_walk import code_children
 from migrate.names import V1_MODULES
 
 # Estimator-module star imports go when the rewrite used them and none of their names remain.
@@ -66,7 +66,7 @@ def count(node: cst.CSTNode, counts: Counts, sign: int) -> None:
             if not isinstance(target, cst.Name):
                 stack.append(target)
             continue
-        stack.extend(children(current))
+        stack.extend(code_children(current))
 
 
 def _is_import_line(statement: cst.CSTNode) -> bool:
