@@ -106,6 +106,15 @@ def code_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return found
 
 
+def code_walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every code node under ``node`` (included): no whitespace, comments or punctuation."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(code_children(current))
+
+
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under ``node`` (included), in no particular order."""
     stack = [node]

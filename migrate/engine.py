@@ -20,7 +20,7 @@ import libcst as cst
 from migrate import cst_build as b
 from migrate.analysis import Facts, analyse
 from migrate.arguments import UnresolvableParams, dict_items, merge_pairs, pairs_to_arguments
-from migrate.cst_walk import rebuild, walk
+from migrate.cst_walk import code_walk, rebuild
 from migrate.findings import TODO_MARKER, Finding
 from migrate.imports import Counts, add, count, prune
 from migrate.names import DISTRIBUTION_CLASSES, import_module_for
@@ -258,7 +258,7 @@ class Migration:
     def forget(self, original: cst.CSTNode) -> None:
         """Remember the names a replaced node used, so their imports go if nothing else uses them."""
         names = self.replaced_names
-        for node in walk(original):
+        for node in code_walk(original):
             if type(node) is cst.Name:
                 names.add(node.value)  # type: ignore[attr-defined]
             elif type(node) is cst.Attribute:

@@ -275,9 +275,11 @@ def _rewrite(m: Migration, p: EstimatorPlan, updated: cst.Call) -> cst.BaseExpre
         indent_unit=unit,
     )
     m.forget(p.call)
-    kept = {text for before, after in comments for text in [*before, *after]}
-    kept.update(_comment_list(new_call)) if _has_comments(updated) else None
-    lost = [c for c in _comment_list(updated) if c not in kept]
+    lost = _comment_list(updated)
+    if lost:
+        kept = {text for before, after in comments for text in [*before, *after]}
+        kept.update(_comment_list(new_call))
+        lost = [c for c in lost if c not in kept]
 
     before = list(p.setup) + list(environment.statements)
     if isinstance(distribution, DistributionPlan):
@@ -328,6 +330,3 @@ def _comment_list(node: cst.CSTNode) -> list[str]:
     """Comments anywhere under ``node`` (order does not matter: they are de-duplicated by text)."""
     return [n.value for n in walk(node) if type(n) is cst.Comment]  # type: ignore[attr-defined]
 
-
-def _has_comments(node: cst.CSTNode) -> bool:
-    return any(type(n) is cst.Comment for n in walk(node))
