@@ -59,7 +59,10 @@ def width(node: cst.CSTNode) -> int:
             return (
                 width(node.func)  # type: ignore[attr-defined]
                 + 2
-                + sum((len(a.keyword.value) + 1 if a.keyword else 0) + width(a.value) + _comma_width(a.comma) for a in args)
+                + sum(
+                    (len(a.keyword.value) + 1 if a.keyword else 0) + width(a.value) + _comma_width(a.comma)
+                    for a in args
+                )
             )
     return len(_EMPTY.code_for_node(node))
 
@@ -121,7 +124,10 @@ def call(
     """A call; with more than two arguments (or too long, or carrying comments) one argument a line."""
     if not args:
         return cst.Call(func=func)
-    comments = comments or [([], []) for _ in args]
+    # An argument with several end-of-line comments keeps the first there, the others above it.
+    comments = [
+        (list(before) + list(after[1:]), list(after[:1])) for before, after in comments or [([], [])] * len(args)
+    ]
     has_comments = any(before or after for before, after in comments)
     if multiline is None:
         multiline = len(args) > 2 or has_comments
@@ -141,7 +147,7 @@ def call(
     for index, arg in enumerate(args):
         last = index == len(args) - 1
         after = comments[index][1]
-        trailing = "  ".join(after) if after else None
+        trailing = after[0] if after else None
         following = [] if last else comments[index + 1][0]
         lines.append(
             arg.with_changes(
@@ -173,13 +179,19 @@ def element_list(items: list[cst.BaseExpression], base_indent: str, budget: int,
     if width(flat) + len(base_indent) <= budget or len(items) < 2:
         return flat
     inner = base_indent + indent_unit
-    return cst.List(
-        [
-            _element(item, cst.Comma(whitespace_after=_break(base_indent if index == len(items) - 1 else inner)))
-            for index, item in enumerate(items)
-        ],
-        lbracket=cst.LeftSquareBracket(whitespace_after=_break(inner)),
-    )
+    # A line per option: a break before each flag ("--lr", 0.1 stay together), else one per item.
+    flags = [isinstance(item, cst.SimpleString) and str(item.evaluated_value).startswith("-") for item in items]
+    breaks = [flags[i + 1] for i in range(len(items) - 1)] if any(flags) else [True] * (len(items) - 1)
+    elements = []
+    for index, item in enumerate(items):
+        if index == len(items) - 1:
+            comma = cst.Comma(whitespace_after=_break(base_indent))
+        elif breaks[index]:
+            comma = cst.Comma(whitespace_after=_break(inner))
+        else:
+            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        elements.append(_element(item, comma))
+    return cst.List(elements, lbracket=cst.LeftSquareBracket(whitespace_after=_break(inner)))
 
 
 def attr(path: str) -> cst.BaseExpression:

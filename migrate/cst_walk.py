@@ -116,12 +116,12 @@ def code_walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Every node under ``node`` (included), in no particular order."""
+    """Every node under ``node`` (included), in source order."""
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(children(current))
+        stack.extend(reversed(children(current)))
 
 
 _METHODS: dict[tuple[type, type], tuple[Callable[..., Any] | None, Callable[..., Any] | None]] = {}

@@ -329,4 +329,3 @@ def _comments_by_parameter(call: cst.Call) -> dict[str, b.ArgComments]:
 def _comment_list(node: cst.CSTNode) -> list[str]:
     """Comments anywhere under ``node`` (order does not matter: they are de-duplicated by text)."""
     return [n.value for n in walk(node) if type(n) is cst.Comment]  # type: ignore[attr-defined]
-
