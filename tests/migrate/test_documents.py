@@ -206,3 +206,64 @@ def test_emitted_strings_follow_the_files_quote_style() -> None:
     assert "Environment(name='est-env')" in code and "'azureml-defaults'" in code and '"' not in code
     double = single.replace("'", '"')
     assert 'Environment(name="est-env")' in migrate_source(double).code
+
+
+@pytest.mark.parametrize(
+    "fence,body",
+    [
+        ("```", IMPORT + CALL),
+        ("~~~", "est = Estimator(source_directory='.', entry_script='t.py', compute_target=ct)\n"),
+        ("````", "%matplotlib inline\n" + IMPORT + CALL),
+    ],
+)
+def test_untagged_fence_variants(fence: str, body: str) -> None:
+    """Untagged fences of backticks or tildes, with magics, are taken when they call a v1 class."""
+    text = f"Docs.\n\n{fence}\n{body}{fence}\n"
+    new, result = migrate_markdown(text, "azureml")
+    assert result.changed or [f.code for f in result.findings] == ["HPM113"]
+    assert new.startswith(f"Docs.\n\n{fence}\n") and new.endswith(f"{fence}\n")
+
+
+@pytest.mark.parametrize(
+    "path,uri",
+    [
+        ("src/job one.py", "src/job%20one.py"),
+        ("notebooks/train (copy).ipynb", "notebooks/train%20%28copy%29.ipynb"),
+        ("docs/100%.md", "docs/100%25.md"),
+        ("/abs/dir name/x.py", "file:///abs/dir%20name/x.py"),
+    ],
+)
+def test_sarif_artifact_uris(path: str, uri: str) -> None:
+    from migrate.report import artifact_uri
+
+    assert artifact_uri(path) == uri
+
+
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ("a\nb\nc\n", "a\nB\nc\n"),
+        ("a\nb\n", "x\na\nb\ny\n"),
+        ("a\nb", "a\nb\nc"),
+        ("keep\n" * 50 + "old\n", "keep\n" * 50 + "new\nmore\n"),
+    ],
+)
+def test_sarif_fixes_are_regions_that_rebuild_the_new_text(old: str, new: str) -> None:
+    """Applying the replacements (character regions) to the old text gives the new text; line regions
+    agree with the character regions."""
+    from migrate.report import replacements
+
+    changes = replacements(old, new)
+    rebuilt = old
+    for change in sorted(changes, key=lambda c: -c["deletedRegion"]["charOffset"]):  # type: ignore[index]
+        region = change["deletedRegion"]
+        start = region["charOffset"]  # type: ignore[index]
+        rebuilt = rebuilt[:start] + change["insertedContent"]["text"] + rebuilt[start + region["charLength"] :]  # type: ignore[index]
+    assert rebuilt == new
+    assert sum(c["deletedRegion"]["charLength"] for c in changes) < len(old) or len(old) < 10  # type: ignore[index]
+    lines = old.splitlines(keepends=True)
+    for change in changes:
+        region = change["deletedRegion"]
+        if "startLine" in region:  # type: ignore[operator]
+            offset = sum(len(line) for line in lines[: region["startLine"] - 1])  # type: ignore[index]
+            assert offset == region["charOffset"]  # type: ignore[index]
