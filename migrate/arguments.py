@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate.cst_build import width
+from migrate.cst_build import string_value, width
 
 
 class UnresolvableParams(Exception):
@@ -23,7 +23,7 @@ def is_dropped(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Name) and node.value == "None":
         return True
     if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-        value = node.evaluated_value
+        value = string_value(node)
         return value in ("", b"")
     return False
 
@@ -70,7 +70,7 @@ def dict_items(node: cst.Dict) -> list[tuple[cst.BaseExpression, cst.BaseExpress
 def key_text(node: cst.BaseExpression) -> str | None:
     """The literal text of a string key, used to merge overrides by key."""
     if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
+        value = string_value(node)
         return value if isinstance(value, str) else None
     return None
 
@@ -117,7 +117,7 @@ def arguments_list(items: list[cst.BaseExpression], indent: str = "        ") ->
 
 
 def _is_flag(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.SimpleString) and str(node.evaluated_value).startswith("-")
+    return isinstance(node, cst.SimpleString) and str(string_value(node)).startswith("-")
 
 
 def _list(items: list[cst.BaseExpression], breaks: list[bool], indent: str, bracket_breaks: bool = False) -> cst.List:

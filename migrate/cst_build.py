@@ -180,7 +180,7 @@ def element_list(items: list[cst.BaseExpression], base_indent: str, budget: int,
         return flat
     inner = base_indent + indent_unit
     # A line per option: a break before each flag ("--lr", 0.1 stay together), else one per item.
-    flags = [isinstance(item, cst.SimpleString) and str(item.evaluated_value).startswith("-") for item in items]
+    flags = [isinstance(item, cst.SimpleString) and str(string_value(item)).startswith("-") for item in items]
     breaks = [flags[i + 1] for i in range(len(items) - 1)] if any(flags) else [True] * (len(items) - 1)
     elements = []
     for index, item in enumerate(items):
@@ -212,12 +212,22 @@ def comment_line(text: str) -> cst.EmptyLine:
     return cst.EmptyLine(comment=cst.Comment(f"# {text}"))
 
 
+def string_value(node: cst.SimpleString | cst.ConcatenatedString) -> object:
+    """``node.evaluated_value`` without ast.literal_eval for plain one-line literals (most of them)."""
+    if type(node) is cst.SimpleString:
+        text = node.value
+        quote = text[0] if text else ""
+        if quote in "'\"" and len(text) >= 2 and text[-1] == quote and "\\" not in text and text[:3] != quote * 3:
+            return text[1:-1]
+    return node.evaluated_value
+
+
 def literal_value(node: cst.BaseExpression | None) -> object:
     """The Python value of a simple literal node, or ``NotImplemented`` when it is not one."""
     if node is None:
         return NotImplemented
     if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-        value = node.evaluated_value
+        value = string_value(node)
         return value if isinstance(value, str) else NotImplemented
     if isinstance(node, cst.Integer):
         return node.evaluated_value
