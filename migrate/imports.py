@@ -357,7 +357,7 @@ def add(
                 insert_at = index + 1  # after a magic, within its cell
         else:
             break
-    if insert_at < len(body):
+    if insert_at < len(body) and not _is_magic_or_boundary(body[insert_at]):
         # Keep the following statement's own comments with it, separated from the imports by a blank line.
         following = body[insert_at]
         lines = list(following.leading_lines)

@@ -142,3 +142,13 @@ def test_cell_numbers_count_markdown_cells() -> None:
     cell = "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', vm_size='NC6')"
     _, result = migrate_notebook(notebook(("markdown", "# Title"), ("code", cell)), "azureml")
     assert [(f.code, f.cell) for f in result.findings] == [("HPM109", 1)]
+
+
+def test_imports_added_at_the_end_of_a_cell_keep_its_last_line_ending() -> None:
+    """A cell that ends with its imports (no newline at the end) gets the new ones without a stray
+    newline or blank line."""
+    imports = "from azureml.core import Workspace\nfrom azureml.train.dnn import Mpi"
+    cell = "distr = Mpi(process_count_per_node=2)"
+    new, _ = migrate_notebook(notebook(("code", imports), ("code", cell)), "azureml")
+    first = _sources(new)[0]
+    assert first == "from azureml.core import Workspace\nfrom azureml.core.runconfig import MpiConfiguration"
