@@ -84,7 +84,12 @@ def _plan(m: Migration, call: cst.Call) -> None:
             "source_directory=src.source_directory)",
         )
         return
-    m.call_rewrites[call] = lambda updated: _rewrite(m, call, updated)
+    def rewrite(updated: cst.Call) -> cst.BaseExpression:
+        if m.estimator_blocked(estimator):
+            return updated  # the estimator was blocked by a later rule (it keeps its TODO)
+        return _rewrite(m, call, updated)
+
+    m.call_rewrites[call] = rewrite
 
 
 def _rewrite(m: Migration, original: cst.Call, updated: cst.Call) -> cst.Call:

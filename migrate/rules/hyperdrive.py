@@ -107,7 +107,12 @@ def _plan(m: Migration, call: cst.Call, cls: str) -> None:
         return
     if not rename and cls != "HyperDriveRunConfig":
         return
-    m.call_rewrites[call] = lambda updated: _rewrite(m, call, updated, cls, rename)
+    def rewrite(updated: cst.Call) -> cst.BaseExpression:
+        if estimator is not None and m.estimator_blocked(estimator):
+            return updated  # the estimator was blocked by a later rule (it keeps its TODO)
+        return _rewrite(m, call, updated, cls, rename)
+
+    m.call_rewrites[call] = rewrite
 
 
 def _rewrite(m: Migration, original: cst.Call, updated: cst.Call, cls: str, rename: bool) -> cst.Call:
