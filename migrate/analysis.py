@@ -188,10 +188,10 @@ class Facts:
             name in self.bindings
             or name in self.parameters
             or any(name in table for table in self.import_table.values())
-            or name in self._defined
+            or name in self.defined
         )
 
-    _defined: set[str] = field(default_factory=set)
+    defined: set[str] = field(default_factory=set)  # def/class/for/with names
 
 
 # Parameters of a call that only v1 estimators take together (to recognise calls whose import is missing).
@@ -288,14 +288,14 @@ class Analyzer:
             self.facts.workspace_names.append((node.name.value, self._scope()))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.facts._defined.add(node.name.value)
+        self.facts.defined.add(node.name.value)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.facts._defined.add(node.name.value)
+        self.facts.defined.add(node.name.value)
 
     def visit_AsName(self, node: cst.AsName) -> None:
         if isinstance(node.name, cst.Name):
-            self.facts._defined.add(node.name.value)
+            self.facts.defined.add(node.name.value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         statement = self.facts.parent.get(node)
@@ -319,13 +319,13 @@ class Analyzer:
                 for element in t.elements:
                     if isinstance(element.value, cst.Name):
                         self.facts.mutated.add(element.value.value)
-                        self.facts._defined.add(element.value.value)
+                        self.facts.defined.add(element.value.value)
             elif isinstance(t, cst.Attribute):
                 self._store(t)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if isinstance(node.target, cst.Name):
-            self.facts._defined.add(node.target.value)
+            self.facts.defined.add(node.target.value)
             if node.value is not None:
                 order = self._record(node)
                 statement = self.facts.parent.get(node)
@@ -359,11 +359,11 @@ class Analyzer:
     def visit_For(self, node: cst.For) -> None:
         if isinstance(node.target, cst.Name):
             self.facts.mutated.add(node.target.value)
-            self.facts._defined.add(node.target.value)
+            self.facts.defined.add(node.target.value)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         if isinstance(node.target, cst.Name):
-            self.facts._defined.add(node.target.value)
+            self.facts.defined.add(node.target.value)
 
     def _is_workspace(self, value: cst.BaseExpression) -> bool:
         if isinstance(value, cst.Call):

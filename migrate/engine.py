@@ -18,7 +18,7 @@ from pathlib import Path
 import libcst as cst
 
 from migrate import cst_build as b
-from migrate.analysis import Facts, analyse
+from migrate.analysis import Binding, Facts, analyse
 from migrate.arguments import UnresolvableParams, dict_items, merge_pairs, pairs_to_arguments
 from migrate.cst_walk import code_walk, rebuild
 from migrate.findings import TODO_MARKER, Finding
@@ -95,7 +95,6 @@ class Migration:
         self.replaced_names: set[str] = set()
         self.needed_imports: dict[str, set[str]] = {}
         self.needed_modules: set[str] = set()
-        self.known_script_run_configs: set[str] = set()
         self.emitted = 0  # names handed out by use(), to find the first statement that needs an import
         self._layout: tuple[int, str] | None = None
 
@@ -132,7 +131,7 @@ class Migration:
             return None
         return found.value
 
-    def binding_record(self, name: str, at: cst.CSTNode):  # type: ignore[no-untyped-def]
+    def binding_record(self, name: str, at: cst.CSTNode) -> Binding | None:
         bindings = self.facts.bindings.get(name, [])
         scope = self.facts.scope(at)
         order = self.facts.order_of(at)

@@ -218,8 +218,6 @@ def _finalise(m: Migration, p: EstimatorPlan) -> None:
             p.call,
             None,
         )
-    if p.target:
-        m.known_script_run_configs.add(p.target)
     m.call_rewrites[p.call] = lambda updated, p=p: _rewrite(m, p, updated)  # type: ignore[misc]
 
 

@@ -84,6 +84,7 @@ def _plan(m: Migration, call: cst.Call) -> None:
             "source_directory=src.source_directory)",
         )
         return
+
     def rewrite(updated: cst.Call) -> cst.BaseExpression:
         if m.estimator_blocked(estimator):
             return updated  # the estimator was blocked by a later rule (it keeps its TODO)

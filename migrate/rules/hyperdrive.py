@@ -107,6 +107,7 @@ def _plan(m: Migration, call: cst.Call, cls: str) -> None:
         return
     if not rename and cls != "HyperDriveRunConfig":
         return
+
     def rewrite(updated: cst.Call) -> cst.BaseExpression:
         if estimator is not None and m.estimator_blocked(estimator):
             return updated  # the estimator was blocked by a later rule (it keeps its TODO)
