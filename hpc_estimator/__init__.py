@@ -33,8 +33,7 @@ from .v1.runconfig import (
     TensorflowConfiguration,
 )
 from .v1.script_run_config import ScriptRunConfig
-
-from .version import __version__  # noqa: E402 - re-exported
+from .version import __version__
 
 # Names whose modules are imported on first access: they pull heavier dependencies (the run
 # store, jinja2 for rendering) that constructing a configuration never needs.
@@ -83,6 +82,9 @@ __all__ = [
     "VmSize",
     "__version__",
 ]
+# hpcest's own names (not part of the v1 surface, so nothing to switch imports to).
+_OWN_NAMES = frozenset({"ClusterProfile", "VmSize", "DryRun", "dry_run", "__version__"})
+
 # A star-import stays light: the dry run (which renders with jinja2) is imported by name only.
 __all__ += [name for name in _LAZY if name not in ("DryRun", "dry_run")]
 

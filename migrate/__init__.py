@@ -4,25 +4,29 @@ Command line (also ``python -m migrate``)::
 
     hpcest migrate PATH...            # unified diff, writes nothing
     hpcest migrate --write PATH...    # apply (atomic writes; unparsable output never written)
-    hpcest migrate --check PATH...    # exit 1 if anything would change, 2 on internal error
+    hpcest migrate --check PATH...    # exit 1 if anything would change
     options: --format text|json|sarif, --target azureml|hpcest, --jobs N, --include/--exclude GLOB,
-             --no-gitignore
+             --no-gitignore, --debug, -h
+    exit status: 0 ok, 1 --check found changes, 2 bad input (files not read/parsed), 3 internal error
 
 Library::
 
     from migrate.transform import migrate_source      # str -> MigrationResult(code, changed, findings)
     from migrate.runner import migrate_file            # path -> FileResult (.py, .ipynb, .md)
-    from migrate.codemod import MigrateCommand         # the libcst VisitorBasedCodemodCommand
+    from migrate.engine import migrate_module          # cst.Module -> (cst.Module, findings)
+    from migrate.codemod import MigrateCommand         # the same as a libcst Codemod
+    from migrate.lint_script import lint_source, lint_entry_script, lint_script_tree
+    from migrate.packages import check_pip, check_conda, check_framework_pins, missing_packages
 
 Layout (one job per module):
 
-* ``analysis``      first pass: v1 calls resolved through imports, bindings, attribute reads, submits
-* ``codemod``       decisions per call and the transformer (TODO comments for what stays)
-* ``arguments``     script_params → arguments, with v1's ordering/expansion/bare-flag rules
-* ``environment``   curated ``Environment.get`` or an explicit Environment (packages, image, files)
-* ``distribution``  Mpi/Gloo/Nccl/ParameterServer and backend strings → *Configuration objects
-* ``prune_imports`` / ``add_imports``  import bookkeeping limited to the names a rewrite touched
-* ``packages`` / ``lint_script``       package warnings and entry-script lint (HPP3xx / HPL20x)
+* ``analysis``      the one analysis pass: v1 calls resolved through imports, bindings, attribute uses
+* ``engine``        runs the rules over the analysis and applies their edits (``cst_walk.rebuild``)
+* ``rules/*``       one module per rewrite or lint rule, each with its codes and a before/after
+* ``arguments`` / ``environment`` / ``distribution``  script_params, Environment and distribution builders
+* ``imports``       import edits from name counts kept during the edit pass
+* ``cst_walk`` / ``cst_build``  fast tree walks and rebuilds; constructors for emitted nodes
+* ``packages`` / ``lint_script``  package warnings and entry-script lint (HPP3xx / HPL20x)
 * ``chunks`` / ``notebook`` / ``markdown``  multi-cell sources analysed as one module
 * ``files`` / ``source_text`` / ``runner`` / ``report`` / ``cli``  discovery, bytes, pool, output
 * ``findings``      the stable warning codes

@@ -1,23 +1,25 @@
-"""First pass over a module: find the v1 calls and everything the rewrite decisions depend on.
+"""The one analysis pass over a module: v1 calls resolved through imports, bindings, attribute uses.
 
 The rewrite needs whole-module knowledge (a dict bound earlier, an estimator read later, a submit with
 overrides in another notebook cell), so facts are collected before any node changes.
+
+Speed: libcst's ScopeProvider/QualifiedNameProvider/ParentNodeProvider/PositionProvider cost ~20 ms a
+file against ~2 ms for a parse + codegen round trip (bench/bench_migrate.py). This visitor tracks the
+few things the rules need itself, in one walk: the import table per function scope (what a callee's
+dotted name means), the parent of every node, the enclosing function of every binding, and the
+source order of nodes (``order``), which stands in for line numbers. Positions are computed only when
+a finding has to be reported (``Facts.position``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import (
-    ParentNodeProvider,
-    PositionProvider,
-    QualifiedNameProvider,
-    Scope,
-    ScopeProvider,
-)
+from libcst.helpers import get_full_name_for_node
 
+from migrate.cst_walk import drive
 from migrate.names import V1_MODULES, v1_class_of
 
 # Statement boundaries: a call under one of these cannot get statements inserted before it.
@@ -30,6 +32,9 @@ _NO_STATEMENT_CONTEXT = (
     cst.BaseCompoundStatement,
     cst.SimpleStatementSuite,
 )
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_SCOPE_TYPES = frozenset(_SCOPES)
+Scope = cst.CSTNode | None  # the enclosing def/class/lambda, None for the module
 
 
 @dataclass
@@ -38,82 +43,304 @@ class Binding:
 
     value: cst.BaseExpression
     statement: cst.SimpleStatementLine | None
-    scope: Scope | None
-    line: int
+    scope: Scope
+    order: int
 
 
 @dataclass
-class ModuleFacts:
+class AttributeUse:
+    attr: str
+    order: int
+    node: cst.Attribute
+    store: bool  # the attribute (or something under it) is assigned to
+
+
+@dataclass
+class Facts:
+    module: cst.Module
     calls: list[tuple[cst.Call, str]] = field(default_factory=list)
     bindings: dict[str, list[Binding]] = field(default_factory=lambda: defaultdict(list))
-    item_assigns: dict[str, list[tuple[cst.BaseExpression, cst.BaseExpression, int]]] = field(
+    item_assigns: dict[str, list[tuple[cst.BaseExpression, cst.BaseExpression, int, cst.CSTNode]]] = field(
         default_factory=lambda: defaultdict(list)
     )
     mutated: set[str] = field(default_factory=set)
-    attribute_reads: dict[str, list[tuple[str, int]]] = field(default_factory=lambda: defaultdict(list))
+    attribute_uses: dict[str, list[AttributeUse]] = field(default_factory=lambda: defaultdict(list))
     submits: list[cst.Call] = field(default_factory=list)
-    workspace_names: list[tuple[str, Scope | None]] = field(default_factory=list)
+    workspace_names: list[tuple[str, Scope]] = field(default_factory=list)
     star_modules: set[str] = field(default_factory=set)
-    names_in_use: set[str] = field(default_factory=set)
+    # References as migrate.imports.Counts counts them: not keywords, attribute names, names in import
+    # statements or plain assignment targets; dotted: every ``a.b.c`` attribute chain.
+    name_counts: Counter[str] = field(default_factory=Counter)
+    dotted_counts: Counter[str] = field(default_factory=Counter)
+    all_names: set[str] = field(default_factory=set)  # every identifier spelled in the module
     parameters: set[str] = field(default_factory=set)
+    unimported_calls: list[tuple[cst.Call, str]] = field(default_factory=list)
+    imports: list[cst.ImportFrom | cst.Import] = field(default_factory=list)
+    parent: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
+    order: dict[cst.CSTNode, int] = field(default_factory=dict)
+    scope_of: dict[cst.CSTNode, Scope] = field(default_factory=dict)
+    # scope -> bound name -> qualified names it was imported as
+    import_table: dict[Scope, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(dict))
+    _positions: object = None
 
+    @property
+    def names_in_use(self) -> set[str]:
+        return self.all_names
 
-class Analyzer(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, ParentNodeProvider, PositionProvider)
+    # -- positions (lazy) ----------------------------------------------------------------------
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        """(1-based line, 1-based column) of a node of the analysed module; (1, 1) if unknown."""
+        if self._positions is None:
+            from libcst.metadata import MetadataWrapper, PositionProvider
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.facts = ModuleFacts()
+            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        try:
+            start = self._positions[node].start  # type: ignore[index]
+        except KeyError:
+            return 1, 1
+        return start.line, start.column + 1
 
-    # -- helpers -------------------------------------------------------------------------------
-    def line_of(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
+    # -- structure -----------------------------------------------------------------------------
+    def parent_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parent.get(node)
+
+    def scope(self, node: cst.CSTNode) -> Scope:
+        """The innermost def/class/lambda around ``node`` (None: the module)."""
+        current = self.parent.get(node)
+        while current is not None:
+            if isinstance(current, _SCOPES):
+                return current
+            current = self.parent.get(current)
+        return None
+
+    def order_of(self, node: cst.CSTNode) -> int:
+        current: cst.CSTNode | None = node
+        while current is not None:
+            if current in self.order:
+                return self.order[current]
+            current = self.parent.get(current)
+        return 0
+
+    def enclosing_statement(self, node: cst.CSTNode) -> cst.SimpleStatementLine | None:
+        """The simple statement line a node sits in, if statements may be inserted around it."""
+        current = node
+        while True:
+            parent = self.parent.get(current)
+            if parent is None or isinstance(parent, (_NO_STATEMENT_CONTEXT, cst.Module)):
+                return None
+            if isinstance(parent, cst.SimpleStatementLine):
+                return parent
+            current = parent
+
+    def statement_anchor(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """The nearest statement (simple line or compound) that can carry a leading comment."""
+        current = node
+        while True:
+            parent = self.parent.get(current)
+            if parent is None or isinstance(parent, cst.Module):
+                return None
+            if isinstance(parent, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+                return parent
+            current = parent
+
+    def assigned_name(self, call: cst.CSTNode) -> str | None:
+        parent = self.parent.get(call)
+        if isinstance(parent, cst.Assign) and parent.value is call and len(parent.targets) == 1:
+            target = parent.targets[0].target
+            if isinstance(target, cst.Name):
+                return target.value
+        return None
+
+    # -- names ---------------------------------------------------------------------------------
+    def qualified(self, node: cst.BaseExpression) -> set[str]:
+        """Qualified names a callee may refer to, through the imports of its scope and the module's."""
+        dotted = get_full_name_for_node(node)
+        if not dotted:
+            return set()
+        head, _, rest = dotted.partition(".")
+        scopes: list[Scope] = []
+        scope = self.scope(node)
+        while scope is not None:
+            scopes.append(scope)
+            scope = self.scope_of.get(scope)
+        scopes.append(None)
+        for scope in scopes:
+            table = self.import_table.get(scope)
+            if table and head in table:
+                return {f"{q}.{rest}" if rest else q for q in table[head]}
+        return set()
 
     def v1_class(self, func: cst.BaseExpression) -> str | None:
-        return resolve_v1_class(self, func, self.facts.star_modules)
+        names = self.qualified(func)
+        for name in names:
+            cls = v1_class_of(name)
+            if cls is not None:
+                return cls
+        if isinstance(func, cst.Name) and not names:
+            for module in self.star_modules:
+                if func.value in V1_MODULES[module]:
+                    return v1_class_of(f"{module}.{func.value}")
+        return None
+
+    def is_bound(self, name: str) -> bool:
+        """Bound anywhere in the module (import, assignment, def, parameter)."""
+        return (
+            name in self.bindings
+            or name in self.parameters
+            or any(name in table for table in self.import_table.values())
+            or name in self.defined
+        )
+
+    defined: set[str] = field(default_factory=set)  # def/class/for/with names
+
+
+# Parameters of a call that only v1 estimators take together (to recognise calls whose import is missing).
+_ESTIMATOR_KEYWORDS = {"entry_script", "script_params", "source_directory", "compute_target"}
+
+
+class Analyzer:
+    """Driven by :func:`migrate.cst_walk.drive` (libcst's own visitor dispatch costs ~5× more)."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.facts = Facts(module)
+        self._stack: list[cst.CSTNode] = []
+        self._scopes: list[cst.CSTNode] = []
+        self._counter = 0
+        self._stores: set[cst.CSTNode] = set()
+        self._calls: list[cst.Call] = []
+        self._in_import = 0
+        self._not_counted: cst.CSTNode | None = None
+
+    def enter(self, node: cst.CSTNode) -> None:
+        if self._stack:
+            self.facts.parent[node] = self._stack[-1]
+        self._stack.append(node)
+        self._counter += 1
+        if type(node) in _SCOPE_TYPES:
+            self.facts.scope_of[node] = self._scopes[-1] if self._scopes else None
+            self._scopes.append(node)
+
+    def exit(self, node: cst.CSTNode) -> None:
+        self._stack.pop()
+        if type(node) in _SCOPE_TYPES:
+            self._scopes.pop()
+
+    def _scope(self) -> Scope:
+        # The node being visited is on the stack; a def's own name belongs to the outer scope.
+        return self._scopes[-1] if self._scopes else None
+
+    def _record(self, node: cst.CSTNode) -> int:
+        self.facts.order[node] = self._counter
+        return self._counter
 
     # -- imports -------------------------------------------------------------------------------
+    def leave_ImportFrom(self, original_node: cst.ImportFrom) -> None:
+        self._in_import -= 1
+
+    def leave_Import(self, original_node: cst.Import) -> None:
+        self._in_import -= 1
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        if isinstance(node.target, cst.Name):
+            self._not_counted = node.target
+
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if isinstance(node.names, cst.ImportStar) and node.module is not None:
-            module = cst.helpers.get_full_name_for_node(node.module) or ""
+        self._in_import += 1
+        self.facts.imports.append(node)
+        if node.relative or node.module is None:
+            return
+        module = get_full_name_for_node(node.module) or ""
+        if isinstance(node.names, cst.ImportStar):
             if module in V1_MODULES:
                 self.facts.star_modules.add(module)
+            return
+        table = self.facts.import_table[self._scope()]
+        for alias in node.names:
+            name = get_full_name_for_node(alias.name) or ""
+            bound = alias.evaluated_alias or name
+            table.setdefault(bound, set()).add(f"{module}.{name}")
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self._in_import += 1
+        self.facts.imports.append(node)
+        table = self.facts.import_table[self._scope()]
+        for alias in node.names:
+            name = get_full_name_for_node(alias.name) or ""
+            if alias.asname is not None:
+                table.setdefault(str(alias.evaluated_alias), set()).add(name)
+            else:
+                head = name.split(".")[0]
+                table.setdefault(head, set()).add(head)
 
     # -- names ---------------------------------------------------------------------------------
     def visit_Name(self, node: cst.Name) -> None:
-        self.facts.names_in_use.add(node.value)
+        self.facts.all_names.add(node.value)
+        if not self._in_import and node is not self._not_counted:
+            self.facts.name_counts[node.value] += 1
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.facts.name_counts[node.keyword.value] -= 1  # a keyword is not a use of a variable
 
     def visit_Param(self, node: cst.Param) -> None:
         self.facts.parameters.add(node.name.value)
         if node.name.value in ("ws", "workspace"):
-            self.facts.workspace_names.append((node.name.value, self._scope(node)))
+            self.facts.workspace_names.append((node.name.value, self._scope()))
 
-    def _scope(self, node: cst.CSTNode) -> Scope | None:
-        try:
-            return self.get_metadata(ScopeProvider, node)
-        except KeyError:
-            return None
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.facts.defined.add(node.name.value)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.facts.defined.add(node.name.value)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        if isinstance(node.name, cst.Name):
+            self.facts.defined.add(node.name.value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        statement = self.get_metadata(ParentNodeProvider, node)
-        line = self.line_of(node)
+        statement = self.facts.parent.get(node)
+        order = self._record(node)
+        scope = self._scope()
         for target in node.targets:
             t = target.target
             if isinstance(t, cst.Name):
                 stmt = statement if isinstance(statement, cst.SimpleStatementLine) else None
-                self.facts.bindings[t.value].append(Binding(node.value, stmt, self._scope(node), line))
+                self.facts.bindings[t.value].append(Binding(node.value, stmt, scope, order))
                 if self._is_workspace(node.value):
-                    self.facts.workspace_names.append((t.value, self._scope(node)))
+                    self.facts.workspace_names.append((t.value, scope))
             elif isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name):
                 sliced = t.slice
                 if len(sliced) == 1 and isinstance(sliced[0].slice, cst.Index):
-                    self.facts.item_assigns[t.value.value].append((sliced[0].slice.value, node.value, line))
+                    stmt_node = statement if statement is not None else node
+                    self.facts.item_assigns[t.value.value].append((sliced[0].slice.value, node.value, order, stmt_node))
                 else:
                     self.facts.mutated.add(t.value.value)
             elif isinstance(t, cst.Tuple | cst.List):
                 for element in t.elements:
                     if isinstance(element.value, cst.Name):
                         self.facts.mutated.add(element.value.value)
+                        self.facts.defined.add(element.value.value)
+            elif isinstance(t, cst.Attribute):
+                self._store(t)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self.facts.defined.add(node.target.value)
+            if node.value is not None:
+                order = self._record(node)
+                statement = self.facts.parent.get(node)
+                stmt = statement if isinstance(statement, cst.SimpleStatementLine) else None
+                self.facts.bindings[node.target.value].append(Binding(node.value, stmt, self._scope(), order))
+        elif isinstance(node.target, cst.Attribute):
+            self._store(node.target)
+
+    def _store(self, target: cst.Attribute) -> None:
+        """``est.a.b = v``: remember the store on the root name's first attribute."""
+        node: cst.BaseExpression = target
+        while isinstance(node, cst.Attribute) and isinstance(node.value, cst.Attribute):
+            node = node.value
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            self._stores.add(node)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         target = node.target
@@ -121,6 +348,8 @@ class Analyzer(cst.CSTVisitor):
             self.facts.mutated.add(target.value.value)
         if isinstance(target, cst.Name):
             self.facts.mutated.add(target.value)
+        if isinstance(target, cst.Attribute):
+            self._store(target)
 
     def visit_Del(self, node: cst.Del) -> None:
         target = node.target
@@ -130,82 +359,66 @@ class Analyzer(cst.CSTVisitor):
     def visit_For(self, node: cst.For) -> None:
         if isinstance(node.target, cst.Name):
             self.facts.mutated.add(node.target.value)
+            self.facts.defined.add(node.target.value)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        if isinstance(node.target, cst.Name):
+            self.facts.defined.add(node.target.value)
 
     def _is_workspace(self, value: cst.BaseExpression) -> bool:
         if isinstance(value, cst.Call):
-            for qualified in self._qualified(value.func):
+            for qualified in self.facts.qualified(value.func):
                 if qualified.startswith(("azureml.core.Workspace", "azureml.core.workspace.Workspace")):
                     return True
         return bool(isinstance(value, cst.Attribute) and value.attr.value == "workspace")
 
-    def _qualified(self, node: cst.CSTNode) -> set[str]:
-        try:
-            return {q.name for q in self.get_metadata(QualifiedNameProvider, node)}
-        except KeyError:
-            return set()
-
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        if not self._in_import:
+            self.facts.name_counts[node.attr.value] -= 1  # ``x.name`` does not use a variable ``name``
+            dotted = get_full_name_for_node(node)
+            if dotted:
+                self.facts.dotted_counts[dotted] += 1
         if isinstance(node.value, cst.Name):
-            self.facts.attribute_reads[node.value.value].append((node.attr.value, self.line_of(node)))
-            if node.attr.value in ("update", "pop", "clear", "setdefault", "popitem"):
+            order = self._counter
+            self.facts.attribute_uses[node.value.value].append(
+                AttributeUse(node.attr.value, order, node, node in self._stores)
+            )
+            if node.attr.value in (
+                "update",
+                "pop",
+                "clear",
+                "setdefault",
+                "popitem",
+                "move_to_end",
+                "append",
+                "extend",
+                "insert",
+                "remove",
+            ):
                 self.facts.mutated.add(node.value.value)
 
     def visit_Call(self, node: cst.Call) -> None:
-        cls = self.v1_class(node.func)
-        if cls is not None:
-            self.facts.calls.append((node, cls))
-        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "submit":
-            self.facts.submits.append(node)
+        self._record(node)
+        self._calls.append(node)
+
+    def analyse(self) -> Facts:
+        drive(self, self.facts.module)
+        # Callees are resolved after the walk: notebooks and docs import in a later cell/block too.
+        for node in self._calls:
+            cls = self.facts.v1_class(node.func)
+            if cls is not None:
+                self.facts.calls.append((node, cls))
+            elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "submit":
+                self.facts.submits.append(node)
+            elif isinstance(node.func, cst.Name) and node.func.value in _UNIMPORTED_CANDIDATES:
+                keywords = {a.keyword.value for a in node.args if a.keyword is not None}
+                if keywords & _ESTIMATOR_KEYWORDS and not self.facts.is_bound(node.func.value):
+                    self.facts.unimported_calls.append((node, node.func.value))
+        return self.facts
 
 
-def resolve_v1_class(visitor: cst.MetadataDependent, func: cst.BaseExpression, star_modules: set[str]) -> str | None:
-    """The v1 class a call's callee refers to, resolved through imports (aliases, star imports)."""
-    try:
-        qualified = visitor.get_metadata(QualifiedNameProvider, func)
-    except KeyError:
-        qualified = set()
-    names = {q.name for q in qualified}
-    for name in names:
-        cls = v1_class_of(name)
-        if cls is not None:
-            return cls
-    if isinstance(func, cst.Name) and not names:
-        for module in star_modules:
-            if func.value in V1_MODULES[module]:
-                return v1_class_of(f"{module}.{func.value}")
-    if isinstance(func, cst.Name) and names == {func.value}:
-        # A name bound only by a star import shows up as its bare name.
-        for module in star_modules:
-            if func.value in V1_MODULES[module]:
-                return v1_class_of(f"{module}.{func.value}")
-    return None
+_UNIMPORTED_CANDIDATES = {"Estimator", "PyTorch", "TensorFlow", "Chainer", "SKLearn", "EstimatorStep"}
 
 
-def enclosing_statement(visitor: cst.MetadataDependent, node: cst.CSTNode) -> cst.SimpleStatementLine | None:
-    """The simple statement line a node sits in, if statements may be inserted around it."""
-    current: cst.CSTNode = node
-    while True:
-        try:
-            parent = visitor.get_metadata(ParentNodeProvider, current)
-        except KeyError:
-            return None
-        if isinstance(parent, cst.SimpleStatementLine):
-            return parent
-        if isinstance(parent, (_NO_STATEMENT_CONTEXT, cst.Module)):
-            return None
-        current = parent
-
-
-def statement_anchor(visitor: cst.MetadataDependent, node: cst.CSTNode) -> cst.CSTNode | None:
-    """The nearest statement (simple line or compound) that can carry a leading comment."""
-    current: cst.CSTNode = node
-    while True:
-        try:
-            parent = visitor.get_metadata(ParentNodeProvider, current)
-        except KeyError:
-            return None
-        if isinstance(parent, cst.SimpleStatementLine | cst.BaseCompoundStatement):
-            return parent
-        if isinstance(parent, cst.Module):
-            return None
-        current = parent
+def analyse(module: cst.Module) -> Facts:
+    return Analyzer(module).analyse()

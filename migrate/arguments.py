@@ -1,13 +1,17 @@
 """script_params (a dict) → ScriptRunConfig ``arguments`` (a list), following v1's conversion rules.
 
 v1 visits keys in insertion order and emits key then value; a list/tuple/set value expands into several
-items; afterwards every ``None`` or ``""`` item is dropped, so ``{"--flag": ""}`` becomes a bare flag.
+items (a dict value into its keys; an item that is itself a container becomes ``str(item)``);
+afterwards every ``None`` or ``""`` item is dropped, so ``{"--flag": ""}`` becomes a bare flag.
 Only literal structure is interpreted here; any other expression stays one item, as v1 would pass it.
+tests/migrate/test_v1_facts.py checks both this and the run-time conversion against v1's own output.
 """
 
 from __future__ import annotations
 
 import libcst as cst
+
+from migrate.cst_build import string_value, width
 
 
 class UnresolvableParams(Exception):
@@ -19,9 +23,19 @@ def is_dropped(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Name) and node.value == "None":
         return True
     if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-        value = node.evaluated_value
+        value = string_value(node)
         return value in ("", b"")
     return False
+
+
+_CONTAINERS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
+
+
+def _as_str(item: cst.BaseExpression) -> cst.BaseExpression:
+    """v1 turned an item that is itself iterable into ``str(item)`` (strings stay what they are)."""
+    if isinstance(item, _CONTAINERS):
+        return cst.Call(func=cst.Name("str"), args=[cst.Arg(item)])
+    return item
 
 
 def _expand(value: cst.BaseExpression) -> list[cst.BaseExpression]:
@@ -30,8 +44,16 @@ def _expand(value: cst.BaseExpression) -> list[cst.BaseExpression]:
         for element in value.elements:
             if isinstance(element, cst.StarredElement):
                 raise UnresolvableParams("starred element inside a script_params value")
-            items.append(element.value)
+            items.append(_as_str(element.value))
         return items
+    if isinstance(value, cst.Dict):
+        # Iterating a dict gives its keys.
+        keys: list[cst.BaseExpression] = []
+        for entry in value.elements:
+            if not isinstance(entry, cst.DictElement):
+                raise UnresolvableParams("'**' spread inside a script_params value")
+            keys.append(_as_str(entry.key))
+        return keys
     return [value]
 
 
@@ -48,7 +70,7 @@ def dict_items(node: cst.Dict) -> list[tuple[cst.BaseExpression, cst.BaseExpress
 def key_text(node: cst.BaseExpression) -> str | None:
     """The literal text of a string key, used to merge overrides by key."""
     if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
+        value = string_value(node)
         return value if isinstance(value, str) else None
     return None
 
@@ -73,9 +95,11 @@ def merge_pairs(
 def pairs_to_arguments(
     pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]],
 ) -> list[cst.BaseExpression]:
+    """v1's conversion (``convert_dict_to_list`` then dropping None and ""): each key as it is, then
+    its value, a list/tuple/set/dict value expanded into its items (dict: its keys)."""
     items: list[cst.BaseExpression] = []
     for key, value in pairs:
-        items.extend(_expand(key))
+        items.append(key)
         items.extend(_expand(value))
     return [item for item in items if not is_dropped(item)]
 
@@ -83,7 +107,7 @@ def pairs_to_arguments(
 def arguments_list(items: list[cst.BaseExpression], indent: str = "        ") -> cst.List:
     """A list literal on one line, or, when long, one line per option (a break before each flag)."""
     flat = _list(items, [False] * len(items), indent)
-    if len(cst.Module(body=[]).code_for_node(flat)) <= 72 or len(items) < 3:
+    if width(flat) <= 72 or len(items) < 3:
         return flat
     if any(_is_flag(item) for item in items):
         breaks = [_is_flag(item) for item in items[1:]] + [False]
@@ -93,7 +117,7 @@ def arguments_list(items: list[cst.BaseExpression], indent: str = "        ") ->
 
 
 def _is_flag(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.SimpleString) and str(node.evaluated_value).startswith("-")
+    return isinstance(node, cst.SimpleString) and str(string_value(node)).startswith("-")
 
 
 def _list(items: list[cst.BaseExpression], breaks: list[bool], indent: str, bracket_breaks: bool = False) -> cst.List:
@@ -105,7 +129,7 @@ def _list(items: list[cst.BaseExpression], breaks: list[bool], indent: str, brac
             last_line=cst.SimpleWhitespace(last_line),
         )
 
-    elements = []
+    elements: list[cst.BaseElement] = []
     for index, item in enumerate(items):
         last = index == len(items) - 1
         if last:
@@ -114,6 +138,9 @@ def _list(items: list[cst.BaseExpression], breaks: list[bool], indent: str, brac
             comma = cst.Comma(whitespace_after=newline(indent))
         else:
             comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        elements.append(cst.Element(value=item, comma=comma))
+        if isinstance(item, cst.StarredElement):
+            elements.append(item.with_changes(comma=comma))
+        else:
+            elements.append(cst.Element(value=item, comma=comma))
     lbracket = cst.LeftSquareBracket(whitespace_after=newline(indent)) if bracket_breaks else cst.LeftSquareBracket()
     return cst.List(elements=elements, lbracket=lbracket)

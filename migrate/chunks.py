@@ -64,7 +64,11 @@ def _unmask(text: str, store: list[str]) -> str:
     return "".join(out)
 
 
-def migrate_chunks(chunks: list[str], target: str, filename: str | None = None) -> ChunksResult:
+def migrate_chunks(
+    chunks: list[str], target: str, filename: str | None = None, optional: set[int] | None = None
+) -> ChunksResult:
+    """``optional``: chunks that may not be Python at all (untagged Markdown fences): skipped without a
+    warning when they do not parse."""
     store: list[str] = []
     findings: list[Finding] = []
     valid: list[int] = []
@@ -76,12 +80,14 @@ def migrate_chunks(chunks: list[str], target: str, filename: str | None = None) 
         try:
             cst.parse_module(text)
         except cst.ParserSyntaxError as error:
+            if optional and index in optional:
+                continue
             findings.append(
                 Finding(
                     "HPM111",
                     f"not valid Python ({error.message}); skipped",
-                    error.raw_line,
-                    error.raw_column + 1,
+                    error.editor_line,
+                    error.editor_column,
                     "fix the code or ignore this cell",
                     cell=index,
                 )
@@ -133,3 +139,19 @@ def migrate_chunks(chunks: list[str], target: str, filename: str | None = None) 
             new_chunks[index] = _unmask(part, store)
             changed = True
     return ChunksResult(new_chunks, findings, changed)
+
+
+def migrate_script_with_magics(text: str, target: str, filename: str | None = None) -> ChunksResult | None:
+    """A ``.py`` file with IPython magic lines, migrated like a one-cell notebook; None when it does
+    not parse even with its magics masked (or has none)."""
+    store: list[str] = []
+    masked = _mask_magics(text, store)
+    if masked is None or not store:
+        return None
+    try:
+        cst.parse_module(masked)
+    except cst.ParserSyntaxError:
+        return None
+    result = migrate_chunks([text], target, filename)
+    result.findings = [f.located(f.path, f.line, f.col, None) for f in result.findings]
+    return result

@@ -10,10 +10,20 @@ LINE_BUDGET = 88
 _EMPTY = cst.Module(body=[])
 
 
+# The quote emitted string literals use; the engine sets it to the file's own preference.
+QUOTE = ['"']
+
+
 def string(value: str) -> cst.SimpleString:
-    """A double-quoted string literal (repr() picks quotes we do not control)."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return cst.SimpleString(f'"{escaped}"')
+    """A string literal in the file's quote style (repr() picks quotes we do not control)."""
+    quote = QUOTE[0]
+    escaped = value.replace("\\", "\\\\").replace(quote, "\\" + quote).replace("\n", "\\n")
+    return cst.SimpleString(f"{quote}{escaped}{quote}")
+
+
+def preferred_quote(source: str) -> str:
+    """' when the file uses more single than double quotes, else "."""
+    return "'" if source.count("'") > source.count('"') else '"'
 
 
 def literal(value: object) -> cst.BaseExpression:
@@ -28,6 +38,53 @@ def literal(value: object) -> cst.BaseExpression:
     raise TypeError(f"cannot emit a literal for {value!r}")
 
 
+def width(node: cst.CSTNode) -> int:
+    """Length of ``node``'s code on one line; exact for the flat nodes the rules build (names,
+    literals, attributes, lists and calls laid out on one line), code generation for anything else."""
+    kind = type(node)
+    if kind is cst.SimpleString or kind is cst.Integer or kind is cst.Float or kind is cst.Name:
+        if not getattr(node, "lpar", None):
+            return len(node.value)  # type: ignore[attr-defined]
+    elif kind is cst.Attribute and not node.lpar and _empty(node.dot.whitespace_before, node.dot.whitespace_after):  # type: ignore[attr-defined]
+        return width(node.value) + 1 + len(node.attr.value)  # type: ignore[attr-defined]
+    elif kind is cst.List and not node.lpar and _empty(node.lbracket.whitespace_after, node.rbracket.whitespace_before):  # type: ignore[attr-defined]
+        elements = node.elements  # type: ignore[attr-defined]
+        if all(type(e) is cst.Element and _flat_comma(e.comma) for e in elements):
+            return 2 + sum(width(e.value) + _comma_width(e.comma) for e in elements)
+    elif kind is cst.Call and not node.lpar and _empty(node.whitespace_after_func, node.whitespace_before_args):  # type: ignore[attr-defined]
+        args = node.args  # type: ignore[attr-defined]
+        if all(not a.star and _flat_comma(a.comma) and _empty(a.whitespace_after_arg) for a in args) and all(
+            a.keyword is None or _empty(a.equal.whitespace_before, a.equal.whitespace_after) for a in args
+        ):
+            return (
+                width(node.func)  # type: ignore[attr-defined]
+                + 2
+                + sum(
+                    (len(a.keyword.value) + 1 if a.keyword else 0) + width(a.value) + _comma_width(a.comma)
+                    for a in args
+                )
+            )
+    return len(_EMPTY.code_for_node(node))
+
+
+def _empty(*whitespace: object) -> bool:
+    return all(isinstance(w, cst.SimpleWhitespace) and w.value == "" for w in whitespace)
+
+
+def _flat_comma(comma: object) -> bool:
+    return comma is cst.MaybeSentinel.DEFAULT or (
+        isinstance(comma, cst.Comma)
+        and isinstance(comma.whitespace_after, cst.SimpleWhitespace)
+        and isinstance(comma.whitespace_before, cst.SimpleWhitespace)
+    )
+
+
+def _comma_width(comma: object) -> int:
+    if isinstance(comma, cst.Comma):
+        return 1 + len(comma.whitespace_before.value) + len(comma.whitespace_after.value)  # type: ignore[attr-defined]
+    return 0
+
+
 def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(
         keyword=cst.Name(name),
@@ -36,26 +93,47 @@ def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
     )
 
 
-def _break(indent: str) -> cst.ParenthesizedWhitespace:
+def _break(indent: str, comment: str | None = None, leading: list[str] | None = None) -> cst.ParenthesizedWhitespace:
+    """A line break inside brackets; ``comment`` ends the current line, ``leading`` lines come next."""
     return cst.ParenthesizedWhitespace(
-        first_line=cst.TrailingWhitespace(),
-        empty_lines=[],
+        first_line=cst.TrailingWhitespace(
+            whitespace=cst.SimpleWhitespace("  " if comment else ""),
+            comment=cst.Comment(comment) if comment else None,
+        ),
+        empty_lines=[
+            cst.EmptyLine(indent=True, whitespace=cst.SimpleWhitespace(indent), comment=cst.Comment(text))
+            for text in leading or []
+        ],
         indent=True,
         last_line=cst.SimpleWhitespace(indent),
     )
 
 
+ArgComments = tuple[list[str], list[str]]  # (own-line comments before the argument, comments after it)
+
+
 def call(
-    func: cst.BaseExpression, args: list[cst.Arg], multiline: bool | None = None, base_indent: str = ""
+    func: cst.BaseExpression,
+    args: list[cst.Arg],
+    multiline: bool | None = None,
+    base_indent: str = "",
+    comments: list[ArgComments] | None = None,
+    budget: int = LINE_BUDGET,
+    indent_unit: str = INDENT,
 ) -> cst.Call:
-    """A call; with more than two arguments each goes on its own line with a trailing comma."""
+    """A call; with more than two arguments (or too long, or carrying comments) one argument a line."""
     if not args:
         return cst.Call(func=func)
+    # An argument with several end-of-line comments keeps the first there, the others above it.
+    comments = [
+        (list(before) + list(after[1:]), list(after[:1])) for before, after in comments or [([], [])] * len(args)
+    ]
+    has_comments = any(before or after for before, after in comments)
     if multiline is None:
-        multiline = len(args) > 2
+        multiline = len(args) > 2 or has_comments
         if not multiline:
             flat = call(func, args, multiline=False)
-            multiline = len(_EMPTY.code_for_node(flat)) > LINE_BUDGET
+            multiline = width(flat) + len(base_indent) > budget
     if not multiline:
         spaced = [
             arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
@@ -64,13 +142,56 @@ def call(
             for index, arg in enumerate(args)
         ]
         return cst.Call(func=func, args=spaced)
-    lines = [
-        arg.with_changes(
-            comma=cst.Comma(whitespace_after=_break(base_indent + INDENT if index < len(args) - 1 else base_indent))
+    inner = base_indent + indent_unit
+    lines = []
+    for index, arg in enumerate(args):
+        last = index == len(args) - 1
+        after = comments[index][1]
+        trailing = after[0] if after else None
+        following = [] if last else comments[index + 1][0]
+        lines.append(
+            arg.with_changes(
+                comma=cst.Comma(whitespace_after=_break(base_indent if last else inner, trailing, following))
+            )
         )
-        for index, arg in enumerate(args)
-    ]
-    return cst.Call(func=func, args=lines, whitespace_before_args=_break(base_indent + INDENT))
+    return cst.Call(func=func, args=lines, whitespace_before_args=_break(inner, None, comments[0][0]))
+
+
+def _element(item: cst.BaseExpression, comma: cst.Comma | cst.MaybeSentinel) -> cst.BaseElement:
+    if isinstance(item, cst.StarredElement):
+        return item.with_changes(comma=comma)
+    return cst.Element(item, comma=comma)
+
+
+def element_list(items: list[cst.BaseExpression], base_indent: str, budget: int, indent_unit: str = INDENT) -> cst.List:
+    """``[a, b, c]`` on one line, or one element a line when that line would pass ``budget``."""
+    flat = cst.List(
+        [
+            _element(
+                item,
+                cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                if index < len(items) - 1
+                else cst.MaybeSentinel.DEFAULT,
+            )
+            for index, item in enumerate(items)
+        ]
+    )
+    if width(flat) + len(base_indent) <= budget or len(items) < 2:
+        return flat
+    inner = base_indent + indent_unit
+    # A line per option: a break before each flag ("--lr", 0.1 stay together), else one per item.
+    flags = [isinstance(item, cst.SimpleString) and str(string_value(item)).startswith("-") for item in items]
+    breaks = [flags[i + 1] for i in range(len(items) - 1)] if any(flags) else [True] * (len(items) - 1)
+    elements = []
+    for index, item in enumerate(items):
+        if index == len(items) - 1:
+            comma = cst.Comma(whitespace_after=_break(base_indent))
+        elif breaks[index]:
+            comma = cst.Comma(whitespace_after=_break(inner))
+        else:
+            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        elements.append(_element(item, comma))
+    return cst.List(elements, lbracket=cst.LeftSquareBracket(whitespace_after=_break(inner)))
 
 
 def attr(path: str) -> cst.BaseExpression:
@@ -83,6 +204,7 @@ def attr(path: str) -> cst.BaseExpression:
 
 
 def assign(target: cst.BaseExpression, value: cst.BaseExpression) -> cst.SimpleStatementLine:
+    assert isinstance(target, cst.BaseAssignTargetExpression)
     return cst.SimpleStatementLine(body=[cst.Assign(targets=[cst.AssignTarget(target=target)], value=value)])
 
 
@@ -90,12 +212,22 @@ def comment_line(text: str) -> cst.EmptyLine:
     return cst.EmptyLine(comment=cst.Comment(f"# {text}"))
 
 
+def string_value(node: cst.SimpleString | cst.ConcatenatedString) -> object:
+    """``node.evaluated_value`` without ast.literal_eval for plain one-line literals (most of them)."""
+    if type(node) is cst.SimpleString:
+        text = node.value
+        quote = text[0] if text else ""
+        if quote in "'\"" and len(text) >= 2 and text[-1] == quote and "\\" not in text and text[:3] != quote * 3:
+            return text[1:-1]
+    return node.evaluated_value
+
+
 def literal_value(node: cst.BaseExpression | None) -> object:
     """The Python value of a simple literal node, or ``NotImplemented`` when it is not one."""
     if node is None:
         return NotImplemented
     if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-        value = node.evaluated_value
+        value = string_value(node)
         return value if isinstance(value, str) else NotImplemented
     if isinstance(node, cst.Integer):
         return node.evaluated_value
@@ -122,3 +254,33 @@ def string_list(node: cst.BaseExpression | None) -> list[tuple[str, cst.BaseExpr
             return None
         items.append((value, element.value))
     return items
+
+
+def _comments_of(whitespace: object) -> tuple[str | None, list[str]]:
+    """(comment ending the line, own-line comments after it) of a whitespace node."""
+    if isinstance(whitespace, cst.ParenthesizedWhitespace):
+        first = whitespace.first_line.comment.value if whitespace.first_line.comment else None
+        return first, [line.comment.value for line in whitespace.empty_lines if line.comment is not None]
+    return None, []
+
+
+def argument_comments(node: cst.Call) -> list[ArgComments]:
+    """Per argument: the own-line comments above it and the comment at the end of its line."""
+    result: list[ArgComments] = []
+    first, following = _comments_of(node.whitespace_before_args)
+    leading = ([first] if first else []) + following
+    for arg in node.args:
+        after: list[str] = []
+        end, _ = _comments_of(arg.whitespace_after_arg)
+        if end:
+            after.append(end)
+        next_leading: list[str] = []
+        if isinstance(arg.comma, cst.Comma):
+            end, next_leading = _comments_of(arg.comma.whitespace_after)
+            if end:
+                after.append(end)
+        result.append((leading, after))
+        leading = next_leading
+    if leading and result:
+        result[-1][1].extend(leading)
+    return result

@@ -75,6 +75,50 @@ def _tensorflow(workers: cst.BaseExpression | None, servers: cst.BaseExpression 
     return b.call(cst.Name("TensorflowConfiguration"), args, multiline=False)
 
 
+def _with_counts(
+    call: cst.Call, kind: str, nodes: cst.BaseExpression | None, per_node: cst.BaseExpression | None
+) -> cst.Call:
+    """An inline ``MpiConfiguration(...)``/``PyTorchConfiguration(...)`` given the estimator's counts.
+
+    v1 ran the job on the estimator's node_count whatever the object said (``run_config.node_count =
+    node_count``); a ScriptRunConfig takes the count from the object, so the estimator's node_count is
+    written into the call (replacing the object's own). v1 used the estimator's process_count_per_node
+    only with distributed_backend, so an MpiConfiguration keeps its own; for PyTorchConfiguration the
+    total process count is given when the estimator had one, as for Gloo/Nccl objects.
+    """
+    if kind == "TensorflowConfiguration":
+        return call  # ScriptRunConfig derives the node count from worker_count
+    node_position = 1 if kind == "MpiConfiguration" else 2
+    args: list[cst.Arg] = []
+    for index, arg in enumerate(call.args):
+        is_nodes = (arg.keyword is not None and arg.keyword.value == "node_count") or (
+            arg.keyword is None and index == node_position
+        )
+        if is_nodes and nodes is not None:
+            continue
+        args.append(arg)
+    present = {arg.keyword.value for arg in args if arg.keyword is not None}
+    positional = sum(1 for arg in args if arg.keyword is None)
+    if kind == "PyTorchConfiguration":
+        total = _total(nodes, per_node)
+        if total is not None and "process_count" not in present and positional < 2:
+            args.append(b.kwarg("process_count", total))
+    if nodes is not None:
+        args.append(b.kwarg("node_count", nodes))
+    if len(args) == len(call.args) and all(a is o for a, o in zip(args, call.args)):
+        return call
+    return call.with_changes(args=_joined(args))
+
+
+def _joined(args: list[cst.Arg]) -> list[cst.Arg]:
+    return [
+        arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        if index < len(args) - 1
+        else arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        for index, arg in enumerate(args)
+    ]
+
+
 def convert_standalone(cls: str, call: cst.Call) -> tuple[cst.Call, str]:
     """``Mpi(2)`` / ``Gloo()`` / ``ParameterServer(2, 1)`` on their own → the core configuration."""
     if cls == "Mpi":
@@ -114,12 +158,16 @@ def plan_distribution(
                 servers = _arg(call, 1, "parameter_server_count")
                 return DistributionPlan(_tensorflow(workers, servers), {"TensorflowConfiguration"}, [], deprecated)
             if kind in ("MpiConfiguration", "PyTorchConfiguration", "TensorflowConfiguration"):
-                return DistributionPlan(training, set(), [], deprecated)
+                return DistributionPlan(_with_counts(call, kind, nodes, per_node), set(), [], deprecated)
         # A variable holding a configuration object (its constructor is rewritten on its own):
-        # carry node_count over by setting it on the object before use.
+        # carry the counts over by setting them on the object before use.
         pre: list[cst.SimpleStatementLine] = []
-        if nodes is not None and kind != "ParameterServer":
+        if nodes is not None and kind not in ("ParameterServer", "TensorflowConfiguration"):
             pre.append(b.assign(cst.Attribute(value=training, attr=cst.Name("node_count")), nodes))
+        if per_node is not None and kind in ("Gloo", "Nccl", "PyTorchConfiguration"):
+            total = _total(nodes, per_node)
+            assert total is not None
+            pre.append(b.assign(cst.Attribute(value=training, attr=cst.Name("process_count")), total))
         return DistributionPlan(training, set(), pre, deprecated)
     if backend_node is not None:
         backend = b.literal_value(backend_node)

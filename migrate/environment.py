@@ -174,11 +174,34 @@ def _name_of(requirement: str) -> str:
     return requirement.strip().lower().replace("_", "-")
 
 
-def _merge_framework(framework_pins: list[str], user: list[tuple[str, cst.BaseExpression]]) -> list[cst.BaseExpression]:
-    """Framework scenario pins plus user packages; a user package with the same name wins (as in v1)."""
+def _user_packages(
+    kwargs: dict[str, cst.BaseExpression], name: str
+) -> tuple[list[tuple[str, cst.BaseExpression]] | None, cst.BaseExpression | None]:
+    """(package strings, variable) of a package list given literally or as a variable bound to one."""
+    node = kwargs.get(name)
+    if node is None:
+        return [], None
+    literal = kwargs.get(f"{name}__literal")
+    if literal is not None:
+        return b.string_list(literal), node
+    return b.string_list(node), None
+
+
+def _merge_framework(
+    framework_pins: list[str],
+    user: list[tuple[str, cst.BaseExpression]],
+    variable: cst.BaseExpression | None = None,
+) -> list[cst.BaseExpression]:
+    """Framework scenario pins plus user packages; a user package with the same name wins (as in v1).
+
+    A list given as a variable stays that variable (``*pip_packages``) after the remaining pins.
+    """
     user_names = {_name_of(value) for value, _ in user}
     merged: list[cst.BaseExpression] = [b.string(p) for p in framework_pins if _name_of(p) not in user_names]
-    merged.extend(node for _, node in user)
+    if variable is not None:
+        merged.append(cst.StarredElement(variable))  # type: ignore[arg-type]
+    else:
+        merged.extend(node for _, node in user)
     return merged
 
 
@@ -194,20 +217,20 @@ def _conda_dependencies(
     args: list[cst.Arg] = []
     scenario = FRAMEWORKS[cls]["scenarios"][f"{version}-{device}"] if cls in FRAMEWORKS else None
     if scenario is not None:
-        pip_user = b.string_list(pip_node) if pip_node is not None else []
-        conda_user = b.string_list(conda_node) if conda_node is not None else []
+        pip_user, pip_variable = _user_packages(kwargs, "pip_packages")
+        conda_user, conda_variable = _user_packages(kwargs, "conda_packages")
         if pip_user is None or conda_user is None:
             raise EnvironmentUnresolvable(
                 "HPM101",
                 "pip_packages/conda_packages of a framework estimator are not literal lists",
                 "write the package lists as literals so the framework pins can be merged",
             )
-        conda = _merge_framework(scenario["conda_packages"], conda_user)
+        conda = _merge_framework(scenario["conda_packages"], conda_user, conda_variable)
         framework_pins = scenario["pip_packages"]
         if not add_defaults:
             # Only Azure ML's run-time needs azureml-defaults; a Slurm job (--target hpcest) does not.
             framework_pins = [p for p in framework_pins if _name_of(p) != "azureml-defaults"]
-        pip = _merge_framework(framework_pins, pip_user)
+        pip = _merge_framework(framework_pins, pip_user, pip_variable)
         args.append(b.kwarg("conda_packages", arguments_list(conda)))
         args.append(b.kwarg("pip_packages", arguments_list(pip)))
         return b.call(b.attr("CondaDependencies.create"), args)

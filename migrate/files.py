@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,12 +59,30 @@ class GitIgnore:
         return result
 
 
+class _Patterns:
+    """Globs matched against a file's name or its path relative to the root (compiled once)."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.patterns = patterns
+        self.regex = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)) if patterns else None
+        # Plain ``*.ext`` patterns are a suffix test on the name.
+        self.suffixes = tuple(p[1:] for p in patterns if p.startswith("*.") and not any(c in p[2:] for c in "*?["))
+        self.only_suffixes = len(self.suffixes) == len(patterns)
+
+    def match(self, name: str, relative: str) -> bool:
+        if self.suffixes and name.endswith(self.suffixes):
+            return True
+        if self.only_suffixes or self.regex is None:
+            return False
+        return bool(self.regex.match(name) or self.regex.match(relative))
+
+
 def _matches(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
     try:
         relative = path.relative_to(root).as_posix()
     except ValueError:
         relative = path.as_posix()
-    return any(fnmatch.fnmatchcase(path.name, p) or fnmatch.fnmatchcase(relative, p) for p in patterns)
+    return _Patterns(patterns).match(path.name, relative)
 
 
 def discover(
@@ -74,37 +93,45 @@ def discover(
 ) -> Iterator[Path]:
     """Files under ``paths`` matching the default patterns plus ``include``, minus ``exclude``.
 
-    A file named explicitly is taken if its type is supported, whatever the patterns say.
+    A file named explicitly is taken if its type is supported, whatever the patterns say. Files are
+    yielded as they are found (sorted within each directory), so work can start on the first ones.
     """
-    patterns = DEFAULT_INCLUDE + tuple(include)
-    seen: set[Path] = set()
+    wanted = _Patterns(DEFAULT_INCLUDE + tuple(include))
+    unwanted = _Patterns(tuple(exclude))
+    seen: set[str] = set()
     for root in paths:
         if root.is_file():
-            if root.suffix in SUPPORTED_SUFFIXES and root not in seen:
-                seen.add(root)
+            if root.suffix in SUPPORTED_SUFFIXES and str(root) not in seen:
+                seen.add(str(root))
                 yield root
             continue
         ignore = GitIgnore()
+        base = os.path.join(str(root), "")
         for directory, dirnames, filenames in os.walk(root):
             here = Path(directory)
+            relative_dir = directory[len(base) :].replace(os.sep, "/") if directory.startswith(base) else ""
+            prefix = relative_dir + "/" if relative_dir else ""
             if respect_gitignore:
                 ignore.load(here)
             dirnames[:] = sorted(
                 d
                 for d in dirnames
                 if d not in ALWAYS_SKIPPED_DIRS
-                and not (respect_gitignore and ignore.ignored(here / d, True))
-                and not _matches(here / d, root, exclude)
+                and not (respect_gitignore and ignore.rules and ignore.ignored(here / d, True))
+                and not (exclude and unwanted.match(d, prefix + d))
             )
             for name in sorted(filenames):
-                path = here / name
-                if path.suffix not in SUPPORTED_SUFFIXES or not _matches(path, root, patterns):
+                dot = name.rfind(".")
+                if dot < 0 or name[dot:] not in SUPPORTED_SUFFIXES or not wanted.match(name, prefix + name):
                     continue
-                if _matches(path, root, exclude) or (respect_gitignore and ignore.ignored(path, False)):
+                if exclude and unwanted.match(name, prefix + name):
                     continue
-                if path not in seen:
-                    seen.add(path)
-                    yield path
+                full = os.path.join(directory, name)
+                if respect_gitignore and ignore.rules and ignore.ignored(Path(full), False):
+                    continue
+                if full not in seen:
+                    seen.add(full)
+                    yield Path(full)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -1,7 +1,11 @@
-"""v1's script lint, statically: syntax errors and undefined names in the entry script.
+"""v1's script lint, statically: what ``flake8 --select F821,E999,F823`` reported.
 
-v1 ran ``flake8 --select F821,E999,F823`` on the entry script; this reproduces the two checks that
-matter (E999 syntax error, F821 undefined name) with the standard library only.
+v1 linted the entry script and the local modules it imports, transitively (``_show_lint_warnings``).
+This reproduces the three checks with the standard library only: E999 syntax error (HPL203), F821
+undefined name (HPL204), F823 local variable referenced before assignment (HPL205: a function uses a
+module-level name that it assigns only later, which raises UnboundLocalError at run time).
+
+``lint_script_tree`` is also what the compile stage calls for ``_show_lint_warnings=True``.
 """
 
 from __future__ import annotations
@@ -89,9 +93,9 @@ def lint_source(text: str, filename: str) -> list[Check]:
         ]
     names = _Names()
     names.visit(tree)
+    checks: list[Check] = local_before_assignment(tree, filename)
     if names.star:
-        return []  # a star import can define anything; flake8 reports F405 instead, not F821
-    checks: list[Check] = []
+        return checks  # a star import can define anything; flake8 reports F405 instead, not F821
     reported: set[str] = set()
     for load in names.loads:
         if load.id in names.bound or load.id in _BUILTINS or load.id in reported:
@@ -109,6 +113,97 @@ def lint_source(text: str, filename: str) -> list[Check]:
     return checks
 
 
+class _LocalBeforeAssignment(ast.NodeVisitor):
+    """F823: in a function, a load of a name that the function assigns later and the module defines."""
+
+    def __init__(self, module_names: set[str]) -> None:
+        self.module_names = module_names
+        self.found: list[ast.Name] = []
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        declared: set[str] = set()
+        stores: dict[str, tuple[int, int]] = {}
+        loads: list[ast.Name] = []
+        arguments = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]}
+        arguments |= {a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None}
+        for child in _walk_function(node):
+            if isinstance(child, ast.Global | ast.Nonlocal):
+                declared.update(child.names)
+            elif isinstance(child, ast.AugAssign) and isinstance(child.target, ast.Name):
+                loads.append(child.target)
+                stores.setdefault(child.target.id, (child.target.lineno, child.target.col_offset + 1))
+            elif isinstance(child, ast.Name):
+                if isinstance(child.ctx, ast.Load):
+                    loads.append(child)
+                else:
+                    stores.setdefault(child.id, (child.lineno, child.col_offset))
+            elif isinstance(child, ast.Import | ast.ImportFrom):
+                for alias in child.names:
+                    bound = (alias.asname or alias.name).split(".")[0]
+                    stores.setdefault(bound, (child.lineno, child.col_offset))
+        reported: set[str] = set()
+        for load in loads:
+            name = load.id
+            if name in declared or name in arguments or name in reported or name not in stores:
+                continue
+            if name in self.module_names and (load.lineno, load.col_offset) < stores[name]:
+                reported.add(name)
+                self.found.append(load)
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+
+def _walk_function(node: ast.AST) -> list[ast.AST]:
+    """Nodes of a function body, not descending into nested functions, classes or lambdas."""
+    found: list[ast.AST] = []
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        child = stack.pop()
+        if isinstance(child, ast.arguments):
+            continue
+        found.append(child)
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        stack.extend(ast.iter_child_nodes(child))
+    found.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+    return found
+
+
+def _module_level_names(tree: ast.Module) -> set[str]:
+    """Names bound at module level (not inside functions, classes or lambdas)."""
+    names: set[str] = set()
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def local_before_assignment(tree: ast.Module, filename: str) -> list[Check]:
+    visitor = _LocalBeforeAssignment(_module_level_names(tree))
+    visitor.visit(tree)
+    return [
+        (
+            "HPL205",
+            f"{filename}:{load.lineno}: local variable {load.id!r} referenced before assignment",
+            f"assign {load.id!r} before using it, or declare it 'global {load.id}' in the function",
+            load.lineno,
+            load.col_offset + 1,
+        )
+        for load in visitor.found
+    ]
+
+
 def lint_entry_script(path: Path) -> list[Check]:
     if path.suffix != ".py" or not path.is_file():
         return []
@@ -117,3 +212,94 @@ def lint_entry_script(path: Path) -> list[Check]:
     except OSError:
         return []
     return lint_source(text, path.name)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _module_file(name: str, roots: list[Path]) -> Path | None:
+    """``a.b`` → ``root/a/b.py`` or ``root/a/b/__init__.py`` under the first root that has it."""
+    parts = name.split(".")
+    for root in roots:
+        candidate = root.joinpath(*parts)
+        for path in (candidate.with_suffix(".py"), candidate / "__init__.py"):
+            try:
+                if path.is_file():
+                    return path
+            except OSError:
+                continue
+    return None
+
+
+def imported_modules(tree: ast.Module, path: Path) -> list[tuple[str, int]]:
+    """(absolute module name, level) of each import; relative imports resolved against ``path``."""
+    found: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, 0) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            found.append((base, node.level))
+            found.extend((f"{base}.{alias.name}" if base else alias.name, node.level) for alias in node.names)
+    return found
+
+
+def local_module_files(entry_script: Path, source_directory: Path) -> list[tuple[Path, ast.Module | None, str]]:
+    """The entry script and every local module it imports, transitively: (path, tree or None, text)."""
+    results: list[tuple[Path, ast.Module | None, str]] = []
+    seen: set[Path] = set()
+    queue = [entry_script]
+    while queue:
+        path = queue.pop(0)
+        try:
+            resolved = path.resolve()
+        except OSError:
+            continue
+        if resolved in seen:
+            continue
+        seen.add(resolved)
+        text = _read(path)
+        if text is None:
+            continue
+        try:
+            tree: ast.Module | None = ast.parse(text, filename=str(path))
+        except (SyntaxError, ValueError):
+            tree = None
+        results.append((path, tree, text))
+        if tree is None:
+            continue
+        roots = [path.parent, source_directory]
+        for name, level in imported_modules(tree, path):
+            if not name and not level:
+                continue
+            if level:
+                package = path.parent
+                for _ in range(level - 1):
+                    package = package.parent
+                found = _module_file(name, [package]) if name else None
+            else:
+                found = _module_file(name, roots)
+            if found is not None:
+                queue.append(found)
+    return results
+
+
+def display_name(path: Path, source_directory: Path) -> str:
+    try:
+        return path.relative_to(source_directory).as_posix()
+    except ValueError:
+        return path.name
+
+
+def lint_script_tree(entry_script: Path, source_directory: Path) -> list[Check]:
+    """v1's lint of the entry script and its local modules (transitively); messages name each file."""
+    checks: list[Check] = []
+    for path, _, text in local_module_files(entry_script, source_directory):
+        if path.suffix != ".py":
+            continue
+        checks.extend(lint_source(text, display_name(path, source_directory)))
+    return checks

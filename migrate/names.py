@@ -85,3 +85,81 @@ def import_module_for(name: str, target: str) -> str:
 # Byte patterns that a file must contain to be parsed at all (cheap pre-filter).
 CANDIDATE_MARKERS = (b"azureml",)
 CANDIDATE_WORDS = tuple(sorted(ESTIMATOR_CLASSES | STEP_CLASSES | HYPERDRIVE_CLASSES | {"estimator"}))
+
+
+# --target hpcest: the package that re-implements v1 and the v1 names it provides (or will provide:
+# the HyperDrive and pipeline names are part of its plan). Imports of these from azureml.* are switched.
+HPCEST_MODULE = "hpc_estimator"
+HPCEST_PROVIDED = frozenset(
+    {
+        # azureml.core and friends
+        "Workspace",
+        "Experiment",
+        "Run",
+        "ScriptRunConfig",
+        "Environment",
+        "CondaDependencies",
+        "ContainerRegistry",
+        "RunConfiguration",
+        "MpiConfiguration",
+        "PyTorchConfiguration",
+        "TensorflowConfiguration",
+        "DockerConfiguration",
+        "ComputeTarget",
+        "Dataset",
+        "Datastore",
+        "DataReference",
+        "DataPath",
+        "DatasetConsumptionConfig",
+        "FileDataset",
+        # errors
+        "ActivityFailedException",
+        "AzureMLException",
+        "ComputeTargetException",
+        "HyperDriveConfigException",
+        "RunConfigurationException",
+        "TrainingException",
+        "UserErrorException",
+        # estimators and distribution objects (what stays an estimator runs on hpc_estimator's)
+        "Estimator",
+        "PyTorch",
+        "TensorFlow",
+        "Chainer",
+        "SKLearn",
+        "Mpi",
+        "Gloo",
+        "Nccl",
+        "ParameterServer",
+        # HyperDrive
+        "HyperDriveConfig",
+        "HyperDriveRun",
+        "PrimaryMetricGoal",
+        "RandomParameterSampling",
+        "GridParameterSampling",
+        "BayesianParameterSampling",
+        "BanditPolicy",
+        "MedianStoppingPolicy",
+        "TruncationSelectionPolicy",
+        "NoTerminationPolicy",
+        "choice",
+        "randint",
+        "uniform",
+        "quniform",
+        "loguniform",
+        "qloguniform",
+        "normal",
+        "qnormal",
+        "lognormal",
+        "qlognormal",
+        # pipelines
+        "Pipeline",
+        "PipelineData",
+        "PipelineParameter",
+        "PipelineRun",
+        "StepSequence",
+        "CommandStep",
+        "PythonScriptStep",
+        "HyperDriveStep",
+        "EstimatorStep",
+    }
+)

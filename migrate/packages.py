@@ -1,11 +1,17 @@
 """Package warnings: what v1's ``_show_package_warnings`` was for, checked statically on the literals.
 
-Each check returns (code, message, fix) tuples; the caller attaches positions.
+Each check returns (code, message, fix) tuples; the caller attaches positions. ``missing_packages``
+is v1's check of the entry script's imports against the environment's packages; the compile stage
+calls it (and ``check_pip``/``check_conda``/``check_framework_pins``) for
+``_show_package_warnings=True``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
+from pathlib import Path
 
 from migrate.framework_data import FRAMEWORKS
 
@@ -174,3 +180,118 @@ def read_requirements_file(text: str) -> list[str]:
         if line and not line.startswith(("#", "-")):
             lines.append(line)
     return lines
+
+
+# Import name -> the packages (pip or conda names) that provide it, where they differ or vary.
+IMPORT_PACKAGES: dict[str, tuple[str, ...]] = {
+    "sklearn": ("scikit-learn",),
+    "cv2": ("opencv-python", "opencv-python-headless", "opencv-contrib-python", "opencv", "py-opencv"),
+    "PIL": ("pillow", "pillow-simd"),
+    "yaml": ("pyyaml",),
+    "torch": ("torch", "pytorch"),
+    "tensorflow": ("tensorflow", "tensorflow-gpu", "tensorflow-cpu"),
+    "tensorboardX": ("tensorboardx",),
+    "skimage": ("scikit-image",),
+    "bs4": ("beautifulsoup4",),
+    "dateutil": ("python-dateutil",),
+    "dotenv": ("python-dotenv",),
+    "jwt": ("pyjwt",),
+    "Crypto": ("pycryptodome",),
+    "attr": ("attrs",),
+    "google": ("protobuf", "google-cloud-storage"),
+    "mpl_toolkits": ("matplotlib",),
+    "onnxruntime": ("onnxruntime", "onnxruntime-gpu"),
+    "lightgbm": ("lightgbm",),
+    "xgboost": ("xgboost", "py-xgboost"),
+    "mxnet": ("mxnet", "mxnet-cu101", "mxnet-mkl"),
+    "gym": ("gym", "gymnasium"),
+    "serial": ("pyserial",),
+    "magic": ("python-magic",),
+    "docx": ("python-docx",),
+    "fitz": ("pymupdf",),
+    "Levenshtein": ("python-levenshtein",),
+    "sentencepiece": ("sentencepiece",),
+    "absl": ("absl-py",),
+    "git": ("gitpython",),
+}
+# azureml.<sub> -> packages that provide it (azureml-defaults pulls in azureml-core).
+AZUREML_PACKAGES: dict[str, tuple[str, ...]] = {
+    "core": ("azureml-core", "azureml-defaults", "azureml-sdk"),
+    "train": ("azureml-train-core", "azureml-train", "azureml-sdk"),
+    "data": ("azureml-core", "azureml-defaults", "azureml-dataprep", "azureml-dataset-runtime", "azureml-sdk"),
+    "pipeline": ("azureml-pipeline", "azureml-pipeline-core", "azureml-pipeline-steps", "azureml-sdk"),
+    "widgets": ("azureml-widgets", "azureml-sdk"),
+    "tensorboard": ("azureml-tensorboard",),
+    "mlflow": ("azureml-mlflow",),
+    "interpret": ("azureml-interpret",),
+}
+# Modules that Python ships although sys.stdlib_module_names has no entry for them.
+_ALWAYS_THERE = {"__future__", "__main__", "pkg_resources", "setuptools", "pip", "_pytest"}
+
+
+def _conda_name(spec: str) -> str:
+    spec = spec.split("::", 1)[-1]
+    return normalise(re.split(r"[=<>!~ \[]", spec.strip(), maxsplit=1)[0])
+
+
+def _providers(module: str) -> tuple[str, tuple[str, ...]]:
+    """(import name shown, package names that provide it) for a dotted import."""
+    parts = module.split(".")
+    top = parts[0]
+    if top == "azureml" and len(parts) > 1:
+        sub = parts[1]
+        return f"azureml.{sub}", AZUREML_PACKAGES.get(sub, (f"azureml-{sub.replace('_', '-')}", "azureml-sdk"))
+    if top == "azure" and len(parts) > 1:
+        return ".".join(parts[:3]), ("-".join(["azure", *parts[1:3]]).replace("_", "-"), "-".join(["azure", parts[1]]))
+    return top, IMPORT_PACKAGES.get(top, (top,))
+
+
+def missing_packages(
+    entry_script: Path, source_directory: Path, pip_packages: list[str], conda_packages: list[str]
+) -> list[Check]:
+    """v1's package check: imports of the entry script and its local modules that no package provides.
+
+    Top-level imports (the first part of the dotted name) of every local file, minus the standard
+    library (``sys.stdlib_module_names``) and the local modules themselves, are mapped to package
+    names (``IMPORT_PACKAGES``: sklearn → scikit-learn, cv2 → opencv-python, ...) and compared with
+    the given pip and conda package lists. One finding per missing import, naming the file.
+    """
+    from migrate.lint_script import display_name, imported_modules, local_module_files
+
+    installed: set[str] = set()
+    for requirement in pip_packages:
+        parsed = parse_pip(requirement)
+        if parsed is not None:
+            installed.add(parsed[0])
+    installed.update(_conda_name(spec) for spec in conda_packages)
+    files = local_module_files(entry_script, source_directory)
+    local: set[str] = set()
+    for path, _, _ in files:
+        local.add(path.stem if path.name != "__init__.py" else path.parent.name)
+    with contextlib.suppress(OSError):
+        local.update(p.stem for p in source_directory.iterdir() if p.suffix == ".py" or (p / "__init__.py").is_file())
+    checks: list[Check] = []
+    reported: set[str] = set()
+    for path, tree, _ in files:
+        if tree is None:
+            continue
+        for module, level in imported_modules(tree, path):
+            if level or not module:
+                continue
+            top = module.split(".")[0]
+            if top in sys.stdlib_module_names or top in _ALWAYS_THERE or top in local:
+                continue
+            shown, providers = _providers(module)
+            if shown in reported:
+                continue
+            if any(normalise(p) in installed for p in providers):
+                continue
+            reported.add(shown)
+            checks.append(
+                (
+                    "HPP307",
+                    f"{display_name(path, source_directory)}: import {shown!r} may be missing from the environment",
+                    f"add {providers[0]!r} to pip_packages (or conda_packages)",
+                )
+            )
+    return checks

@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePath
+from urllib.parse import quote
 
 from migrate.findings import CODES, Finding
 from migrate.runner import FileResult, Summary
@@ -77,14 +78,54 @@ def json_report(results: Iterable[FileResult], show_diff: bool) -> tuple[str, Su
     return json.dumps({"files": files, "summary": summary.to_dict()}, indent=2), summary
 
 
+def artifact_uri(path: str) -> str:
+    """A SARIF artifact URI: relative paths percent-encoded (spaces, parentheses...), absolute ones as
+    file:// URIs."""
+    pure = PurePath(path)
+    if pure.is_absolute():
+        return Path(path).as_uri()
+    return quote(pure.as_posix(), safe="/")
+
+
 def _location(finding: Finding, path: str) -> dict[str, object]:
-    region: dict[str, object] = {"startLine": max(1, finding.line), "startColumn": max(1, finding.col)}
-    location: dict[str, object] = {
-        "physicalLocation": {"artifactLocation": {"uri": Path(path).as_posix()}, "region": region}
-    }
+    line, col = finding.line, finding.col
+    properties: dict[str, object] = {}
     if finding.cell is not None:
-        location["properties"] = {"cell": finding.cell + 1}
+        # A notebook: the region is the line in the .ipynb file; the cell-relative position stays in
+        # the properties (cells are numbered from 1 as Jupyter shows them).
+        properties = {"cell": finding.cell + 1, "cellLine": finding.line, "cellColumn": finding.col}
+        if "file_line" in finding.extra:
+            line, col = int(finding.extra["file_line"]), int(finding.extra["file_column"])
+    region: dict[str, object] = {"startLine": max(1, line), "startColumn": max(1, col)}
+    location: dict[str, object] = {
+        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}, "region": region}
+    }
+    if properties:
+        location["properties"] = properties
     return location
+
+
+def replacements(old: str, new: str) -> list[dict[str, object]]:
+    """The changed lines as SARIF replacements (line/column and character regions), not the file."""
+    old_lines = old.splitlines(keepends=True)
+    new_lines = new.splitlines(keepends=True)
+    offsets = [0]
+    for line in old_lines:
+        offsets.append(offsets[-1] + len(line))
+    found: list[dict[str, object]] = []
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        region: dict[str, object] = {"charOffset": offsets[i1], "charLength": offsets[i2] - offsets[i1]}
+        if i1 < len(old_lines):
+            region.update(startLine=i1 + 1, startColumn=1)
+            if i2 < len(old_lines) or old_lines[-1].endswith(("\n", "\r")):
+                region.update(endLine=i2 + 1, endColumn=1)
+            else:
+                region.update(endLine=i2, endColumn=len(old_lines[-1]) + 1)
+        found.append({"deletedRegion": region, "insertedContent": {"text": "".join(new_lines[j1:j2])}})
+    return found
 
 
 def sarif_report(results: Iterable[FileResult]) -> tuple[str, Summary]:
@@ -101,26 +142,21 @@ def sarif_report(results: Iterable[FileResult]) -> tuple[str, Summary]:
             }
             sarif_results.append(entry)
         if result.changed:
-            # The whole rewrite as one fix, so code scanning can offer to apply it.
+            # The rewrite as a fix made of the changed regions, so code scanning can offer it.
+            changes = replacements(result.old_text, result.new_text)
+            first = changes[0]["deletedRegion"] if changes else {}
+            line = first.get("startLine", 1) if isinstance(first, dict) else 1
             sarif_results.append(
                 {
                     "ruleId": "HPM000",
                     "level": "note",
                     "message": {"text": "v1 estimator code can be migrated automatically (hpcest migrate --write)"},
-                    "locations": [_location(Finding("HPM000", ""), result.path)],
+                    "locations": [_location(Finding("HPM000", "", int(str(line))), result.path)],
                     "fixes": [
                         {
                             "description": {"text": "Rewrite to ScriptRunConfig + Environment"},
                             "artifactChanges": [
-                                {
-                                    "artifactLocation": {"uri": Path(result.path).as_posix()},
-                                    "replacements": [
-                                        {
-                                            "deletedRegion": {"charOffset": 0, "charLength": len(result.old_text)},
-                                            "insertedContent": {"text": result.new_text},
-                                        }
-                                    ],
-                                }
+                                {"artifactLocation": {"uri": artifact_uri(result.path)}, "replacements": changes}
                             ],
                         }
                     ],

@@ -1,23 +1,27 @@
-"""Run the migration over many files: one file's failure is reported and the run goes on."""
+"""Run the migration over many files: one file's failure is reported and the run goes on.
+
+The parent process discovers, reads and pre-filters files (only those mentioning ``azureml`` can
+hold v1 code) and never imports libcst; candidates go to worker processes as they are found, so the
+workers' start-up (importing libcst) overlaps with the parent still reading the tree.
+"""
 
 from __future__ import annotations
 
 import os
 import traceback
 from collections import Counter
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
-
 from migrate.files import write_atomically
 from migrate.findings import Finding
-from migrate.markdown import migrate_markdown
-from migrate.notebook import migrate_notebook
-from migrate.source_text import decode_python, decode_utf8
-from migrate.transform import OutputDoesNotParse, mentions_v1, migrate_source
+
+# Exit status of the migrate command (the CLI-wide table: 0 ok, 1 --check found changes, 2 bad input,
+# 3 internal error); the report lists the files behind a 2 or a 3.
+EXIT_OK, EXIT_WOULD_CHANGE, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+INTERNAL_ERRORS = {"HPE902", "HPE903"}  # a bug in the migration, not in the file
 
 
 @dataclass
@@ -31,6 +35,7 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     error: Finding | None = None
     written: bool = False
+    traceback: str | None = None  # for internal errors, shown with --debug
 
 
 @dataclass
@@ -40,6 +45,7 @@ class Summary:
     changed: int = 0
     written: int = 0
     errors: int = 0
+    unprocessed: int = 0
     internal_errors: int = 0
     by_code: Counter[str] = field(default_factory=Counter)
 
@@ -53,8 +59,19 @@ class Summary:
         if result.error is not None:
             self.errors += 1
             self.by_code[result.error.code] += 1
-            if result.error.code == "HPE903":
+            if result.error.code in INTERNAL_ERRORS:
                 self.internal_errors += 1
+            else:
+                self.unprocessed += 1
+
+    def exit_code(self, check: bool) -> int:
+        if self.internal_errors:
+            return EXIT_INTERNAL
+        if self.unprocessed:
+            return EXIT_BAD_INPUT
+        if check and self.changed:
+            return EXIT_WOULD_CHANGE
+        return EXIT_OK
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -63,12 +80,22 @@ class Summary:
             "files_changed": self.changed,
             "files_written": self.written,
             "errors": self.errors,
+            "files_not_processed": self.unprocessed,
+            "internal_errors": self.internal_errors,
             "warnings_by_code": dict(sorted(self.by_code.items())),
         }
 
 
 def migrate_file(path: str, target: str = "azureml") -> FileResult:
     """Compute the migrated content of one file (nothing is written here)."""
+    import libcst as cst
+
+    from migrate.chunks import migrate_script_with_magics
+    from migrate.markdown import migrate_markdown
+    from migrate.notebook import migrate_notebook
+    from migrate.source_text import decode_python, decode_utf8
+    from migrate.transform import OutputDoesNotParse, mentions_v1, migrate_source
+
     result = FileResult(path)
     try:
         data = Path(path).read_bytes()
@@ -82,8 +109,16 @@ def migrate_file(path: str, target: str = "azureml") -> FileResult:
         if suffix == ".py":
             decoded = decode_python(data)
             result.parsed = mentions_v1(decoded.text)
-            migrated = migrate_source(decoded.text, target, path)
-            new_text, findings, changed = migrated.code, migrated.findings, migrated.changed
+            try:
+                migrated = migrate_source(decoded.text, target, path)
+                new_text, findings, changed = migrated.code, migrated.findings, migrated.changed
+            except cst.ParserSyntaxError:
+                # A notebook exported to a script (``%matplotlib inline``, ``!pip install``): mask the
+                # magics as in notebooks; still a parse error if the rest is not Python either.
+                with_magics = migrate_script_with_magics(decoded.text, target, path)
+                if with_magics is None:
+                    raise
+                new_text, findings, changed = with_magics.chunks[0], with_magics.findings, with_magics.changed
         else:
             decoded = decode_utf8(data, lenient=suffix != ".ipynb")
             result.parsed = mentions_v1(decoded.text)
@@ -101,8 +136,8 @@ def migrate_file(path: str, target: str = "azureml") -> FileResult:
         result.error = Finding(
             "HPE901",
             f"cannot parse: {error.message}",
-            error.raw_line,
-            error.raw_column + 1,
+            error.editor_line,
+            error.editor_column,
             "fix the syntax error; the file was left untouched",
             path,
         )
@@ -117,6 +152,7 @@ def migrate_file(path: str, target: str = "azureml") -> FileResult:
         result.error = Finding("HPE902", str(error), path=path, fix="please report this; the file was left untouched")
     except Exception as error:
         detail = traceback.format_exception_only(type(error), error)[-1].strip()
+        result.traceback = traceback.format_exc()
         result.error = Finding(
             "HPE903",
             f"internal error: {detail}",
@@ -130,18 +166,59 @@ def _work(args: tuple[str, str]) -> FileResult:
     return migrate_file(*args)
 
 
-def run(paths: Iterable[Path], target: str, write: bool, jobs: int | None) -> Iterable[FileResult]:
+_WARM_UP = (
+    "from azureml.train.dnn import PyTorch\n"
+    "est = PyTorch(source_directory='.', entry_script='t.py', compute_target=ct, pip_packages=['x'], vm_size='a')\n"
+)
+
+
+def _warm_up() -> None:
+    """Load libcst, the rules and the framework tables, and fill the per-type caches, while the
+    parent is still reading the tree (a worker's first file would otherwise pay ~80 ms for it)."""
+    import migrate.chunks
+    import migrate.markdown
+    import migrate.notebook  # noqa: F401
+    from migrate.transform import migrate_source
+
+    migrate_source(_WARM_UP)
+
+
+def _candidate(path: str) -> bool:
+    """Cheap pre-filter: only files that mention azureml can contain v1 code (unreadable ones are
+    handed on, so that migrate_file reports them)."""
+    try:
+        with open(path, "rb") as handle:
+            return b"azureml" in handle.read()
+    except OSError:
+        return True
+
+
+def run(paths: Iterable[Path], target: str, write: bool, jobs: int | None) -> Iterator[FileResult]:
     """Yield results in input order; with ``write`` the changed files are replaced atomically."""
-    items = [(str(p), target) for p in paths]
     jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(items) <= 1:
-        results: Iterable[FileResult] = map(_work, items)
-        yield from (_finish(r, write) for r in results)
+    if jobs <= 1:
+        for path in paths:
+            name = str(path)
+            yield _finish(migrate_file(name, target), write) if _candidate(name) else FileResult(name)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        chunksize = max(1, min(64, len(items) // (jobs * 8) or 1))
-        for result in pool.map(_work, items, chunksize=chunksize):
-            yield _finish(result, write)
+    order: list[str | Future[FileResult]] = []
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for path in paths:
+            name = str(path)
+            if not _candidate(name):
+                order.append(name)
+                continue
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=jobs)
+                for _ in range(jobs):
+                    pool.submit(_warm_up)
+            order.append(pool.submit(_work, (name, target)))
+        for item in order:
+            yield FileResult(item) if isinstance(item, str) else _finish(item.result(), write)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 def _finish(result: FileResult, write: bool) -> FileResult:

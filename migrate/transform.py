@@ -6,14 +6,13 @@ import re
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.codemod import CodemodContext
 
-from migrate.codemod import MigrateCommand
+from migrate.engine import migrate_module
 from migrate.findings import Finding
 
 # A source can only contain v1 calls if it names one of these; anything else is not parsed at all.
 _MENTIONS = re.compile(
-    r"\b(?:Estimator|PyTorch|TensorFlow|Chainer|SKLearn|HyperDrive\w*|Mpi|Gloo|Nccl|ParameterServer)\b"
+    r"\b(?:Estimator|EstimatorStep|PyTorch|TensorFlow|Chainer|SKLearn|HyperDrive\w*|Mpi|Gloo|Nccl|ParameterServer)\b"
 )
 
 
@@ -29,7 +28,8 @@ class OutputDoesNotParse(Exception):
 
 
 def mentions_v1(text: str) -> bool:
-    return "azureml" in text and bool(_MENTIONS.search(text))
+    """Names a v1 class (files are pre-filtered on mentioning azureml; a docs block may not)."""
+    return bool(_MENTIONS.search(text))
 
 
 def migrate_source(text: str, target: str = "azureml", filename: str | None = None) -> MigrationResult:
@@ -37,16 +37,17 @@ def migrate_source(text: str, target: str = "azureml", filename: str | None = No
     if not mentions_v1(text):
         return MigrationResult(text, False)
     module = cst.parse_module(text)
-    context = CodemodContext(filename=filename)
-    command = MigrateCommand(context, target=target)
-    new_module = command.transform_module(module)
+    new_module, findings = migrate_module(module, target, filename, source=text)
     code = new_module.code
-    findings = sorted(command.findings, key=lambda f: (f.line, f.col, f.code))
     if code == text:
         return MigrationResult(text, False, findings)
-    try:
-        cst.parse_module(code)
-        compile(code, filename or "<migrated>", "exec", dont_inherit=True)
-    except (cst.ParserSyntaxError, SyntaxError) as error:
-        raise OutputDoesNotParse(f"rewritten code does not parse: {error}") from error
+    check_parses(code, filename)
     return MigrationResult(code, True, findings)
+
+
+def check_parses(code: str, filename: str | None = None) -> None:
+    """Raise OutputDoesNotParse unless ``code`` compiles (CPython's own parser is the judge)."""
+    try:
+        compile(code, filename or "<migrated>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        raise OutputDoesNotParse(f"rewritten code does not parse: {error}") from error

@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 
 import click
 
-from ..version import __version__
 from ..errors import AzureMLException, ConfigError, HpcestError, TransportError
 from ..util.text_table import format_rows
 from ..v1.resolved import Submittable
+from ..version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 

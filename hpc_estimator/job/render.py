@@ -11,10 +11,10 @@ from pathlib import Path
 
 import jinja2
 
-from ..version import __version__
 from ..errors import ConfigError
 from ..util.shellquote import join as shjoin
 from ..util.shellquote import quote
+from ..version import __version__
 from . import containers, launchers
 from .sbatch_options import directive_lines
 from .spec import JobSpec

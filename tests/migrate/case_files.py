@@ -1,4 +1,7 @@
-"""Before/after cases for the codemod: ``cases/<name>.before`` and ``cases/<name>.after``.
+"""Before/after cases for the codemod: ``cases/<rule>/<name>.before`` and ``.after``.
+
+Each rule module of ``migrate.rules`` has its own directory (the rule that the case is about); a
+case's name is ``<rule>/<name>``.
 
 They are Python sources with other suffixes so that linters and a migrate run over the repository
 leave them alone.
@@ -33,26 +36,24 @@ class Case:
 
 def load_cases() -> list[Case]:
     cases = []
-    for path in sorted(CASES_DIR.glob("*.before")):
+    for path in sorted(CASES_DIR.glob("*/*.before")):
         text = path.read_text(encoding="utf-8")
         header = _HEADER.search(text)
         options = dict(item.split("=", 1) for item in header.group("body").split()) if header else {}
         codes = frozenset(c for c in options.get("codes", "").split(",") if c)
-        cases.append(Case(path.stem, text, path.with_suffix(".after"), codes, options.get("target", "azureml")))
+        name = f"{path.parent.name}/{path.stem}"
+        cases.append(Case(name, text, path.with_suffix(".after"), codes, options.get("target", "azureml")))
     return cases
 
 
 def run_case(case: Case) -> tuple[str, list[str]]:
     """(rewritten code, codes reported) using the codemod directly."""
     import libcst as cst
-    from libcst.codemod import CodemodContext
 
-    from migrate.codemod import MigrateCommand
+    from migrate.engine import migrate_module
 
-    context = CodemodContext()
-    command = MigrateCommand(context, target=case.target)
-    module = command.transform_module(cst.parse_module(case.before))
-    return module.code, [f.code for f in command.findings]
+    module, findings = migrate_module(cst.parse_module(case.before), case.target)
+    return module.code, [f.code for f in findings]
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from migrate.cli import migrate_command
+from migrate.runner import migrate_file
 from tests.migrate.nbdata import ESTIMATOR_CELL, IMPORTS_CELL, notebook
 
 ESTIMATOR_PY = (
@@ -65,7 +66,7 @@ def test_one_broken_file_is_reported_and_the_run_goes_on(tree: Path) -> None:
     broken = tree / "pkg" / "broken.py"
     broken.write_text("from azureml.train.estimator import Estimator\ndef oops(:\n")
     result = run_cli(str(tree), "--write")
-    assert result.returncode == 0
+    assert result.returncode == 2  # some files could not be processed
     assert "HPE901" in result.stderr
     assert broken.read_text() == "from azureml.train.estimator import Estimator\ndef oops(:\n"
     assert "ScriptRunConfig(" in (tree / "pkg" / "job.py").read_text()
@@ -113,24 +114,26 @@ def test_include_exclude_and_gitignore(tree: Path) -> None:
 def test_json_and_sarif_reports(tree: Path) -> None:
     """JSON has per-file findings and a summary; SARIF is 2.1.0 with rules, results and a fix."""
     (tree / "pkg" / "todo.py").write_text(
-        "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', script_params=p())\n"
+        "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', vm_size='NC6')\n"
     )
     as_json = json.loads(CliRunner().invoke(migrate_command, [str(tree), "--format", "json"]).output)
     codes = [f["code"] for entry in as_json["files"] for f in entry["findings"]]
-    assert codes == ["HPM101"]
-    assert as_json["summary"]["warnings_by_code"] == {"HPM101": 1}
+    assert codes == ["HPM109"]
+    assert as_json["summary"]["warnings_by_code"] == {"HPM109": 1}
     sarif = json.loads(CliRunner().invoke(migrate_command, [str(tree), "--format", "sarif"]).output)
     assert sarif["version"] == "2.1.0"
     run = sarif["runs"][0]
     assert {"HPM101", "HPP301", "HPM000"} <= {rule["id"] for rule in run["tool"]["driver"]["rules"]}
-    todo = next(r for r in run["results"] if r["ruleId"] == "HPM101")
+    todo = next(r for r in run["results"] if r["ruleId"] == "HPM109")
     assert todo["locations"][0]["physicalLocation"]["region"] == {"startLine": 2, "startColumn": 7}
     fixes = [r for r in run["results"] if r.get("fixes")]
-    assert (
-        fixes
-        and "ScriptRunConfig("
-        in fixes[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"]
-    )
+    inserted = [
+        replacement["insertedContent"]["text"]
+        for fix in fixes
+        for change in fix["fixes"][0]["artifactChanges"]
+        for replacement in change["replacements"]
+    ]
+    assert fixes and any("ScriptRunConfig(" in text for text in inserted)
 
 
 def test_process_pool_gives_the_same_result_as_one_process(tree: Path) -> None:
@@ -140,34 +143,110 @@ def test_process_pool_gives_the_same_result_as_one_process(tree: Path) -> None:
     assert one == two
 
 
-def test_internal_error_exits_2_and_leaves_file(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A bug while migrating one file is reported as HPE903, the file untouched, exit status 2."""
-    import migrate.runner
+def test_internal_error_exits_3_and_leaves_file(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug while migrating one file is reported as HPE903, the file untouched, exit status 3; the
+    traceback only with --debug."""
+    import migrate.transform
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(migrate.runner, "migrate_source", explode)
+    monkeypatch.setattr(migrate.transform, "migrate_source", explode)
     before = (tree / "pkg" / "job.py").read_text()
     result = CliRunner().invoke(migrate_command, [str(tree), "--write", "--jobs", "1"])
-    assert result.exit_code == 2
-    assert "HPE903" in result.output and "boom" in result.output
+    assert result.exit_code == 3
+    assert "HPE903" in result.output and "boom" in result.output and "please report" in result.output
+    assert "Traceback" not in result.output
     assert (tree / "pkg" / "job.py").read_text() == before
+    debug = CliRunner().invoke(migrate_command, [str(tree), "--jobs", "1", "--debug"])
+    assert debug.exit_code == 3 and "Traceback (most recent call last)" in debug.output
 
 
 def test_output_that_does_not_parse_is_never_written(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """If a rewrite ever produced invalid code, the file is left as it was and HPE902 is reported."""
     import migrate.transform
 
-    class BrokenCommand:
-        def __init__(self, context: object, target: str) -> None:
-            self.findings: list[object] = []
+    def broken(module: object, *args: object, **kwargs: object) -> tuple[object, list[object]]:
+        return type("M", (), {"code": "def broken(:\n"})(), []
 
-        def transform_module(self, module: object) -> object:
-            return type("M", (), {"code": "def broken(:\n"})()
-
-    monkeypatch.setattr(migrate.transform, "MigrateCommand", BrokenCommand)
+    monkeypatch.setattr(migrate.transform, "migrate_module", broken)
     before = (tree / "pkg" / "job.py").read_text()
     result = CliRunner().invoke(migrate_command, [str(tree / "pkg" / "job.py"), "--write", "--jobs", "1"])
     assert "HPE902" in result.output
     assert (tree / "pkg" / "job.py").read_text() == before
+
+
+def test_h_works_like_help() -> None:
+    """``hpcest migrate -h`` (hpc_estimator passes the arguments through) prints the help."""
+    short = CliRunner().invoke(migrate_command, ["-h"])
+    assert short.exit_code == 0 and "Usage:" in short.output and "--check" in short.output
+    assert short.output == CliRunner().invoke(migrate_command, ["--help"]).output
+
+
+def test_exit_codes(tmp_path: Path) -> None:
+    """0 nothing to change, 1 --check would change, 2 bad input / files not processed, 3 internal."""
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "ok.py").write_text("import azureml.core\n")
+    assert CliRunner().invoke(migrate_command, [str(clean), "--check", "--jobs", "1"]).exit_code == 0
+    (clean / "job.py").write_text(ESTIMATOR_PY)
+    assert CliRunner().invoke(migrate_command, [str(clean), "--check", "--jobs", "1"]).exit_code == 1
+    assert CliRunner().invoke(migrate_command, [str(tmp_path / "missing")]).exit_code == 2
+    assert CliRunner().invoke(migrate_command, [str(clean), "--format", "xml"]).exit_code == 2
+    (clean / "broken.py").write_text("from azureml.train.estimator import Estimator\ndef f(:\n")
+    for args in (["--check"], ["--write"], []):
+        result = CliRunner().invoke(migrate_command, [str(clean), *args, "--jobs", "1"])
+        assert result.exit_code == 2, (args, result.output)
+        assert "broken.py" in result.output and "HPE901" in result.output
+
+
+def test_parse_errors_are_reported_at_libcsts_position(tmp_path: Path) -> None:
+    """The reported line:column is the one libcst itself gives (``Syntax Error @ L:C``)."""
+    import libcst as cst
+
+    head = "from azureml.train.estimator import Estimator\n"
+    for text in (head + "def f(:\n    pass\n", head + "x = (1,\ny = 2\n", head + "\tx = 1\n"):
+        path = tmp_path / "e.py"
+        path.write_text(text)
+        try:
+            cst.parse_module(text)
+        except cst.ParserSyntaxError as error:
+            expected = str(error).splitlines()[0]
+        result = migrate_file(str(path))
+        assert result.error is not None
+        assert expected == f"Syntax Error @ {result.error.line}:{result.error.col}."
+
+
+def test_sarif_uris_regions_and_fixes(tmp_path: Path) -> None:
+    """Percent-encoded URIs; notebook findings at their .ipynb line; fixes are the changed regions."""
+    folder = tmp_path / "my project (v1)"
+    folder.mkdir()
+    job = folder / "job one.py"
+    job.write_text("import os\n\n\n" + ESTIMATOR_PY + "print(os.sep)\n")
+    cell = "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', vm_size='NC6')"
+    (folder / "nb.ipynb").write_text(notebook(("markdown", "# Title"), ("code", cell)))
+    sarif = json.loads(CliRunner().invoke(migrate_command, [str(folder), "--format", "sarif", "--jobs", "1"]).output)
+    results = sarif["runs"][0]["results"]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert all(" " not in uri and "(" not in uri for uri in uris)
+    assert any(uri.endswith("my%20project%20%28v1%29/job%20one.py") for uri in uris)
+    nb_finding = next(r for r in results if r["ruleId"] == "HPM109")
+    region = nb_finding["locations"][0]["physicalLocation"]["region"]
+    nb_lines = (folder / "nb.ipynb").read_text().splitlines()
+    assert "vm_size" in nb_lines[region["startLine"] - 1]
+    assert nb_finding["locations"][0]["properties"] == {"cell": 2, "cellLine": 2, "cellColumn": 7}
+    fix = next(
+        r
+        for r in results
+        if r["ruleId"] == "HPM000" and "job" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    )
+    replacements = fix["fixes"][0]["artifactChanges"][0]["replacements"]
+    old = job.read_text()
+    rebuilt = old
+    for replacement in sorted(replacements, key=lambda r: -r["deletedRegion"]["charOffset"]):
+        region = replacement["deletedRegion"]
+        start = region["charOffset"]
+        rebuilt = rebuilt[:start] + replacement["insertedContent"]["text"] + rebuilt[start + region["charLength"] :]
+    assert "ScriptRunConfig(" in rebuilt and rebuilt.endswith("print(os.sep)\n")
+    assert all(r["deletedRegion"]["charLength"] < len(old) for r in replacements)
+    assert not any("print(os.sep)" in r["insertedContent"]["text"] for r in replacements)

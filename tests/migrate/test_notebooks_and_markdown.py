@@ -21,7 +21,7 @@ def test_estimator_defined_in_one_cell_imported_in_another_is_rewritten() -> Non
     assert result.changed
     assert "from azureml.core import Workspace, Experiment, Environment, ScriptRunConfig" in sources[0]
     assert "PyTorch" not in sources[0]
-    assert 'Environment.get(workspace=ws, name="AzureML-PyTorch-1.6-GPU")' in sources[2]
+    assert "Environment.get(workspace=ws, name='AzureML-PyTorch-1.6-GPU')" in sources[2]  # the cells' quote style
     assert "arguments=['--epochs', 2]" in sources[2]
     assert sources[1] == "# Train"
 
@@ -70,10 +70,10 @@ def test_jupyter_layout_round_trips() -> None:
 
 def test_finding_positions_are_cell_relative() -> None:
     """Warnings inside a cell point at the line within that cell."""
-    cell = "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', script_params=p())"
+    cell = "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', vm_size='NC6')"
     _, result = migrate_notebook(notebook(("code", "x = 1"), ("code", cell)), "azureml")
     (finding,) = result.findings
-    assert (finding.code, finding.cell, finding.line) == ("HPM101", 1, 2)
+    assert (finding.code, finding.cell, finding.line) == ("HPM109", 1, 2)
 
 
 MARKDOWN = """# Training
@@ -139,6 +139,16 @@ def test_import_in_a_later_cell_does_not_count() -> None:
 
 def test_cell_numbers_count_markdown_cells() -> None:
     """Cell numbers in warnings match what a person sees in Jupyter (markdown cells included)."""
-    cell = "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', script_params=p())"
+    cell = "from azureml.train.estimator import Estimator\nest = Estimator('.', entry_script='t.py', vm_size='NC6')"
     _, result = migrate_notebook(notebook(("markdown", "# Title"), ("code", cell)), "azureml")
-    assert [(f.code, f.cell) for f in result.findings] == [("HPM101", 1)]
+    assert [(f.code, f.cell) for f in result.findings] == [("HPM109", 1)]
+
+
+def test_imports_added_at_the_end_of_a_cell_keep_its_last_line_ending() -> None:
+    """A cell that ends with its imports (no newline at the end) gets the new ones without a stray
+    newline or blank line."""
+    imports = "from azureml.core import Workspace\nfrom azureml.train.dnn import Mpi"
+    cell = "distr = Mpi(process_count_per_node=2)"
+    new, _ = migrate_notebook(notebook(("code", imports), ("code", cell)), "azureml")
+    first = _sources(new)[0]
+    assert first == "from azureml.core import Workspace\nfrom azureml.core.runconfig import MpiConfiguration"

@@ -1,0 +1,230 @@
+"""Fast walking and targeted rebuilding of libcst trees.
+
+libcst's visitor machinery calls several hooks per node and per field (``on_visit_attribute``...);
+over a whole module that is ~5× the cost of reading the same fields directly. The migration visits
+every node once (analysis) and changes a handful, so:
+
+* ``drive(visitor, module)`` walks every code node in source order (whitespace, comments, brackets
+  and operators are left out), calling ``visitor.enter(node)`` /
+  ``visitor.exit(node)`` and the visitor's ``visit_<Type>`` / ``leave_<Type>`` methods if it has them
+  (a ``visit_`` method returning False skips the children, as in libcst);
+* ``rebuild(module, parent, edits)`` replaces the edited nodes and rebuilds only their ancestors
+  (path copying), instead of a transformer pass over the whole tree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import libcst as cst
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def fields(kind: type) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
+
+
+_IS_NODE: dict[type, bool] = {}
+
+
+def is_node(value: object) -> bool:
+    """``isinstance(value, cst.CSTNode)`` without the ABC machinery (cached per type)."""
+    kind = type(value)
+    known = _IS_NODE.get(kind)
+    if known is None:
+        known = _IS_NODE[kind] = isinstance(value, cst.CSTNode)
+    return known
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Child nodes in field order (which is source order for the nodes the rules look at)."""
+    found: list[cst.CSTNode] = []
+    for name in fields(type(node)):
+        value = getattr(node, name)
+        kind = type(value)
+        if kind is list or kind is tuple:
+            found.extend(item for item in value if is_node(item))
+        elif is_node(value):
+            found.append(value)
+    return found
+
+
+_TRIVIA_BASES: tuple[type, ...] = (
+    cst.BaseParenthesizableWhitespace,
+    cst.TrailingWhitespace,
+    cst.EmptyLine,
+    cst.Newline,
+    cst.Comment,
+    cst.Comma,
+    cst.AssignEqual,
+    cst.Dot,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Colon,
+    cst.Semicolon,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseUnaryOp,
+    cst.BaseAugOp,
+    cst.ImportStar,
+)
+_CODE: dict[type, bool] = {}
+
+
+def code_children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Child nodes that are code: whitespace, comments, brackets and operators left out (they hold
+    no names; skipping them halves a walk)."""
+    found: list[cst.CSTNode] = []
+    for name in fields(type(node)):
+        value = getattr(node, name)
+        kind = type(value)
+        if kind is list or kind is tuple:
+            for item in value:
+                item_kind = type(item)
+                code = _CODE.get(item_kind)
+                if code is None:
+                    code = _CODE[item_kind] = is_node(item) and not isinstance(item, _TRIVIA_BASES)
+                if code:
+                    found.append(item)
+        else:
+            code = _CODE.get(kind)
+            if code is None:
+                code = _CODE[kind] = is_node(value) and not isinstance(value, _TRIVIA_BASES)
+            if code:
+                found.append(value)
+    return found
+
+
+def code_walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every code node under ``node`` (included): no whitespace, comments or punctuation."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(code_children(current))
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node under ``node`` (included), in source order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+_METHODS: dict[tuple[type, type], tuple[Callable[..., Any] | None, Callable[..., Any] | None]] = {}
+
+
+def drive(visitor: Any, root: cst.CSTNode) -> None:
+    visitor_type = type(visitor)
+    enter, leave_all = visitor.enter, visitor.exit
+    stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        kind = type(node)
+        key = (visitor_type, kind)
+        methods = _METHODS.get(key)
+        if methods is None:
+            methods = _METHODS[key] = (
+                getattr(visitor_type, f"visit_{kind.__name__}", None),
+                getattr(visitor_type, f"leave_{kind.__name__}", None),
+            )
+        if leaving:
+            if methods[1] is not None:
+                methods[1](visitor, node)
+            leave_all(node)
+            continue
+        enter(node)
+        stack.append((node, True))
+        if methods[0] is not None and methods[0](visitor, node) is False:
+            continue
+        kids = code_children(node)
+        for child in reversed(kids):
+            stack.append((child, False))
+
+
+Edit = Callable[[cst.CSTNode], Any]
+
+
+def rebuild(
+    module: cst.Module,
+    parent: dict[cst.CSTNode, cst.CSTNode],
+    edits: dict[cst.CSTNode, Edit],
+    on_edit: Callable[[cst.CSTNode, Any], Any] | None = None,
+    finish: Callable[[cst.CSTNode, Any], Any] | None = None,
+) -> tuple[cst.Module, dict[cst.CSTNode, Any]]:
+    """``module`` with ``edits[node](updated node)`` applied to each edited node.
+
+    An edit receives the node with its own edited descendants already applied (like a transformer's
+    ``updated_node``) and returns a node, a ``FlattenSentinel`` (in a sequence) or a
+    ``RemovalSentinel``. Only edited nodes and their ancestors are rebuilt. ``on_edit(original,
+    result)`` is called after each edit, ``finish(original, result)`` on every rebuilt node (edited
+    or an ancestor of one) and may replace the result. Returns the new module and original → new for every
+    rebuilt node.
+    """
+    depth: dict[cst.CSTNode, int] = {}
+
+    def depth_of(node: cst.CSTNode) -> int:
+        found = depth.get(node)
+        if found is None:
+            up = parent.get(node)
+            found = 0 if up is None else depth_of(up) + 1
+            depth[node] = found
+        return found
+
+    dirty: set[cst.CSTNode] = set()
+    for node in edits:
+        current: cst.CSTNode | None = node
+        while current is not None and current not in dirty:
+            dirty.add(current)
+            current = parent.get(current)
+    if module not in dirty:
+        return module, {}
+    updated: dict[cst.CSTNode, Any] = {}
+    for node in sorted(dirty, key=depth_of, reverse=True):
+        changes: dict[str, Any] = {}
+        for name in fields(type(node)):
+            value = getattr(node, name)
+            kind = type(value)
+            if kind is list or kind is tuple:
+                if not any(is_node(v) and v in updated for v in value):
+                    continue
+                items: list[Any] = []
+                for item in value:
+                    new = updated.get(item, item) if is_node(item) else item
+                    if isinstance(new, cst.FlattenSentinel):
+                        items.extend(new.nodes)
+                    elif isinstance(new, cst.RemovalSentinel):
+                        continue
+                    else:
+                        items.append(new)
+                if isinstance(node, cst.IndentedBlock) and name == "body" and not items:
+                    # A block whose statements were all removed must stay valid Python.
+                    items = [cst.SimpleStatementLine([cst.Pass()])]
+                changes[name] = tuple(items) if kind is tuple else items
+            elif is_node(value) and value in updated:
+                changes[name] = updated[value]
+        result: Any = node.with_changes(**changes) if changes else node
+        edit = edits.get(node)
+        if edit is not None:
+            result = edit(result)
+            if on_edit is not None:
+                on_edit(node, result)
+        if finish is not None:
+            result = finish(node, result)
+        updated[node] = result
+    new_module = updated[module]
+    assert isinstance(new_module, cst.Module)
+    return new_module, updated

@@ -1,0 +1,87 @@
+"""script_params (a dict) → ScriptRunConfig ``arguments`` (a list), with v1's conversion rules.
+
+A dict known statically (a literal, or a name bound to one plus ``d[k] = v`` writes before the
+estimator) becomes a literal list::
+
+    script_params={"--lr": 0.1, "--flag": "", "--layers": [3, 4]}
+    → arguments=["--lr", 0.1, "--flag", "--layers", 3, 4]
+
+Anything else (``self.script_params``, an ``OrderedDict`` mutated later, a dict built by a
+comprehension in another cell) is converted where the job is built, exactly as v1 did in the
+estimator's constructor: keys in order, each followed by its value; a non-string iterable value
+expands into its items (an item that is itself iterable becomes ``str(item)``); then every ``None``
+and ``""`` item is dropped, so ``{"--flag": ""}`` gives a bare ``--flag``::
+
+    script_params=self.script_params   →   arguments=[
+                                                 item
+                                                 for key, value in self.script_params.items()
+                                                 for item in [key, *(...expanded value...)]
+                                                 if item is not None and item != ""
+                                             ]
+
+Data references among literal items are registered by :mod:`migrate.rules.data_inputs`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrate.arguments import arguments_list, merge_pairs, pairs_to_arguments
+from migrate.engine import EstimatorPlan, Migration
+
+CODES: tuple[str, ...] = ()
+
+_RUNTIME = """[
+{i}    item
+{i}    for key, value in {params}.items()
+{i}    for item in [
+{i}        key,
+{i}        *(
+{i}            [str(part) if hasattr(part, "__iter__") else part for part in value]
+{i}            if hasattr(value, "__iter__") and not isinstance(value, str)
+{i}            else [value]
+{i}        ),
+{i}    ]
+{i}    if item is not None and item != ""
+{i}]"""
+
+_ATOMIC = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Dict, cst.DictComp)
+
+
+def plan_arguments(m: Migration, p: EstimatorPlan) -> None:
+    node = p.kwargs.get("script_params")
+    if node is None:
+        return
+    if isinstance(node, cst.Name) and node.value == "None":
+        p.pairs = []
+        return
+    resolved = m.resolve_dict(node, p.call)
+    if resolved is not None:
+        p.pairs, statements = resolved
+        if isinstance(node, cst.Name):
+            p.dead_statements = statements
+        return
+    p.runtime_params = node
+
+
+def runtime_conversion(params: cst.BaseExpression, indent: str) -> cst.BaseExpression:
+    code = cst.Module(body=[]).code_for_node(params)
+    if not isinstance(params, _ATOMIC):
+        code = f"({code})"
+    return cst.parse_expression(_RUNTIME.format(i=indent[:-4] if len(indent) >= 4 else "", params=code))
+
+
+def arguments_expression(
+    m: Migration, p: EstimatorPlan, kwargs: dict[str, cst.BaseExpression], indent: str
+) -> cst.BaseExpression | None:
+    """The ``arguments=`` value for the ScriptRunConfig (None when there is none)."""
+    if p.runtime_params is not None:
+        return runtime_conversion(kwargs.get("script_params", p.runtime_params), indent)
+    pairs = p.pairs or []
+    if p.override_pairs is not None:
+        pairs = merge_pairs(pairs, p.override_pairs)
+    items = pairs_to_arguments(pairs) + (p.extra_arguments or [])
+    items = [p.argument_replacements.get(id(item), item) for item in items] if p.argument_replacements else items
+    if "script_params" in kwargs or items:
+        return arguments_list(items, indent=indent)
+    return None

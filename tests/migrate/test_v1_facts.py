@@ -1,0 +1,68 @@
+"""The rewrite against facts recorded from the real v1 SDK (tests/migrate/data/v1_facts.json).
+
+script_params conversion: the literal rewrite and the run-time conversion emitted for non-literal
+dicts give exactly what v1's own ``_get_arguments`` gave; counts given to the emitted distribution
+objects reach ScriptRunConfig's run_config.node_count.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from migrate.arguments import UnresolvableParams, arguments_list, dict_items, pairs_to_arguments
+from migrate.rules.script_params import runtime_conversion
+from migrate.transform import migrate_source
+from tests.migrate.v1_facts import V1_PYTHON, probe, recorded
+
+FACTS = recorded()
+
+
+def _evaluate(expression: cst.BaseExpression) -> object:
+    return eval(cst.Module(body=[]).code_for_node(expression), {})
+
+
+@pytest.mark.parametrize("source,expected", FACTS["script_params"])  # type: ignore[arg-type]
+def test_runtime_conversion_matches_v1(source: str, expected: str) -> None:
+    """The comprehension emitted for a non-literal script_params reproduces v1's arguments."""
+    conversion = runtime_conversion(cst.parse_expression(source), "        ")
+    assert repr(_evaluate(conversion)) == expected
+
+
+@pytest.mark.parametrize("source,expected", FACTS["script_params"])  # type: ignore[arg-type]
+def test_literal_conversion_matches_v1(source: str, expected: str) -> None:
+    """A literal dict becomes a literal list with the same items as v1's conversion."""
+    node = cst.parse_expression(source)
+    if not isinstance(node, cst.Dict):
+        pytest.skip("not a dict literal: converted at run time")
+    try:
+        items = pairs_to_arguments(dict_items(node))
+    except UnresolvableParams:
+        pytest.skip("not literal")
+    assert repr(_evaluate(arguments_list(items))) == expected
+
+
+def test_node_count_reaches_the_script_run_config() -> None:
+    """What the rewrite emits for node_count=10 with an inline MpiConfiguration runs on 10 nodes in v1."""
+    source = (
+        "from azureml.core.runconfig import MpiConfiguration\n"
+        "from azureml.train.estimator import Estimator\n"
+        "est = Estimator(source_directory='.', entry_script='t.py', compute_target=ct, node_count=10,\n"
+        "                distributed_training=MpiConfiguration())\n"
+    )
+    code = migrate_source(source).code
+    emitted = "MpiConfiguration(node_count=10)"
+    assert f"distributed_job_config={emitted}" in code
+    assert FACTS["node_count"][emitted] == 10  # type: ignore[index]
+    assert FACTS["node_count"]["MpiConfiguration()"] == 1  # type: ignore[index]
+
+
+def test_run_config_data_and_data_references_are_dicts() -> None:
+    """The emitted ``src.run_config.data[name] = ...`` assignments work on v1's RunConfiguration."""
+    assert FACTS["run_config_data_is_a_dict"] and FACTS["run_config_data_references_is_a_dict"]
+
+
+@pytest.mark.skipif(not V1_PYTHON.exists(), reason="no v1 SDK interpreter on this machine")
+def test_recorded_facts_are_current() -> None:
+    """Re-run the probe under the real v1 SDK: the recorded facts still hold."""
+    assert probe(V1_PYTHON) == FACTS

@@ -1,0 +1,70 @@
+"""Facts recorded from the real v1 SDK, and the probe that records them.
+
+``python -m tests.migrate.v1_facts /work/v1sdk/bin/python`` runs ``PROBE`` under that interpreter
+(azureml-core / azureml-train-core installed) and rewrites ``data/v1_facts.json``; the tests read
+the JSON, so they need no v1 SDK. A test re-runs the probe when the interpreter exists.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+FACTS = Path(__file__).parent / "data" / "v1_facts.json"
+V1_PYTHON = Path("/work/v1sdk/bin/python")
+
+# script_params dicts as Python source, fed to v1's own conversion (_get_arguments).
+SCRIPT_PARAMS = [
+    "{'--lr': 0.1, '--epochs': 3}",
+    "{'--flag': '', '--none': None, '--zero': 0, '--false': False}",
+    "{'--layers': [3, 4], '--pair': (1, 'a'), '--set': {5}}",
+    "{'--nested': [[1, 2], 'ab', (3,)], '--dict': {'k1': 1, 'k2': 2}}",
+    "{'pos': 'value', '': 'empty key', '--last': ''}",
+    "dict([('--b', 1), ('--a', [None, '', 2])])",
+]
+
+PROBE = r"""
+import json, logging, sys, warnings
+logging.disable(logging.CRITICAL)
+warnings.filterwarnings("ignore")
+from azureml.train._estimator_helper import _get_arguments
+from azureml.core import Environment, ScriptRunConfig
+from azureml.core.runconfig import DockerConfiguration, MpiConfiguration, PyTorchConfiguration
+
+params = json.loads(sys.argv[1])
+facts = {"script_params": [[source, repr(_get_arguments(eval(source)))] for source in params]}
+
+def src(config):
+    return ScriptRunConfig(source_directory=".", script="train.py", compute_target="local",
+                           environment=Environment(name="e"), distributed_job_config=config,
+                           docker_runtime_config=DockerConfiguration(use_docker=True))
+
+facts["node_count"] = {
+    "MpiConfiguration(node_count=10)": src(MpiConfiguration(node_count=10)).run_config.node_count,
+    "MpiConfiguration()": src(MpiConfiguration()).run_config.node_count,
+    "PyTorchConfiguration(communication_backend='Nccl', process_count=8, node_count=4)": src(
+        PyTorchConfiguration(communication_backend="Nccl", process_count=8, node_count=4)).run_config.node_count,
+}
+run = src(None)
+run.run_config.data["x"] = "placeholder"
+facts["run_config_data_is_a_dict"] = isinstance(run.run_config.data, dict)
+facts["run_config_data_references_is_a_dict"] = isinstance(run.run_config.data_references, dict)
+print(json.dumps(facts, indent=1, sort_keys=True))
+"""
+
+
+def probe(python: Path) -> dict[str, object]:
+    out = subprocess.run(
+        [str(python), "-c", PROBE, json.dumps(SCRIPT_PARAMS)], capture_output=True, text=True, check=True, timeout=300
+    )
+    return json.loads(out.stdout)
+
+
+def recorded() -> dict[str, object]:
+    return json.loads(FACTS.read_text())
+
+
+if __name__ == "__main__":
+    FACTS.write_text(json.dumps(probe(Path(sys.argv[1]) if len(sys.argv) > 1 else V1_PYTHON), indent=1) + "\n")
