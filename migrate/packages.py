@@ -246,6 +246,29 @@ def _providers(module: str) -> tuple[str, tuple[str, ...]]:
     return top, IMPORT_PACKAGES.get(top, (top,))
 
 
+# What installing a package brings with it (its install requirements that scripts commonly import).
+IMPLIED_PACKAGES: dict[str, tuple[str, ...]] = {
+    "torch": ("numpy", "typing-extensions", "filelock", "sympy", "networkx", "jinja2", "fsspec"),
+    "torchvision": ("torch", "numpy", "pillow"),
+    "torchaudio": ("torch",),
+    "tensorflow": ("numpy", "protobuf", "six", "absl-py", "h5py", "grpcio", "keras", "tensorboard", "wrapt"),
+    "tensorflow-gpu": ("tensorflow",),
+    "tensorboard": ("numpy", "protobuf", "markdown", "werkzeug", "grpcio", "six"),
+    "chainer": ("numpy", "six", "filelock", "protobuf", "typing-extensions"),
+    "scikit-learn": ("numpy", "scipy", "joblib", "threadpoolctl"),
+    "scipy": ("numpy",),
+    "pandas": ("numpy", "python-dateutil", "pytz", "six"),
+    "matplotlib": ("numpy", "pillow", "cycler", "kiwisolver", "pyparsing", "python-dateutil", "packaging"),
+    "seaborn": ("matplotlib", "pandas", "numpy"),
+    "horovod": ("cloudpickle", "psutil", "pyyaml", "packaging"),
+    "keras": ("numpy", "h5py"),
+    "requests": ("urllib3", "idna", "certifi", "charset-normalizer"),
+    "opencv-python": ("numpy",),
+    "xgboost": ("numpy", "scipy"),
+    "lightgbm": ("numpy", "scipy"),
+}
+
+
 def missing_packages(
     entry_script: Path, source_directory: Path, pip_packages: list[str], conda_packages: list[str]
 ) -> list[Check]:
@@ -264,6 +287,13 @@ def missing_packages(
         if parsed is not None:
             installed.add(parsed[0])
     installed.update(_conda_name(spec) for spec in conda_packages)
+    # A package brings its own dependencies (torch brings numpy), as v1's dependency table knew.
+    pending = list(installed)
+    while pending:
+        for implied in IMPLIED_PACKAGES.get(pending.pop(), ()):
+            if implied not in installed:
+                installed.add(implied)
+                pending.append(implied)
     files = local_module_files(entry_script, source_directory)
     local: set[str] = set()
     for path, _, _ in files:

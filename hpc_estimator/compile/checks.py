@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..v1.resolved import ResolvedRun
+from ..v1.resolved import FrameworkImage, ResolvedRun
+from .images import IMAGE_PROVIDES, framework_image
 
 
 def script_check_warnings(run: ResolvedRun) -> list[str]:
@@ -29,6 +30,17 @@ def script_check_warnings(run: ResolvedRun) -> list[str]:
     if run.checks.packages:
         from migrate.packages import missing_packages
 
-        missing = missing_packages(entry, source, list(run.packages.pip), list(run.packages.conda))
+        missing = missing_packages(entry, source, environment_packages(run), list(run.packages.conda))
         warnings += [f"packages: {message}" for _code, message, _fix in missing]
     return warnings
+
+
+def environment_packages(run: ResolvedRun) -> list[str]:
+    """The pip packages the job will have: what its image holds and what is installed on it."""
+    image = run.image
+    provided: list[str] = []
+    if isinstance(image, FrameworkImage):
+        # Its framework, and the scenario pins that are installed on it (not the MPI-built ones).
+        _, layered, _ = framework_image(image.framework, image.version, image.gpu, image.pins)
+        provided = [*sorted(IMAGE_PROVIDES.get(image.framework, ())), *layered]
+    return [*provided, *run.packages.pip]

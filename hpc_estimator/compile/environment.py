@@ -39,7 +39,7 @@ def forwarded_names(runtime: RuntimeName, names: list[str]) -> tuple[str, ...]:
         return ()
     patterns = list(containers.FORWARD_PATTERNS)
     for name in names:
-        if name in containers.NOT_FORWARDABLE or _FORWARDED.match(name):
+        if name in containers.NOT_FORWARDABLE or name in patterns or _FORWARDED.match(name):
             continue
         patterns.append(name)
     return tuple(patterns)
