@@ -43,6 +43,10 @@ class TransportError(HpcestError):
     """A command or file transfer to the cluster failed."""
 
 
+class CommandTimeout(TransportError):
+    """A command on the cluster did not finish in time (the connection itself may be fine)."""
+
+
 class HostKeyError(TransportError):
     """The SSH host key is unknown or changed; the message says how to trust it."""
 

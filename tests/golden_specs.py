@@ -197,6 +197,18 @@ SPECS: dict[str, JobSpec] = {
         ),
         env=BARE_ENV,
     ),
+    # What a site's set-up needs: a private umask, PYTHONPATH put in front of what `module load` set,
+    # and an image fetched at submission (the job only checks it is still in the cache).
+    "site_setup": JobSpec(
+        name="golden_1790000000_0123abcd",
+        argv=("sh", "-c", 'exec "$(command -v python3 || command -v python)" "$@"', "python", "train.py"),
+        run_dir=RUN,
+        container=_apptainer("6e6e6e6e6e6e6e6e6e6e6e6e", "docker://python:3.11-slim", fetch_at="submission"),
+        env=JOB_ENV,
+        prologue=("module load python/3.11",),
+        path_prepend=("PYTHONPATH",),
+        umask="0077",
+    ),
     # torch processes without a container and without GPUs (the local-size helper is still needed for
     # LOCAL_WORLD_SIZE; the GPU slice is not).
     "torch_cpu_bare": JobSpec(

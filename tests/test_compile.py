@@ -19,6 +19,7 @@ from hpc_estimator import (
 )
 from hpc_estimator.cluster.profile import ClusterProfile, VmSize
 from hpc_estimator.compile import compile_job
+from hpc_estimator.compile.command import IMAGE_PYTHON
 from hpc_estimator.errors import ConfigError, UserErrorException
 
 PROFILE = ClusterProfile(
@@ -39,7 +40,9 @@ def _est(cls=Estimator, **kw):
 
 def test_plain_estimator_is_one_task_with_v1_argv() -> None:
     spec = _compile(_est(script_params={"--lr": 0.1, "--flag": "", "--n": [1, 2]})).spec
-    assert spec.argv == ("python", "train.py", "--lr", "0.1", "--flag", "--n", "1", "2")
+    # The image's own interpreter (python3 or python, whichever it has) runs v1's argv.
+    assert spec.argv[:len(IMAGE_PYTHON)] == IMAGE_PYTHON
+    assert spec.argv[len(IMAGE_PYTHON):] == ("train.py", "--lr", "0.1", "--flag", "--n", "1", "2")
     assert (spec.resources.nodes, spec.resources.total_tasks, spec.launcher.kind) == (1, 1, "single")
 
 

@@ -156,6 +156,7 @@ def test_local_run_uses_the_container_runtime_found_on_this_machine(ws, tmp_path
     """compute_target="local" with use_docker (v1's default) runs inside ch-run when it is installed."""
     import os
 
+    from hpc_estimator.job.containers import CHARLIECLOUD_RUN_DIR
     from hpc_estimator.testing.ch_image import build_test_image, ch_run_missing_reason
 
     reason = ch_run_missing_reason()
@@ -175,4 +176,5 @@ def test_local_run_uses_the_container_runtime_found_on_this_machine(ws, tmp_path
     run = _run(workspace, est)
     assert run.wait_for_completion()["status"] == "Completed"
     (seen,) = _outputs(run, tmp_path)
-    assert seen == {"cwd": "/hpcest/run/src", "run": "/hpcest/run"}
+    # ch-run binds only onto directories the image has: an ordinary image has /mnt.
+    assert seen == {"cwd": f"{CHARLIECLOUD_RUN_DIR}/src", "run": CHARLIECLOUD_RUN_DIR}

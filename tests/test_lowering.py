@@ -206,10 +206,9 @@ def test_pip_options_and_conda_channels_reach_the_build() -> None:
 
 def test_lower_container_binds_and_forwarding() -> None:
     spec, _ = lower_container(run(), "apptainer", PROFILE, "/w/runs/r", gpus=0, input_binds=(), forward_env=("A",))
-    assert [(b.source, b.target, b.read_only) for b in spec.binds] == [
-        ("/w/runs/r", "/hpcest/run", False),
-        ("/w/runs/r/src", "/hpcest/run/src", True),
-    ]
+    # One writable bind: src/ is this run's own copy of the snapshot (a job may write into it,
+    # as on v1's compute), so nothing needs to be read-only to protect other runs.
+    assert [(b.source, b.target, b.read_only) for b in spec.binds] == [("/w/runs/r", "/hpcest/run", False)]
     assert spec.workdir == "/hpcest/run/src" and spec.forward_env == ("A",)
     bare, _ = lower_container(
         run(use_docker=False), "none", PROFILE, "/w/runs/r", gpus=0, input_binds=(), forward_env=("A",)

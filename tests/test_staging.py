@@ -1,6 +1,6 @@
 """Source snapshots: manifest rules and incremental staging into a content-addressed store.
 
-Staging runs through the real LocalTransport (real sh, tar, ln, cp on this machine).
+Staging runs through the real LocalTransport (real sh, tar, cp on this machine).
 """
 
 from __future__ import annotations
@@ -236,17 +236,85 @@ def test_stage_copies_tree_and_second_stage_sends_nothing(project: Path, tmp_pat
     assert tree_contents(cluster / "runs" / "r2" / "src") == tree_contents(project)
 
 
-def test_staged_files_are_read_only_hard_links(project: Path, tmp_path: Path, remote_tools: str) -> None:
-    """Non-executables are hard links into the CAS (no copy); all staged files are read-only."""
+def test_staged_files_are_private_copies_and_the_store_stays_read_only(
+    project: Path, tmp_path: Path, remote_tools: str
+) -> None:
+    """Each run gets its own writable copy (as v1's snapshot was), private to the user under the
+    default umask; the content store's objects are read-only and never shared with a run."""
     cluster = tmp_path / "cluster"
     m = build_manifest(project)
     stage(LocalTransport(), m, project, str(cluster / "src"), str(cluster / "cas"), remote_tools=remote_tools)
     entry = next(f for f in m.files if f.relpath == "train.py")
     obj = cluster / "cas" / entry.sha256[:2] / entry.sha256
     staged = cluster / "src" / "train.py"
-    assert os.path.samefile(obj, staged)
-    assert stat.S_IMODE(staged.stat().st_mode) == 0o444
-    assert stat.S_IMODE((cluster / "src" / "run.sh").stat().st_mode) == 0o555
+    assert not os.path.samefile(obj, staged)
+    assert stat.S_IMODE(staged.stat().st_mode) == 0o600
+    assert stat.S_IMODE((cluster / "src" / "run.sh").stat().st_mode) == 0o700
+    assert stat.S_IMODE(obj.stat().st_mode) == 0o400
+    assert stat.S_IMODE((cluster / "src").stat().st_mode) == 0o700
+    assert stat.S_IMODE((cluster / "cas").stat().st_mode) == 0o700
+
+
+def test_a_job_writing_its_snapshot_changes_no_other_run(project: Path, tmp_path: Path, remote_tools: str) -> None:
+    """A job appending to a file of its snapshot (state.txt) must not reach the next run of the
+    unchanged project, nor the content store."""
+    cluster = tmp_path / "cluster"
+    t = LocalTransport()
+    stage(t, build_manifest(project), project, str(cluster / "a"), str(cluster / "cas"), remote_tools=remote_tools)
+    with open(cluster / "a" / "train.py", "a") as f:
+        f.write("# written by the job\n")
+    s = stage(t, build_manifest(project), project, str(cluster / "b"), str(cluster / "cas"), remote_tools=remote_tools)
+    assert s.files_sent == 0
+    assert (cluster / "b" / "train.py").read_text() == (project / "train.py").read_text()
+
+
+def test_group_readable_umask(project: Path, tmp_path: Path) -> None:
+    cluster = tmp_path / "cluster"
+    stage(LocalTransport(), build_manifest(project), project, str(cluster / "src"), str(cluster / "cas"),
+          umask="0027")
+    assert stat.S_IMODE((cluster / "src" / "train.py").stat().st_mode) == 0o640
+
+
+def test_stale_upload_temporaries_are_removed_at_the_next_stage(
+    project: Path, tmp_path: Path, remote_tools: str
+) -> None:
+    """An upload that died leaves a temporary in .incoming; the next staging removes it once it is
+    an hour old, and leaves a fresh one (another submission may be uploading it right now)."""
+    cluster = tmp_path / "cluster"
+    incoming = cluster / "cas" / ".incoming"
+    incoming.mkdir(parents=True)
+    stale, fresh = incoming / "dead.tar.gz", incoming / "live.tar.gz"
+    stale.write_bytes(b"x" * 1000)
+    fresh.write_bytes(b"y")
+    hours_ago = os.path.getmtime(stale) - 2 * 3600
+    os.utime(stale, (hours_ago, hours_ago))
+    stage(LocalTransport(), build_manifest(project), project, str(cluster / "src"), str(cluster / "cas"),
+          remote_tools=remote_tools)
+    assert not stale.exists() and fresh.exists()
+
+
+class _RecordingTransport(LocalTransport):
+    """The real local transport, remembering which files were uploaded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uploads: list[str] = []
+
+    def put(self, local: Path, remote: str, *, progress=None) -> None:  # type: ignore[no-untyped-def]
+        self.uploads.append(remote)
+        super().put(local, remote, progress=progress)
+
+
+def test_data_that_does_not_shrink_is_not_gzipped(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    write(src / "weights.bin", "")
+    (src / "weights.bin").write_bytes(os.urandom(1 << 20))
+    t = _RecordingTransport()
+    s = stage(t, build_manifest(src), src, str(tmp_path / "run" / "src"), str(tmp_path / "cas"))
+    assert t.uploads[-1].endswith(".tar") and s.bytes_sent < (1 << 20) + 64 * 1024
+    write(src / "text.py", "x = 1\n" * 20000)
+    stage(t, build_manifest(src), src, str(tmp_path / "run2" / "src"), str(tmp_path / "cas"))
+    assert t.uploads[-1].endswith(".tar.gz")
 
 
 def test_changed_file_sends_only_that_file(project: Path, tmp_path: Path) -> None:
@@ -270,7 +338,7 @@ def test_restage_replaces_run_dir_without_leftovers(project: Path, tmp_path: Pat
     (project / "dup2.txt").unlink()
     stage(t, build_manifest(project), project, dst, cas, remote_tools=remote_tools)
     assert not (cluster / "run" / "src" / "dup2.txt").exists()
-    assert os.listdir(cluster / "run") == ["src"]
+    assert sorted(os.listdir(cluster / "run")) == ["snapshot-objects", "src"]
     assert os.listdir(cluster / "cas" / ".incoming") == []
 
 
@@ -310,7 +378,7 @@ def _path_without_python(tmp_path: Path) -> str:
     """A PATH holding the POSIX tools staging needs, and no python3."""
     bin_dir = tmp_path / "bin-no-python"
     bin_dir.mkdir()
-    for tool in ("sh", "tar", "gzip", "mkdir", "mv", "ln", "cp", "chmod", "rm", "mktemp", "dirname"):
+    for tool in ("sh", "tar", "gzip", "mkdir", "mv", "ln", "cp", "chmod", "rm", "mktemp", "dirname", "cat", "find"):
         found = shutil.which(tool)
         assert found, tool
         (bin_dir / tool).symlink_to(found)

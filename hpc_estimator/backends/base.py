@@ -6,17 +6,20 @@ import io
 import posixpath
 import tarfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from ..cluster.profile import ClusterProfile
-from ..errors import TransportError
+from ..errors import SchedulerError, TransportError
 from ..job.spec import JobSpec
 from ..snapshot.staging import StageStats
 from ..transport.base import Progress, Transport
 from .status import StatusUpdate
+
+# One line of news for the user (image fetch started, still running, done).
+Report = Callable[[str], None]
 
 SCRIPT_NAME = "job.sbatch"
 
@@ -28,6 +31,8 @@ class JobRef:
     key: str  # the caller's name for it (a run id); status answers are keyed by it
     job_id: str
     run_dir: str
+    # Seconds since the scheduler first answered without listing the job (None: listed last time).
+    unseen_for: float | None = None
 
 
 @dataclass(frozen=True)
@@ -60,9 +65,24 @@ class Backend(Placement, Protocol):
     @property
     def transport(self) -> Transport: ...
 
+    def provide_image(self, spec: JobSpec, *, report: Report | None = None) -> str | None:
+        """Make the job's image exist in the image cache before the job is queued (the profile's
+        ``image_fetch``); returns the id of a build job the run must wait for, if one was queued.
+        Raises with the tool's own words when the fetch or build fails."""
+        ...
+
     def submit(
-        self, run_id: str, spec: JobSpec, script: str, source_directory: str, *, progress: Progress | None = None
-    ) -> Submitted: ...
+        self,
+        run_id: str,
+        spec: JobSpec,
+        script: str,
+        source_directory: str,
+        *,
+        progress: Progress | None = None,
+        after: Sequence[str] = (),
+    ) -> Submitted:
+        """Stage and queue the job; ``after``: job ids it may only start after (they must succeed)."""
+        ...
 
     def poll(self, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]:
         """The state of each job, keyed by ``JobRef.key``."""
@@ -91,12 +111,15 @@ def prepare_run_dir(
     from ..snapshot.staging import build_manifest, stage
 
     source = Path(source_directory)
-    stats = stage(transport, build_manifest(source), source, posixpath.join(run_dir, "src"), cas, progress=progress)
+    umask = spec.umask or "0022"
+    stats = stage(
+        transport, build_manifest(source), source, posixpath.join(run_dir, "src"), cas, progress=progress, umask=umask
+    )
     files = {SCRIPT_NAME: (script, 0o755)}
     for staged in spec.staged_files:
         files[staged.path] = (staged.text, staged.mode)
     result = transport.run(
-        ["sh", "-c", 'mkdir -p "$1/hpcest-logs" && tar -x -f - -C "$1"', "hpcest-files", run_dir],
+        ["sh", "-c", 'umask "$2" && mkdir -p "$1/hpcest-logs" && tar -x -f - -C "$1"', "hpcest-files", run_dir, umask],
         stdin=_tar(files),
     )
     if not result.ok:
@@ -113,3 +136,52 @@ def _tar(files: dict[str, tuple[str, int]]) -> bytes:
             info.size, info.mode, info.mtime = len(data), mode, int(time.time())
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+def fetch_image_here(transport: Transport, spec: JobSpec, *, report: Report | None = None) -> None:
+    """Fetch or build the job's image into the image cache by running the fetch block through
+    ``transport`` (the login node's network and fakeroot), with a progress line every 15 s."""
+    import threading
+
+    from ..job import image_fetch
+
+    container = spec.container
+    if not image_fetch.needs_fetch(container) or container.fetch_at != "submission":
+        return
+    assert container.image is not None
+    check = transport.run(["test", "-e", container.image])
+    if check.ok:
+        return
+    say = report or (lambda line: None)
+    say(f"fetching image {container.image_source} into {container.image} (first use on this cluster)")
+    started = time.monotonic()
+    done = threading.Event()
+
+    def ticker() -> None:
+        while not done.wait(15.0):
+            try:
+                probe = transport.run(image_fetch.size_probe(container), timeout=30)
+                size = int(probe.stdout.strip() or 0) if probe.ok else 0
+            except (TransportError, ValueError):
+                size = 0
+            say(f"  still fetching: {size / 1e6:.0f} MB after {time.monotonic() - started:.0f} s")
+
+    thread = threading.Thread(target=ticker, daemon=True)
+    thread.start()
+    try:
+        result = transport.run(image_fetch.login_script(container), timeout=IMAGE_FETCH_TIMEOUT_S)
+    finally:
+        done.set()
+        thread.join(timeout=1)
+    if not result.ok:
+        words = (result.stderr.strip() or result.stdout.strip())[-2000:]
+        raise SchedulerError(
+            f"cannot fetch image {container.image_source} on the cluster (nothing was queued):\n{words}\n"
+            "Check the image name and the registry login (apptainer registry login), or set "
+            "image_fetch = \"job\" / \"build-job\" in the cluster profile if only compute nodes can fetch it."
+        )
+    say(f"image ready in {time.monotonic() - started:.0f} s")
+
+
+# Pulls of multi-GB images and package builds take long; a fetch stuck for hours is still an error.
+IMAGE_FETCH_TIMEOUT_S = 4 * 3600.0

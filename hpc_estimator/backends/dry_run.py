@@ -17,7 +17,7 @@ from ..cluster.profile import ClusterProfile
 from ..errors import ConfigError
 from ..job.spec import JobSpec
 from ..transport.base import Progress
-from .base import JobRef, Submitted
+from .base import JobRef, Report, Submitted
 from .status import StatusUpdate
 
 
@@ -59,8 +59,18 @@ class DryRunBackend:
             )
         return posixpath.join(workdir, "runs", run_id)
 
+    def provide_image(self, spec: JobSpec, *, report: Report | None = None) -> str | None:
+        return None  # a dry run fetches nothing; the script shows where the image will be
+
     def submit(
-        self, run_id: str, spec: JobSpec, script: str, source_directory: str, *, progress: Progress | None = None
+        self,
+        run_id: str,
+        spec: JobSpec,
+        script: str,
+        source_directory: str,
+        *,
+        progress: Progress | None = None,
+        after: Sequence[str] = (),
     ) -> Submitted:
         raise ConfigError("a dry run submits nothing")
 

@@ -25,7 +25,7 @@ from ..job.state import JobState
 from ..transport.base import Progress
 from ..transport.local import LocalTransport
 from ..util.atomic import write_atomic
-from .base import SCRIPT_NAME, JobRef, Submitted, prepare_run_dir
+from .base import SCRIPT_NAME, JobRef, Report, Submitted, fetch_image_here, prepare_run_dir
 from .status import StatusUpdate, from_exit_code, parse_exit_file
 
 _SRUN_SHIM = """#!/bin/sh
@@ -84,8 +84,19 @@ class LocalBackend:
             write_atomic(shim, text.encode(), 0o755)
         return shim_dir
 
+    def provide_image(self, spec: JobSpec, *, report: Report | None = None) -> str | None:
+        fetch_image_here(self.transport, spec, report=report)  # "login" and "build-job" are here alike
+        return None
+
     def submit(
-        self, run_id: str, spec: JobSpec, script: str, source_directory: str, *, progress: Progress | None = None
+        self,
+        run_id: str,
+        spec: JobSpec,
+        script: str,
+        source_directory: str,
+        *,
+        progress: Progress | None = None,
+        after: Sequence[str] = (),
     ) -> Submitted:
         run_dir = self.run_dir_for(run_id)
         stats = prepare_run_dir(

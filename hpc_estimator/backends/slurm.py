@@ -12,15 +12,19 @@ wrote decides.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .. import slurm
 from ..cluster.profile import ClusterProfile
-from ..errors import SchedulerError, TransportError, UserErrorException
+from ..errors import CommandTimeout, SchedulerError, TransportError, UserErrorException
+from ..job import image_fetch
 from ..job.spec import JobSpec
 from ..transport.base import Progress, Transport
-from .base import SCRIPT_NAME, JobRef, Submitted, prepare_run_dir
-from .status import StatusUpdate, resolve
+from .base import SCRIPT_NAME, JobRef, Report, Submitted, fetch_image_here, prepare_run_dir
+from .status import Observation, StatusUpdate, resolve
+
+# squeue retries an unreachable controller for ~20 s before giving up; allow for that and a slow one.
+QUERY_TIMEOUT_S = 60.0
 
 
 class SlurmBackend:
@@ -78,18 +82,64 @@ class SlurmBackend:
 
     # -- submission -------------------------------------------------------------------------
 
+    def provide_image(self, spec: JobSpec, *, report: Report | None = None) -> str | None:
+        """Per the profile's ``image_fetch``: fetch on the login node now ("login"), queue a build
+        job the run will wait for ("build-job", returns its id), or leave it to the job ("job")."""
+        if self.profile.image_fetch == "build-job" and image_fetch.needs_fetch(spec.container):
+            return self._submit_image_build(spec, report)
+        fetch_image_here(self.transport, spec, report=report)
+        return None
+
+    def _submit_image_build(self, spec: JobSpec, report: Report | None) -> str | None:
+        container = spec.container
+        assert container.image is not None
+        if self.transport.run(["test", "-e", container.image]).ok:
+            return None
+        build_dir = posixpath.join(self.workdir, "image-builds")
+        name = "hpcest-image-" + posixpath.basename(container.image).rsplit(".", 1)[0]
+        directives = [f"#SBATCH --job-name={name}", "#SBATCH --nodes=1", "#SBATCH --ntasks=1",
+                      "#SBATCH --cpus-per-task=4", "#SBATCH --time=04:00:00", f"#SBATCH --output={name}-%j.out"]
+        partition = self.profile.image_build_partition or self.profile.partition
+        if partition:
+            directives.append(f"#SBATCH --partition={partition}")
+        if self.profile.account:
+            directives.append(f"#SBATCH --account={self.profile.account}")
+        script = image_fetch.build_job_script(container, directives=directives)
+        path = posixpath.join(build_dir, f"{name}.sbatch")
+        put = self.transport.run(
+            ["sh", "-c", 'mkdir -p "$1" && cat > "$2"', "hpcest-build", build_dir, path], stdin=script.encode()
+        )
+        if not put.ok:
+            raise TransportError(f"cannot write the image build script {path}: {put.stderr.strip()}")
+        result = self.transport.run(slurm.sbatch_argv(path, extra=[f"--chdir={build_dir}"]), idempotent=False)
+        slurm.check(result)
+        job_id = slurm.parse_sbatch_parsable(result.stdout).job_id
+        if report:
+            report(f"queued build job {job_id} for image {container.image_source}; the run waits for it")
+        return job_id
+
     def submit(
-        self, run_id: str, spec: JobSpec, script: str, source_directory: str, *, progress: Progress | None = None
+        self,
+        run_id: str,
+        spec: JobSpec,
+        script: str,
+        source_directory: str,
+        *,
+        progress: Progress | None = None,
+        after: Sequence[str] = (),
     ) -> Submitted:
         run_dir = self.run_dir_for(run_id)
         cas = posixpath.join(self.workdir, "cas")
         stats = prepare_run_dir(self.transport, run_dir, cas, spec, script, source_directory, progress=progress)
         script_path = posixpath.join(run_dir, SCRIPT_NAME)
-        job_id = self._sbatch(run_id, run_dir, script_path)
+        job_id = self._sbatch(run_id, run_dir, script_path, after)
         return Submitted(job_id=job_id, run_dir=run_dir, files_sent=stats.files_sent, bytes_sent=stats.bytes_sent)
 
-    def _sbatch(self, run_id: str, run_dir: str, script_path: str) -> str:
-        argv = slurm.sbatch_argv(script_path, extra=[f"--chdir={run_dir}"])
+    def _sbatch(self, run_id: str, run_dir: str, script_path: str, after: Sequence[str] = ()) -> str:
+        extra = [f"--chdir={run_dir}"]
+        if after:
+            extra.append("--dependency=afterok:" + ":".join(after))
+        argv = slurm.sbatch_argv(script_path, extra=extra)
         for attempt in (1, 2):
             try:
                 result = self.transport.run(argv, idempotent=False)
@@ -118,43 +168,86 @@ class SlurmBackend:
     # -- status -----------------------------------------------------------------------------
 
     def poll(self, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]:
+        """One squeue for all jobs (sacct for the ones it no longer lists), then the job files.
+
+        A failed query is no answer: those jobs keep their last known state unless their own
+        exit-code file settles them. A transport failure raises (nothing could be asked).
+        """
         if not jobs:
             return {}
         ids = [j.job_id for j in jobs]
         known: dict[str, slurm.SlurmJob] = {}
-        result = self.transport.run(slurm.squeue_argv(ids))
-        if result.ok:
-            known.update(slurm.parse_squeue(result.stdout))
+        unanswered = self._query(slurm.squeue_argv(ids), known, slurm.parse_squeue)
+        answered = {j.job_id: unanswered is None for j in jobs}
         missing = [i for i in ids if i not in known]
-        if missing:
-            acct = self.transport.run(slurm.sacct_argv(missing))
-            if acct.ok and not slurm.is_accounting_disabled(acct.stdout + acct.stderr):
-                known.update(slurm.parse_sacct(acct.stdout))
-        files = self._job_files([j for j in jobs if j.job_id not in known or known[j.job_id].is_terminal])
+        if missing and unanswered is None:
+            acct_unanswered = self._query(slurm.sacct_argv(missing), known, slurm.parse_sacct, accounting=True)
+            for job_id in missing:
+                # Without an accounting answer a job squeue no longer lists may still have ended
+                # well; only "accounting is off" (or sacct's own answer) counts as knowing.
+                answered[job_id] = acct_unanswered is None
+        need = [j for j in jobs if j.job_id not in known or known[j.job_id].is_terminal]
+        files = self._job_files(need)
+        grace = self.profile.status_grace_seconds
         updates: dict[str, StatusUpdate] = {}
         for job in jobs:
-            exit_text, started, cancel = files.get(job.key, (None, False, False))
-            updates[job.key] = resolve(known.get(job.job_id), exit_text, started=started, cancel_requested=cancel)
+            exit_text, started, cancel, end_reason = files.get(job.key, (None, False, False, None))
+            observation = Observation(
+                scheduler=known.get(job.job_id),
+                scheduler_answered=answered[job.job_id],
+                exit_file=exit_text,
+                started=started,
+                cancel_requested=cancel,
+                end_reason=end_reason,
+                unanswered=unanswered,
+            )
+            updates[job.key] = resolve(observation, unseen_for=job.unseen_for, grace=grace)
         return updates
 
-    def _job_files(self, need: Sequence[JobRef]) -> dict[str, tuple[str | None, bool, bool]]:
-        """Exit code, started and cancel markers of many runs in one remote command."""
+    def _query(
+        self,
+        argv: list[str],
+        into: dict[str, slurm.SlurmJob],
+        parse: Callable[[str], dict[str, slurm.SlurmJob]],
+        *,
+        accounting: bool = False,
+    ) -> str | None:
+        """Run one scheduler query into ``into``; return why it got no answer (None: answered)."""
+        try:
+            result = self.transport.run(argv, timeout=QUERY_TIMEOUT_S)
+        except CommandTimeout as exc:
+            return str(exc)
+        if accounting and slurm.is_accounting_disabled(result.stdout + result.stderr):
+            return None  # no accounting on this cluster: squeue's answer is all there is
+        why = slurm.unanswered(result)
+        if why is None and result.ok:
+            into.update(parse(result.stdout))
+        return why
+
+    def _job_files(self, need: Sequence[JobRef]) -> dict[str, tuple[str | None, bool, bool, str | None]]:
+        """Exit code, started and cancel markers and end reason of many runs in one remote command."""
         if not need:
             return {}
-        # One line per run: "<exit code or ->\t<started 0/1>\t<cancel 0/1>".
+        # One line per run: "<exit code or ->\t<started 0/1>\t<cancel 0/1>\t<end reason or ->".
         script = (
             'for d in "$@"; do '
             'if [ -f "$d/exit_code" ]; then e=$(head -c 32 "$d/exit_code" | tr -d "\\n"); else e=-; fi; '
             '[ -f "$d/started_at" ] && s=1 || s=0; [ -f "$d/cancel_requested" ] && c=1 || c=0; '
-            'printf "%s\\t%s\\t%s\\n" "$e" "$s" "$c"; done'
+            'if [ -f "$d/end_reason" ]; then r=$(head -c 32 "$d/end_reason" | tr -d "\\n"); else r=-; fi; '
+            'printf "%s\\t%s\\t%s\\t%s\\n" "$e" "$s" "$c" "$r"; done'
         )
         result = self.transport.run(["sh", "-c", script, "hpcest-status", *[j.run_dir for j in need]])
         if not result.ok:
             raise TransportError(f"cannot read job status files: {result.stderr.strip()}")
-        out: dict[str, tuple[str | None, bool, bool]] = {}
+        out: dict[str, tuple[str | None, bool, bool, str | None]] = {}
         for job, line in zip(need, result.stdout.splitlines()):
-            exit_code, started, cancel = [*line.split("\t"), "", "0", "0"][:3]
-            out[job.key] = (None if exit_code == "-" else exit_code, started == "1", cancel == "1")
+            exit_code, started, cancel, reason = [*line.split("\t"), "", "0", "0", "-"][:4]
+            out[job.key] = (
+                None if exit_code == "-" else exit_code,
+                started == "1",
+                cancel == "1",
+                None if reason in ("-", "") else reason,
+            )
         return out
 
     def cancel(self, job: JobRef) -> None:

@@ -1,4 +1,11 @@
-"""Deciding a job's state from what the scheduler and the job itself say (pure)."""
+"""Deciding a job's state from what the scheduler and the job itself say (pure).
+
+A state becomes terminal only on evidence: the exit-code file the job writes when it ends, a
+terminal state reported by the scheduler (squeue, else sacct), or the scheduler answering normally
+and no longer knowing a job whose exit-code file is still absent after a grace period (shared
+filesystems show a new file late; a job killed with SIGKILL never writes one). A query that fails
+(controller down, timeout, SSH gone) is not an answer: the last known state stands.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,34 @@ from dataclasses import dataclass
 from ..job.state import JobState
 from ..slurm import SlurmJob
 
+# How long a job the scheduler no longer lists may go without an exit-code file before it is
+# declared lost (NFS attribute caches hold a new file back for up to a minute by default).
+DEFAULT_GRACE_S = 120.0
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one poll saw of one job."""
+
+    scheduler: SlurmJob | None  # the job as squeue (or sacct) listed it; None: not listed
+    scheduler_answered: bool = True  # False: the query failed, so "not listed" means nothing
+    exit_file: str | None = None  # the job's exit-code file, None while absent
+    started: bool = False  # the job's started_at file exists
+    cancel_requested: bool = False  # hpcest cancel left its marker
+    end_reason: str | None = None  # "timeout" when the job saw its time limit end it
+    unanswered: str | None = None  # what the scheduler said instead of answering
+
 
 @dataclass(frozen=True)
 class StatusUpdate:
-    state: JobState
+    state: JobState | None  # None: no evidence either way; the last known state stands
     detail: str | None = None
     exit_code: int | None = None
+    # The scheduler answered and did not list the job, which has not written its exit code yet.
+    unseen: bool = False
+    # Terminal without evidence from the job or the scheduler (declared lost after the grace period):
+    # a later exit-code file may still correct it.
+    inferred: bool = False
 
 
 def parse_exit_file(text: str | None) -> int | None:
@@ -25,59 +54,64 @@ def parse_exit_file(text: str | None) -> int | None:
         return None
 
 
-def from_exit_code(code: int, cancel_requested: bool = False) -> StatusUpdate:
+def from_exit_code(code: int, cancel_requested: bool = False, end_reason: str | None = None) -> StatusUpdate:
     if code == 0:
         return StatusUpdate(JobState.COMPLETED, None, 0)
     if cancel_requested:
         return StatusUpdate(JobState.CANCELED, "canceled by user", code)
+    if code == 143 and end_reason == "timeout":
+        return StatusUpdate(JobState.FAILED, "TIMEOUT: the job reached its time limit (max_run_duration_seconds)", code)
     if code == 143:
-        return StatusUpdate(JobState.FAILED, "terminated by SIGTERM (time limit or scancel)", code)
+        return StatusUpdate(JobState.FAILED, "terminated by SIGTERM (scancel, preemption or the node going down)", code)
     return StatusUpdate(JobState.FAILED, f"training process exited with code {code}", code)
 
 
-def resolve(
-    scheduler: SlurmJob | None,
-    exit_file: str | None,
-    *,
-    started: bool = False,
-    cancel_requested: bool = False,
-) -> StatusUpdate:
-    """Combine the scheduler's view (squeue, else sacct) with the job's own exit-code file.
+def resolve(obs: Observation, *, unseen_for: float | None = None, grace: float = DEFAULT_GRACE_S) -> StatusUpdate:
+    """Combine the scheduler's view with the job's own files.
 
-    The scheduler wins while the job is known to it, because it also knows *why* a job ended
-    (TIMEOUT, CANCELLED, NODE_FAIL). When it no longer knows the job (accounting off and the job
-    purged after MinJobAge), the exit-code file the job wrote decides.
+    ``unseen_for``: seconds since the scheduler first answered without listing this job (None if
+    it listed it last time, or never failed to).
     """
-    code = parse_exit_file(exit_file)
-    if scheduler is not None:
-        state = scheduler.job_state
-        detail: str | None = scheduler.state if scheduler.reason is None else f"{scheduler.state}: {scheduler.reason}"
+    code = parse_exit_file(obs.exit_file)
+    job = obs.scheduler
+    if job is not None:
+        state = job.job_state
+        detail: str | None = job.state if job.reason is None else f"{job.state}: {job.reason}"
         if state.is_terminal:
-            exit_code = scheduler.exit_code if scheduler.exit_code is not None else code
-            if state is JobState.CANCELED and scheduler.state == "CANCELLED" and code == 0:
+            exit_code = job.exit_code if job.exit_code is not None else code
+            if state is JobState.CANCELED and job.state == "CANCELLED" and code == 0:
                 # Finished just as it was canceled: the work completed.
                 return StatusUpdate(JobState.COMPLETED, None, 0)
-            if state is JobState.FAILED and scheduler.state == "TIMEOUT":
+            if state is JobState.FAILED and job.state == "TIMEOUT":
                 detail = "TIMEOUT: the job reached its time limit (max_run_duration_seconds)"
+            elif state is JobState.FAILED and job.state == "FAILED" and exit_code not in (None, 0):
+                # Slurm's "FAILED: NonZeroExitCode" says less than the exit code, and must read the
+                # same as after the job is purged and only its exit-code file is left.
+                detail = from_exit_code(exit_code, end_reason=obs.end_reason).detail
             if state is JobState.COMPLETED:
                 detail = None  # nothing to explain
             return StatusUpdate(state, detail, exit_code)
         if state is JobState.QUEUED:
-            return StatusUpdate(JobState.QUEUED, scheduler.reason, None)
+            # A requeued job is queued again even though its previous attempt left an exit code.
+            return StatusUpdate(JobState.QUEUED, job.reason, None)
         if code is not None:
             # The batch shell has written its exit code; Slurm is completing the job.
-            return from_exit_code(code, cancel_requested)
-        return StatusUpdate(state, scheduler.reason, None)
+            return from_exit_code(code, obs.cancel_requested, obs.end_reason)
+        return StatusUpdate(state, job.reason, None)
     if code is not None:
-        return from_exit_code(code, cancel_requested)
-    if cancel_requested:
+        return from_exit_code(code, obs.cancel_requested, obs.end_reason)
+    if not obs.scheduler_answered:
+        why = obs.unanswered or "no answer"
+        return StatusUpdate(None, f"the scheduler is not answering ({why}); last known state kept")
+    if obs.cancel_requested:
         return StatusUpdate(JobState.CANCELED, "canceled by user; the job left the queue", None)
-    if started:
-        return StatusUpdate(
-            JobState.FAILED,
-            "the job left the queue without writing its exit code (killed, node failure or purged)",
-            None,
+    if unseen_for is None or unseen_for < grace:
+        return StatusUpdate(None, "the scheduler no longer lists the job; waiting for its exit-code file", unseen=True)
+    if obs.started:
+        detail = (
+            f"the job left the queue without writing its exit code for {int(unseen_for)} s "
+            "(killed with SIGKILL, node failure, or purged)"
         )
-    return StatusUpdate(
-        JobState.FAILED, "the scheduler no longer knows the job and it never started (rejected or purged)", None
-    )
+    else:
+        detail = "the scheduler no longer knows the job and it never started (rejected or purged)"
+    return StatusUpdate(JobState.FAILED, detail, None, unseen=True, inferred=True)

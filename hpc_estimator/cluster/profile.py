@@ -6,6 +6,7 @@ validates them with ``ClusterProfile.from_mapping``, which names the offending k
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 from ..errors import ConfigError
 
 RUNTIMES = ("apptainer", "singularity", "charliecloud", "none", "auto")
+IMAGE_FETCH = ("login", "job", "build-job")
 # What "auto" looks for on the machine that runs the job, in order (command, runtime).
 AUTO_RUNTIMES = (("apptainer", "apptainer"), ("singularity", "singularity"), ("ch-run", "charliecloud"))
 
@@ -55,7 +57,14 @@ class ClusterProfile:
     gres_name: str = "gpu"
     vm_sizes: Mapping[str, VmSize] = field(default_factory=dict)
     container_runtime: str = "apptainer"
-    image_cache: str = "~/.cache/hpcest/images"
+    # Where fetched and built images are kept. Empty: <workdir>/images, on the run directories'
+    # filesystem (home directories have small quotas on most sites).
+    image_cache: str = ""
+    # Where images are fetched or built: "login" (on the login node at submission, through the
+    # transport: compute nodes often have no internet and no fakeroot), "job" (inside the job),
+    # or "build-job" (a Slurm job of its own on image_build_partition that the run waits for).
+    image_fetch: str = "login"
+    image_build_partition: str | None = None
     max_array_size: int = 1001
     mpi_plugin: str = "pmix"
     prologue: tuple[str, ...] = ()
@@ -67,6 +76,12 @@ class ClusterProfile:
     client_env: Mapping[str, str] = field(default_factory=dict)
     # Executable used for python inside the job when no container is used.
     python: str = "python3"
+    # How long a job the scheduler no longer lists may go without its exit-code file before it
+    # counts as lost (shared filesystems show new files late).
+    status_grace_seconds: float = 120.0
+    # File creation mask for run directories, the content store and the job's outputs on shared
+    # scratch: private to the user by default ("0027" shares them read-only with the group).
+    umask: str = "0077"
 
     def __post_init__(self) -> None:
         if self.transport not in ("local", "ssh"):
@@ -82,8 +97,22 @@ class ClusterProfile:
             )
         if self.gpus_per_node is not None and self.gpus_per_node < 0:
             raise ConfigError(f"cluster profile {self.name!r}: key 'gpus_per_node' must be >= 0")
+        if not self.image_cache:
+            object.__setattr__(self, "image_cache", self.workdir.rstrip("/") + "/images")
+        if self.image_fetch not in IMAGE_FETCH:
+            raise ConfigError(
+                f"cluster profile {self.name!r}: key 'image_fetch' must be one of {', '.join(IMAGE_FETCH)}, "
+                f"got {self.image_fetch!r}"
+            )
         if self.max_array_size < 1:
             raise ConfigError(f"cluster profile {self.name!r}: key 'max_array_size' must be >= 1")
+        if self.port is not None and not 1 <= self.port <= 65535:
+            raise ConfigError(f"cluster profile {self.name!r}: key 'port' must be a TCP port 1-65535, got {self.port}")
+        if not re.fullmatch(r"0?[0-7]{3}", self.umask):
+            raise ConfigError(
+                f"cluster profile {self.name!r}: key 'umask' must be three or four octal digits such as "
+                f"\"0077\" (private) or \"0027\" (group may read), got {self.umask!r}"
+            )
 
     def with_runtime_detected(self, which: Callable[[str], str | None]) -> tuple[ClusterProfile, str | None]:
         """Resolve ``container_runtime = "auto"`` with ``which`` (e.g. shutil.which) on the job's machine.
@@ -165,7 +194,12 @@ class ClusterProfile:
         return cls(name=name, **kwargs)
 
 
-_SCALARS = {"bool": (bool, "true or false"), "int": (int, "an integer"), "str": (str, "a string")}
+_SCALARS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "bool": (bool, "true or false"),
+    "int": (int, "an integer"),
+    "float": ((int, float), "a number"),
+    "str": (str, "a string"),
+}
 
 
 def _check_scalar(profile: str, key: str, value: Any, annotation: object) -> None:
@@ -175,7 +209,7 @@ def _check_scalar(profile: str, key: str, value: Any, annotation: object) -> Non
         return
     expected, words = _SCALARS[kind]
     # TOML's true/false are Python bools, and bool is an int subclass: refuse them for numbers.
-    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+    if not isinstance(value, expected) or (kind in ("int", "float") and isinstance(value, bool)):
         raise ConfigError(f"cluster profile {profile!r}: key {key!r} must be {words}, got {value!r}")
 
 

@@ -20,7 +20,7 @@ from ..v1.resolved import ResolvedRun, Submittable
 from .checks import script_check_warnings
 from .command import lower_command
 from .container import choose_runtime, image_label, lower_container
-from .environment import lower_environment
+from .environment import PATH_PREPEND, lower_environment
 from .inputs import lower_inputs
 from .resources import lower_resources
 from .scheduler import lower_scheduler
@@ -66,7 +66,9 @@ def compile_run(
     )
     warnings += more
     # Inside a container the image's python runs the script; bare, the cluster's (the profile's).
-    python = profile.python if runtime == "none" and run.interpreter == "python" else run.interpreter
+    python: str | None = run.interpreter
+    if run.interpreter == "python":
+        python = profile.python if runtime == "none" else None
     staged = tuple(
         StagedFile(posixpath.join(jobshim.PYLIB, relpath), text)
         for relpath, text in jobshim.files(container=runtime != "none").items()
@@ -83,6 +85,8 @@ def compile_run(
         inputs=inputs,
         prologue=profile.prologue,
         staged_files=staged,
+        path_prepend=PATH_PREPEND,
+        umask=profile.umask,
     )
     warnings += script_check_warnings(run)
     return CompiledJob(spec=spec, warnings=tuple(warnings), framework=image_label(run))

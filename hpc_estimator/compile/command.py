@@ -23,7 +23,26 @@ def substitute(arg: str, paths: Mapping[str, str]) -> str:
     return arg
 
 
-def lower_command(run: ResolvedRun, python: str, paths: Mapping[str, str]) -> tuple[str, ...]:
-    """``python <script> <args>`` (or the command itself) with data tokens resolved."""
-    argv = [python, run.script, *run.arguments] if run.script is not None else list(run.arguments)
+# In an image, "python" is whichever the image has: Debian-based images often have only python3,
+# older ones only python. Found inside the container, where the script runs.
+IMAGE_PYTHON = (
+    "sh",
+    "-c",
+    'p=$(command -v python3 || command -v python) || { echo "hpcest: the image has neither python3 nor python" >&2;'
+    ' exit 127; }; exec "$p" "$@"',
+    "python",
+)
+
+
+def lower_command(run: ResolvedRun, python: str | None, paths: Mapping[str, str]) -> tuple[str, ...]:
+    """``python <script> <args>`` (or the command itself) with data tokens resolved.
+
+    ``python`` None: the image's own Python, found when the job runs (see IMAGE_PYTHON).
+    """
+    if run.script is None:
+        argv = list(run.arguments)
+    elif python is None:
+        argv = [*IMAGE_PYTHON, run.script, *run.arguments]
+    else:
+        argv = [python, run.script, *run.arguments]
     return tuple(substitute(arg, paths) for arg in argv)

@@ -107,5 +107,6 @@ def lower_container(
         shm_size=run.shm_size,
         definition=definition,
         forward_env=forward_env if runtime in containers.ENV_PREFIX else (),
+        fetch_at="job" if profile.image_fetch == "job" else "submission",
     )
     return spec, warnings

@@ -85,3 +85,7 @@ def lower_environment(
                 "(the image defines them); set them in the training script or the image instead"
             )
     return tuple(env.items()), forwarded_names(runtime, list(env)), warnings
+
+
+# Search paths a site's module system sets before the job: hpcest's entries go in front of them.
+PATH_PREPEND = ("PYTHONPATH",)

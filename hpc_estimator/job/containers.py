@@ -4,12 +4,12 @@ Nothing here runs anything: each function returns an argv list. No Python packag
 Apptainer; its CLI is the interface, so these builders follow its documented options
 (``apptainer exec [exec options...] <container> <command>``).
 
-Layout inside every container: the run directory is bound at ``/hpcest/run`` and ranks start
-in ``/hpcest/run/src`` (the source snapshot). Apptainer and Singularity bind the snapshot a
-second time read-only over itself: its files are hard links into the cluster's content store,
-and a training script writing into its own source must not corrupt other runs. ``./outputs``
-and ``./logs`` are relative symlinks from the snapshot to ``../outputs`` and ``../logs``, so
-they resolve the same inside and outside any container.
+Layout inside every container: the run directory is bound at ``/hpcest/run`` (Apptainer and
+Singularity create that mount point themselves) or at ``/mnt`` (Charliecloud cannot create one in
+a read-only image, and every Linux image has ``/mnt``), and ranks start in its ``src`` (the run's
+own copy of the source snapshot, writable as v1's was). ``./outputs`` and ``./logs`` are relative
+symlinks from the snapshot to ``../outputs`` and ``../logs``, so they resolve the same inside and
+outside any container.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from ..errors import ConfigError
 from .spec import Bind, ContainerSpec, RuntimeName
 
 CONTAINER_RUN_DIR = "/hpcest/run"
+# ch-run binds only onto directories that exist in the image; /mnt is in every Linux image.
+CHARLIECLOUD_RUN_DIR = "/mnt"
 DEFAULT_SHM_SIZE = "2g"
 
 # Environment variables each runtime forwards into a container started with a clean environment.
@@ -73,7 +75,7 @@ class Layout:
 
 
 def layout(runtime: RuntimeName, host_run_dir: str) -> Layout:
-    run_dir = host_run_dir if runtime == "none" else CONTAINER_RUN_DIR
+    run_dir = {"none": host_run_dir, "charliecloud": CHARLIECLOUD_RUN_DIR}.get(runtime, CONTAINER_RUN_DIR)
     return Layout(run_dir=run_dir, src_dir=posixpath.join(run_dir, "src"))
 
 
@@ -111,12 +113,10 @@ def bind_spec(bind: Bind, runtime: RuntimeName) -> str:
 
 
 def default_binds(host_run_dir: str, runtime: RuntimeName) -> tuple[Bind, ...]:
+    # The snapshot is the run's own copy (writable, as v1's was): the run directory is one bind.
     if runtime == "none":
         return ()
-    binds = [Bind(host_run_dir, CONTAINER_RUN_DIR)]
-    if runtime in ("apptainer", "singularity"):
-        binds.append(Bind(posixpath.join(host_run_dir, "src"), f"{CONTAINER_RUN_DIR}/src", read_only=True))
-    return tuple(binds)
+    return (Bind(host_run_dir, layout(runtime, host_run_dir).run_dir),)
 
 
 def exec_prefix(spec: ContainerSpec, image_path: str | None) -> list[str]:

@@ -6,6 +6,7 @@ filter or is an argv joined with ``shellquote.join`` here (one line per value). 
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from pathlib import Path
 
@@ -15,11 +16,9 @@ from ..errors import ConfigError
 from ..util.shellquote import join as shjoin
 from ..util.shellquote import quote
 from ..version import __version__
-from . import containers, launchers
+from . import containers, image_fetch, launchers
 from .sbatch_options import directive_lines
 from .spec import JobSpec
-
-_TMP_PLACEHOLDER = "\x00hpcest-tmp\x00"
 
 
 def _template_dirs() -> list[Path]:
@@ -52,10 +51,6 @@ def _shquote(value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(f"shquote expects a string, got {type(value).__name__}: {value!r}")
     return quote(value)
-
-
-def _join_with_tmp(argv: list[str]) -> str:
-    return " ".join('"$hpcest_tmp"' if a == _TMP_PLACEHOLDER else quote(a) for a in argv)
 
 
 def _wrap(parts: list[list[str]]) -> str:
@@ -106,25 +101,14 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
         if "\n" in line or "\r" in line:
             raise ConfigError(f"prologue line {line!r} contains a newline; give one command per entry")
     runtime = spec.container.runtime
-    image_ctx = None
-    if runtime != "none":
-        if not spec.container.image:
-            raise ConfigError(f"container runtime {runtime!r} needs an image path")
-        fetch: list[str] = []
-        if spec.container.image_source:
-            fetch = [
-                _join_with_tmp(argv)
-                for argv in containers.pull_argv(runtime, spec.container.image_source, _TMP_PLACEHOLDER)
-            ]
-        image_ctx = {
-            "path": spec.container.image,
-            "source": spec.container.image_source or spec.container.image,
-            "cache_dir": str(Path(spec.container.image).parent),
-            "fetch": fetch,
-            "definition": spec.container.definition,
-        }
-        if not fetch:
-            image_ctx = None  # a prebuilt image path: nothing to fetch
+    if runtime != "none" and not spec.container.image:
+        raise ConfigError(f"container runtime {runtime!r} needs an image path")
+    image_block = ""
+    if image_fetch.needs_fetch(spec.container):
+        if spec.container.fetch_at == "job":
+            image_block = image_fetch.fetch_block(spec.container)
+        else:
+            image_block = image_fetch.check_block(spec.container)
 
     container_prefix = containers.exec_prefix(spec.container, spec.container.image if runtime != "none" else None)
     srun_line = launchers.launch_argv(spec, [*container_prefix, *spec.argv])
@@ -142,6 +126,9 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
         for i in spec.inputs
     ]
     gpu_bind = spec.gpu_bind == "local_rank" and spec.resources.gpus_per_node > 0
+    limit = spec.scheduler.time_limit_s
+    # Slurm enforces whole minutes (sbatch_options rounds up); the job's deadline follows from that.
+    deadline_offset = f"$((hpcest_started + {math.ceil(limit / 60) * 60}))" if limit else ""
     context = {
         "version": __version__,
         "description": description or spec.name,
@@ -149,10 +136,13 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
         "directives": directive_lines(spec),
         "run_dir": spec.run_dir,
         "exit_code_file": spec.exit_code_file,
+        "umask": spec.umask,
+        "deadline_offset": deadline_offset,
+        "path_prepend": spec.path_prepend,
         "prologue": list(spec.prologue),
         "env": list(spec.env),
         "inputs": inputs,
-        "image": image_ctx,
+        "image_block": image_block,
         "launch_kind": spec.launcher.kind,
         "master_port": str(spec.launcher.master_port),
         "tf_port": str(spec.launcher.tf_port),

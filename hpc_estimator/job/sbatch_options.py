@@ -99,6 +99,9 @@ def sbatch_options(spec: JobSpec) -> list[SbatchOption]:
         opts.append(SbatchOption("dependency", _checked("dependency", sched.dependency, _DEPENDENCY_RE)))
         opts.append(SbatchOption("kill-on-invalid-dep", "yes"))
     opts.append(SbatchOption("requeue" if sched.requeue else "no-requeue"))
+    if sched.requeue:
+        # A requeued job's batch log would otherwise be truncated by the next attempt.
+        opts.append(SbatchOption("open-mode", "append"))
     opts.append(SbatchOption("output", _checked("output", spec.stdout, _OUTPUT_RE)))
     if spec.stderr:
         opts.append(SbatchOption("error", _checked("error", spec.stderr, _OUTPUT_RE)))

@@ -10,6 +10,7 @@ Counts are inferred the PSI/J way: give ``nodes`` and ``tasks_per_node`` and the
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -79,6 +80,10 @@ class ContainerSpec:
     # Environment variable names (or NAME_* patterns) each rank passes into a container that starts
     # with a clean environment.
     forward_env: tuple[str, ...] = ()
+    # Where ``image_source`` becomes ``image``: inside the job before the ranks start ("job"), or
+    # before the job is queued ("submission": on the login node, or by a build job it depends on),
+    # in which case the job only checks that the image is there.
+    fetch_at: Literal["job", "submission"] = "job"
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,10 @@ class JobSpec:
     workdir: str = "src"
     exit_code_file: str = "exit_code"
     staged_files: tuple[StagedFile, ...] = ()
+    # Path-like variables whose value goes in front of what the site's environment (modules) set.
+    path_prepend: tuple[str, ...] = ()
+    # File creation mask of the job (e.g. "0077": outputs private to the user); None: the site's.
+    umask: str | None = None
 
     def __post_init__(self) -> None:
         if not self.argv:
@@ -174,6 +183,8 @@ class JobSpec:
                     f"environment variable name {key!r} is not a valid shell name "
                     "(letters, digits and '_', not starting with a digit)"
                 )
+        if self.umask is not None and not re.fullmatch(r"0?[0-7]{3}", self.umask):
+            raise ValueError(f"umask {self.umask!r} must be three or four octal digits, e.g. 0077")
         if self.launcher.kind == "tf_ps":
             wanted = self.launcher.worker_count + self.launcher.ps_count
             if wanted != self.resources.total_tasks:

@@ -15,6 +15,8 @@ import posixpath
 import sys
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -316,42 +318,74 @@ class Run:
         return json.dumps({"runId": self._run_id, "status": self.record.status})
 
 
+@dataclass(frozen=True)
+class Refresh:
+    """What one status round could not learn."""
+
+    # target -> why nothing could be asked there (connection failed, configuration broken)
+    unreachable: dict[str, str] = field(default_factory=dict)
+    # run id -> why its state is unknown (the scheduler did not answer); the last state stands
+    unknown: dict[str, str] = field(default_factory=dict)
+
+
 def refresh_status(
     workspace: Any,
     records: Iterable[RunRecord],
     *,
     on_error: Callable[[str, Exception], None] | None = None,
-) -> None:
+) -> Refresh:
     """Ask each compute target once about its active runs and record the answers.
 
-    Without ``on_error`` a cluster that cannot be reached raises; with it, the other targets are
-    still refreshed.
+    A run's status changes only on evidence (see ``backends.status``); a scheduler that does not
+    answer leaves every status as it was, and the returned ``Refresh`` says so. Without
+    ``on_error`` a cluster that cannot be reached raises; with it, the other targets are still
+    refreshed and the failure is reported in ``Refresh.unreachable`` too.
     """
     from ..backends import get_backend
 
+    store = workspace.run_store
     by_target: dict[str, list[RunRecord]] = {}
     for record in records:
-        if not record.is_terminal and record.job_id and record.remote_dir:
+        if (not record.is_terminal or record.inferred) and record.job_id and record.remote_dir:
             by_target.setdefault(record.target, []).append(record)
+    report = Refresh()
     for target, active in by_target.items():
         try:
             updates = get_backend(workspace, target).poll([job_ref(r) for r in active])
         except (TransportError, ConfigError) as exc:
+            report.unreachable[target] = str(exc)
             if on_error is None:
                 raise
             on_error(target, exc)
             continue
         for run_id, update in updates.items():
-            workspace.run_store.update_status(
-                run_id, V1_STATUS[update.state], detail=update.detail, exit_code=update.exit_code
+            if update.state is None:
+                if update.unseen:
+                    store.mark_unseen(run_id)
+                elif update.detail:
+                    report.unknown[run_id] = update.detail
+                continue
+            if not update.unseen:
+                store.mark_seen(run_id)
+            store.update_status(
+                run_id,
+                V1_STATUS[update.state],
+                detail=update.detail,
+                exit_code=update.exit_code,
+                inferred=update.inferred,
             )
+    return report
 
 
 def job_ref(record: RunRecord) -> JobRef:
     """What a backend needs to know of a submitted run."""
     if not record.job_id or not record.remote_dir:
         raise UserErrorException(f"run {record.run_id} was never submitted to a scheduler")
-    return JobRef(key=record.run_id, job_id=record.job_id, run_dir=record.remote_dir)
+    unseen_for = None
+    if record.unseen_since:
+        since = datetime.strptime(record.unseen_since, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        unseen_for = (datetime.now(timezone.utc) - since).total_seconds()
+    return JobRef(key=record.run_id, job_id=record.job_id, run_dir=record.remote_dir, unseen_for=unseen_for)
 
 
 def read_from(transport: Any, path: str, offset: int) -> bytes:

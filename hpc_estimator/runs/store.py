@@ -80,7 +80,9 @@ CREATE TABLE IF NOT EXISTS runs (
     exit_code     INTEGER,
     parent_id     TEXT REFERENCES runs (run_id),
     kind          TEXT NOT NULL DEFAULT 'run',
-    name          TEXT
+    name          TEXT,
+    unseen_since  TEXT,
+    inferred      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS runs_by_experiment ON runs (experiment, created_at);
 CREATE INDEX IF NOT EXISTS runs_by_target_status ON runs (target, status);
@@ -94,11 +96,15 @@ CREATE INDEX IF NOT EXISTS status_history_by_run ON status_history (run_id);
 CREATE INDEX IF NOT EXISTS runs_by_parent ON runs (parent_id);
 """
 
-# Schema 1 -> 2: runs can have a parent (pipeline steps, sweep trials), a kind and a name.
+# Schema 1 -> 2: runs can have a parent (pipeline steps, sweep trials), a kind and a name; the
+# poller remembers since when the scheduler stopped listing a job, and whether a terminal status
+# was inferred (no exit code, no scheduler verdict) and may still be corrected.
 _UPGRADE_1_TO_2 = """
 ALTER TABLE runs ADD COLUMN parent_id TEXT REFERENCES runs (run_id);
 ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'run';
 ALTER TABLE runs ADD COLUMN name TEXT;
+ALTER TABLE runs ADD COLUMN unseen_since TEXT;
+ALTER TABLE runs ADD COLUMN inferred INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS runs_by_parent ON runs (parent_id);
 """
 # What a run is: a single run, a pipeline and its steps, a sweep and its trials.
@@ -143,6 +149,8 @@ class RunRecord:
     parent_id: str | None = None
     kind: str = "run"
     name: str | None = None
+    unseen_since: str | None = None
+    inferred: bool = False
 
     @property
     def is_terminal(self) -> bool:
@@ -153,6 +161,7 @@ class RunRecord:
         data = dict(row)
         for key in ("tags", "properties", "spec"):
             data[key] = json.loads(data[key])
+        data["inferred"] = bool(data.get("inferred"))
         return cls(**data)
 
 
@@ -310,37 +319,50 @@ class RunStore:
         *,
         detail: str | None = None,
         exit_code: int | None = None,
+        inferred: bool = False,
     ) -> bool:
         """Move a run to ``status``; returns True when something changed.
 
         Idempotent: repeating the current status and detail is a no-op (pollers call this on
         every tick). A terminal status (Completed/Failed/Canceled) is final: a late poll that
-        still sees "Running" cannot resurrect the run.
+        still sees "Running" cannot resurrect the run. The one exception is a terminal status that
+        was ``inferred`` (the job vanished without a verdict): evidence arriving later (its
+        exit-code file) corrects it.
         """
         _check_status(status)
         now = utc_now()
         with self._write() as conn:
             row = conn.execute(
-                "SELECT status, status_detail, exit_code FROM runs WHERE run_id = ?", (run_id,)
+                "SELECT status, status_detail, exit_code, inferred FROM runs WHERE run_id = ?", (run_id,)
             ).fetchone()
             if row is None:
                 raise UserErrorException(f"no run {run_id!r} in {self.path}")
-            if row["status"] in TERMINAL_STATUSES and status != row["status"]:
+            correcting = bool(row["inferred"]) and status in TERMINAL_STATUSES and not inferred
+            if row["status"] in TERMINAL_STATUSES and not correcting and status != row["status"]:
+                return False
+            if row["status"] in TERMINAL_STATUSES and not correcting and inferred:
                 return False
             new_exit = exit_code if exit_code is not None else row["exit_code"]
-            if row["status"] == status and row["status_detail"] == detail and row["exit_code"] == new_exit:
+            if (
+                row["status"] == status
+                and row["status_detail"] == detail
+                and row["exit_code"] == new_exit
+                and bool(row["inferred"]) == inferred
+            ):
                 return False
             conn.execute(
-                "UPDATE runs SET status = ?, status_detail = ?, exit_code = ?,"
+                "UPDATE runs SET status = ?, status_detail = ?, exit_code = ?, inferred = ?, unseen_since = NULL,"
                 " started_at = CASE WHEN started_at IS NULL AND ? THEN ? ELSE started_at END,"
-                " ended_at = CASE WHEN ended_at IS NULL AND ? THEN ? ELSE ended_at END"
+                " ended_at = CASE WHEN (ended_at IS NULL OR ?) AND ? THEN ? ELSE ended_at END"
                 " WHERE run_id = ?",
                 (
                     status,
                     detail,
                     new_exit,
+                    int(inferred),
                     status in ("Running", "Finalizing"),
                     now,
+                    correcting,
                     status in TERMINAL_STATUSES,
                     now,
                     run_id,
@@ -352,6 +374,17 @@ class RunStore:
                     (run_id, status, detail, now),
                 )
             return True
+
+    def mark_unseen(self, run_id: str) -> None:
+        """Remember when the scheduler first answered without listing this run's job."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE runs SET unseen_since = COALESCE(unseen_since, ?) WHERE run_id = ?", (utc_now(), run_id)
+            )
+
+    def mark_seen(self, run_id: str) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE runs SET unseen_since = NULL WHERE run_id = ? AND unseen_since IS NOT NULL", (run_id,))
 
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
         """Merge ``tags`` into the run's tags (v1 ``Run.set_tags`` adds/overwrites keys)."""
@@ -431,8 +464,9 @@ class RunStore:
         return [RunRecord._from_row(r) for r in rows]
 
     def active_runs(self, target: str | None = None) -> builtins.list[RunRecord]:
-        """Runs not yet terminal (optionally on one compute target): what a poller must watch."""
-        sql = f"SELECT * FROM runs WHERE status IN ({','.join('?' * len(ACTIVE_STATUSES))})"
+        """Runs not yet terminal, or terminal only by inference (optionally on one compute target):
+        what a poller must watch."""
+        sql = f"SELECT * FROM runs WHERE (status IN ({','.join('?' * len(ACTIVE_STATUSES))}) OR inferred = 1)"
         params: builtins.list[Any] = list(ACTIVE_STATUSES)
         if target is not None:
             sql += " AND target = ?"

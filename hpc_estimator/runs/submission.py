@@ -8,7 +8,9 @@ job. A dry run is the same preparation with a backend that contacts nothing.
 from __future__ import annotations
 
 import os
+import sys
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,10 @@ if TYPE_CHECKING:
 
 # v1's target for run-based compute (vm_size without compute_target).
 AMLCOMPUTE_TARGET = "amlcompute"
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 class HpcestWarning(UserWarning):
@@ -145,8 +151,12 @@ def submit(
     tags: dict[str, Any] | None = None,
     target: str | None = None,
     progress: Progress | None = None,
+    report: Callable[[str], None] | None = None,
 ) -> RunRecord:
+    """Submit ``config``; ``progress`` follows the snapshot upload, ``report`` gets news lines
+    (image fetches); without it they go to stderr."""
     run = resolve(config)
+    report = report or _to_stderr
     source_directory = run.source_directory
     if not os.path.isdir(source_directory):
         raise UserErrorException(
@@ -157,6 +167,9 @@ def submit(
     prepared = prepare(backend, workspace.get_profile(target), run, experiment=experiment)
     for message in prepared.warnings:
         warnings.warn(message, HpcestWarning, stacklevel=3)
+    # The image is fetched (or its build queued) before anything is recorded: a registry or build
+    # failure is an error now, not after the queue wait.
+    image_job = backend.provide_image(prepared.spec, report=report)
     store = workspace.run_store
     record = store.create_run(
         experiment,
@@ -170,7 +183,12 @@ def submit(
     )
     try:
         submitted = backend.submit(
-            prepared.run_id, prepared.spec, prepared.script, str(Path(source_directory)), progress=progress
+            prepared.run_id,
+            prepared.spec,
+            prepared.script,
+            str(Path(source_directory)),
+            progress=progress,
+            after=[image_job] if image_job else [],
         )
     except BaseException as exc:
         store.update_status(record.run_id, "Failed", detail=f"submission failed: {exc}")

@@ -29,6 +29,7 @@ from .errors import (
     SlurmCommandError,
     check,
     is_accounting_disabled,
+    unanswered,
 )
 from .parse import (
     Gres,
@@ -95,4 +96,5 @@ __all__ = [
     "squeue_by_name_argv",
     "squeue_json_argv",
     "srun_mpi_list_argv",
+    "unanswered",
 ]

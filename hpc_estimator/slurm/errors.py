@@ -53,3 +53,14 @@ def check(result: CommandResult) -> CommandResult:
 def is_accounting_disabled(text: str) -> bool:
     """True if sacct's output says the cluster has no accounting storage."""
     return bool(_ACCOUNTING_DISABLED.search(text))
+
+
+def unanswered(result: CommandResult) -> str | None:
+    """Why a query got no answer (controller down, timeout), or None when the scheduler answered.
+
+    "Invalid job id specified" is an answer: squeue says that when it knows none of the ids.
+    """
+    if result.ok or _INVALID_JOB_ID.search(result.stderr):
+        return None
+    text = result.stderr.strip().splitlines()
+    return text[-1] if text else f"{result.argv[0] if result.argv else 'command'} exited with {result.returncode}"

@@ -11,9 +11,12 @@ read-only file per distinct content. Staging a run is then:
 3. Otherwise the missing contents go over in one compressed tar archive (one ``put``), and one
    more command moves them into the CAS (through a private temp dir, then rename: a reader never
    sees a partly written object; each object's hash is checked on arrival) and builds ``src/``.
-4. ``src/`` is built in a temp directory from hard links to the CAS (copies when linking fails,
-   e.g. another filesystem or the link-count limit) and renamed into place, so a failure never
-   leaves a half-written run directory.
+4. ``src/`` is built in a temp directory as a copy of the CAS objects (a reflink where the
+   filesystem has them, so it costs no space until a job writes) and renamed into place, so a
+   failure never leaves a half-written run directory. Every run has its own copy: a job may write
+   to its snapshot as it could in v1, and nothing a job does reaches the CAS or another run.
+   ``snapshot-objects`` beside ``src/`` lists the contents used (``hpcest gc`` keeps those of
+   recent runs). Upload temporaries older than an hour are removed at the next staging.
 
 The cluster side is a small ``python3`` program (any Python >= 3.6) reading JSON on stdin. A
 cluster without python3 gets the same steps as POSIX ``sh`` scripts (``tar``, ``mkdir``, ``mv``,
@@ -30,13 +33,16 @@ Snapshot rules (documented choices):
   under the link's name; directory links are walked once, loops are cut). Links that leave the
   tree or dangle are skipped with a warning: the target would not exist on the cluster, and
   following them could ship private files (``~/.ssh``) by accident.
-* Files in ``src/`` are read-only (0444, executables 0555). They are hard links shared with other
-  runs, so writing to one in place would change them all; outputs belong in new files.
+* Everything is created under the profile's ``umask`` (default 0077: run directories and the CAS
+  are private to the user on shared scratch); CAS objects are read-only.
+* Archives are gzipped only when a sample of the largest files shrinks (checkpoints and images
+  do not); the progress callback covers packing (first half) and sending (second half).
 * Above 2000 files or 300 MB a warning suggests an ``.amlignore`` (v1 warned at the same sizes).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -48,7 +54,8 @@ import tarfile
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -231,8 +238,11 @@ def build_manifest(
 _MISSING_SH = r"""
 set -e
 cas=$1
+umask "$2"
 case $cas in "~") cas=$HOME;; "~/"*) cas=$HOME/${cas#"~/"};; esac
 mkdir -p "$cas/.incoming"
+# Temporaries of uploads that died an hour ago or more (a live upload keeps touching its file).
+find "$cas/.incoming" -mindepth 1 -maxdepth 1 -mmin +60 -exec rm -rf {} + 2>/dev/null || true
 cd "$cas"
 pwd
 while IFS= read -r h; do
@@ -245,10 +255,13 @@ _UNPACK_SH = r"""
 set -e
 cas=$1
 archive=$2
+umask "$3"
 tmp=$(mktemp -d "$cas/.incoming/unpack.XXXXXX")
 trap 'rm -rf "$tmp" "$archive"' EXIT
-tar -xzf "$archive" -C "$tmp" --no-same-owner
+tar -xf "$archive" -C "$tmp" --no-same-owner --no-same-permissions
 cd "$tmp"
+# Objects are read-only for everyone the umask lets in: a job can never edit the store.
+chmod -R a-w "$tmp"/*/* 2>/dev/null || true
 for d in *; do
   [ -d "$d" ] || continue
   mkdir -p "$cas/$d"
@@ -268,7 +281,7 @@ done
 # Only "<2 hex>/<64 hex>" regular-file members are accepted, so an archive cannot write outside
 # the CAS. Kept compatible with Python 3.6 (old login nodes). Prints one JSON object.
 _STAGE_PY = r"""
-import errno, hashlib, json, os, re, shutil, sys, tarfile, tempfile
+import errno, hashlib, json, os, re, shutil, sys, tarfile, tempfile, time
 
 def fs(text):
     # Paths travel as bytes: an old Python in the C locale cannot encode non-ASCII names.
@@ -277,7 +290,7 @@ def fs(text):
 def unpack(cas, archive):
     tmp = tempfile.mkdtemp(prefix=b"unpack.", dir=os.path.join(cas, b".incoming"))
     try:
-        with tarfile.open(archive, "r:gz") as tar:
+        with tarfile.open(archive, "r:*") as tar:
             for member in tar:
                 name = member.name
                 name_b = name.encode("ascii", "replace")
@@ -295,7 +308,7 @@ def unpack(cas, archive):
                         out.write(chunk)
                 if digest.hexdigest() != name[3:]:
                     sys.exit("content of %s does not match its hash (damaged transfer)" % name)
-                os.chmod(part, 0o444)
+                os.chmod(part, 0o444 & ~UMASK)
                 os.makedirs(os.path.join(cas, name_b[:2]), exist_ok=True)
                 # Never replace an object that is already there: another submission may be
                 # hard-linking it right now, and linking an inode whose last name a rename just
@@ -320,6 +333,20 @@ def unpack(cas, archive):
         except OSError:
             pass
 
+def copy(src, target, mode):
+    # A per-run copy, so a job may write to its own snapshot and no run changes another's files.
+    # A reflink (btrfs, XFS, ...) shares the blocks until one side writes; else a plain copy.
+    with open(src, "rb") as fin:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "wb") as fout:
+            try:
+                import fcntl
+                fcntl.ioctl(fout.fileno(), 0x40049409, fin.fileno())  # FICLONE
+                return
+            except (OSError, ImportError):
+                pass
+            shutil.copyfileobj(fin, fout, 1 << 20)
+
 def materialize(spec, cas):
     dst = os.path.abspath(os.path.expanduser(fs(spec["dst"])))
     parent = os.path.dirname(dst)
@@ -327,23 +354,11 @@ def materialize(spec, cas):
     tmp = tempfile.mkdtemp(prefix=os.path.basename(dst) + b".tmp.", dir=parent)
     done = False
     try:
-        os.chmod(tmp, 0o755)
+        os.chmod(tmp, 0o777 & ~UMASK)
         for d in spec["dirs"]:
             os.makedirs(os.path.join(tmp, fs(d)), exist_ok=True)
-        link = True
         for obj, rel, executable in spec["files"]:
-            src, target = os.path.join(cas, fs(obj)), os.path.join(tmp, fs(rel))
-            if link and not executable:
-                try:
-                    os.link(src, target)
-                    continue
-                except OSError as e:
-                    if e.errno == errno.EXDEV:
-                        link = False  # another filesystem: copy from now on
-                    elif e.errno != errno.EMLINK:
-                        raise
-            shutil.copyfile(src, target)
-            os.chmod(target, 0o555 if executable else 0o444)
+            copy(os.path.join(cas, fs(obj)), os.path.join(tmp, fs(rel)), 0o777 if executable else 0o666)
         old = None
         if os.path.lexists(dst):
             old = tempfile.mkdtemp(prefix=os.path.basename(dst) + b".old.", dir=parent)
@@ -352,13 +367,35 @@ def materialize(spec, cas):
         done = True
         if old:
             shutil.rmtree(old, ignore_errors=True)
+        # Which contents this run's snapshot came from: what `hpcest gc` keeps for recent runs.
+        with open(os.path.join(parent, b"snapshot-objects"), "w") as listing:
+            listing.write("".join("%s\n" % obj for obj in sorted(set(o for o, _r, _x in spec["files"]))))
     finally:
         if not done:
             shutil.rmtree(tmp, ignore_errors=True)
 
+def clean_incoming(cas):
+    # Temporaries of uploads that died (a dropped connection) are removed an hour later; a live
+    # upload keeps touching its file.
+    incoming = os.path.join(cas, b".incoming")
+    for name in os.listdir(incoming):
+        path = os.path.join(incoming, name)
+        try:
+            if time.time() - os.lstat(path).st_mtime > 3600:
+                if os.path.isdir(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.unlink(path)
+        except OSError:
+            pass
+
 spec = json.loads(sys.stdin.buffer.read().decode("utf-8", "surrogateescape"))
+UMASK = int(spec.get("umask", "022"), 8)
+os.umask(UMASK)
 cas = os.path.abspath(os.path.expanduser(fs(spec["cas"])))
 os.makedirs(os.path.join(cas, b".incoming"), exist_ok=True)
+if sys.argv[1] == "check":
+    clean_incoming(cas)
 if sys.argv[1] == "unpack":
     unpack(cas, os.fsencode(sys.argv[2]))
 objects = sorted(set(obj for obj, _rel, _x in spec["files"]))
@@ -376,10 +413,11 @@ sys.stdout.write(json.dumps(reply))
 _RUN_PYTHON = 'command -v python3 >/dev/null 2>&1 || exit 127; exec python3 -c "$0" "$@"'
 
 
-def _stage_spec(manifest: Manifest, cas: str, dst: str) -> bytes:
+def _stage_spec(manifest: Manifest, cas: str, dst: str, umask: str) -> bytes:
     spec = {
         "cas": cas,
         "dst": dst,
+        "umask": umask,
         "dirs": list(manifest.dirs),
         "files": [[f"{f.sha256[:2]}/{f.sha256}", f.relpath, f.executable] for f in manifest.files],
     }
@@ -387,32 +425,26 @@ def _stage_spec(manifest: Manifest, cas: str, dst: str) -> bytes:
     return json.dumps(spec).encode("ascii")
 
 
-def _materialize_script(manifest: Manifest, cas: str, dst: str) -> str:
+def _materialize_script(manifest: Manifest, cas: str, dst: str, umask: str) -> str:
     q = shlex.quote
     lines = [
         "set -e",
+        f"umask {umask}",
         f"cas={q(cas)}",
         f"dst={q(dst)}",
         'case $dst in "~/"*) dst=$HOME/${dst#"~/"};; esac',
         'mkdir -p "$(dirname -- "$dst")"',
         'tmp=$(mktemp -d "$dst.tmp.XXXXXX")',
-        'trap \'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"\' EXIT',
-        'chmod 755 "$tmp"',
+        'trap \'rm -rf "$tmp"\' EXIT',
+        'chmod "$(printf %o $((0777 & ~0$(umask))))" "$tmp"',
         'cd "$tmp"',
-        # Probe once whether hard links work (same filesystem) so a copy-only setup does not
-        # pay a failed ln per file; per-file fallback still covers the link-count limit.
-        "link=no",
-        'if [ -n "$probe" ] && ln -- "$cas/$probe" .hpcest-probe 2>/dev/null; then link=yes; fi',
+        # A per-run copy (a reflink where the filesystem has them): no run changes another's files.
+        "reflink=",
+        'if cp --reflink=auto /dev/null .hpcest-probe 2>/dev/null; then reflink=--reflink=auto; fi',
         "rm -f .hpcest-probe",
-        'L() { if [ $link = yes ] && ln -- "$cas/$1" "$2" 2>/dev/null; then :; '
-        'else cp -- "$cas/$1" "$2"; chmod 444 "$2"; fi; }',
-        'X() { cp -- "$cas/$1" "$2"; chmod 555 "$2"; }',
+        'L() { cp $reflink -- "$cas/$1" "$2"; chmod "$(printf %o $((0666 & ~0$(umask))))" "$2"; }',
+        'X() { cp $reflink -- "$cas/$1" "$2"; chmod "$(printf %o $((0777 & ~0$(umask))))" "$2"; }',
     ]
-    if manifest.files:
-        first = manifest.files[0].sha256
-        lines.insert(4, f"probe={q(first[:2] + '/' + first)}")
-    else:
-        lines.insert(4, "probe=")
     # Directories in batches (one mkdir per ~100) to keep the process count low.
     dirs = list(manifest.dirs)
     for i in range(0, len(dirs), 100):
@@ -420,12 +452,16 @@ def _materialize_script(manifest: Manifest, cas: str, dst: str) -> str:
     for f in manifest.files:
         obj = f"{f.sha256[:2]}/{f.sha256}"
         lines.append(f"{'X' if f.executable else 'L'} {obj} {q(f.relpath)}")
+    objects = sorted({f"{f.sha256[:2]}/{f.sha256}" for f in manifest.files})
     lines += [
         "old=",
         'if [ -e "$dst" ] || [ -L "$dst" ]; then old=$(mktemp -d "$dst.old.XXXXXX"); mv -- "$dst" "$old/"; fi',
         'mv -- "$tmp" "$dst"',
         "trap - EXIT",
-        'if [ -n "$old" ]; then chmod -R u+w "$old" 2>/dev/null || true; rm -rf "$old"; fi',
+        'if [ -n "$old" ]; then rm -rf "$old"; fi',
+        "cat > \"$(dirname -- \"$dst\")/snapshot-objects\" <<'HPCEST_OBJECTS'",
+        *objects,
+        "HPCEST_OBJECTS",
     ]
     return "\n".join(lines) + "\n"
 
@@ -462,8 +498,24 @@ def _unique_objects(manifest: Manifest) -> dict[str, FileEntry]:
     return objects
 
 
-def _write_archive(path: Path, source_dir: Path, entries: Iterator[FileEntry]) -> None:
-    with tarfile.open(path, "w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as tar:
+def _shrinks(source_dir: Path, entries: list[FileEntry]) -> bool:
+    """Whether gzip is worth it: compress a sample of the largest files (already compressed data,
+    such as checkpoints, images or archives, does not shrink and only costs time)."""
+    sample = b""
+    for entry in sorted(entries, key=lambda e: -e.size)[:8]:
+        with contextlib.suppress(OSError), open(source_dir / entry.relpath, "rb") as f:
+            sample += f.read(128 * 1024)
+    if len(sample) < 4096:
+        return True  # small files: gzip is cheap and the archive header dominates anyway
+    return len(zlib.compress(sample, 1)) < 0.9 * len(sample)
+
+
+def _write_archive(
+    path: Path, source_dir: Path, entries: list[FileEntry], *, compress: bool, progress: Callable[[int], None]
+) -> None:
+    with tarfile.open(path, "w:gz" if compress else "w", format=tarfile.PAX_FORMAT,
+                      **({"compresslevel": 6} if compress else {})) as tar:  # type: ignore[call-overload]
+        done = 0
         for entry in entries:
             info = tarfile.TarInfo(f"{entry.sha256[:2]}/{entry.sha256}")
             info.size = entry.size
@@ -478,6 +530,8 @@ def _write_archive(path: Path, source_dir: Path, entries: Iterator[FileEntry]) -
                 raise UserErrorException(f"{src} changed while it was being staged ({e}); submit again") from e
             if reader.hash.hexdigest() != entry.sha256:
                 raise UserErrorException(f"{src} changed between building the manifest and staging it; submit again")
+            done += entry.size
+            progress(done)
 
 
 def stage(
@@ -489,6 +543,7 @@ def stage(
     *,
     remote_tools: str = "auto",
     progress: Callable[[int, int], None] | None = None,
+    umask: str = "0077",
 ) -> StageStats:
     """Make ``remote_run_src`` a copy of the manifest's files, sending only missing contents.
 
@@ -505,14 +560,18 @@ def stage(
     objects = _unique_objects(manifest)
 
     def send(missing: list[str], cas_abs: str) -> tuple[str, int]:
+        entries = [objects[h] for h in missing]
+        raw = sum(e.size for e in entries) or 1
+        compress = _shrinks(source_dir, entries)
+        suffix = ".tar.gz" if compress else ".tar"
+        # One bar for the whole staging: packing is the first half, sending the second.
+        report = progress or (lambda done, total: None)
         with tempfile.TemporaryDirectory(prefix="hpcest-stage-") as tmpdir:
-            archive = Path(tmpdir) / "objects.tar.gz"
-            _write_archive(archive, source_dir, (objects[h] for h in missing))
-            remote_archive = f"{cas_abs}/.incoming/{secrets.token_hex(8)}.tar.gz"
-            if progress is None:
-                transport.put(archive, remote_archive)
-            else:
-                transport.put(archive, remote_archive, progress=progress)
+            archive = Path(tmpdir) / f"objects{suffix}"
+            _write_archive(archive, source_dir, entries, compress=compress, progress=lambda d: report(d, 2 * raw))
+            size = archive.stat().st_size or 1
+            remote_archive = f"{cas_abs}/.incoming/{secrets.token_hex(8)}{suffix}"
+            transport.put(archive, remote_archive, progress=lambda d, _t: report(raw + d * raw // size, 2 * raw))
             return remote_archive, archive.stat().st_size
 
     def stats(missing: list[str], bytes_sent: int, cas_abs: str) -> StageStats:
@@ -527,7 +586,7 @@ def stage(
         )
 
     if remote_tools != "sh":
-        spec = _stage_spec(manifest, remote_cas, remote_run_src)
+        spec = _stage_spec(manifest, remote_cas, remote_run_src, umask)
         res = transport.run(["sh", "-c", _RUN_PYTHON, _STAGE_PY, "check"], stdin=spec)
         if res.returncode == 127 and remote_tools == "python":
             raise TransportError(
@@ -550,7 +609,7 @@ def stage(
 
     # POSIX sh only: check, (send + unpack), build src/ -- one command each.
     hashes = "\n".join(sorted(objects)) + "\n"
-    res = transport.run(["sh", "-c", _MISSING_SH, "sh", remote_cas], stdin=hashes.encode())
+    res = transport.run(["sh", "-c", _MISSING_SH, "sh", remote_cas, umask], stdin=hashes.encode())
     _check(res.ok, f"checking the content store {remote_cas}", res.stderr)
     out = res.stdout.splitlines()
     if not out:
@@ -560,9 +619,9 @@ def stage(
     bytes_sent = 0
     if missing:
         remote_archive, bytes_sent = send(missing, cas_abs)
-        res = transport.run(["sh", "-c", _UNPACK_SH, "sh", cas_abs, remote_archive], idempotent=False)
+        res = transport.run(["sh", "-c", _UNPACK_SH, "sh", cas_abs, remote_archive, umask], idempotent=False)
         _check(res.ok, f"unpacking new files into {cas_abs}", res.stderr)
-    script = _materialize_script(manifest, cas_abs, remote_run_src)
+    script = _materialize_script(manifest, cas_abs, remote_run_src, umask)
     res = transport.run(["sh", "-s"], stdin=script.encode("utf-8", "surrogateescape"))
     _check(res.ok, f"building {remote_run_src}", res.stderr)
     return stats(missing, bytes_sent, cas_abs)

@@ -5,12 +5,14 @@ no daemon and no setuid helper). Pulling a base image from a registry is not pos
 test environment, so the image is assembled from the host instead: one Python interpreter, the
 shared libraries ``ldd`` reports for it and for its extension modules, its standard library
 (without site-packages, so nothing installed on the host leaks in), ``/bin/sh``, and the
-directories ``ch-run`` and hpcest bind onto.
+directories ``ch-run`` binds onto. Nothing in it is made for hpcest: like a Debian image it has
+``python3`` and no ``python``, and hpcest binds the run directory onto ``/mnt``, which ordinary
+images carry.
 
 Why the mount points are part of the image: the installed ch-run (Debian 12 ships 0.31)
 re-mounts the image read-only *before* it applies ``--bind``, and it only creates a missing
 destination with ``--write`` (``--write-fake`` arrived in 0.36). So ``/dev``, ``/proc``,
-``/sys``, ``/etc/passwd``, ``/etc/group`` and hpcest's ``/hpcest/...`` directories must exist.
+``/sys``, ``/etc/passwd``, ``/etc/group`` and ``/mnt`` must exist, as they do in real images.
 
 Builds are cached under a key derived from everything that goes into the image, so a test
 session reuses the image built by the previous one and a changed interpreter yields a new one.
@@ -31,22 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Bump when the layout below changes, so cached images are rebuilt.
-BUILDER_VERSION = "2"
+BUILDER_VERSION = "3"
 
-# Directories hpcest binds onto (see hpc_estimator.job.containers): the run directory as a whole,
-# plus the per-part targets a layout may use. Input names are only known per job, so their
-# mount points live in the host run directory (reached through the /hpcest/run bind).
-HPCEST_MOUNT_DIRS = (
-    "/hpcest/run",
-    "/hpcest/src",
-    "/hpcest/outputs",
-    "/hpcest/logs",
-    "/hpcest/inputs",
-)
 # ch-run binds these unconditionally (BD_REQUIRED) or when present (BD_OPTIONAL).
 RUNTIME_DIRS = ("/dev", "/proc", "/sys", "/tmp", "/home", "/root", "/ch", "/etc")
 RUNTIME_FILES = ("/etc/passwd", "/etc/group", "/etc/hosts", "/etc/resolv.conf")
-# Most images carry /mnt/0../mnt/9 as spare mount points; ch-run's docs rely on that.
+# Most images carry /mnt (hpcest binds the run directory there) and ch-run's docs rely on spare
+# mount points /mnt/0../mnt/9.
 SPARE_MOUNTS = tuple(f"/mnt/{i}" for i in range(10))
 # Merged /usr, as in Debian: the loader path ldd prints (/lib64/ld-linux...) resolves inside.
 USR_MERGE_LINKS = {"bin": "usr/bin", "sbin": "usr/sbin", "lib": "usr/lib", "lib64": "usr/lib64"}
@@ -155,7 +148,7 @@ def image_key(interp: InterpreterFiles, shell: Path) -> str:
     for path in inputs:
         st = path.stat()
         digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    for extra in (*HPCEST_MOUNT_DIRS, *RUNTIME_DIRS, *RUNTIME_FILES, *SPARE_MOUNTS):
+    for extra in (*RUNTIME_DIRS, *RUNTIME_FILES, *SPARE_MOUNTS):
         digest.update(extra.encode() + b"\n")
     return digest.hexdigest()[:16]
 
@@ -172,7 +165,7 @@ def _assemble(root: Path, interp: InterpreterFiles, shell: Path) -> None:
     for name, link in USR_MERGE_LINKS.items():
         (root / link).mkdir(parents=True, exist_ok=True)
         (root / name).symlink_to(link)
-    for d in (*RUNTIME_DIRS, *HPCEST_MOUNT_DIRS, *SPARE_MOUNTS):
+    for d in (*RUNTIME_DIRS, *SPARE_MOUNTS):
         (root / d.lstrip("/")).mkdir(parents=True, exist_ok=True)
     (root / "tmp").chmod(0o1777)
     (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n")
@@ -182,8 +175,6 @@ def _assemble(root: Path, interp: InterpreterFiles, shell: Path) -> None:
 
     _copy_into(root, interp.executable, "/usr/bin/python3")
     (root / f"usr/bin/python{interp.version}").symlink_to("python3")
-    # Framework images answer to plain `python` too, and hpcest's job scripts call it so.
-    (root / "usr/bin/python").symlink_to("python3")
     _copy_into(root, shell, "/usr/bin/sh")
     image_stdlib = Path(f"/usr/lib/python{interp.version}")
     for path in _stdlib_files(interp):
@@ -220,7 +211,6 @@ def build_test_image(dest: Path | None = None, *, interpreter: InterpreterFiles 
             "builder": BUILDER_VERSION,
             "python": str(interp.executable),
             "python_version": interp.version,
-            "mount_dirs": list(HPCEST_MOUNT_DIRS),
         }
         (root / METADATA).write_text(json.dumps(meta, indent=1) + "\n")
         root.chmod(0o755)

@@ -634,6 +634,72 @@ def stop(cluster_or_state_dir: LocalCluster | Path | str) -> None:
         (layout.run / "daemons.json").unlink()
 
 
+# --------------------------------------------------------------------------- outages (for tests)
+
+
+def _daemon_env(layout: ClusterLayout) -> dict[str, str]:
+    env = {**without_slurm_vars(os.environ), **_cluster_env(layout), processes.MARKER_VAR: str(layout.state_dir)}
+    env["PATH"] = os.pathsep.join([env.get("PATH", ""), _SBIN_PATH])
+    return env
+
+
+def _forget_daemon(layout: ClusterLayout, name: str) -> list[_Daemon]:
+    records = _read_daemons(layout)
+    gone = [d for d in records if d.name == name]
+    _write_json(layout.run / "daemons.json", [asdict(d) for d in records if d.name != name])
+    return gone
+
+
+def stop_controller(cluster: LocalCluster) -> None:
+    """Stop slurmctld (TERM, by its recorded PID): clients get "Unable to contact slurm controller"
+    while jobs keep running on the nodes, as in a controller outage on a real site."""
+    layout = ClusterLayout(cluster.state_dir)
+    for daemon in _forget_daemon(layout, "slurmctld"):
+        processes.terminate([(daemon.pid, daemon.start_time)], grace=10.0)
+        processes.reap_if_child(daemon.pid)
+
+
+def start_controller(cluster: LocalCluster) -> None:
+    """Start slurmctld again; it recovers the jobs from its state directory and the nodes reconnect."""
+    layout = ClusterLayout(cluster.state_dir)
+    up = _BringUp(layout, _daemon_env(layout))
+    env = _cluster_env(layout)
+    up.spawn("slurmctld", [_which("slurmctld") or "slurmctld", "-D", "-f", str(layout.slurm_conf)])
+    up.wait_for("slurmctld to answer `scontrol ping`", lambda: _controller_up(env), _TIMEOUT_CTLD)
+
+
+def cut_ssh(cluster: LocalCluster) -> None:
+    """Take SSH away: stop the listening sshd and every session it serves (connections drop, new
+    ones are refused) until ``restore_ssh``."""
+    layout = ClusterLayout(cluster.state_dir)
+    listeners = _forget_daemon(layout, "sshd")
+    for daemon in listeners:
+        processes.terminate([(daemon.pid, daemon.start_time)], grace=5.0)
+        processes.reap_if_child(daemon.pid)
+    sessions = [
+        (pid, info.start_time)
+        for pid, (info, _) in processes.find_cluster_processes(layout.state_dir).items()
+        if processes.cmdline(pid)[:1] and processes.cmdline(pid)[0].startswith("sshd")
+    ]
+    processes.terminate(sessions, grace=2.0)
+
+
+def restore_ssh(cluster: LocalCluster) -> None:
+    """Start the loopback sshd again on the same port, with the same host key."""
+    layout = ClusterLayout(cluster.state_dir)
+    files = ssh_server.SshFiles(layout.ssh)
+    up = _BringUp(layout, _daemon_env(layout))
+    sshd = _which("sshd") or "/usr/sbin/sshd"
+    up.spawn("sshd", [sshd, "-D", "-f", str(files.sshd_config), "-E", str(layout.log / "sshd.log")])
+    assert cluster.ssh is not None
+    endpoint = cluster.ssh
+    up.wait_for(
+        "sshd to accept the client key (paramiko probe)",
+        lambda: ssh_server.probe(endpoint.host, endpoint.port, endpoint.user, files) == cluster.env["SLURM_CONF"],
+        _TIMEOUT_SSH,
+    )
+
+
 # --------------------------------------------------------------------------- CLI
 
 

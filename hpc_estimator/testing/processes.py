@@ -89,6 +89,11 @@ def _read_environ(pid: int) -> dict[str, str]:
     return env
 
 
+def cmdline(pid: int) -> list[str]:
+    """The argv of ``pid`` ([] if gone or unreadable)."""
+    return _read_cmdline(pid)
+
+
 def _read_cmdline(pid: int) -> list[str]:
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()

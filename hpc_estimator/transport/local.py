@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..errors import TransportError
+from ..errors import CommandTimeout, TransportError
 from ..util.atomic import write_atomic
 from . import RemoteFileNotFoundError
 from .base import CommandResult, Progress
@@ -60,7 +60,7 @@ class LocalTransport:
             ) from exc
         except subprocess.TimeoutExpired as exc:
             # subprocess.run has already killed the child
-            raise TransportError(f"command timed out after {timeout} s: {' '.join(argv)}") from exc
+            raise CommandTimeout(f"command timed out after {timeout} s: {' '.join(argv)}") from exc
         return CommandResult(
             argv=argv,
             returncode=proc.returncode,

@@ -26,7 +26,7 @@ from typing import TypeVar
 
 import paramiko
 
-from ..errors import HostKeyError, TransportError
+from ..errors import CommandTimeout, HostKeyError, TransportError
 from . import RemoteFileNotFoundError
 from .base import CommandResult, Progress
 
@@ -455,7 +455,7 @@ class SshTransport:
             th.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
             if th.is_alive():
                 chan.close()  # ends the session; sshd then signals the remote command (SIGHUP)
-                raise TransportError(f"command timed out after {timeout} s on {self.target.hostname}: "
+                raise CommandTimeout(f"command timed out after {timeout} s on {self.target.hostname}: "
                                      f"{shlex.join(argv)}")
         if failures:
             raise _Dropped(failures[0], sent=True)

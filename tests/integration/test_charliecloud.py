@@ -1,11 +1,12 @@
 """Real container execution with charliecloud's ch-run, in the layout hpcest binds.
 
 A python process started by ``ch-run`` inside the offline test image (hpc_estimator.testing
-.ch_image) must see the run directory at /hpcest/run, read its source and an input bound at
-/hpcest/run/inputs/<name>, write outputs the host sees afterwards, start in the requested
-directory, receive environment values and arguments byte for byte, and hand its exit status
-back. Every command line used here is also checked with the CLI validator, so the validator's
-idea of a good ch-run command line is tested against the real program.
+.ch_image, an ordinary image: nothing in it is made for hpcest) must see the run directory at
+/mnt, read its source and an input bound at /mnt/inputs/<name>, write outputs the host sees
+afterwards, start in the requested directory, receive environment values and arguments byte
+for byte, and hand its exit status back. Every command line used here is also checked with
+the CLI validator, so the validator's idea of a good ch-run command line is tested against
+the real program.
 
 Without ch-run (or user namespaces) the tests are skipped, or fail when HPCEST_REQUIRE_CLUSTER=1.
 """
@@ -21,10 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from hpc_estimator.job.containers import default_binds, exec_prefix, layout
+from hpc_estimator.job.containers import CHARLIECLOUD_RUN_DIR, default_binds, exec_prefix, layout
 from hpc_estimator.job.spec import Bind, ContainerSpec
 from hpc_estimator.testing.ch_image import (
-    HPCEST_MOUNT_DIRS,
     build_test_image,
     ch_run_env,
     ch_run_missing_reason,
@@ -33,7 +33,7 @@ from hpc_estimator.testing.ch_image import (
 from hpc_estimator.testing.cli_spec import load_spec, validate_argv
 
 CH_RUN_SPEC = load_spec("ch-run")
-RUN = "/hpcest/run"
+RUN = CHARLIECLOUD_RUN_DIR
 
 # Values that break naive quoting somewhere: shell, CSV, ch-run's ':'/'$' expansion, its
 # single-quote stripping, newlines, non-ASCII.
@@ -54,15 +54,16 @@ HOSTILE = {
 PROBE = textwrap.dedent(
     """
     import json, os, sys
+    RUN = os.environ["PROBE_RUN"]
     report = {
         "argv": sys.argv[1:],
         "cwd": os.getcwd(),
         "env": {k: v for k, v in os.environ.items() if k.startswith("H_")},
-        "src": sorted(os.listdir("/hpcest/run/src")),
-        "input": open("/hpcest/run/inputs/data/values.txt").read(),
+        "src": sorted(os.listdir(RUN + "/src")),
+        "input": open(RUN + "/inputs/data/values.txt").read(),
     }
     try:
-        open("/hpcest/run/src/written-by-job", "w").write("x")
+        open(RUN + "/src/written-by-job", "w").write("x")
         report["src_writable"] = True
     except OSError as exc:
         report["src_writable"] = exc.errno
@@ -71,9 +72,9 @@ PROBE = textwrap.dedent(
         report["image_writable"] = True
     except OSError as exc:
         report["image_writable"] = exc.errno
-    with open("/hpcest/run/outputs/report.json", "w") as fh:
+    with open(RUN + "/outputs/report.json", "w") as fh:
         json.dump(report, fh)
-    open("/hpcest/run/logs/done", "w").write("ok")
+    open(RUN + "/logs/done", "w").write("ok")
     sys.exit(int(os.environ.get("PROBE_EXIT", "0")))
     """
 )
@@ -124,6 +125,7 @@ def _ch_run_argv(image: Path, run: Path, env: dict[str, str], *args: str) -> lis
 
 def _run(argv: list[str], extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = ch_run_env()
+    env["PROBE_RUN"] = RUN  # where the probe finds the run directory inside the container
     env.update(extra_env or {})
     return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
 
@@ -132,10 +134,13 @@ def _report(run: Path) -> dict:
     return json.loads((run / "outputs" / "report.json").read_text())
 
 
-def test_image_carries_the_mount_points_hpcest_binds(ch_image: Path) -> None:
-    """ch-run 0.31 cannot create bind targets in a read-only image, so the image must have them."""
-    for d in (*HPCEST_MOUNT_DIRS, "/dev", "/proc", "/sys", "/tmp"):
+def test_image_is_ordinary_and_has_the_mount_points_ch_run_binds(ch_image: Path) -> None:
+    """ch-run 0.31 cannot create bind targets in a read-only image; hpcest binds only onto /mnt,
+    which ordinary images have, so nothing hpcest-specific is in the image (and only python3)."""
+    for d in (RUN, "/dev", "/proc", "/sys", "/tmp"):
         assert (ch_image / d.lstrip("/")).is_dir(), d
+    assert not (ch_image / "hpcest").exists()
+    assert not (ch_image / "usr/bin/python").exists()
     for f in ("etc/passwd", "etc/group"):
         assert (ch_image / f).is_file()
 
@@ -274,10 +279,10 @@ def test_ch_run_under_srun_on_two_nodes(ch_image: Path, run_dir: Path, local_clu
             import json, os, socket
             rank = os.environ["SLURM_PROCID"]
             info = [socket.gethostname(), os.environ.get("CUDA_VISIBLE_DEVICES"), os.getcwd()]
-            with open(f"/hpcest/run/outputs/rank{rank}.json", "w") as fh:
+            with open(f"@RUN@/outputs/rank{rank}.json", "w") as fh:
                 json.dump(info, fh)
             """
-        )
+        ).replace("@RUN@", RUN)
     )
     inner = ["ch-run", "-b", f"{run_dir}:{RUN}", "-c", f"{RUN}/src", str(ch_image), "--", "python3", "rank.py"]
     assert validate_argv(inner, CH_RUN_SPEC) == []

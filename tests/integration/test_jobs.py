@@ -37,6 +37,7 @@ from hpc_estimator import (
 )
 from hpc_estimator.backends import close_all, get_backend
 from hpc_estimator.errors import ActivityFailedException, HostKeyError
+from hpc_estimator.job.containers import CHARLIECLOUD_RUN_DIR
 from hpc_estimator.testing import local_cluster as lc
 
 REPORT = textwrap.dedent(
@@ -480,11 +481,11 @@ def test_charliecloud_job_sees_source_inputs_and_outputs(
     out = tmp_path / "dl"
     run.download_file("outputs/result.json", str(out / "result.json"))
     result = json.loads((out / "result.json").read_text())
-    assert result["cwd"] == "/hpcest/run/src"
+    assert result["cwd"] == f"{CHARLIECLOUD_RUN_DIR}/src"
     assert result["snapshot"] == "from the snapshot\n"
     assert result["input_files"] == ["a.txt"]
     assert result["input_text"] == "input data\n"
-    assert result["data_dir"] == result["env_path"] == "/hpcest/run/inputs/images"
+    assert result["data_dir"] == result["env_path"] == f"{CHARLIECLOUD_RUN_DIR}/inputs/images"
 
 
 def _batch_log(run: Run) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import hpc_estimator as hpc
 from hpc_estimator import ClusterProfile, VmSize
 from hpc_estimator.compile import compile_job
+from hpc_estimator.compile.command import IMAGE_PYTHON
 
 from . import builders
 
@@ -147,6 +148,9 @@ def what_runs(spec: Any) -> dict[str, Any]:
         if key.startswith("AZUREML_DATAREFERENCE_")
     }
     argv = [paths.get(a, a) for a in spec.argv]
+    # In an image hpcest runs whichever of python3/python the image has; v1 called it "python".
+    if tuple(argv[: len(IMAGE_PYTHON)]) == IMAGE_PYTHON:
+        argv = ["python", *argv[len(IMAGE_PYTHON):]]
     for path, tok in sorted(paths.items(), key=lambda item: -len(item[0])):
         argv = [a.replace(path, tok) if path in a else a for a in argv]
     return {

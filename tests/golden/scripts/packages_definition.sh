@@ -13,6 +13,16 @@ set -uo pipefail
 
 hpcest_run_dir=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd
 cd "$hpcest_run_dir" || { echo "hpcest: run directory $hpcest_run_dir is missing" >&2; exit 1; }
+# A requeued job runs this script again: what the previous attempt left (its exit code, its rank
+# logs) moves to hpcest-logs/attempt-N, so this attempt starts clean and the first failure stays readable.
+if [ -e exit_code ] || [ -e started_at ]; then
+  hpcest_attempt=1
+  while [ -e "hpcest-logs/attempt-$hpcest_attempt" ]; do hpcest_attempt=$((hpcest_attempt + 1)); done
+  mkdir -p "hpcest-logs/attempt-$hpcest_attempt"
+  for f in exit_code started_at end_reason hpcest-logs/rank-*.log; do
+    [ -e "$f" ] && mv -f -- "$f" "hpcest-logs/attempt-$hpcest_attempt/"
+  done
+fi
 mkdir -p outputs logs hpcest-logs metrics inputs
 
 # The job writes its own exit code, so its status survives clusters without accounting and
@@ -21,10 +31,24 @@ hpcest_finish() {
   printf '%s\n' "$1" > exit_code.tmp && mv -f exit_code.tmp exit_code
 }
 trap 'hpcest_finish $?' EXIT
-# Slurm sends SIGTERM to the batch shell at the time limit and on scancel: stop the ranks, record 143.
+hpcest_started=$(date +%s)
+# Slurm sends SIGTERM to the batch shell at the time limit and on scancel: stop the ranks, record
+# 143 and, when the time limit was reached, say so (accounting may be off or the job purged later).
+hpcest_deadline=${SLURM_JOB_END_TIME:-}
 hpcest_step_pid=
-trap 'echo "hpcest: SIGTERM (time limit or cancel), stopping ranks" >&2; [ -n "$hpcest_step_pid" ] && kill -TERM "$hpcest_step_pid" 2>/dev/null; exit 143' TERM
-date +%s > started_at
+hpcest_term() {
+  echo "hpcest: SIGTERM (time limit or cancel), stopping ranks" >&2
+  if [ -n "$hpcest_deadline" ] && (( $(date +%s) >= hpcest_deadline - 60 )); then echo timeout > end_reason; fi
+  # Wait for the ranks: a script that catches SIGTERM to save a checkpoint gets Slurm's KillWait
+  # to do it (the job ends, and its steps are killed, as soon as this shell exits).
+  if [ -n "$hpcest_step_pid" ]; then
+    kill -TERM "$hpcest_step_pid" 2>/dev/null
+    wait "$hpcest_step_pid" 2>/dev/null
+  fi
+  exit 143
+}
+trap hpcest_term TERM
+printf '%s\n' "$hpcest_started" > started_at
 
 # v1's special folders: ./outputs and ./logs of the snapshot live beside it in the run directory.
 for d in outputs logs; do

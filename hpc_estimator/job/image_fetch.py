@@ -1,0 +1,91 @@
+"""The shell that puts a container image into the cluster's image cache, once (pure text builders).
+
+The same block runs in one of three places, chosen by the cluster profile (``image_fetch``):
+on the login node at submission, through the transport (the default: compute nodes of most sites
+have no internet and no fakeroot); inside the job script before the ranks start ("job"); or as a
+build job of its own that the training job depends on ("build-job"). Wherever it runs it takes a
+lock beside the cached image, so concurrent jobs and submissions fetch an image once, and it
+renames a finished temporary into place, so nobody ever sees a half-written image.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from ..util.shellquote import quote
+from .containers import pull_argv
+from .spec import ContainerSpec
+
+_TMP = "\x00hpcest-tmp\x00"
+
+
+def needs_fetch(container: ContainerSpec) -> bool:
+    """True when the image has to be fetched or built into the cache (not a prebuilt path)."""
+    return container.runtime != "none" and bool(container.image) and bool(container.image_source)
+
+
+def _commands(container: ContainerSpec) -> list[str]:
+    assert container.image_source and container.image
+    argvs = pull_argv(container.runtime, container.image_source, _TMP)
+    return [" ".join('"$hpcest_tmp"' if a == _TMP else quote(a) for a in argv) for argv in argvs]
+
+
+def fetch_block(container: ContainerSpec) -> str:
+    """Shell lines that fetch (or build) the image into its cache path unless it is there."""
+    assert container.image and container.image_source
+    image, source = container.image, container.image_source
+    lines = [
+        f"HPCEST_IMAGE={quote(image)}",
+        'if [ ! -e "$HPCEST_IMAGE" ]; then',
+        f"  mkdir -p {quote(posixpath.dirname(image))}",
+        "  (",
+        '    flock -w 7200 9 || { echo "hpcest: timed out waiting for another job to fetch the image" >&2; exit 1; }',
+        '    if [ ! -e "$HPCEST_IMAGE" ]; then',
+        '      hpcest_tmp="$HPCEST_IMAGE.tmp.${SLURM_JOB_ID:-$$}"',
+        '      rm -rf "$hpcest_tmp"',
+    ]
+    if container.definition:
+        lines += [
+            "      # The environment's packages, layered onto the base image (the file name is its hash).",
+            f"      cat > {quote(source)} <<'HPCEST_DEFINITION_END'",
+            *container.definition.rstrip("\n").split("\n"),
+            "HPCEST_DEFINITION_END",
+        ]
+    lines += [f"      {cmd} || exit 1" for cmd in _commands(container)]
+    lines += [
+        '      mv -f "$hpcest_tmp" "$HPCEST_IMAGE"',
+        "    fi",
+        f"  ) 9> {quote(image + '.lock')} || {{ echo {quote('hpcest: cannot fetch image ' + source)} >&2; exit 1; }}",
+        "fi",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def check_block(container: ContainerSpec) -> str:
+    """Shell lines that stop the job with the fix when the image it was submitted with is gone."""
+    assert container.image and container.image_source
+    message = (
+        f"hpcest: image {container.image} (from {container.image_source}) is not in the image cache any more; "
+        "it is fetched when a run is submitted: submit the run again"
+    )
+    return f"HPCEST_IMAGE={quote(container.image)}\n" + (
+        f'[ -e "$HPCEST_IMAGE" ] || {{ echo {quote(message)} >&2; exit 1; }}\n'
+    )
+
+
+def login_script(container: ContainerSpec) -> list[str]:
+    """argv that fetches the image on the login node (bash: the block uses a subshell and flock)."""
+    return ["bash", "-c", "set -uo pipefail\n" + fetch_block(container) + 'printf "%s\\n" "$HPCEST_IMAGE"']
+
+
+def size_probe(container: ContainerSpec) -> list[str]:
+    """argv printing how many bytes of the image have arrived so far (for progress)."""
+    assert container.image
+    return ["sh", "-c", 'du -sk -- "$1".tmp.* 2>/dev/null | awk \'{s+=$1} END {print s*1024}\'', "hpcest-du",
+            container.image]
+
+
+def build_job_script(container: ContainerSpec, *, directives: list[str]) -> str:
+    """A batch script whose only work is the fetch (``image_fetch = "build-job"``)."""
+    return "#!/bin/bash\n" + "".join(f"{d}\n" for d in directives) + "set -uo pipefail\n" + fetch_block(container)
+
