@@ -53,3 +53,7 @@ class HostKeyError(TransportError):
 
 class SchedulerError(HpcestError):
     """Slurm refused a request; the message carries Slurm's own words."""
+
+
+class WaitTimeoutError(HpcestError):
+    """Waiting for a run gave up after the caller's time limit while the job still runs (CLI exit 5)."""

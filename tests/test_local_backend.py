@@ -178,3 +178,32 @@ def test_local_run_uses_the_container_runtime_found_on_this_machine(ws, tmp_path
     (seen,) = _outputs(run, tmp_path)
     # ch-run binds only onto directories the image has: an ordinary image has /mnt.
     assert seen == {"cwd": f"{CHARLIECLOUD_RUN_DIR}/src", "run": CHARLIECLOUD_RUN_DIR}
+
+
+def test_tags_and_properties_set_inside_the_job_reach_the_client(ws) -> None:
+    """run.tag()/set_tags()/add_properties() in the training script show up in Run.get(...).tags,
+    .properties and get_details(), merged in order with what the client set."""
+    from hpc_estimator import Run
+
+    workspace, src = ws
+    (src / "annotate.py").write_text(
+        "from azureml.core.run import Run\n"
+        "run = Run.get_context()\n"
+        "run.tag('epochs', 3)\n"
+        "run.set_tags({'stage': 'trained', 'client': 'overwritten-by-job'})\n"
+        "run.add_properties({'model_format': 'onnx'})\n"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = Estimator(str(src), compute_target="local", entry_script="annotate.py", use_docker=False)
+    run = _run(workspace, est)
+    run.tag("client", "set-before-the-job-ran")
+    run.wait_for_completion()
+    again = Run.get(workspace, run.id)
+    assert again.tags == {"client": "overwritten-by-job", "epochs": "3", "stage": "trained"}
+    assert again.properties["model_format"] == "onnx"
+    assert again.get_details()["tags"]["stage"] == "trained"
+    # A tag the client sets (or removes) after reading is not undone by the job's older records.
+    again.tag("stage", "reviewed")
+    again.remove_tags(["epochs"])
+    assert Run.get(workspace, run.id).tags == {"client": "overwritten-by-job", "stage": "reviewed"}

@@ -65,6 +65,10 @@ class Backend(Placement, Protocol):
     @property
     def transport(self) -> Transport: ...
 
+    def snapshot_store(self) -> tuple[str, str]:
+        """(content store, root of the run directories) on the machine that runs the jobs."""
+        ...
+
     def provide_image(self, spec: JobSpec, *, report: Report | None = None) -> str | None:
         """Make the job's image exist in the image cache before the job is queued (the profile's
         ``image_fetch``); returns the id of a build job the run must wait for, if one was queued.

@@ -74,6 +74,9 @@ class LocalBackend:
     def run_dir_for(self, run_id: str) -> str:
         return str(self.runs_root / run_id)
 
+    def snapshot_store(self) -> tuple[str, str]:
+        return str(self.cas_root), str(self.runs_root)
+
     def _shim_dir(self) -> Path:
         shim_dir = self.runs_root.parent / "local-bin"
         shim = shim_dir / "srun"

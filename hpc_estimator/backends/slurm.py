@@ -80,6 +80,9 @@ class SlurmBackend:
     def run_dir_for(self, run_id: str) -> str:
         return posixpath.join(self.workdir, "runs", run_id)
 
+    def snapshot_store(self) -> tuple[str, str]:
+        return posixpath.join(self.workdir, "cas"), posixpath.join(self.workdir, "runs")
+
     # -- submission -------------------------------------------------------------------------
 
     def provide_image(self, spec: JobSpec, *, report: Report | None = None) -> str | None:
@@ -129,7 +132,7 @@ class SlurmBackend:
         after: Sequence[str] = (),
     ) -> Submitted:
         run_dir = self.run_dir_for(run_id)
-        cas = posixpath.join(self.workdir, "cas")
+        cas, _runs = self.snapshot_store()
         stats = prepare_run_dir(self.transport, run_dir, cas, spec, script, source_directory, progress=progress)
         script_path = posixpath.join(run_dir, SCRIPT_NAME)
         job_id = self._sbatch(run_id, run_dir, script_path, after)

@@ -587,5 +587,13 @@ def migrate(ctx: click.Context) -> None:
     migrate_command.main(args=ctx.args, prog_name="hpcest migrate", standalone_mode=True)
 
 
+def _register() -> None:
+    from .gc import gc
+
+    main.add_command(gc)
+
+
+_register()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

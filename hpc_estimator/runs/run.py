@@ -13,7 +13,6 @@ import codecs
 import json
 import posixpath
 import sys
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..backends.base import JobRef
 from ..errors import ActivityFailedException, ConfigError, TransportError, UserErrorException
 from .store import TERMINAL_STATUSES, V1_STATUS, RunRecord
+from .waiting import PollResult, wait_until_terminal
 
 if TYPE_CHECKING:
     from ..backends.base import Backend
@@ -108,11 +108,38 @@ class Run:
 
     @property
     def tags(self) -> dict[str, Any]:
-        return dict(self._reload().tags)
+        return dict(self._synced().tags)
 
     @property
     def properties(self) -> dict[str, Any]:
-        return dict(self._reload().properties)
+        return dict(self._synced().properties)
+
+    def get_tags(self) -> dict[str, Any]:
+        return self.tags
+
+    def get_properties(self) -> dict[str, Any]:
+        return self.properties
+
+    def _synced(self) -> RunRecord:
+        """The record, with tags and properties the job set merged in (one remote command).
+
+        Once the run has ended and its records were read, nothing more can come: no remote call.
+        An unreachable cluster leaves what the store has (tags are never worth failing over).
+        """
+        from ..runtime.context import fetch_events
+
+        record = self._reload()
+        if not record.remote_dir or not record.job_id:
+            return record
+        if record.annotations_seen and json.loads(record.annotations_seen).get("final"):
+            return record
+        ended = record.is_terminal
+        try:
+            events = fetch_events(self._backend().transport, record.remote_dir)
+        except (TransportError, ConfigError):
+            return record
+        self._store.apply_job_annotations(record.run_id, events, final=ended)
+        return self._reload()
 
     def _backend(self) -> Backend:
         from ..backends import get_backend
@@ -132,38 +159,44 @@ class Run:
     def wait_for_completion(
         self, show_output: bool = False, wait_post_processing: bool = False, raise_on_error: bool = True
     ) -> dict[str, Any]:
-        """Poll until the run ends; with ``show_output`` stream rank 0's output as it is written."""
+        """Poll until the run ends; with ``show_output`` stream rank 0's output as it is written.
+
+        Lost contact with the cluster does not end the wait (it is reported and retried); the
+        run's status turns terminal only on evidence from the cluster.
+        """
+        return self._wait(show_output=show_output, raise_on_error=raise_on_error)
+
+    def _wait(
+        self, *, show_output: bool = False, raise_on_error: bool = True, timeout_s: float | None = None
+    ) -> dict[str, Any]:
         offset = 0
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        delay = 0.5
-        while True:
-            status = self._poll_tolerant()
+
+        def tick() -> None:
+            nonlocal offset
             if show_output:
                 offset = self._stream(offset, decoder)
-            if status in TERMINAL_STATUSES:
-                if show_output:
-                    offset = self._stream(offset, decoder)
-                    print(f"\nRun {self._run_id}: {status}", flush=True)
-                break
-            time.sleep(delay)
-            delay = min(delay * 1.5, 5.0)
+
+        status = wait_until_terminal(self._run_id, self._poll_once, timeout_s=timeout_s, on_tick=tick)
+        if show_output:
+            print(f"\nRun {self._run_id}: {status}", flush=True)
         details = self.get_details()
         if raise_on_error and status == "Failed":
             reason = self.record.status_detail or "unknown reason"
             raise ActivityFailedException(f"run {self._run_id} failed: {reason}. Logs: `hpcest logs {self._run_id}`")
         return details
 
-    def _poll_tolerant(self) -> str:
-        # A dropped connection during a long wait must not end the wait: the transport retries
-        # idempotent calls once; beyond that, wait and try again.
-        for attempt in range(5):
-            try:
-                return self.get_status()
-            except TransportError:
-                if attempt == 4:
-                    raise
-                time.sleep(min(2**attempt, 10))
-        raise AssertionError("unreachable")  # pragma: no cover
+    def _poll_once(self) -> PollResult:
+        """One status round; contact problems are reported in the result, never raised."""
+        record = self._reload()
+        if record.status in TERMINAL_STATUSES and not record.inferred:
+            return PollResult(record.status, True)
+        try:
+            refresh = refresh_status(self._experiment.workspace, [record])
+        except TransportError as exc:
+            return PollResult(record.status, False, lost=f"cannot reach {record.target!r}: {exc}")
+        record = self._reload()
+        return PollResult(record.status, record.status in TERMINAL_STATUSES, lost=refresh.unknown.get(self._run_id))
 
     def _stream(self, offset: int, decoder: codecs.IncrementalDecoder) -> int:
         chunk = self._read_bytes_from(RANK0_LOG, offset)
@@ -183,7 +216,7 @@ class Run:
             return b""
 
     def get_details(self) -> dict[str, Any]:
-        record = self._reload()
+        record = self._synced()
         details: dict[str, Any] = {
             "runId": record.run_id,
             "target": record.target,
@@ -307,6 +340,9 @@ class Run:
 
     def set_tags(self, tags: dict[str, Any]) -> None:
         self._store.set_tags(self._run_id, tags)
+
+    def remove_tags(self, tags: builtins.list[str]) -> None:
+        self._store.remove_tags(self._run_id, tags)
 
     def add_properties(self, properties: dict[str, Any]) -> None:
         self._store.add_properties(self._run_id, properties)

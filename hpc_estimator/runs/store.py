@@ -22,7 +22,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -82,7 +82,8 @@ CREATE TABLE IF NOT EXISTS runs (
     kind          TEXT NOT NULL DEFAULT 'run',
     name          TEXT,
     unseen_since  TEXT,
-    inferred      INTEGER NOT NULL DEFAULT 0
+    inferred      INTEGER NOT NULL DEFAULT 0,
+    annotations_seen TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_experiment ON runs (experiment, created_at);
 CREATE INDEX IF NOT EXISTS runs_by_target_status ON runs (target, status);
@@ -98,13 +99,15 @@ CREATE INDEX IF NOT EXISTS runs_by_parent ON runs (parent_id);
 
 # Schema 1 -> 2: runs can have a parent (pipeline steps, sweep trials), a kind and a name; the
 # poller remembers since when the scheduler stopped listing a job, and whether a terminal status
-# was inferred (no exit code, no scheduler verdict) and may still be corrected.
+# was inferred (no exit code, no scheduler verdict) and may still be corrected, and how much of
+# each rank's metrics file has been read for tags and properties set inside the job.
 _UPGRADE_1_TO_2 = """
 ALTER TABLE runs ADD COLUMN parent_id TEXT REFERENCES runs (run_id);
 ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'run';
 ALTER TABLE runs ADD COLUMN name TEXT;
 ALTER TABLE runs ADD COLUMN unseen_since TEXT;
 ALTER TABLE runs ADD COLUMN inferred INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN annotations_seen TEXT;
 CREATE INDEX IF NOT EXISTS runs_by_parent ON runs (parent_id);
 """
 # What a run is: a single run, a pipeline and its steps, a sweep and its trials.
@@ -151,6 +154,7 @@ class RunRecord:
     name: str | None = None
     unseen_since: str | None = None
     inferred: bool = False
+    annotations_seen: str | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -390,6 +394,17 @@ class RunStore:
         """Merge ``tags`` into the run's tags (v1 ``Run.set_tags`` adds/overwrites keys)."""
         self._merge_json(run_id, "tags", tags)
 
+    def remove_tags(self, run_id: str, keys: Sequence[str]) -> None:
+        """Delete tags by key (v1 ``Run.remove_tags``); keys that are not set are ignored."""
+        with self._write() as conn:
+            row = conn.execute("SELECT tags FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise UserErrorException(f"no run {run_id!r} in {self.path}")
+            current = json.loads(row["tags"])
+            for key in keys:
+                current.pop(key, None)
+            conn.execute("UPDATE runs SET tags = ? WHERE run_id = ?", (json.dumps(current), run_id))
+
     def add_properties(self, run_id: str, properties: Mapping[str, Any]) -> None:
         """Add properties; like v1, an existing property cannot be changed."""
         with self._write() as conn:
@@ -405,6 +420,42 @@ class RunStore:
                     )
                 current[key] = value
             conn.execute("UPDATE runs SET properties = ? WHERE run_id = ?", (json.dumps(current), run_id))
+
+    def apply_job_annotations(self, run_id: str, events: Sequence[Mapping[str, Any]], *, final: bool) -> None:
+        """Record tags and properties the job set (``tag``/``property`` records of its metrics files).
+
+        Each rank's records are applied once, in order, after what the client set before reading
+        them: a tag set in the job overwrites an older value, as the later ``set_tags`` did in v1.
+        A property the job sets that is already set keeps its first value (properties are
+        immutable; the job's own ``add_properties`` already refused a different one). ``final``:
+        the run had ended when the records were read, so nothing more will come.
+        """
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT tags, properties, annotations_seen FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            if row is None:
+                raise UserErrorException(f"no run {run_id!r} in {self.path}")
+            tags, properties = json.loads(row["tags"]), json.loads(row["properties"])
+            seen = json.loads(row["annotations_seen"] or "{}")
+            counts: dict[str, int] = dict(seen.get("counts", {}))
+            index: dict[str, int] = {}
+            for event in events:
+                if event.get("kind") not in ("tag", "property") or not isinstance(event.get("name"), str):
+                    continue
+                rank = str(event.get("rank", 0))
+                index[rank] = index.get(rank, 0) + 1
+                if index[rank] <= counts.get(rank, 0):
+                    continue  # applied by an earlier read
+                if event["kind"] == "tag":
+                    tags[event["name"]] = event.get("value")
+                else:
+                    properties.setdefault(event["name"], event.get("value"))
+            counts.update({rank: max(n, counts.get(rank, 0)) for rank, n in index.items()})
+            conn.execute(
+                "UPDATE runs SET tags = ?, properties = ?, annotations_seen = ? WHERE run_id = ?",
+                (json.dumps(tags), json.dumps(properties), json.dumps({"counts": counts, "final": final}), run_id),
+            )
 
     def _merge_json(self, run_id: str, column: str, values: Mapping[str, Any]) -> None:
         with self._write() as conn:

@@ -29,6 +29,7 @@ import paramiko
 from ..errors import CommandTimeout, HostKeyError, TransportError
 from . import RemoteFileNotFoundError
 from .base import CommandResult, Progress
+from .ssh_auth import OpenSshKeys, PassphrasePrompt, ask_on_terminal
 
 T = TypeVar("T")
 
@@ -188,6 +189,7 @@ class SshTransport:
         connect_timeout: float = 15.0,
         keepalive: int = 30,
         env: Mapping[str, str] | None = None,
+        prompt: PassphrasePrompt = ask_on_terminal,
     ) -> None:
         self.target = resolve_target(
             host, user=user, port=port, identity_file=identity_file, known_hosts=known_hosts,
@@ -203,6 +205,10 @@ class SshTransport:
         self._home: str | None = None
         self._lock = threading.RLock()
         self.connects = 0  # how many times a connection was opened (reuse is observable)
+        # Kept for the transport's life: a key unlocked once is reused when the connection is reopened.
+        self._keys = OpenSshKeys(
+            self.target.user, self.target.identity_files, identities_only=self.target.identities_only, prompt=prompt
+        )
 
     # ------------------------------------------------------------------ connection
 
@@ -244,9 +250,7 @@ class SshTransport:
                     t.hostname,
                     port=t.port,
                     username=t.user,
-                    key_filename=list(t.identity_files) or None,
-                    allow_agent=not t.identities_only,
-                    look_for_keys=not t.identities_only and not t.identity_files,
+                    auth_strategy=self._keys,
                     sock=sock,
                     timeout=self.connect_timeout,
                     banner_timeout=self.connect_timeout,
@@ -260,11 +264,10 @@ class SshTransport:
                 raise self._changed_key_error(exc) from exc
             except paramiko.AuthenticationException as exc:
                 client.close()
-                keys = ", ".join(t.identity_files) or "agent / default keys"
                 raise TransportError(
-                    f"SSH authentication to {t.user}@{t.hostname}:{t.port} failed ({exc}); tried {keys}. "
-                    f"Set identity_file (or IdentityFile in ssh_config) to a key listed in the remote "
-                    f"~/.ssh/authorized_keys."
+                    f"SSH authentication to {t.user}@{t.hostname}:{t.port} failed: {self._keys.notes.describe()}. "
+                    f"The server accepted none of them: set identity_file (or IdentityFile in ssh_config) to a "
+                    f"key listed in the remote ~/.ssh/authorized_keys, or load it into ssh-agent (ssh-add)."
                 ) from exc
             except (paramiko.SSHException, OSError) as exc:
                 client.close()
