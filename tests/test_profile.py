@@ -18,6 +18,11 @@ from hpc_estimator.errors import ConfigError
         ({"partition": 7}, "key 'partition' must be a string"),
         ({"container_runtime": "docker"}, "key 'container_runtime' must be one of"),
         ({"prologue": "module load x"}, "key 'prologue' must be a list of strings"),
+        ({"login_shell": "yes"}, "key 'login_shell' must be true or false"),
+        ({"port": 99999}, "key 'port' must be a TCP port 1-65535, got 99999"),
+        ({"umask": "0999"}, "key 'umask'"),
+        ({"image_fetch": "never"}, "key 'image_fetch' must be one of"),
+        ({"status_grace_seconds": "2m"}, "key 'status_grace_seconds' must be a number"),
     ],
 )
 def test_wrong_types_name_the_key(extra: dict, message: str) -> None:
@@ -36,3 +41,8 @@ def test_auto_runtime_resolves_to_what_is_installed() -> None:
 def test_home_is_expanded_in_cluster_paths() -> None:
     profile = ClusterProfile(name="c", workdir="~/hpcest", image_cache="~/.cache/img").with_home("/home/alice")
     assert (profile.workdir, profile.image_cache) == ("/home/alice/hpcest", "/home/alice/.cache/img")
+
+
+def test_login_shell_is_read_from_the_profile() -> None:
+    assert ClusterProfile.from_mapping("c", {"transport": "ssh", "host": "h", "login_shell": True}).login_shell
+    assert not ClusterProfile.from_mapping("c", {"transport": "ssh", "host": "h"}).login_shell

@@ -46,6 +46,7 @@ def make_backend(workspace: Workspace, target: str) -> Backend:
             ssh_config=profile.ssh_config,
             trust_unknown_host=profile.trust_unknown_host or None,
             env=profile.client_env,
+            login_shell=profile.login_shell,
         )
         return SlurmBackend(profile, transport)
     import os
@@ -53,7 +54,7 @@ def make_backend(workspace: Workspace, target: str) -> Backend:
     from ..transport.local import LocalTransport
 
     env = {**os.environ, **profile.client_env} if profile.client_env else None
-    return SlurmBackend(profile, LocalTransport(env=env))
+    return SlurmBackend(profile, LocalTransport(env=env, login_shell=profile.login_shell))
 
 
 _CACHE: dict[tuple[str, str], Backend] = {}

@@ -8,6 +8,7 @@ from typing import Any
 from .. import slurm
 from ..cluster.profile import ClusterProfile
 from ..transport.base import Transport
+from . import site_checks
 
 
 @dataclass
@@ -58,6 +59,11 @@ class CheckReport:
 
 def probe(transport: Transport, profile: ClusterProfile) -> CheckReport:
     report = CheckReport(profile=profile.name)
+    problem, note = report.problems.append, report.notes.append
+    for check in site_checks.SITE_CHECKS:
+        check(transport, profile, problem, note)
+    if not site_checks.check_slurm_on_path(transport, profile, problem, note):
+        return report
     res = transport.run(slurm.sinfo_argv())
     if not res.ok:
         report.problems.append(f"sinfo failed: {res.stderr.strip() or res.stdout.strip()}")

@@ -45,6 +45,9 @@ class ClusterProfile:
     ssh_config: str | None = None
     # Accept a host key not in known_hosts (first contact only; a changed key is always refused).
     trust_unknown_host: bool = False
+    # Run cluster commands through a login shell (bash -l), for sites that put Slurm or modules
+    # on PATH in /etc/profile.d only; `hpcest cluster check` says when that is needed.
+    login_shell: bool = False
     # Where run directories live on the cluster (shared filesystem).
     workdir: str = "~/hpcest"
     partition: str | None = None

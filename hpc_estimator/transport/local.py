@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import CommandTimeout, TransportError
 from ..util.atomic import write_atomic
-from . import RemoteFileNotFoundError
+from . import RemoteFileNotFoundError, login_shell
 from .base import CommandResult, Progress
 
 
@@ -26,9 +26,16 @@ class LocalTransport:
     point Slurm clients at a ``SLURM_CONF``.
     """
 
-    def __init__(self, env: Mapping[str, str] | None = None, cwd: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        *,
+        login_shell: bool = False,
+    ) -> None:
         self.env = dict(env) if env is not None else None
         self.cwd = os.fspath(cwd) if cwd is not None else None
+        self.login_shell = login_shell
 
     def run(
         self,
@@ -44,9 +51,10 @@ class LocalTransport:
         if not argv:
             raise TransportError("empty command: pass at least the program name")
         env = self.env if self.env is not None else dict(os.environ)
+        command = login_shell.wrap(argv) if self.login_shell else argv
         try:
             proc = subprocess.run(
-                list(argv),
+                list(command),
                 input=stdin if stdin is not None else b"",
                 capture_output=True,
                 timeout=timeout,
@@ -61,10 +69,11 @@ class LocalTransport:
         except subprocess.TimeoutExpired as exc:
             # subprocess.run has already killed the child
             raise CommandTimeout(f"command timed out after {timeout} s: {' '.join(argv)}") from exc
+        stdout = proc.stdout.decode("utf-8", errors="replace")
         return CommandResult(
             argv=argv,
             returncode=proc.returncode,
-            stdout=proc.stdout.decode("utf-8", errors="replace"),
+            stdout=login_shell.strip_profile_output(stdout) if self.login_shell else stdout,
             stderr=proc.stderr.decode("utf-8", errors="replace"),
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import getpass
 import hashlib
 import os
@@ -27,7 +28,7 @@ from typing import TypeVar
 import paramiko
 
 from ..errors import CommandTimeout, HostKeyError, TransportError
-from . import RemoteFileNotFoundError
+from . import RemoteFileNotFoundError, login_shell
 from .base import CommandResult, Progress
 from .ssh_auth import OpenSshKeys, PassphrasePrompt, ask_on_terminal
 
@@ -190,6 +191,7 @@ class SshTransport:
         keepalive: int = 30,
         env: Mapping[str, str] | None = None,
         prompt: PassphrasePrompt = ask_on_terminal,
+        login_shell: bool = False,
     ) -> None:
         self.target = resolve_target(
             host, user=user, port=port, identity_file=identity_file, known_hosts=known_hosts,
@@ -199,6 +201,7 @@ class SshTransport:
         self.connect_timeout = connect_timeout
         self.keepalive = keepalive
         self.env = dict(env or {})
+        self.login_shell = login_shell
         self._client: paramiko.SSHClient | None = None
         self._sftp: paramiko.SFTPClient | None = None
         self._jump: SshTransport | None = None
@@ -400,10 +403,15 @@ class SshTransport:
         full = argv
         if self.env:
             full = ("env", *(f"{k}={v}" for k, v in self.env.items()), *argv)
+        if self.login_shell:
+            full = login_shell.wrap(full)
         command = shlex.join(full)
-        return self._with_retry(
+        result = self._with_retry(
             lambda: self._exec(argv, command, stdin, timeout), idempotent=idempotent, what=shlex.join(argv)
         )
+        if self.login_shell:
+            result = dataclasses.replace(result, stdout=login_shell.strip_profile_output(result.stdout))
+        return result
 
     def _exec(self, argv: tuple[str, ...], command: str, stdin: bytes | None, timeout: float | None) -> CommandResult:
         try:

@@ -401,3 +401,15 @@ def test_known_hosts_name_and_fingerprint_format(tmp_path):
     expected = subprocess.run(["ssh-keygen", "-lf", f"{key_path}.pub"], check=True, capture_output=True,
                               text=True).stdout.split()[1]
     assert fingerprint(paramiko.Ed25519Key.from_private_key_file(str(key_path))) == expected
+
+
+def test_login_shell_keeps_argv_byte_identical_and_stdin(ssh_endpoint):
+    """login_shell = true: the command runs after the login shell's profile, arguments unchanged."""
+    t = make(ssh_endpoint, login_shell=True)
+    try:
+        result = t.run(["printf", "%s\\0", *HOSTILE])
+        assert result.stdout.split("\0")[:-1] == HOSTILE
+        assert t.run(["cat"], stdin=b"through stdin").stdout == "through stdin"
+        assert t.run(["sh", "-c", "exit 7"]).returncode == 7
+    finally:
+        t.close()
