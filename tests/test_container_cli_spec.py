@@ -318,6 +318,7 @@ def test_hpcest_container_prefixes_follow_the_documented_cli(runtime: str, gpu: 
         ("singularity", "docker://python:3.11-slim"),
         ("singularity", "/runs/env/image.def"),
         ("charliecloud", "docker://python:3.11-slim"),
+        ("charliecloud", "/shared/images/pytorch-1.13.tar.gz"),  # an air-gapped site's image tarball
     ],
 )
 def test_hpcest_image_preparation_commands_follow_the_documented_cli(runtime: str, source: str) -> None:

@@ -48,10 +48,15 @@ def test_failure_reads_the_same_live_and_after_purge() -> None:
 
 
 def test_time_limit_and_scancel_are_told_apart_after_purge() -> None:
-    """Both end in 143; the job records "timeout" when its own time limit ended it."""
+    """Both end in 143; the job records "timeout" when its own time limit ended it. Purged, each
+    reads as Slurm said while it still listed them: TIMEOUT is Failed, CANCELLED is Canceled."""
     timeout = resolve(_obs(None, "143\n", end_reason="timeout"))
     cancel = resolve(_obs(None, "143\n"))
-    assert "TIMEOUT" in (timeout.detail or "") and "SIGTERM" in (cancel.detail or "")
+    assert timeout.state is JobState.FAILED and "TIMEOUT" in (timeout.detail or "")
+    assert cancel.state is JobState.CANCELED and "scancel" in (cancel.detail or "")
+    live_timeout = resolve(_obs(SlurmJob("1", "TIMEOUT", exit_code=0), "143\n", end_reason="timeout"))
+    live_cancel = resolve(_obs(SlurmJob("1", "CANCELLED", exit_code=0), "143\n"))
+    assert (live_timeout.state, live_cancel.state) == (timeout.state, cancel.state)
 
 
 def test_purged_job_uses_exit_file() -> None:

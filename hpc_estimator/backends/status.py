@@ -62,7 +62,9 @@ def from_exit_code(code: int, cancel_requested: bool = False, end_reason: str | 
     if code == 143 and end_reason == "timeout":
         return StatusUpdate(JobState.FAILED, "TIMEOUT: the job reached its time limit (max_run_duration_seconds)", code)
     if code == 143:
-        return StatusUpdate(JobState.FAILED, "terminated by SIGTERM (scancel, preemption or the node going down)", code)
+        # SIGTERM before the time limit: scancel (by the user, another tool or an administrator),
+        # which Slurm itself reports as CANCELLED while it still lists the job.
+        return StatusUpdate(JobState.CANCELED, "terminated by SIGTERM before its time limit (scancel)", code)
     return StatusUpdate(JobState.FAILED, f"training process exited with code {code}", code)
 
 

@@ -57,12 +57,14 @@ def lower_image(
                 "hpcest does not carry registry passwords"
             )
     source = images.to_image_source(reference)
+    if containers.is_image_archive(runtime, source):
+        if run.packages:
+            warnings.append(_not_layered(run, f"the image archive {source}"))
+        # Converted once into the image cache (a new version of the image needs a new file name).
+        return containers.cached_image_path(runtime, profile.image_cache, source), source, None, warnings
     if source.startswith("/"):
         if run.packages:
-            warnings.append(
-                f"packages {', '.join([*run.packages.pip, *run.packages.conda])} are not installed into the "
-                f"prebuilt image {source}: build them into it"
-            )
+            warnings.append(_not_layered(run, f"the prebuilt image {source}"))
         return source, None, None, warnings  # a prebuilt image on the cluster (.sif file or directory)
     pip = [*extra_pip, *run.packages.pip]
     conda = list(run.packages.conda)
@@ -78,6 +80,11 @@ def lower_image(
     definition = images.definition_file(source, pip, conda, run.packages.conda_channels, run.packages.pip_options)
     path = containers.cached_image_path(runtime, profile.image_cache, definition)
     return path, path.removesuffix(".sif") + ".def", definition, warnings
+
+
+def _not_layered(run: ResolvedRun, image: str) -> str:
+    packages = ", ".join([*run.packages.pip, *run.packages.conda])
+    return f"packages {packages} are not installed into {image}: build them into it"
 
 
 def lower_container(

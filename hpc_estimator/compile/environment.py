@@ -61,9 +61,11 @@ def lower_environment(
     """(exported pairs in precedence order, names forwarded into the container, warnings)."""
     lay = containers.layout(runtime, run_dir)
     user = dict(run.environment_variables)
-    # The in-job azureml / hpc_estimator stand-ins come first on PYTHONPATH; a user's entries follow.
+    # The in-job azureml / hpc_estimator stand-ins come first on PYTHONPATH; then the run's own
+    # PYTHONPATH (or else the profile's), then what the site's modules set (see PATH_PREPEND).
     pylib = posixpath.join(lay.run_dir, PYLIB)
-    pythonpath = f"{pylib}:{user['PYTHONPATH']}" if user.get("PYTHONPATH") else pylib
+    given = user.get("PYTHONPATH") or profile.env.get("PYTHONPATH")
+    pythonpath = f"{pylib}:{given}" if given else pylib
     env = _checked(
         [
             *profile.env.items(),

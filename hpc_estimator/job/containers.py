@@ -154,6 +154,16 @@ def exec_prefix(spec: ContainerSpec, image_path: str | None) -> list[str]:
     raise ConfigError(f"unknown container runtime {runtime!r}")
 
 
+# Image tarballs on the cluster's filesystem (what `ch-convert -o tar` writes): air-gapped sites
+# copy images in this way, since not even the login node reaches a registry.
+IMAGE_ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2", ".tar.zst")
+
+
+def is_image_archive(runtime: RuntimeName, source: str) -> bool:
+    """A path to an image tarball that ``runtime`` converts into a runnable image (charliecloud)."""
+    return runtime == "charliecloud" and source.startswith("/") and source.endswith(IMAGE_ARCHIVE_SUFFIXES)
+
+
 def pull_argv(runtime: RuntimeName, source: str, dest: str) -> list[list[str]]:
     """Commands that turn an image reference into the runnable image at ``dest`` (run once)."""
     if runtime in ("apptainer", "singularity"):
@@ -161,6 +171,8 @@ def pull_argv(runtime: RuntimeName, source: str, dest: str) -> list[list[str]]:
             # A definition file (user packages layered on a base image) is built, not pulled.
             return [[runtime, "build", "--fakeroot", dest, source]]
         return [[runtime, "pull", dest, source]]
+    if runtime == "charliecloud" and is_image_archive(runtime, source):
+        return [["ch-convert", "-i", "tar", "-o", "dir", source, dest]]
     if runtime == "charliecloud":
         ref = source.removeprefix("docker://")
         return [["ch-image", "pull", ref], ["ch-convert", "-o", "dir", ref, dest]]

@@ -41,8 +41,9 @@ def fetch_block(container: ContainerSpec) -> str:
         "  (",
         '    flock -w 7200 9 || { echo "hpcest: timed out waiting for another job to fetch the image" >&2; exit 1; }',
         '    if [ ! -e "$HPCEST_IMAGE" ]; then',
+        "      # Under the lock nobody else is fetching this image: what a killed fetch left can go.",
+        '      rm -rf "$HPCEST_IMAGE".tmp.*',
         '      hpcest_tmp="$HPCEST_IMAGE.tmp.${SLURM_JOB_ID:-$$}"',
-        '      rm -rf "$hpcest_tmp"',
     ]
     if container.definition:
         lines += [
@@ -51,7 +52,7 @@ def fetch_block(container: ContainerSpec) -> str:
             *container.definition.rstrip("\n").split("\n"),
             "HPCEST_DEFINITION_END",
         ]
-    lines += [f"      {cmd} || exit 1" for cmd in _commands(container)]
+    lines += [f'      {cmd} || {{ rm -rf "$hpcest_tmp"; exit 1; }}' for cmd in _commands(container)]
     lines += [
         '      mv -f "$hpcest_tmp" "$HPCEST_IMAGE"',
         "    fi",

@@ -38,7 +38,8 @@ hpcest_deadline=${SLURM_JOB_END_TIME:-}
 hpcest_step_pid=
 hpcest_term() {
   echo "hpcest: SIGTERM (time limit or cancel), stopping ranks" >&2
-  if [ -n "$hpcest_deadline" ] && (( $(date +%s) >= hpcest_deadline - 60 )); then echo timeout > end_reason; fi
+  # Slurm enforces the limit late, never early; 5 s allow for the nodes' clocks and our start time.
+  if [ -n "$hpcest_deadline" ] && (( $(date +%s) >= hpcest_deadline - 5 )); then echo timeout > end_reason; fi
   # Wait for the ranks: a script that catches SIGTERM to save a checkpoint gets Slurm's KillWait
   # to do it (the job ends, and its steps are killed, as soon as this shell exits).
   if [ -n "$hpcest_step_pid" ]; then
@@ -71,10 +72,11 @@ if [ ! -e "$HPCEST_IMAGE" ]; then
   (
     flock -w 7200 9 || { echo "hpcest: timed out waiting for another job to fetch the image" >&2; exit 1; }
     if [ ! -e "$HPCEST_IMAGE" ]; then
+      # Under the lock nobody else is fetching this image: what a killed fetch left can go.
+      rm -rf "$HPCEST_IMAGE".tmp.*
       hpcest_tmp="$HPCEST_IMAGE.tmp.${SLURM_JOB_ID:-$$}"
-      rm -rf "$hpcest_tmp"
-      ch-image pull python:3.11-slim || exit 1
-      ch-convert -o dir python:3.11-slim "$hpcest_tmp" || exit 1
+      ch-image pull python:3.11-slim || { rm -rf "$hpcest_tmp"; exit 1; }
+      ch-convert -o dir python:3.11-slim "$hpcest_tmp" || { rm -rf "$hpcest_tmp"; exit 1; }
       mv -f "$hpcest_tmp" "$HPCEST_IMAGE"
     fi
   ) 9> /scratch/alice/.cache/hpcest/images/charliecloud-4d4d4d4d4d4d4d4d4d4d4d4d.lock || { echo 'hpcest: cannot fetch image docker://python:3.11-slim' >&2; exit 1; }

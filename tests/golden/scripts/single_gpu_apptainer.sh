@@ -40,7 +40,8 @@ hpcest_deadline=${SLURM_JOB_END_TIME:-}
 hpcest_step_pid=
 hpcest_term() {
   echo "hpcest: SIGTERM (time limit or cancel), stopping ranks" >&2
-  if [ -n "$hpcest_deadline" ] && (( $(date +%s) >= hpcest_deadline - 60 )); then echo timeout > end_reason; fi
+  # Slurm enforces the limit late, never early; 5 s allow for the nodes' clocks and our start time.
+  if [ -n "$hpcest_deadline" ] && (( $(date +%s) >= hpcest_deadline - 5 )); then echo timeout > end_reason; fi
   # Wait for the ranks: a script that catches SIGTERM to save a checkpoint gets Slurm's KillWait
   # to do it (the job ends, and its steps are killed, as soon as this shell exits).
   if [ -n "$hpcest_step_pid" ]; then
@@ -78,9 +79,10 @@ if [ ! -e "$HPCEST_IMAGE" ]; then
   (
     flock -w 7200 9 || { echo "hpcest: timed out waiting for another job to fetch the image" >&2; exit 1; }
     if [ ! -e "$HPCEST_IMAGE" ]; then
+      # Under the lock nobody else is fetching this image: what a killed fetch left can go.
+      rm -rf "$HPCEST_IMAGE".tmp.*
       hpcest_tmp="$HPCEST_IMAGE.tmp.${SLURM_JOB_ID:-$$}"
-      rm -rf "$hpcest_tmp"
-      apptainer pull "$hpcest_tmp" docker://nvcr.io/nvidia/pytorch:24.01-py3 || exit 1
+      apptainer pull "$hpcest_tmp" docker://nvcr.io/nvidia/pytorch:24.01-py3 || { rm -rf "$hpcest_tmp"; exit 1; }
       mv -f "$hpcest_tmp" "$HPCEST_IMAGE"
     fi
   ) 9> /scratch/alice/.cache/hpcest/images/apptainer-0f1e2d3c4b5a69788796a5b4.sif.lock || { echo 'hpcest: cannot fetch image docker://nvcr.io/nvidia/pytorch:24.01-py3' >&2; exit 1; }

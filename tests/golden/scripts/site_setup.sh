@@ -39,7 +39,8 @@ hpcest_deadline=${SLURM_JOB_END_TIME:-}
 hpcest_step_pid=
 hpcest_term() {
   echo "hpcest: SIGTERM (time limit or cancel), stopping ranks" >&2
-  if [ -n "$hpcest_deadline" ] && (( $(date +%s) >= hpcest_deadline - 60 )); then echo timeout > end_reason; fi
+  # Slurm enforces the limit late, never early; 5 s allow for the nodes' clocks and our start time.
+  if [ -n "$hpcest_deadline" ] && (( $(date +%s) >= hpcest_deadline - 5 )); then echo timeout > end_reason; fi
   # Wait for the ranks: a script that catches SIGTERM to save a checkpoint gets Slurm's KillWait
   # to do it (the job ends, and its steps are killed, as soon as this shell exits).
   if [ -n "$hpcest_step_pid" ]; then

@@ -1,0 +1,372 @@
+"""What a real site does to a run, on a real Slurm cluster of its own (MinJobAge=5, no accounting).
+
+slurmctld stops and comes back while a run is waited on; SSH drops for half a minute; a job is
+requeued; jobs end by time limit or scancel and are purged before anyone asks; a job edits its
+snapshot; a site prologue reads unset variables; an image arrives as a tarball and is converted on
+the login node at submission. In each case the status is terminal only on evidence, nothing is
+lost, and no run changes another's files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hpc_estimator import Estimator, Experiment, Run, Workspace
+from hpc_estimator.backends import close_all
+from hpc_estimator.errors import SchedulerError, TransportError
+from hpc_estimator.runs.run import refresh_status
+from hpc_estimator.testing import local_cluster as lc
+from hpc_estimator.testing.ch_image import build_test_image, ch_run_missing_reason
+
+from .conftest import cluster_unavailable
+
+SLEEP = (
+    "import sys, time\nprint('started', flush=True)\n"
+    "time.sleep(float(sys.argv[sys.argv.index('--seconds') + 1]))\nprint('slept', flush=True)\n"
+)
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[lc.LocalCluster]:
+    """A cluster of this module's own: outages here must not disturb the session cluster."""
+    problems = lc.missing_requirements(ssh=True)
+    if problems:
+        cluster_unavailable("; ".join(problems))
+    state = Path(tempfile.mkdtemp(prefix="hpcest-outage-"))
+    cluster = lc.start(state, nodes=2, min_job_age=5)
+    try:
+        yield cluster
+    finally:
+        close_all()
+        lc.stop(cluster)
+        shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def ws(site: lc.LocalCluster) -> Iterator[Workspace]:
+    assert site.ssh is not None
+    root = Path(tempfile.mkdtemp(prefix="hpcest-outage-ws-"))
+    workspace = Workspace.create(root, name="outages")
+    common = {
+        "workdir": str(root / "work"),
+        "partition": site.partition,
+        "container_runtime": "none",
+        "python": sys.executable,
+        "status_grace_seconds": 30,
+        "client_env": {"SLURM_CONF": site.env["SLURM_CONF"]},
+    }
+    workspace.add_profile("site", {"transport": "local", **common})
+    workspace.add_profile("site-ssh", {"transport": "ssh", "host": site.ssh.alias,
+                                       "ssh_config": str(site.ssh.ssh_config), **common})  # fmt: skip
+    src = root / "project"
+    src.mkdir()
+    (src / "sleep.py").write_text(SLEEP)
+    try:
+        yield workspace
+    finally:
+        close_all()
+        workspace.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _src(ws: Workspace) -> str:
+    return str(ws.path / "project")
+
+
+def _submit(ws: Workspace, target: str, script: str = "sleep.py", seconds: float | None = None,
+            source: str | None = None, **kwargs: object) -> Run:  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        params = {"--seconds": seconds} if seconds is not None else {}
+        est = Estimator(source or _src(ws), compute_target=target, entry_script=script, script_params=params,
+                        **kwargs)  # fmt: skip
+        return Experiment(ws, "outages").submit(est)
+
+
+def _until(what: str, check, timeout: float = 120.0, every: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _squeue_lists(site: lc.LocalCluster, job_id: str) -> bool:
+    out = subprocess.run(["squeue", "--noheader", "-j", job_id, "-o", "%i"], capture_output=True, text=True,
+                         env=site.client_env())  # fmt: skip
+    return job_id in out.stdout.split()
+
+
+def _squeue_state(site: lc.LocalCluster, job_id: str) -> str:
+    out = subprocess.run(["squeue", "--noheader", "-j", job_id, "-o", "%T"], capture_output=True, text=True,
+                         env=site.client_env())  # fmt: skip
+    return out.stdout.strip()
+
+
+def _begin_now(site: lc.LocalCluster, job_id: str) -> bool:
+    result = subprocess.run(["scontrol", "update", f"JobId={job_id}", "StartTime=now"], capture_output=True,
+                            text=True, env=site.client_env())  # fmt: skip
+    return result.returncode == 0
+
+
+def _running(run: Run) -> bool:
+    return run.get_status() == "Running"
+
+
+# --------------------------------------------------------------------------- scheduler outage
+
+
+def test_slurmctld_outage_during_a_wait_is_not_a_failure(site, ws, capfd) -> None:
+    """Before: the run turned Failed ('the scheduler no longer knows the job') and the wait ended.
+    After: the wait says once that contact is lost and once that it is back, `hpcest runs`
+    during the outage keeps the run Running, and the run ends Completed."""
+    run = _submit(ws, "site", seconds=60)
+    _until("the run to start", lambda: _running(run))
+    seen_during: dict[str, object] = {}
+
+    def outage() -> None:
+        lc.stop_controller(site)
+        try:
+            time.sleep(3)
+            other = Run.get(ws, run.id)
+            refresh = refresh_status(ws, [other.record])
+            seen_during["status"] = Run.get(ws, run.id).status
+            seen_during["unknown"] = refresh.unknown.get(run.id)
+            hpcest = [sys.executable, "-c", "from hpc_estimator.cli import main; main()"]
+            cli = subprocess.run([*hpcest, "runs"], cwd=ws.path, capture_output=True, text=True, timeout=120)
+            seen_during["cli"] = cli.stdout + cli.stderr
+            seen_during["job_still_running"] = not (Path(run.record.remote_dir or "") / "exit_code").exists()
+            time.sleep(5)
+        finally:
+            lc.start_controller(site)
+
+    thread = threading.Thread(target=outage)
+    thread.start()
+    try:
+        details = run.wait_for_completion(raise_on_error=False)
+    finally:
+        thread.join()
+    assert details["status"] == "Completed", details
+    assert seen_during["status"] == "Running" and seen_during["job_still_running"]
+    assert "slurm" in str(seen_during["unknown"]).lower() or "controller" in str(seen_during["unknown"]).lower()
+    rows = [line for line in str(seen_during["cli"]).splitlines() if run.id in line]
+    assert rows, seen_during["cli"]
+    row = rows[0]
+    assert "Running" in row and "Failed" not in row
+    err = capfd.readouterr().err
+    assert err.count("contact lost while waiting for") == 1, err
+    assert err.count("contact back after") == 1, err
+    assert "Failed" not in [change.status for change in ws.run_store.history(run.id)]
+
+
+def test_ssh_outage_during_a_wait_reconnects(site, ws, capfd) -> None:
+    """SSH away for ~20 s (sshd and its sessions killed): the wait backs off, reconnects, completes."""
+    run = _submit(ws, "site-ssh", seconds=30)
+    _until("the run to start", lambda: _running(run))
+
+    def outage() -> None:
+        lc.cut_ssh(site)
+        try:
+            time.sleep(20)
+        finally:
+            lc.restore_ssh(site)
+
+    thread = threading.Thread(target=outage)
+    thread.start()
+    try:
+        details = run.wait_for_completion(raise_on_error=False)
+    finally:
+        thread.join()
+    assert details["status"] == "Completed", details
+    err = capfd.readouterr().err
+    assert err.count("contact lost while waiting for") == 1 and "cannot reach 'site-ssh'" in err, err
+    assert err.count("contact back after") == 1, err
+
+
+# --------------------------------------------------------------------------- ends nobody watched
+
+
+def test_time_limit_and_scancel_are_told_apart_after_the_jobs_are_purged(site, ws) -> None:
+    """No accounting, MinJobAge=5: when the client first asks, Slurm has forgotten both jobs. The
+    job's own files say which one reached its time limit and which one was cancelled."""
+    limited = _submit(ws, "site", seconds=600, max_run_duration_seconds=60)
+    cancelled = _submit(ws, "site", seconds=600)
+    _until("both runs to start", lambda: _running(limited) and _running(cancelled))
+    job_id = cancelled.record.job_id or ""
+    subprocess.run(["scancel", job_id], check=True, env=site.client_env())  # as a user or admin would
+    _until("Slurm to purge both jobs",
+           lambda: not _squeue_lists(site, job_id) and not _squeue_lists(site, limited.record.job_id or ""),
+           timeout=240, every=2)  # fmt: skip
+    assert Run.get(ws, limited.id).get_status() == "Failed"
+    assert "time limit" in (Run.get(ws, limited.id).record.status_detail or "")
+    assert Run.get(ws, cancelled.id).get_status() == "Canceled"
+
+
+def test_a_requeued_job_keeps_its_first_attempts_logs_and_starts_clean(site, ws) -> None:
+    """scontrol requeue (node failure, preemption): the second attempt's exit code decides, and
+    the first attempt's rank log stays readable under hpcest-logs/attempt-1/."""
+    src = ws.path / "requeue"
+    src.mkdir()
+    (src / "attempt.py").write_text(textwrap.dedent(
+        """
+        import os, sys, time
+        restarts = int(os.environ.get("SLURM_RESTART_COUNT", "0"))
+        print("attempt", restarts + 1, flush=True)
+        if restarts == 0:
+            time.sleep(600)  # requeued before it ends
+            sys.exit(9)
+        """
+    ))  # fmt: skip
+    # v1's low-priority VMs could be pre-empted and the run restarted: such jobs are requeue-able.
+    run = _submit(ws, "site", script="attempt.py", source=str(src), vm_priority="lowpriority")
+    _until("the first attempt to start", lambda: _running(run))
+    rank_log = Path(run.record.remote_dir or "") / "hpcest-logs" / "rank-0.log"
+    _until("the first attempt's output", lambda: rank_log.is_file() and "attempt 1" in rank_log.read_text())
+    job_id = run.record.job_id or ""
+    subprocess.run(["scontrol", "requeue", job_id], check=True, env=site.client_env())
+    # Slurm holds a requeued job back for a while (BeginTime); let it start again now.
+    _until("the job to be pending again", lambda: _squeue_state(site, job_id) == "PENDING")
+    assert _begin_now(site, job_id)
+    details = run.wait_for_completion(raise_on_error=False)
+    assert details["status"] == "Completed", details
+    run_dir = Path(run.record.remote_dir or "")
+    assert "attempt 2" in (run_dir / "hpcest-logs" / "rank-0.log").read_text()
+    assert "attempt 1" in (run_dir / "hpcest-logs" / "attempt-1" / "rank-0.log").read_text()
+    assert (run_dir / "exit_code").read_text().strip() == "0"
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_a_job_that_edits_its_snapshot_changes_no_other_run(site, ws) -> None:
+    """v1 jobs could write to their working directory; here each run's src/ is its own copy, and
+    the shared content store stays as it was."""
+    src = ws.path / "mutating"
+    src.mkdir()
+    (src / "config.json").write_text('{"lr": 0.1}\n')
+    (src / "edit.py").write_text(textwrap.dedent(
+        """
+        import json, os
+        seen = json.load(open("config.json"))
+        with open("config.json", "w") as fh:
+            json.dump({"lr": 99}, fh)
+        open("new_file.txt", "w").write("made by the job")
+        os.makedirs("outputs", exist_ok=True)
+        json.dump(seen, open("outputs/seen.json", "w"))
+        """
+    ))  # fmt: skip
+    first = _submit(ws, "site", script="edit.py", source=str(src))
+    assert first.wait_for_completion(raise_on_error=False)["status"] == "Completed"
+    second = _submit(ws, "site", script="edit.py", source=str(src))
+    assert second.wait_for_completion(raise_on_error=False)["status"] == "Completed"
+    for run in (first, second):
+        seen = json.loads((Path(run.record.remote_dir or "") / "outputs" / "seen.json").read_text())
+        assert seen == {"lr": 0.1}  # each run saw the snapshot as submitted
+    assert not (src / "new_file.txt").exists()
+    cas = Path(ws.get_profile("site").workdir) / "cas"
+    for obj in cas.glob("??/*"):
+        assert hashlib.sha256(obj.read_bytes()).hexdigest() == obj.name
+        assert not obj.stat().st_mode & 0o222  # read-only
+
+
+def test_site_prologue_with_unset_variables_and_pythonpath_prepend(site, ws) -> None:
+    """A module-style prologue that reads unset variables does not trip the script's `set -u`, and
+    hpcest's runtime is prepended to PYTHONPATH without dropping the site's (or adding '' when unset)."""
+    src = ws.path / "prologue"
+    src.mkdir()
+    (src / "env.py").write_text(
+        "import json, os, sys\nos.makedirs('outputs', exist_ok=True)\n"
+        "json.dump({'pythonpath': os.environ.get('PYTHONPATH'), 'site': os.environ.get('SITE_LOADED')},"
+        " open('outputs/env.json', 'w'))\n"
+    )
+    ws.add_profile("site-prologue", {
+        "transport": "local", "workdir": str(ws.path / "work"), "partition": site.partition,
+        "container_runtime": "none", "python": sys.executable, "client_env": {"SLURM_CONF": site.env["SLURM_CONF"]},
+        "prologue": ['if [ -n "$MODULEPATH_UNSET_BY_SITE" ]; then :; fi', "export SITE_LOADED=${SITE_FLAG}yes"],
+        "env": {"PYTHONPATH": "/opt/site/lib"},
+    }, replace=True)  # fmt: skip
+    run = _submit(ws, "site-prologue", script="env.py", source=str(src))
+    details = run.wait_for_completion(raise_on_error=False)
+    assert details["status"] == "Completed", details
+    seen = json.loads((Path(run.record.remote_dir or "") / "outputs" / "env.json").read_text())
+    assert seen["site"] == "yes"
+    parts = seen["pythonpath"].split(":")
+    assert parts[-1] == "/opt/site/lib" and parts[0].endswith(".hpcest/pylib") and "" not in parts
+
+
+# --------------------------------------------------------------------------- images
+
+
+@pytest.fixture(scope="module")
+def image_tarball(tmp_path_factory) -> Path:
+    reason = ch_run_missing_reason()
+    if reason:
+        cluster_unavailable(f"ch-run: {reason}")
+    image = build_test_image()
+    tarball = tmp_path_factory.mktemp("images") / "site-python.tar.gz"
+    subprocess.run(["tar", "-C", str(image), "-czf", str(tarball), "."], check=True)
+    return tarball
+
+
+def test_an_image_tarball_is_converted_on_the_login_node_at_submission(site, ws, image_tarball, capfd) -> None:
+    """Compute nodes of most sites have no internet and no fakeroot: the image is made on the
+    login node before the job is queued (reported as it goes), once; the job only checks it."""
+    ws.add_profile("site-ch", {
+        "transport": "local", "workdir": str(ws.path / "work"), "partition": site.partition,
+        "container_runtime": "charliecloud", "python": sys.executable, "image_fetch": "login",
+        "client_env": {"SLURM_CONF": site.env["SLURM_CONF"]},
+    }, replace=True)  # fmt: skip
+    src = ws.path / "in-image"
+    src.mkdir()
+    (src / "where.py").write_text("import sys\nprint('python', sys.version.split()[0], 'in', sys.prefix)\n")
+    run = _submit(ws, "site-ch", script="where.py", source=str(src), custom_docker_image=str(image_tarball))
+    cache = Path(ws.get_profile("site-ch").image_cache)
+    converted = [p for p in cache.iterdir() if p.is_dir() and (p / "usr" / "bin" / "python3").exists()]
+    assert len(converted) == 1  # there before the job could have started
+    err = capfd.readouterr().err
+    assert str(image_tarball) in err  # the fetch was reported
+    details = run.wait_for_completion(raise_on_error=False)
+    assert details["status"] == "Completed", details
+    log = (Path(run.record.remote_dir or "") / "hpcest-logs" / "rank-0.log").read_text()
+    assert "python 3." in log and "in /usr" in log  # the image's own interpreter
+    again = _submit(ws, "site-ch", script="where.py", source=str(src), custom_docker_image=str(image_tarball))
+    assert str(image_tarball) not in capfd.readouterr().err  # cached: nothing fetched the second time
+    assert again.wait_for_completion(raise_on_error=False)["status"] == "Completed"
+
+
+def test_a_failed_image_fetch_queues_nothing_and_records_nothing(site, ws, tmp_path) -> None:
+    broken = tmp_path / "broken.tar.gz"
+    broken.write_bytes(b"not a tarball")
+    ws.add_profile("site-ch", {
+        "transport": "local", "workdir": str(ws.path / "work"), "partition": site.partition,
+        "container_runtime": "charliecloud", "python": sys.executable, "image_fetch": "login",
+        "client_env": {"SLURM_CONF": site.env["SLURM_CONF"]},
+    }, replace=True)  # fmt: skip
+    before = {r.run_id for r in ws.run_store.list()}
+    queued_before = subprocess.run(["squeue", "--noheader", "-o", "%i"], capture_output=True, text=True,
+                                   env=site.client_env()).stdout.split()  # fmt: skip
+    with pytest.raises((TransportError, SchedulerError)) as info:
+        _submit(ws, "site-ch", custom_docker_image=str(broken))
+    message = str(info.value)
+    assert str(broken) in message and "gzip" in message  # the tool's own words, and which image
+    after = {r.run_id for r in ws.run_store.list()}
+    assert after == before
+    queued_after = subprocess.run(["squeue", "--noheader", "-o", "%i"], capture_output=True, text=True,
+                                  env=site.client_env()).stdout.split()  # fmt: skip
+    assert set(queued_after) <= set(queued_before)
+    assert not list(Path(ws.get_profile("site-ch").image_cache).glob("*.tmp.*"))  # no half image left
