@@ -19,6 +19,10 @@ class ComputeTargetException(AzureMLException):
     """Unsupported or unknown compute target (v1 name)."""
 
 
+class ExperimentExecutionException(AzureMLException):
+    """A run could not be started as configured, e.g. its entry script is missing (v1 name; raised at submission)."""
+
+
 class ActivityFailedException(AzureMLException):
     """A run ended Failed while waiting with raise_on_error (v1 name)."""
 
@@ -49,3 +53,7 @@ class HostKeyError(TransportError):
 
 class SchedulerError(HpcestError):
     """Slurm refused a request; the message carries Slurm's own words."""
+
+
+class WaitTimeoutError(HpcestError):
+    """Waiting for a run gave up after the caller's time limit while the job still runs (CLI exit 5)."""

@@ -7,7 +7,6 @@ job. A dry run is the same preparation with a backend that contacts nothing.
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,12 +16,12 @@ from ..backends import get_backend
 from ..backends.dry_run import DryRunBackend
 from ..cluster.profile import ClusterProfile
 from ..compile import CompiledJob, compile_run, resolve
-from ..errors import UserErrorException
 from ..job.render import render_sbatch
 from ..job.spec import JobSpec
 from ..transport.base import Progress
 from ..v1.compute import LOCAL_TARGET
 from ..v1.resolved import ResolvedRun, Submittable
+from .source_check import check_source
 from .store import RunRecord, new_run_id
 
 if TYPE_CHECKING:
@@ -104,7 +103,7 @@ def dry_run(
     target); ``workspace`` places "local" runs in its history directory, as submission does.
     ``hpcest submit FILE.py:NAME --dry-run`` prints the same script for the same run id.
     """
-    run = resolve(config)
+    run = check_source(resolve(config))
     if profile is None:
         if workspace is None:
             from .workspace import Workspace
@@ -146,12 +145,8 @@ def submit(
     target: str | None = None,
     progress: Progress | None = None,
 ) -> RunRecord:
-    run = resolve(config)
+    run = check_source(resolve(config))
     source_directory = run.source_directory
-    if not os.path.isdir(source_directory):
-        raise UserErrorException(
-            f"source_directory {source_directory!r} does not exist; pass the folder that holds the training script"
-        )
     target = resolve_target(workspace, run, target)
     backend = get_backend(workspace, target)
     prepared = prepare(backend, workspace.get_profile(target), run, experiment=experiment)
