@@ -21,6 +21,7 @@ from ..job.spec import JobSpec
 from ..transport.base import Progress
 from ..v1.compute import LOCAL_TARGET
 from ..v1.resolved import ResolvedRun, Submittable
+from .cluster_facts import ClusterFacts, fit_warnings, load_facts
 from .source_check import check_source
 from .store import RunRecord, new_run_id
 
@@ -64,9 +65,19 @@ def resolve_target(workspace: Workspace, run: ResolvedRun, target: str | None = 
 
 
 def prepare(
-    placement: Placement, profile: ClusterProfile, run: ResolvedRun, *, experiment: str, run_id: str | None = None
+    placement: Placement,
+    profile: ClusterProfile,
+    run: ResolvedRun,
+    *,
+    experiment: str,
+    run_id: str | None = None,
+    facts: ClusterFacts | None = None,
 ) -> Prepared:
-    """Compile and render ``run`` for ``profile`` as ``placement`` would run it."""
+    """Compile and render ``run`` for ``profile`` as ``placement`` would run it.
+
+    ``facts`` (what ``hpcest cluster check`` learned about the cluster) add warnings for a job the
+    cluster can never start.
+    """
     profile = placement.resolved_profile(profile)
     run_id = run_id or new_run_id(experiment)
     run_dir = placement.run_dir_for(run_id)
@@ -74,6 +85,9 @@ def prepare(
     if placement.runtime_note and run.use_docker:
         # container_runtime = "auto": say what it decided rather than run bare silently.
         compiled = replace(compiled, warnings=(*compiled.warnings, placement.runtime_note))
+    fit = fit_warnings(compiled.spec, facts)
+    if fit:
+        compiled = replace(compiled, warnings=(*compiled.warnings, *fit))
     script = render_sbatch(compiled.spec, description=f"{run.config_kind} run {run_id} of {experiment}")
     return Prepared(run_id=run_id, run=run, compiled=compiled, script=script, run_dir=run_dir)
 
@@ -116,7 +130,8 @@ def dry_run(
         runs_root=workspace.history_dir / "runs" if local and workspace is not None else None,
         on_this_machine=local or profile.transport == "local",
     )
-    prepared = prepare(placement, profile, run, experiment=experiment, run_id=run_id)
+    facts = load_facts(workspace.history_dir, profile.name) if workspace is not None and not local else None
+    prepared = prepare(placement, profile, run, experiment=experiment, run_id=run_id, facts=facts)
     return DryRun(prepared.run_id, prepared.run_dir, prepared.spec, prepared.script, prepared.warnings)
 
 
@@ -149,7 +164,8 @@ def submit(
     source_directory = run.source_directory
     target = resolve_target(workspace, run, target)
     backend = get_backend(workspace, target)
-    prepared = prepare(backend, workspace.get_profile(target), run, experiment=experiment)
+    facts = load_facts(workspace.history_dir, target) if target != LOCAL_TARGET else None
+    prepared = prepare(backend, workspace.get_profile(target), run, experiment=experiment, facts=facts)
     for message in prepared.warnings:
         warnings.warn(message, HpcestWarning, stacklevel=3)
     store = workspace.run_store
