@@ -9,7 +9,7 @@
 3. internal error, a bug in hpcest: one "please report" line; the traceback with ``--debug`` or
    ``HPCEST_DEBUG=1``
 4. the cluster could not be reached (SSH or the Slurm client commands did not answer)
-5. ``--wait`` gave up after ``--timeout`` while the job still runs
+5. ``--wait`` gave up after the caller's time limit while the job still runs (``WaitTimeoutError``)
 
 :func:`handle_errors` maps hpcest's own exception types to these codes; anything else is a bug.
 """
@@ -51,7 +51,7 @@ Exit codes (all commands, migrate included):
      the job file, cancel of a finished run, logs --rank of no such rank)
   3  internal error (a bug): please report it; --debug shows the traceback
   4  the cluster could not be reached
-  5  --wait gave up after --timeout while the job still runs"""
+  5  --wait gave up after its time limit while the job still runs"""
 
 DEBUG_ENV = "HPCEST_DEBUG"
 REPORT = "please report it at the hpcest issue tracker with the command you ran"
@@ -71,8 +71,14 @@ class CommandError(HpcestError):
         self.code = code
 
 
+DEBUG_META = "hpcest.debug"
+
+
 def debug_enabled() -> bool:
-    """``--debug`` (which sets the variable for the process) or ``HPCEST_DEBUG=1``."""
+    """``hpcest --debug COMMAND`` (kept in the click context) or ``HPCEST_DEBUG=1``."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get(DEBUG_META):
+        return True
     return os.environ.get(DEBUG_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 

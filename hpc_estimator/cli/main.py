@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from ..version import __version__
 from .common import echo_json, json_option
-from .errors import DEBUG_ENV, EXIT_CODES_HELP, handle_errors
+from .errors import DEBUG_ENV, DEBUG_META, EXIT_CODES_HELP, debug_enabled, handle_errors
 
 MAIN_HELP = f"""Run Azure ML SDK v1 training code on Slurm clusters, and migrate it to ScriptRunConfig.
 
@@ -19,7 +17,7 @@ Start here:
   hpcest submit job.py:estimator       a module-level Estimator / ScriptRunConfig
   hpcest submit train.py -- ARGS       the quick form: a script and command-line options
 
-Errors print one line; --debug (or {DEBUG_ENV}=1) adds the full traceback.
+Errors print one line; hpcest --debug COMMAND (or {DEBUG_ENV}=1) adds the full traceback.
 
 {EXIT_CODES_HELP}
 """
@@ -32,10 +30,11 @@ Errors print one line; --debug (or {DEBUG_ENV}=1) adds the full traceback.
     is_flag=True,
     help=f"Show full tracebacks (errors in job files, internal errors); same as {DEBUG_ENV}=1.",
 )
-def main(debug: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     if debug:
-        # Read by every error report, migrate's included (its own --debug reads it too).
-        os.environ[DEBUG_ENV] = "1"
+        # Read by every command's error report (the meta dict is shared by the subcommand's context).
+        ctx.meta[DEBUG_META] = True
 
 
 @main.command()
@@ -69,7 +68,10 @@ def migrate(ctx: click.Context) -> None:
     # Imported on use only: libcst is heavy and no other command needs it.
     from migrate.cli import migrate_command
 
-    migrate_command.main(args=ctx.args, prog_name="hpcest migrate", standalone_mode=True)
+    args = list(ctx.args)
+    if debug_enabled() and "--debug" not in args:
+        args.insert(0, "--debug")  # hpcest --debug migrate ...
+    migrate_command.main(args=args, prog_name="hpcest migrate", standalone_mode=True)
 
 
 def _register() -> None:
