@@ -32,7 +32,7 @@ _TABLE: dict[str, QueueReason] = {
     for r in (
         _never(
             "PartitionNodeLimit",
-            "the job asks for more nodes than the partition allows or has",
+            "the job asks for more nodes than the partition allows or has (or its nodes are down or drained)",
             _RESUBMIT + " with node_count no larger than the partition's node count (hpcest cluster check {cluster})",
         ),
         _never(
@@ -40,11 +40,6 @@ _TABLE: dict[str, QueueReason] = {
             "the job's time limit is longer than the partition's maximum",
             _RESUBMIT + " with a shorter max_run_duration_seconds (the partition's limit: hpcest cluster check "
             "{cluster})",
-        ),
-        _never(
-            "PartitionConfig",
-            "the job asks for resources (CPUs, GPUs, memory) the partition's configuration cannot give",
-            _RESUBMIT + " with fewer processes or GPUs per node, or on another partition",
         ),
         _never(
             "BadConstraints",
@@ -102,6 +97,8 @@ _TABLE: dict[str, QueueReason] = {
             _RESUBMIT + " with a shorter max_run_duration_seconds",
         ),
         QueueReason("Resources", "waiting for nodes to become free", "", False),
+        # Slurm's first answer for a job the partition cannot hold; it turns into PartitionNodeLimit & co.
+        QueueReason("PartitionConfig", "the partition cannot give what the job asks for right now", "", False),
         QueueReason("Priority", "other jobs of higher priority are ahead of it", "", False),
         QueueReason("ReqNodeNotAvail", "a node it needs is down, drained or reserved", "", False),
         QueueReason("PartitionDown", "the partition is down (an administrator has to bring it up)", "", False),
@@ -125,12 +122,15 @@ def find_reason(detail: str | None) -> QueueReason | None:
 
 
 def explain(detail: str | None, *, run_id: str, cluster: str) -> str | None:
-    """One paragraph for a queued run whose reason can never resolve by waiting; None otherwise."""
+    """One paragraph for a queued run whose reason waiting does not clear; None otherwise."""
     reason = find_reason(detail)
     if reason is None or not reason.never_starts:
         return None
     fix = reason.fix.format(run=run_id, cluster=cluster)
-    return f"run {run_id} will never start as submitted ({reason.code}: {reason.meaning}); {fix}."
+    return (
+        f"run {run_id} will not start as submitted ({reason.code}: {reason.meaning}); Slurm keeps it queued "
+        f"anyway: {fix}."
+    )
 
 
 def describe(detail: str | None) -> str | None:
