@@ -609,7 +609,8 @@ def test_cluster_add_prints_the_chosen_defaults(project: Path) -> None:
     out = result.stdout
     assert "transport:          ssh to login.hpc.example.org" in out
     assert "container runtime:  apptainer (default)" in out and "hpcest cluster check hpc" in out
-    assert "workdir:            ~/hpcest (default)" in out and "partition:          the cluster default" in out
+    assert "workdir:            ~/hpcest (default)" in out
+    assert "partition:          the cluster's default partition" in out
     data = json.loads(invoke("cluster", "add", "hpc2", "--host", "h", "--runtime", "charliecloud", "--json").stdout)
     assert data["container_runtime"] == "charliecloud" and data["workdir"] == "~/hpcest"
 

@@ -32,16 +32,22 @@ def _defaults_text(name: str, mapping: dict[str, Any], profile: Any) -> list[str
         if profile.transport == "ssh"
         else "local: sbatch/squeue run on this machine (--host makes it ssh)"
     )
-    return [
-        f"  transport:          {transport}",
-        f"  workdir:            {profile.workdir}{given('workdir')} (run directories; on the shared filesystem)",
-        f"  partition:          {profile.partition or 'the cluster default'}{given('partition')}",
-        f"  container runtime:  {profile.container_runtime}{given('container_runtime')} (--runtime "
-        f"apptainer|singularity|charliecloud|auto|none; hpcest cluster check {name} shows what the cluster has)",
-        f"  python (no container): {profile.python}{given('python')}",
-        f"  gpus per node:      {profile.gpus_per_node if profile.gpus_per_node is not None else 'one per rank'}"
-        f"{given('gpus_per_node')}",
+    rows = [
+        ("transport", transport),
+        ("workdir", f"{profile.workdir}{given('workdir')} (run directories, on the shared filesystem)"),
+        ("partition", profile.partition or "the cluster's default partition"),
+        (
+            "container runtime",
+            f"{profile.container_runtime}{given('container_runtime')} (--runtime apptainer|singularity|charliecloud|"
+            f"auto|none; hpcest cluster check {name} shows what the cluster has)",
+        ),
+        ("python", f"{profile.python}{given('python')} (for jobs without a container)"),
+        (
+            "gpus per node",
+            str(profile.gpus_per_node) if profile.gpus_per_node is not None else "one per rank (default)",
+        ),
     ]
+    return [f"  {label + ':':<19} {value}" for label, value in rows]
 
 
 @cluster.command("add")
