@@ -536,10 +536,22 @@ def test_local_run_end_to_end_json_started_duration_download_everything(project:
 
 def test_failed_rank_tail_and_log_options_on_the_local_backend(project: Path) -> None:
     """A 3-rank local run whose rank 2 raises: --wait shows rank 2's traceback and names --rank 2."""
-    (project / "train.py").write_text(
-        "import os, sys, time\nrank = int(os.environ['RANK'])\nprint('rank', rank, 'starting', flush=True)\n"
-        "if rank == 2:\n    raise RuntimeError('rank two broke')\ntime.sleep(30)\n"
-    )
+    (project / "train.py").write_text(textwrap.dedent(
+        """
+        import os, time
+        rank = int(os.environ['RANK'])
+        print('rank', rank, 'starting', flush=True)
+        os.makedirs('outputs', exist_ok=True)
+        open(f'outputs/started-{rank}', 'w').close()
+        if rank == 2:
+            # Fail only once rank 0 has written its line (the failure stops the other ranks).
+            deadline = time.time() + 30
+            while not os.path.exists('outputs/started-0') and time.time() < deadline:
+                time.sleep(0.05)
+            raise RuntimeError('rank two broke')
+        time.sleep(30)
+        """
+    ))
     # The job sets PYTHONPATH itself; --env puts this checkout (and its srun stand-in, which reports failed
     # tasks as Slurm's srun does) after the in-job library, whatever hpcest is installed.
     result = invoke("submit", "train.py", "--nodes", "3", "--distribution", "gloo", "--env", f"PYTHONPATH={ROOT}",

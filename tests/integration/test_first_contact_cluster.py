@@ -50,7 +50,13 @@ def project(local_cluster: lc.LocalCluster, tmp_path: Path, monkeypatch: pytest.
         import os, sys, time
         rank = int(os.environ.get("RANK", os.environ.get("SLURM_PROCID", "0")))
         print("rank", rank, "on", os.environ.get("SLURMD_NODENAME"), flush=True)
+        os.makedirs("outputs", exist_ok=True)
+        open(f"outputs/started-{rank}", "w").close()
         if "--fail-rank" in sys.argv and rank == int(sys.argv[sys.argv.index("--fail-rank") + 1]):
+            # Fail once rank 0 has printed its line: the failure stops the other ranks.
+            deadline = time.time() + 30
+            while not os.path.exists("outputs/started-0") and time.time() < deadline:
+                time.sleep(0.05)
             raise ValueError(f"rank {rank} cannot go on")
         time.sleep(float(os.environ.get("SLEEP", "0")))
         """
