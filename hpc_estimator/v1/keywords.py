@@ -9,7 +9,6 @@ parameter and the file and line of the call. The wrapped ``__init__`` keeps its 
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import os
@@ -49,6 +48,8 @@ def public_parameters(init: Callable[..., Any]) -> list[str]:
 
 def closest_parameter(name: str, parameters: list[str]) -> str | None:
     """The parameter ``name`` most probably meant (a typo, a dropped or swapped letter, case)."""
+    import difflib  # only when a call went wrong: keeps `import hpc_estimator` light
+
     lowered = {p.lower(): p for p in parameters}
     if name.lower() in lowered:
         return lowered[name.lower()]
