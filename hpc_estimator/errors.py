@@ -19,6 +19,10 @@ class ComputeTargetException(AzureMLException):
     """Unsupported or unknown compute target (v1 name)."""
 
 
+class ExperimentExecutionException(AzureMLException):
+    """A run could not be started as configured, e.g. its entry script is missing (v1 name; raised at submission)."""
+
+
 class ActivityFailedException(AzureMLException):
     """A run ended Failed while waiting with raise_on_error (v1 name)."""
 

@@ -25,7 +25,9 @@ REPORT = "please report this at the hpcest issue tracker with the file that caus
 @click.command(name="migrate", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--write", is_flag=True, help="Apply the changes (default: show a diff and write nothing).")
-@click.option("--check", is_flag=True, help="Exit 1 when any file would change (0 clean, 2 internal error).")
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 when any file would change (0: nothing would change)."
+)
 @click.option(
     "--format",
     "output_format",
@@ -45,7 +47,9 @@ REPORT = "please report this at the hpcest issue tracker with the file that caus
 @click.option("--include", multiple=True, help="Extra glob of files to look at, e.g. '*.md' (repeatable).")
 @click.option("--exclude", multiple=True, help="Glob of files or directories to skip (repeatable).")
 @click.option("--no-gitignore", is_flag=True, help="Also look at files that .gitignore excludes.")
-@click.option("--debug", is_flag=True, help="Show the traceback of internal errors.")
+@click.option(
+    "--debug", is_flag=True, envvar="HPCEST_DEBUG", help="Show the traceback of internal errors (or HPCEST_DEBUG=1)."
+)
 def migrate_command(
     paths: tuple[Path, ...],
     write: bool,

@@ -116,6 +116,7 @@ HPCEST_PROVIDED = frozenset(
         "ActivityFailedException",
         "AzureMLException",
         "ComputeTargetException",
+        "ExperimentExecutionException",
         "HyperDriveConfigException",
         "RunConfigurationException",
         "TrainingException",

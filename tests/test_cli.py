@@ -50,14 +50,15 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_dry_run_prints_script_and_rank_table_and_records_nothing(project: Path) -> None:
     result = CliRunner().invoke(main, ["submit", "job.py:estimator", "--dry-run"])
     assert result.exit_code == 0, result.output
-    out = result.output
+    out = result.stdout
     assert out.startswith("#!/bin/bash\n#SBATCH --job-name=job_")
     assert "#SBATCH --gres=gpu:4" in out and "module load apptainer" in out
     assert "/scratch/alice/hpcest/runs/job_" in out
     # v1 ran one torch.distributed process per node with Nccl(), whatever process_count_per_node said.
+    # The rank table follows the script as comments, so stdout stays a script bash accepts.
     table = out.split("rank placement (2 rank(s))")[1].splitlines()
-    assert table[3].split() == ["0", "node", "0", "0", "0,1,2,3", "torch", "process"]
-    assert table[4].split() == ["1", "node", "1", "0", "0,1,2,3", "torch", "process"]
+    assert table[3].split() == ["#", "0", "node", "0", "0", "0,1,2,3", "torch", "process"]
+    assert table[4].split() == ["#", "1", "node", "1", "0", "0,1,2,3", "torch", "process"]
     assert "process_count_per_node=4 is not used with Nccl" in result.stderr
     assert json.loads(CliRunner().invoke(main, ["runs", "--json"]).output) == []  # nothing was recorded
 

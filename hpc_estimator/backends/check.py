@@ -20,6 +20,8 @@ class CheckReport:
     mpi_plugins: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # False when the scheduler did not answer at all (sinfo failed): nothing could be compared.
+    reached: bool = True
 
     @property
     def ok(self) -> bool:
@@ -35,6 +37,7 @@ class CheckReport:
             "mpi_plugins": self.mpi_plugins,
             "problems": self.problems,
             "notes": self.notes,
+            "reached": self.reached,
         }
 
     def format(self) -> str:
@@ -67,6 +70,7 @@ def probe(transport: Transport, profile: ClusterProfile) -> CheckReport:
     res = transport.run(slurm.sinfo_argv())
     if not res.ok:
         report.problems.append(f"sinfo failed: {res.stderr.strip() or res.stdout.strip()}")
+        report.reached = False
         return report
     parts = slurm.parse_sinfo(res.stdout)
     for name, part in parts.items():
@@ -76,6 +80,7 @@ def probe(transport: Transport, profile: ClusterProfile) -> CheckReport:
             "time_limit": part.time_limit,
             "nodes": list(part.node_names),
             "gpus_per_node": part.gpus_per_node(),
+            "cpus_per_node": max((n.cpus for n in part.nodes if n.cpus is not None), default=None),
         }
     config = transport.run(slurm.scontrol_show_config_argv())
     if config.ok:
@@ -116,10 +121,11 @@ def probe(transport: Transport, profile: ClusterProfile) -> CheckReport:
         message = (
             f"container_runtime = {profile.container_runtime!r} but {runtime_cmd} is not on PATH of the login node"
         )
+        advice = runtime_advice(profile, report.runtimes)
         if profile.prologue:
-            report.notes.append(message + " (the profile's prologue may load it inside jobs)")
+            report.notes.append(message + " (the profile's prologue may load it inside jobs)" + advice)
         else:
-            report.problems.append(message + "; add e.g. prologue = ['module load apptainer']")
+            report.problems.append(message + (advice or "; add e.g. prologue = ['module load apptainer']"))
     if report.max_array_size is not None and report.max_array_size != profile.max_array_size:
         report.notes.append(
             f"cluster MaxArraySize is {report.max_array_size}; the profile says {profile.max_array_size} "
@@ -130,3 +136,21 @@ def probe(transport: Transport, profile: ClusterProfile) -> CheckReport:
             f"mpi_plugin = {profile.mpi_plugin!r} is not offered by srun (has: {', '.join(report.mpi_plugins)})"
         )
     return report
+
+
+# container_runtime values and the command each one runs.
+RUNTIME_COMMANDS = {"apptainer": "apptainer", "singularity": "singularity", "charliecloud": "ch-run"}
+
+
+def runtime_advice(profile: ClusterProfile, found: dict[str, str | None]) -> str:
+    """"; ch-run 0.31 is: set container_runtime = 'charliecloud' ..." when another runtime than the
+    profile's is installed (empty when none is)."""
+    working = [(runtime, found[command]) for runtime, command in RUNTIME_COMMANDS.items() if found.get(command)]
+    if not working:
+        return ""
+    runtime, version = working[0]
+    command = RUNTIME_COMMANDS[runtime]
+    return (
+        f"; {command} ({version}) is: set container_runtime = \"{runtime}\" in [clusters.{profile.name}] of "
+        f"hpcest.toml (or hpcest cluster add {profile.name} --runtime {runtime} --replace with its other options)"
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
+import shlex
 import shutil
 import signal
 import subprocess
@@ -28,10 +29,13 @@ from ..util.atomic import write_atomic
 from .base import SCRIPT_NAME, JobRef, Report, Submitted, fetch_image_here, prepare_run_dir
 from .status import StatusUpdate, from_exit_code, parse_exit_file
 
+# The stand-in is run by its file path, not with -m: the job sets its own PYTHONPATH, and the
+# file must be this installation's, whichever hpc_estimator that PYTHONPATH would find.
 _SRUN_SHIM = """#!/bin/sh
 # hpcest local backend: run job steps as local processes (see hpc_estimator/backends/local_srun.py).
-exec {python} -m hpc_estimator.backends.local_srun "$@"
+exec {python} {script} "$@"
 """
+_LOCAL_SRUN = Path(__file__).with_name("local_srun.py")
 
 
 def _pid_is_our_job(pid: int, run_dir: str) -> bool:
@@ -80,7 +84,7 @@ class LocalBackend:
     def _shim_dir(self) -> Path:
         shim_dir = self.runs_root.parent / "local-bin"
         shim = shim_dir / "srun"
-        text = _SRUN_SHIM.format(python=self.python)
+        text = _SRUN_SHIM.format(python=shlex.quote(self.python), script=shlex.quote(str(_LOCAL_SRUN)))
         if not shim.exists() or shim.read_text() != text:
             # Several submitting processes may get here at once: each writes its own temporary
             # file and renames it into place, so every reader sees a whole script.

@@ -142,13 +142,30 @@ def _run_tasks(layout: StepLayout, command: list[str], output: str | None, kill_
                     start_new_session=True,
                 )
             )
-        return _wait_all(procs, kill_on_bad_exit)
+        return _wait_all(procs, kill_on_bad_exit, [node_address(nodeid) for _, nodeid, _ in layout.tasks()])
     finally:
         for f in files:
             f.close()
 
 
-def _wait_all(procs: list[subprocess.Popen[bytes]], kill_on_bad_exit: bool) -> int:
+def report_task_exit(host: str, procid: int, returncode: int) -> None:
+    """srun's own line for a task that did not exit 0, on the step's stderr (the batch log).
+
+    Slurm's srun prints ``srun: error: node2: task 3: Exited with exit code 3`` (or the signal's name,
+    "Terminated", "Killed"); hpcest reads these lines to find the ranks that failed, so the local
+    stand-in prints the same ones.
+    """
+    if returncode > 0:
+        what = f"Exited with exit code {returncode}"
+    else:
+        try:
+            what = signal.strsignal(-returncode) or f"Signal {-returncode}"
+        except ValueError:
+            what = f"Signal {-returncode}"
+    print(f"srun: error: {host}: task {procid}: {what}", file=sys.stderr, flush=True)
+
+
+def _wait_all(procs: list[subprocess.Popen[bytes]], kill_on_bad_exit: bool, hosts: list[str] | None = None) -> int:
     def stop_all(sig: int = signal.SIGTERM) -> None:
         for p in procs:
             if p.poll() is None:
@@ -169,6 +186,8 @@ def _wait_all(procs: list[subprocess.Popen[bytes]], kill_on_bad_exit: bool) -> i
             rc = p.poll()
             if rc is not None:
                 codes[i] = rc if rc >= 0 else 128 - rc
+                if rc != 0:
+                    report_task_exit(hosts[i] if hosts else node_address(0), i, rc)
                 if rc != 0 and first_failure is None:
                     first_failure = codes[i]
                     if kill_on_bad_exit:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
 from ..errors import TransportError
 from ..snapshot.gc import DEFAULT_DAYS
-from . import handle_errors
-
-EXIT_UNREACHABLE = 4
+from .common import echo_json, json_option, load_workspace
+from .errors import EXIT_UNREACHABLE, handle_errors
 
 
 @click.command("gc")
@@ -25,7 +23,7 @@ EXIT_UNREACHABLE = 4
     help="Keep what a run or a staging of the last DAYS days used.",
 )
 @click.option("--yes", is_flag=True, help="Remove them (without it, only say what would go).")
-@click.option("--json", "as_json", is_flag=True)
+@json_option("each target's store size and what went (or would go)")
 @handle_errors
 def gc(targets: tuple[str, ...], days: float, yes: bool, as_json: bool) -> None:
     """Remove snapshot contents no run of the last DAYS days used, on TARGETS (default: all).
@@ -35,7 +33,6 @@ def gc(targets: tuple[str, ...], days: float, yes: bool, as_json: bool) -> None:
     """
     from ..backends import get_backend
     from ..snapshot.gc import collect
-    from . import load_workspace
 
     ws = load_workspace()
     names = list(targets) or sorted(ws.profiles)
@@ -59,6 +56,6 @@ def gc(targets: tuple[str, ...], days: float, yes: bool, as_json: bool) -> None:
             for error in report.errors:
                 click.echo(f"{name}: warning: could not remove {error}", err=True)
     if as_json:
-        click.echo(json.dumps({name: vars(r) | {"errors": list(r.errors)} for name, r in reports.items()}))
+        echo_json({name: vars(r) | {"errors": list(r.errors)} for name, r in reports.items()})
     if unreachable:
         sys.exit(EXIT_UNREACHABLE)

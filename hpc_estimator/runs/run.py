@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..backends.base import JobRef
 from ..errors import ActivityFailedException, ConfigError, TransportError, UserErrorException
-from .store import TERMINAL_STATUSES, V1_STATUS, RunRecord
+from .store import TERMINAL_STATUSES, V1_STATUS, RunRecord, utc_from_epoch
 from .waiting import PollResult, wait_until_terminal
 
 if TYPE_CHECKING:
@@ -410,7 +410,55 @@ def refresh_status(
                 exit_code=update.exit_code,
                 inferred=update.inferred,
             )
+        _record_job_times(workspace, target, active, updates)
     return report
+
+
+def _record_job_times(workspace: Any, target: str, before: list[RunRecord], updates: dict[str, Any]) -> None:
+    """The true start (and end) times of runs that left the queue, from the files their job wrote.
+
+    Read once per run: when it is first seen started, and once more when it is first seen ended.
+    """
+    from ..backends import get_backend
+    from ..backends.job_times import read_job_times
+    from ..job.state import JobState
+
+    need = [
+        r
+        for r in before
+        if r.remote_dir
+        and r.run_id in updates
+        and updates[r.run_id].state is not None  # no answer this time: nothing new to read
+        and updates[r.run_id].state is not JobState.QUEUED
+        and (r.status in ("Queued", "Preparing", "Starting", "NotStarted") or updates[r.run_id].state.is_terminal)
+    ]
+    if not need:
+        return
+    try:
+        times = read_job_times(get_backend(workspace, target).transport, [r.remote_dir or "" for r in need])
+    except TransportError:
+        return  # the times are a refinement; the status itself is recorded
+    for record in need:
+        found = times.get(record.remote_dir or "")
+        if found is None:
+            continue
+        ended = found.ended if updates[record.run_id].state.is_terminal else None
+        workspace.run_store.set_times(
+            record.run_id,
+            started_at=utc_from_epoch(found.started) if found.started is not None else None,
+            ended_at=utc_from_epoch(ended) if ended is not None else None,
+        )
+
+
+def list_run_files(transport: Any, run_dir: str) -> builtins.list[str]:
+    """Every regular file of a run directory, relative to it and sorted: outputs/, logs/, hpcest-logs/,
+    metrics/, job.sbatch, the snapshot in src/ (links such as src/outputs -> ../outputs are not followed,
+    so nothing is listed twice)."""
+    script = 'cd "$1" 2>/dev/null || exit 0; find . -type f -print0; true'
+    result = transport.run(["sh", "-c", script, "hpcest-ls", run_dir])
+    if not result.ok:
+        raise TransportError(f"cannot list the files of {run_dir}: {result.stderr.strip()}")
+    return sorted(n[2:] if n.startswith("./") else n for n in result.stdout.split("\0") if n)
 
 
 def job_ref(record: RunRecord) -> JobRef:

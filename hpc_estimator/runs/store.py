@@ -119,6 +119,11 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def utc_from_epoch(seconds: float) -> str:
+    """``utc_now``'s format for a Unix time."""
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def new_run_id(experiment: str) -> str:
     """``<experiment>_<unix-ts>_<8 hex>`` (v1 ids look like ``<experiment>_<unix-ts>_<hex>``)."""
     safe = re.sub(r"[^A-Za-z0-9_-]", "_", experiment)[:200] or "run"
@@ -389,6 +394,17 @@ class RunStore:
     def mark_seen(self, run_id: str) -> None:
         with self._write() as conn:
             conn.execute("UPDATE runs SET unseen_since = NULL WHERE run_id = ? AND unseen_since IS NOT NULL", (run_id,))
+
+    def set_times(self, run_id: str, *, started_at: str | None = None, ended_at: str | None = None) -> None:
+        """Record when the job really started / ended (from the files it wrote), replacing the time a
+        poll first saw it; None leaves a value as it is."""
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE runs SET started_at = COALESCE(?, started_at), ended_at = COALESCE(?, ended_at)"
+                " WHERE run_id = ?",
+                (started_at, ended_at, run_id),
+            )
+            self._require_row(cur, run_id)
 
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
         """Merge ``tags`` into the run's tags (v1 ``Run.set_tags`` adds/overwrites keys)."""

@@ -7,7 +7,6 @@ job. A dry run is the same preparation with a backend that contacts nothing.
 
 from __future__ import annotations
 
-import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -19,12 +18,13 @@ from ..backends import get_backend
 from ..backends.dry_run import DryRunBackend
 from ..cluster.profile import ClusterProfile
 from ..compile import CompiledJob, compile_run, resolve
-from ..errors import UserErrorException
 from ..job.render import render_sbatch
 from ..job.spec import JobSpec
 from ..transport.base import Progress
 from ..v1.compute import LOCAL_TARGET
 from ..v1.resolved import ResolvedRun, Submittable
+from .cluster_facts import ClusterFacts, fit_warnings, load_facts
+from .source_check import check_source
 from .store import RunRecord, new_run_id
 
 if TYPE_CHECKING:
@@ -71,9 +71,19 @@ def resolve_target(workspace: Workspace, run: ResolvedRun, target: str | None = 
 
 
 def prepare(
-    placement: Placement, profile: ClusterProfile, run: ResolvedRun, *, experiment: str, run_id: str | None = None
+    placement: Placement,
+    profile: ClusterProfile,
+    run: ResolvedRun,
+    *,
+    experiment: str,
+    run_id: str | None = None,
+    facts: ClusterFacts | None = None,
 ) -> Prepared:
-    """Compile and render ``run`` for ``profile`` as ``placement`` would run it."""
+    """Compile and render ``run`` for ``profile`` as ``placement`` would run it.
+
+    ``facts`` (what ``hpcest cluster check`` learned about the cluster) add warnings for a job the
+    cluster can never start.
+    """
     profile = placement.resolved_profile(profile)
     run_id = run_id or new_run_id(experiment)
     run_dir = placement.run_dir_for(run_id)
@@ -81,6 +91,9 @@ def prepare(
     if placement.runtime_note and run.use_docker:
         # container_runtime = "auto": say what it decided rather than run bare silently.
         compiled = replace(compiled, warnings=(*compiled.warnings, placement.runtime_note))
+    fit = fit_warnings(compiled.spec, facts)
+    if fit:
+        compiled = replace(compiled, warnings=(*compiled.warnings, *fit))
     script = render_sbatch(compiled.spec, description=f"{run.config_kind} run {run_id} of {experiment}")
     return Prepared(run_id=run_id, run=run, compiled=compiled, script=script, run_dir=run_dir)
 
@@ -110,7 +123,7 @@ def dry_run(
     target); ``workspace`` places "local" runs in its history directory, as submission does.
     ``hpcest submit FILE.py:NAME --dry-run`` prints the same script for the same run id.
     """
-    run = resolve(config)
+    run = check_source(resolve(config))
     if profile is None:
         if workspace is None:
             from .workspace import Workspace
@@ -123,7 +136,8 @@ def dry_run(
         runs_root=workspace.history_dir / "runs" if local and workspace is not None else None,
         on_this_machine=local or profile.transport == "local",
     )
-    prepared = prepare(placement, profile, run, experiment=experiment, run_id=run_id)
+    facts = load_facts(workspace.history_dir, profile.name) if workspace is not None and not local else None
+    prepared = prepare(placement, profile, run, experiment=experiment, run_id=run_id, facts=facts)
     return DryRun(prepared.run_id, prepared.run_dir, prepared.spec, prepared.script, prepared.warnings)
 
 
@@ -155,16 +169,13 @@ def submit(
 ) -> RunRecord:
     """Submit ``config``; ``progress`` follows the snapshot upload, ``report`` gets news lines
     (image fetches); without it they go to stderr."""
-    run = resolve(config)
+    run = check_source(resolve(config))
     report = report or _to_stderr
     source_directory = run.source_directory
-    if not os.path.isdir(source_directory):
-        raise UserErrorException(
-            f"source_directory {source_directory!r} does not exist; pass the folder that holds the training script"
-        )
     target = resolve_target(workspace, run, target)
     backend = get_backend(workspace, target)
-    prepared = prepare(backend, workspace.get_profile(target), run, experiment=experiment)
+    facts = load_facts(workspace.history_dir, target) if target != LOCAL_TARGET else None
+    prepared = prepare(backend, workspace.get_profile(target), run, experiment=experiment, facts=facts)
     for message in prepared.warnings:
         warnings.warn(message, HpcestWarning, stacklevel=3)
     # The image is fetched (or its build queued) before anything is recorded: a registry or build

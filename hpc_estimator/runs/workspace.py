@@ -81,13 +81,63 @@ class WorkspaceTarget(ComputeTarget):
 # --- TOML reading --------------------------------------------------------------------------
 
 
+# The top-level tables of hpcest.toml.
+TOP_LEVEL_KEYS = ("workspace", "clusters")
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise ConfigError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[e.start]:02x} at column {column}); TOML files are UTF-8: "
+            f"save {path.name} as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+        ) from None
+
+
+def _top_level_line(text: str, key: str) -> int | None:
+    """Line of a top-level ``key = ...`` (before any table) or of a ``[key]`` / ``[key.x]`` header."""
+    in_table = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_table = True
+            header = stripped.strip("[]").split(".")[0].strip().strip("\"'")
+            if header == key:
+                return number
+        elif not in_table and re.match(rf"^[\"']?{re.escape(key)}[\"']?\s*[=.]", stripped):
+            return number
+    return None
+
+
+def _check_top_level(path: Path, data: Mapping[str, Any], text: str) -> None:
+    if not data:
+        raise ConfigError(
+            f"{path} is empty (no [workspace] table); write one like this, or run `hpcest init` in an empty "
+            f"directory:\n\n{MINIMAL_EXAMPLE}"
+        )
+    unknown = [key for key in data if key not in TOP_LEVEL_KEYS]
+    if unknown:
+        key = unknown[0]
+        line = _top_level_line(text, key)
+        where = f"{path}:{line}" if line else str(path)
+        shown = f"\n    {line} | {text.splitlines()[line - 1]}" if line else ""
+        raise ConfigError(
+            f"{where}: unknown top-level key {key!r}; hpcest.toml has the tables [workspace] and "
+            f"[clusters.<name>] only (a cluster setting belongs under [clusters.<name>]){shown}"
+        )
+
+
 def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as e:
         raise ConfigError(f"cannot read workspace file {path}: {e.strerror}") from e
+    text = _decode(path, raw)
     try:
-        return tomllib.loads(text), text
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         where = ""
         m = re.search(r"line (\d+)", str(e))
@@ -100,6 +150,8 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
         else:
             location = str(path)
         raise ConfigError(f"{location}: invalid TOML: {e}{where}\nFix the syntax of this file.") from e
+    _check_top_level(path, data, text)
+    return data, text
 
 
 def _header_path(header: str) -> list[str]:
@@ -386,7 +438,7 @@ class Workspace:
             raise ConfigError(
                 f"no cluster profile {name!r} in {self.config_file}; known: "
                 f"{', '.join(sorted(self._profiles))}. Add a [clusters.{name}] table "
-                "(or `hpcest target add`)."
+                f"(or run `hpcest cluster add {name} --host LOGIN_NODE`)."
             ) from None
 
     def get_default_compute_target(self) -> WorkspaceTarget:
@@ -401,7 +453,8 @@ class Workspace:
         existing = self._clusters_table()
         if name in existing and not replace:
             raise ConfigError(
-                f"cluster {name!r} already exists in {self.config_file}; pass replace=True or remove it first"
+                f"cluster {name!r} already exists in {self.config_file}; pass replace=True (hpcest cluster add "
+                f"--replace) or remove it first"
             )
         # None means "not set" (TOML has no null); leave such keys out.
         mapping = {k: v for k, v in mapping.items() if v is not None}

@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from ..errors import UserErrorException
+from .keywords import explain_call_errors
 
 SUPPORTED_DATAREF_MODES = ["mount", "download", "upload"]
 DATA_REFERENCE_TOKEN = "$AZUREML_DATAREFERENCE_{}"
@@ -82,6 +83,7 @@ def _relative_path(value: Any, parameter: str) -> str | None:
 class Datastore:
     """A named directory on the cluster's shared filesystem (v1: a registered storage account)."""
 
+    @explain_call_errors
     def __init__(self, name: str, root_path: str | os.PathLike[str]) -> None:
         self.name = _check_name(name, "Datastore name")
         self.root_path = check_cluster_path(root_path, "Datastore root_path")
@@ -128,6 +130,7 @@ def _check_datastore(value: Any, parameter: str) -> Datastore:
 class DataPath:
     """A path inside a datastore (v1 ``azureml.data.datapath.DataPath``); used by ``resume_from``."""
 
+    @explain_call_errors
     def __init__(
         self, datastore: Datastore | None = None, path_on_datastore: str | None = None, name: str | None = None
     ) -> None:
@@ -178,6 +181,7 @@ class DataReference:
     compiled scripts reproducible).
     """
 
+    @explain_call_errors
     def __init__(
         self,
         datastore: Datastore,
@@ -297,6 +301,7 @@ class DatasetConsumptionConfig:
     replaces with the local path of the data.
     """
 
+    @explain_call_errors
     def __init__(
         self, name: str, dataset: FileDataset, mode: str = "direct", path_on_compute: str | None = None
     ) -> None:

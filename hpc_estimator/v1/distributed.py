@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..errors import TrainingException
 from .deprecation import warn_deprecated
+from .keywords import explain_call_errors
 
 # v1 _DistributedTraining compatibility: object class (lower case) -> estimator classes (lower case).
 COMPATIBLE_ESTIMATORS: dict[str, tuple[str, ...]] = {
@@ -40,6 +41,7 @@ class _DistributedTraining:
 class Mpi(_DistributedTraining):
     """MPI (e.g. Horovod) with ``process_count_per_node`` ranks per node."""
 
+    @explain_call_errors
     def __init__(self, process_count_per_node: int = 1) -> None:
         warn_deprecated(
             "Mpi is deprecated; use azureml.core.runconfig.MpiConfiguration "
@@ -54,6 +56,7 @@ class Mpi(_DistributedTraining):
 class Gloo(_DistributedTraining):
     """torch.distributed with the Gloo backend."""
 
+    @explain_call_errors
     def __init__(self) -> None:
         warn_deprecated("Gloo is deprecated; use PyTorchConfiguration(communication_backend='Gloo').")
 
@@ -64,6 +67,7 @@ class Gloo(_DistributedTraining):
 class Nccl(_DistributedTraining):
     """torch.distributed with the NCCL backend."""
 
+    @explain_call_errors
     def __init__(self) -> None:
         warn_deprecated("Nccl is deprecated; use PyTorchConfiguration(communication_backend='Nccl').")
 
@@ -74,6 +78,7 @@ class Nccl(_DistributedTraining):
 class ParameterServer(_DistributedTraining):
     """TensorFlow parameter-server training with the given worker and parameter-server counts."""
 
+    @explain_call_errors
     def __init__(self, worker_count: int = 1, parameter_server_count: int = 1) -> None:
         warn_deprecated(
             "ParameterServer is deprecated; use TensorflowConfiguration(worker_count=..., parameter_server_count=...)."

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import UserErrorException
 from . import conda_yaml
 from .deprecation import warn_deprecated
+from .keywords import explain_call_errors
 
 PYTHON_DEFAULT_VERSION = "3.10.18"  # CondaDependencies.create()'s default
 # The python pin of v1's bundled default specification (what CondaDependencies() holds).
@@ -80,6 +81,7 @@ class CondaDependencies:
     DEFAULT_NUMBER_OF_PIP_PACKAGES = 0
     _VALID_YML_KEYS = ["name", "channels", "dependencies", "prefix", "variables"]
 
+    @explain_call_errors
     def __init__(
         self, conda_dependencies_file_path: str | None = None, _underlying_structure: Mapping[str, Any] | None = None
     ) -> None:

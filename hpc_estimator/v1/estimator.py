@@ -32,6 +32,7 @@ from .environment import (
     read_conda_file,
     read_requirements,
 )
+from .keywords import explain_call_errors
 from .resolve import resolve_run_configuration
 from .resolved import ResolvedRun, ScriptChecks
 from .runconfig import (
@@ -571,6 +572,7 @@ class Estimator(_EstimatorBase):
     _KIND = "estimator"
     _SUPPORTED_BACKENDS = ["mpi"]
 
+    @explain_call_errors
     def __init__(
         self,
         source_directory: str,

@@ -16,6 +16,7 @@ from ..errors import TrainingException, UserErrorException
 from .deprecation import warn_at_caller, warn_deprecated
 from .environment import CPU, GPU, ContainerRegistry, Environment
 from .estimator import _EstimatorBase, collect_params
+from .keywords import explain_call_errors
 from .runconfig import RunConfiguration, TensorflowConfiguration
 
 PYTHON_PIN = "python=3.6.2"
@@ -511,6 +512,7 @@ class PyTorch(_FrameworkBaseEstimator):
     _SUPPORTED_BACKENDS = _SUPPORTED_BACKENDS["PyTorch"]
     _KIND = "pytorch"
 
+    @explain_call_errors
     def __init__(
         self,
         source_directory: str,
@@ -570,6 +572,7 @@ class TensorFlow(_FrameworkBaseEstimator):
     _SUPPORTED_BACKENDS = _SUPPORTED_BACKENDS["TensorFlow"]
     _KIND = "tensorflow"
 
+    @explain_call_errors
     def __init__(
         self,
         source_directory: str,
@@ -644,6 +647,7 @@ class Chainer(_FrameworkBaseEstimator):
     _SUPPORTED_BACKENDS = _SUPPORTED_BACKENDS["Chainer"]
     _KIND = "chainer"
 
+    @explain_call_errors
     def __init__(
         self,
         source_directory: str,
@@ -693,6 +697,7 @@ class SKLearn(_FrameworkBaseEstimator):
     _SUPPORTED_BACKENDS = _SUPPORTED_BACKENDS["SKLearn"]
     _KIND = "sklearn"
 
+    @explain_call_errors
     def __init__(
         self,
         source_directory: str,

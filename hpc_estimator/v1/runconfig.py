@@ -18,6 +18,7 @@ from .environment import (
     CondaDependencies,
     Environment,
 )
+from .keywords import explain_call_errors
 
 __all__ = [
     "DEFAULT_CPU_IMAGE",
@@ -40,6 +41,7 @@ class MpiConfiguration:
     As in v1 the counts are not checked here; a submission refuses counts below one.
     """
 
+    @explain_call_errors
     def __init__(self, process_count_per_node: int = 1, node_count: int = 1) -> None:
         self.process_count_per_node = process_count_per_node
         self.node_count = node_count
@@ -54,6 +56,7 @@ class PyTorchConfiguration:
     The backend is stored lower-case, as v1 did; counts are checked at submission.
     """
 
+    @explain_call_errors
     def __init__(
         self, communication_backend: str = "Nccl", process_count: int | None = None, node_count: int = 1
     ) -> None:
@@ -79,6 +82,7 @@ class PyTorchConfiguration:
 class TensorflowConfiguration:
     """Parameter-server TensorFlow job (TF_CONFIG): workers plus parameter servers (checked at submission)."""
 
+    @explain_call_errors
     def __init__(self, worker_count: int = 1, parameter_server_count: int = 1) -> None:
         self.worker_count = worker_count
         self.parameter_server_count = parameter_server_count
@@ -93,6 +97,7 @@ class TensorflowConfiguration:
 class DockerConfiguration:
     """Whether the run uses a container, with its shared-memory size and extra runtime arguments."""
 
+    @explain_call_errors
     def __init__(
         self,
         use_docker: bool = False,
@@ -126,6 +131,7 @@ class AmlComputeConfiguration:
 class RunConfiguration:
     """Everything a run needs besides the source directory (v1 signature and attribute names)."""
 
+    @explain_call_errors
     def __init__(
         self,
         script: str | None = None,

@@ -15,6 +15,7 @@ from ..errors import ComputeTargetException, RunConfigurationException, UserErro
 from .compute import LOCAL_TARGET, is_target
 from .deprecation import warn_at_caller
 from .environment import Environment
+from .keywords import explain_call_errors
 from .resolve import resolve_run_configuration
 from .resolved import ResolvedRun
 from .runconfig import (
@@ -54,6 +55,7 @@ class ScriptRunConfig:
 
     MAX_DURATION_SECONDS_DEFAULT = MAX_DURATION_SECONDS_DEFAULT
 
+    @explain_call_errors
     def __init__(
         self,
         source_directory: str,

@@ -1,0 +1,276 @@
+"""The commands about submitted runs: ``runs``, ``status``, ``logs``, ``cancel``, ``download``."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..util.text_table import format_rows
+from .common import duration_seconds, echo_json, format_duration, json_option, load_workspace, run_json
+from .errors import EXIT_BAD_INPUT, EXIT_RUN_FAILED, EXIT_UNREACHABLE, CommandError, handle_errors
+from .submit import Duration
+
+
+def refresh(ws: Any, records: Sequence[Any]) -> dict[str, Exception | str]:
+    """One batched status round per compute target; returns what could not be asked: targets
+    that could not be reached, and runs whose scheduler did not answer (their last state stands)."""
+    from ..runs.run import refresh_status
+
+    unreachable: dict[str, Exception | str] = {}
+
+    def note(target: str, exc: Exception) -> None:
+        unreachable[target] = exc
+        click.echo(f"warning: cannot reach {target}: {exc}; showing the last known status", err=True)
+
+    report = refresh_status(ws, records, on_error=note)
+    if report.unknown:
+        first = next(iter(report.unknown.values()))
+        click.echo(
+            f"warning: no answer about {len(report.unknown)} run(s): {first}; their last known status is shown",
+            err=True,
+        )
+        unreachable.update(report.unknown)
+    return unreachable
+
+
+def _run_handle(ws: Any, run_id: str) -> Any:
+    from ..runs.experiment import Experiment
+    from ..runs.run import Run
+
+    rec = ws.run_store.get(run_id)
+    return Run(Experiment(ws, rec.experiment, _skip_name_validation=True), run_id, _record=rec)
+
+
+@click.command()
+@click.option("-e", "--experiment", help="Only this experiment.")
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many runs (newest first).")
+@json_option("the runs (with started/ended times and durations)")
+@handle_errors
+def runs(experiment: str | None, limit: int, as_json: bool) -> None:
+    """List runs, refreshing the status of active ones (an unreachable cluster is a warning here)."""
+    ws = load_workspace()
+    records = ws.run_store.list(experiment=experiment, limit=limit)
+    refresh(ws, records)
+    records = ws.run_store.list(experiment=experiment, limit=limit)
+    if as_json:
+        echo_json([run_json(r) for r in records])
+        return
+    if not records:
+        click.echo("no runs yet: hpcest submit FILE.py:NAME")
+        return
+    rows = [("RUN", "EXPERIMENT", "TARGET", "STATUS", "JOB", "CREATED (UTC)", "DURATION")]
+    rows += [
+        (
+            r.run_id,
+            r.experiment,
+            r.target,
+            r.status,
+            r.job_id or "-",
+            (r.created_at or "")[:19],
+            format_duration(duration_seconds(r)),
+        )
+        for r in records
+    ]
+    click.echo(format_rows(rows))
+
+
+@click.command()
+@click.argument("run_id")
+@click.option("--wait", is_flag=True, help="Wait until the run ends (through cluster outages), streaming rank 0.")
+@click.option("--timeout", type=Duration(), help="With --wait: stop waiting after this long and exit 5.")
+@json_option("the run and its status history")
+@handle_errors
+def status(run_id: str, wait: bool, timeout: int | None, as_json: bool) -> None:
+    """Show one run's status (asks the cluster once). Exit 1 if it failed or was canceled, 4 if the cluster
+    or its scheduler cannot be reached."""
+    from ..runs.queue_reasons import describe
+    from .waiting import queue_note, wait_for_run
+
+    ws = load_workspace()
+    if timeout is not None and not wait:
+        raise click.UsageError("--timeout is for --wait (how long to wait for the run)")
+    if wait:
+        wait_for_run(ws, _run_handle(ws, run_id), stream=not as_json, timeout=timeout)
+    unreachable = refresh(ws, [ws.run_store.get(run_id)])
+    rec = ws.run_store.get(run_id)
+    if as_json:
+        data = run_json(rec)
+        data["history"] = [h.__dict__ for h in ws.run_store.history(run_id)]
+        data["reachable"] = not unreachable
+        echo_json(data)
+    else:
+        rows = [("FIELD", "VALUE")]
+        data = run_json(rec)
+        data["duration"] = format_duration(data.pop("duration_s"))
+        for key, value in data.items():
+            text = json.dumps(value) if isinstance(value, dict) else str(value if value is not None else "-")
+            rows.append((key, text))
+        click.echo(format_rows(rows))
+        meaning = describe(rec.status_detail) if rec.status == "Queued" else None
+        note = queue_note(rec)
+        if note:
+            click.echo(f"warning: {note}", err=True)
+        elif meaning:
+            click.echo(f"queued: {meaning}")
+        if rec.status == "Failed":
+            click.echo(f"logs: hpcest logs {run_id} (rank 0 and the end of each failed rank's log)", err=True)
+    if unreachable:
+        sys.exit(EXIT_UNREACHABLE)
+    if rec.status in ("Failed", "Canceled"):
+        sys.exit(EXIT_RUN_FAILED)
+
+
+@click.command()
+@click.argument("run_id")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing until the run ends.")
+@click.option(
+    "--rank",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Which rank's output (default: rank 0, and for a failed run the end of each failed rank's log).",
+)
+@click.option("--batch", is_flag=True, help="The batch script's own output (set-up, image pull, srun's report).")
+@json_option("the log text with the run, rank and path")
+@handle_errors
+def logs(run_id: str, follow: bool, rank: int | None, batch: bool, as_json: bool) -> None:
+    """Print a run's output (rank 0 by default)."""
+    from ..backends import get_backend
+    from ..runs.logs import batch_log_relpath, rank_count, rank_log_relpath
+    from ..runs.run import read_from
+
+    ws = load_workspace()
+    rec = ws.run_store.get(run_id)
+    if batch and rank is not None:
+        raise click.UsageError("--rank and --batch show different logs; give one of them")
+    count = rank_count(rec)
+    if rank is not None and count is not None and rank >= count:
+        raise CommandError(
+            f"run {run_id} has {count} rank(s) (0-{count - 1}); there is no rank {rank}", EXIT_BAD_INPUT
+        )
+    if not rec.remote_dir:
+        raise CommandError(f"run {run_id} was never submitted ({rec.status}: {rec.status_detail or 'no detail'})")
+    relpath = batch_log_relpath(rec) if batch else rank_log_relpath(rank or 0)
+    path = posixpath.join(rec.remote_dir, relpath)
+    backend = get_backend(ws, rec.target)
+    if as_json and follow:
+        raise click.UsageError("--json prints the log once; leave out --follow")
+    offset = 0
+    chunks: list[bytes] = []
+    while True:
+        chunk = read_from(backend.transport, path, offset)
+        if chunk:
+            if as_json:
+                chunks.append(chunk)
+            else:
+                click.echo(chunk.decode("utf-8", errors="replace"), nl=False)
+            offset += len(chunk)
+        if not follow:
+            break
+        refresh(ws, [ws.run_store.get(run_id)])
+        if ws.run_store.get(run_id).is_terminal:
+            follow = False  # one more read for what was written last
+            continue
+        time.sleep(1.0)
+    rec = ws.run_store.get(run_id)
+    if as_json:
+        echo_json(
+            {
+                "run_id": run_id,
+                "status": rec.status,
+                "log": "batch" if batch else f"rank {rank or 0}",
+                "path": path,
+                "text": b"".join(chunks).decode("utf-8", errors="replace"),
+            }
+        )
+        return
+    if offset == 0:
+        click.echo(f"note: {_why_empty(backend.transport, rec, relpath, batch)}", err=True)
+    if rank is None and not batch and rec.status == "Failed":
+        from .waiting import report_failure
+
+        report_failure(ws, rec, streamed_rank0=offset > 0)
+
+
+def _why_empty(transport: Any, rec: Any, relpath: str, batch: bool) -> str:
+    """Why a log printed nothing: not started yet, never written, or written empty."""
+    exists = transport.run(["test", "-f", posixpath.join(rec.remote_dir, relpath)]).ok
+    if exists:
+        return f"{relpath} is empty (nothing written to it yet)"
+    if not rec.is_terminal:
+        return f"{relpath} does not exist yet: the run is {rec.status}; try again later or add --follow"
+    if batch:
+        return f"{relpath} does not exist: the job never started ({rec.status}: {rec.status_detail or 'no detail'})"
+    return (
+        f"{relpath} does not exist: no rank started ({rec.status}: {rec.status_detail or 'no detail'}); "
+        f"the batch script's output says why: hpcest logs {rec.run_id} --batch"
+    )
+
+
+@click.command()
+@click.argument("run_id")
+@json_option("the run's status after the request")
+@handle_errors
+def cancel(run_id: str, as_json: bool) -> None:
+    """Cancel a run (scancel on Slurm; stops the process group locally). Exit 2 if it already finished."""
+    ws = load_workspace()
+    rec = ws.run_store.get(run_id)
+    if not rec.is_terminal:
+        refresh(ws, [rec])  # it may have ended since it was last looked at
+        rec = ws.run_store.get(run_id)
+    if rec.is_terminal:
+        raise CommandError(
+            f"run {run_id} has already finished ({rec.status}); there is nothing to cancel", EXIT_BAD_INPUT
+        )
+    _run_handle(ws, run_id).cancel()
+    rec = ws.run_store.get(run_id)
+    if as_json:
+        echo_json(run_json(rec))
+        return
+    click.echo(f"cancel requested for {run_id}; hpcest status {run_id} shows when it has stopped")
+
+
+@click.command()
+@click.argument("run_id")
+@click.option("-o", "--output-dir", default=None, help="Where to put the files (default: ./<run id>).")
+@click.option(
+    "--prefix",
+    default="outputs/",
+    show_default=True,
+    help="Only files under this prefix of the run directory, e.g. logs/ or metrics/; '' = every file "
+    "(outputs/, logs/, hpcest-logs/, metrics/, job.sbatch, the snapshot in src/).",
+)
+@json_option("the files downloaded and where")
+@handle_errors
+def download(run_id: str, output_dir: str | None, prefix: str, as_json: bool) -> None:
+    """Download a run's files (outputs/ by default)."""
+    from ..runs.run import list_run_files
+
+    ws = load_workspace()
+    run = _run_handle(ws, run_id)
+    rec = run.record
+    if not rec.remote_dir:
+        raise CommandError(f"run {run_id} was never submitted; it has no files")
+    transport = run._backend().transport
+    out = Path(output_dir or run_id)
+    names = [n for n in list_run_files(transport, rec.remote_dir) if n.startswith(prefix)]
+    for name in names:
+        dest = out / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        transport.get(posixpath.join(rec.remote_dir, name), dest)
+    if as_json:
+        echo_json({"run_id": run_id, "output_dir": str(out), "files": names})
+        return
+    click.echo(f"downloaded {len(names)} file(s) to {out}")
+    if not names:
+        click.echo(f"note: run {run_id} has no files under {prefix!r}; --prefix '' downloads every file", err=True)
+
+
+COMMANDS = [runs, status, logs, cancel, download]
