@@ -1,7 +1,9 @@
 """Staging cost: first vs second stage of a generated 1,000-file project.
 
 Runs through LocalTransport and through SshTransport against a loopback sshd (started with the
-local test cluster). Prints bytes sent, wall time and the first/second ratios.
+local test cluster). Prints bytes sent, wall time and the first/second ratios, and what each
+run's private copy of its snapshot costs against the hard links into the content store that
+staging used before (measured in the same run, on the same store).
 
     python bench/bench_staging.py [--files 1000] [--no-ssh] [--keep DIR]
 """
@@ -9,13 +11,18 @@ local test cluster). Prints bytes sent, wall time and the first/second ratios.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+from hpc_estimator.job.snapshot_copy import PRIVATE_COPY_SH
+from hpc_estimator.snapshot import staging
 from hpc_estimator.snapshot.staging import StageStats, build_manifest, stage
 from hpc_estimator.transport.local import LocalTransport
 from hpc_estimator.transport.ssh import SshTransport
@@ -55,6 +62,51 @@ def report(label: str, first: StageStats, second: StageStats) -> None:
         f"  first/second: time x{first.seconds / max(second.seconds, 1e-9):.1f}, bytes "
         + ("all -> 0" if bytes_ratio == float("inf") else f"x{bytes_ratio:.1f}")
     )
+
+
+@contextlib.contextmanager
+def copying_stage() -> Iterator[None]:
+    """The alternative measured against: the same staging, but src/ copied at submission (every
+    file a new inode before sbatch) instead of linked and copied by the job on the compute node."""
+    original = staging._STAGE_PY
+    link, no_link = "os.link(src, target)\n", "raise OSError(errno.EMLINK, 'bench')\n"
+    patched = original.replace(link, no_link)
+    assert patched != original, "the staging program changed: update the bench"
+    staging._STAGE_PY = patched
+    try:
+        yield
+    finally:
+        staging._STAGE_PY = original
+
+
+def submission_vs_job_copy(project: Path, side: Path) -> None:
+    manifest = build_manifest(project)
+    cas = str(side / "cas")
+    rounds = 5
+
+    def stage_once(name: str) -> float:
+        t0 = time.perf_counter()
+        stage(LocalTransport(), manifest, project, str(side / "runs" / name / "src"), cas, remote_tools="python")
+        return time.perf_counter() - t0
+
+    def job_copy(name: str) -> float:
+        t0 = time.perf_counter()
+        subprocess.run(["bash", "-c", PRIVATE_COPY_SH], cwd=side / "runs" / name, check=True)
+        return time.perf_counter() - t0
+
+    stage_once("fill")  # the store has every object: every round stages an unchanged tree
+    linked, job, copied = [], [], []
+    for i in range(rounds):
+        linked.append(stage_once(f"link{i}"))
+        job.append(job_copy(f"link{i}"))
+        with copying_stage():
+            copied.append(stage_once(f"copy{i}"))
+    med = lambda xs: sorted(xs)[rounds // 2] * 1000  # noqa: E731
+    print("unchanged 1,000-file tree, one remote command each (median of 5):")
+    print(f"  submission, src/ linked into the store:     {med(linked):8.1f} ms")
+    print(f"  job start, src/ made the run's own (cp -Rp): {med(job):8.1f} ms (on the compute node)")
+    print(f"  alternative, src/ copied at submission:     {med(copied):8.1f} ms")
+    print(f"  submission linked/copied: x{med(linked) / max(med(copied), 1e-9):.2f}")
 
 
 def run_pair(
@@ -108,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             first, second = run_pair(LocalTransport(), project, str(side), tools)
             report(f"LocalTransport, cluster-side helper {tools}", first, second)
         print(f"  (archive is {first.bytes_sent / manifest.total_bytes:.0%} of the project's bytes)")
+        submission_vs_job_copy(project, work / "copy-vs-link")
 
         if not args.no_ssh:
             from hpc_estimator.testing import local_cluster

@@ -5,6 +5,7 @@ Staging runs through the real LocalTransport (real sh, tar, cp on this machine).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from hpc_estimator.errors import TransportError, UserErrorException
+from hpc_estimator.job.snapshot_copy import PRIVATE_COPY_SH
 from hpc_estimator.snapshot.staging import (
     FileEntry,
     Manifest,
@@ -236,42 +238,73 @@ def test_stage_copies_tree_and_second_stage_sends_nothing(project: Path, tmp_pat
     assert tree_contents(cluster / "runs" / "r2" / "src") == tree_contents(project)
 
 
-def test_staged_files_are_private_copies_and_the_store_stays_read_only(
+def _job_first_step(run_dir: Path) -> subprocess.CompletedProcess[str]:
+    """The job script's first step, as the job runs it (bash in the run directory)."""
+    return subprocess.run(["bash", "-c", "set -uo pipefail\n" + PRIVATE_COPY_SH], cwd=run_dir,
+                          capture_output=True, text=True)  # fmt: skip
+
+
+def test_staging_links_into_the_read_only_store_and_marks_the_snapshot(
     project: Path, tmp_path: Path, remote_tools: str
 ) -> None:
-    """Each run gets its own writable copy (as v1's snapshot was), private to the user under the
-    default umask; the content store's objects are read-only and never shared with a run."""
+    """Staging is one metadata operation per file (a link); executables are copies (a link would
+    share the store's read-only mode); everything is private to the user under the default umask."""
     cluster = tmp_path / "cluster"
     m = build_manifest(project)
     stage(LocalTransport(), m, project, str(cluster / "src"), str(cluster / "cas"), remote_tools=remote_tools)
     entry = next(f for f in m.files if f.relpath == "train.py")
     obj = cluster / "cas" / entry.sha256[:2] / entry.sha256
-    staged = cluster / "src" / "train.py"
-    assert not os.path.samefile(obj, staged)
-    assert stat.S_IMODE(staged.stat().st_mode) == 0o600
-    assert stat.S_IMODE((cluster / "src" / "run.sh").stat().st_mode) == 0o700
+    assert os.path.samefile(obj, cluster / "src" / "train.py")
     assert stat.S_IMODE(obj.stat().st_mode) == 0o400
+    assert stat.S_IMODE((cluster / "src" / "run.sh").stat().st_mode) == 0o700
     assert stat.S_IMODE((cluster / "src").stat().st_mode) == 0o700
     assert stat.S_IMODE((cluster / "cas").stat().st_mode) == 0o700
+    assert (cluster / "src-linked").exists()
 
 
-def test_a_job_writing_its_snapshot_changes_no_other_run(project: Path, tmp_path: Path, remote_tools: str) -> None:
-    """A job appending to a file of its snapshot (state.txt) must not reach the next run of the
-    unchanged project, nor the content store."""
+def test_the_jobs_first_step_gives_the_run_its_own_writable_copy(
+    project: Path, tmp_path: Path, remote_tools: str
+) -> None:
+    """After it, a job may rewrite its snapshot as on v1's compute: the store and the next run of
+    the unchanged project keep the original."""
     cluster = tmp_path / "cluster"
     t = LocalTransport()
-    stage(t, build_manifest(project), project, str(cluster / "a"), str(cluster / "cas"), remote_tools=remote_tools)
-    with open(cluster / "a" / "train.py", "a") as f:
+    stage(t, build_manifest(project), project, str(cluster / "a" / "src"), str(cluster / "cas"),
+          remote_tools=remote_tools)  # fmt: skip
+    done = _job_first_step(cluster / "a")
+    assert done.returncode == 0, done.stderr
+    assert not (cluster / "a" / "src-linked").exists() and not (cluster / "a" / "src.linked").exists()
+    staged = cluster / "a" / "src" / "train.py"
+    assert stat.S_IMODE(staged.stat().st_mode) == 0o600  # writable, still private
+    assert stat.S_IMODE((cluster / "a" / "src" / "run.sh").stat().st_mode) == 0o700
+    with open(staged, "a") as f:
         f.write("# written by the job\n")
-    s = stage(t, build_manifest(project), project, str(cluster / "b"), str(cluster / "cas"), remote_tools=remote_tools)
-    assert s.files_sent == 0
-    assert (cluster / "b" / "train.py").read_text() == (project / "train.py").read_text()
+    again = stage(t, build_manifest(project), project, str(cluster / "b" / "src"), str(cluster / "cas"),
+                  remote_tools=remote_tools)  # fmt: skip
+    assert again.files_sent == 0
+    assert (cluster / "b" / "src" / "train.py").read_text() == (project / "train.py").read_text()
+    for obj in (cluster / "cas").glob("??/*"):
+        assert hashlib.sha256(obj.read_bytes()).hexdigest() == obj.name
+
+
+def test_the_first_step_is_safe_to_run_again_after_a_kill(project: Path, tmp_path: Path) -> None:
+    """Requeued, or killed between its two renames: the next attempt finishes the copy."""
+    cluster = tmp_path / "cluster"
+    stage(LocalTransport(), build_manifest(project), project, str(cluster / "src"), str(cluster / "cas"))
+    os.rename(cluster / "src", cluster / "src.linked")  # stopped after the first rename
+    (cluster / "src.private").mkdir()  # and a half copy left behind
+    assert _job_first_step(cluster).returncode == 0
+    assert (cluster / "src" / "train.py").read_text() == (project / "train.py").read_text()
+    assert not os.path.samefile(next((cluster / "cas").glob("??/*")), cluster / "src" / "train.py")
+    assert _job_first_step(cluster).returncode == 0  # nothing left to do
 
 
 def test_group_readable_umask(project: Path, tmp_path: Path) -> None:
     cluster = tmp_path / "cluster"
     stage(LocalTransport(), build_manifest(project), project, str(cluster / "src"), str(cluster / "cas"),
           umask="0027")
+    assert stat.S_IMODE((cluster / "src" / "train.py").stat().st_mode) == 0o440  # the store's object
+    subprocess.run(["bash", "-c", "umask 0027\n" + PRIVATE_COPY_SH], cwd=cluster, check=True)
     assert stat.S_IMODE((cluster / "src" / "train.py").stat().st_mode) == 0o640
 
 
@@ -338,7 +371,7 @@ def test_restage_replaces_run_dir_without_leftovers(project: Path, tmp_path: Pat
     (project / "dup2.txt").unlink()
     stage(t, build_manifest(project), project, dst, cas, remote_tools=remote_tools)
     assert not (cluster / "run" / "src" / "dup2.txt").exists()
-    assert sorted(os.listdir(cluster / "run")) == ["snapshot-objects", "src"]
+    assert sorted(os.listdir(cluster / "run")) == ["snapshot-objects", "src", "src-linked"]
     assert os.listdir(cluster / "cas" / ".incoming") == []
 
 

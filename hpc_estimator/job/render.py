@@ -18,6 +18,7 @@ from ..util.shellquote import quote
 from ..version import __version__
 from . import containers, image_fetch, launchers
 from .sbatch_options import directive_lines
+from .snapshot_copy import PRIVATE_COPY_SH
 from .spec import JobSpec
 
 
@@ -138,6 +139,7 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
         "exit_code_file": spec.exit_code_file,
         "umask": spec.umask,
         "deadline_offset": deadline_offset,
+        "private_copy": PRIVATE_COPY_SH.rstrip("\n"),
         "path_prepend": spec.path_prepend,
         "prologue": list(spec.prologue),
         "env": list(spec.env),

@@ -11,10 +11,12 @@ read-only file per distinct content. Staging a run is then:
 3. Otherwise the missing contents go over in one compressed tar archive (one ``put``), and one
    more command moves them into the CAS (through a private temp dir, then rename: a reader never
    sees a partly written object; each object's hash is checked on arrival) and builds ``src/``.
-4. ``src/`` is built in a temp directory as a copy of the CAS objects (a reflink where the
-   filesystem has them, so it costs no space until a job writes) and renamed into place, so a
-   failure never leaves a half-written run directory. Every run has its own copy: a job may write
-   to its snapshot as it could in v1, and nothing a job does reaches the CAS or another run.
+4. ``src/`` is built in a temp directory as hard links to the CAS objects (one metadata operation
+   per file; executables are copied) and renamed into place, so a failure never leaves a
+   half-written run directory. ``src-linked`` beside it tells the job script to turn ``src/`` into
+   the run's own writable copy before any of the user's code runs (``cp -Rp``, one process): a job
+   may write to its snapshot as it could in v1, and nothing a job does reaches the CAS or another
+   run. Staging stays as fast as linking; the copy is paid on the compute node, at job start.
    ``snapshot-objects`` beside ``src/`` lists the contents used (``hpcest gc`` keeps those of
    recent runs). Upload temporaries older than an hour are removed at the next staging.
 
@@ -338,20 +340,6 @@ def unpack(cas, archive):
         except OSError:
             pass
 
-def copy(src, target, mode):
-    # A per-run copy, so a job may write to its own snapshot and no run changes another's files.
-    # A reflink (btrfs, XFS, ...) shares the blocks until one side writes; else a plain copy.
-    with open(src, "rb") as fin:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with os.fdopen(fd, "wb") as fout:
-            try:
-                import fcntl
-                fcntl.ioctl(fout.fileno(), 0x40049409, fin.fileno())  # FICLONE
-                return
-            except (OSError, ImportError):
-                pass
-            shutil.copyfileobj(fin, fout, 1 << 20)
-
 def materialize(spec, cas):
     dst = os.path.abspath(os.path.expanduser(fs(spec["dst"])))
     parent = os.path.dirname(dst)
@@ -362,8 +350,30 @@ def materialize(spec, cas):
         os.chmod(tmp, 0o777 & ~UMASK)
         for d in spec["dirs"]:
             os.makedirs(os.path.join(tmp, fs(d)), exist_ok=True)
+        link = True
+        linked = False
         for obj, rel, executable in spec["files"]:
-            copy(os.path.join(cas, fs(obj)), os.path.join(tmp, fs(rel)), 0o777 if executable else 0o666)
+            src, target = os.path.join(cas, fs(obj)), os.path.join(tmp, fs(rel))
+            if link and not executable:
+                # A link costs one metadata operation; the job turns src/ into its own copy before
+                # the user's code runs (see the job script), so the store is never written through it.
+                try:
+                    os.link(src, target)
+                    linked = True
+                    continue
+                except OSError as e:
+                    if e.errno == errno.EXDEV:
+                        link = False  # another filesystem: copy from now on
+                    elif e.errno != errno.EMLINK:
+                        raise
+            shutil.copyfile(src, target)
+            os.chmod(target, (0o777 if executable else 0o666) & ~UMASK)
+        # Written before src/ appears: a linked src/ is never without the note that the job must copy it.
+        marker = os.path.join(parent, b"src-linked")
+        if linked:
+            open(marker, "w").close()
+        elif os.path.exists(marker):
+            os.unlink(marker)
         old = None
         if os.path.lexists(dst):
             old = tempfile.mkdtemp(prefix=os.path.basename(dst) + b".old.", dir=parent)
@@ -450,12 +460,11 @@ def _materialize_script(manifest: Manifest, cas: str, dst: str, umask: str) -> s
         'trap \'rm -rf "$tmp"\' EXIT',
         'chmod "$(printf %o $((0777 & ~0$(umask))))" "$tmp"',
         'cd "$tmp"',
-        # A per-run copy (a reflink where the filesystem has them): no run changes another's files.
-        "reflink=",
-        'if cp --reflink=auto /dev/null .hpcest-probe 2>/dev/null; then reflink=--reflink=auto; fi',
-        "rm -f .hpcest-probe",
-        'L() { cp $reflink -- "$cas/$1" "$2"; chmod "$(printf %o $((0666 & ~0$(umask))))" "$2"; }',
-        'X() { cp $reflink -- "$cas/$1" "$2"; chmod "$(printf %o $((0777 & ~0$(umask))))" "$2"; }',
+        # Links into the store (the job copies src/ before the user's code runs, see the job
+        # script); executables are copied, as a link would share the store's read-only mode.
+        'C() { cp -- "$cas/$1" "$2" && chmod "$(printf %o $(($3 & ~0$(umask))))" "$2"; }',
+        'L() { ln -- "$cas/$1" "$2" 2>/dev/null || C "$1" "$2" 0666; }',
+        'X() { C "$1" "$2" 0777; }',
     ]
     # Directories in batches (one mkdir per ~100) to keep the process count low.
     dirs = list(manifest.dirs)
@@ -468,6 +477,8 @@ def _materialize_script(manifest: Manifest, cas: str, dst: str, umask: str) -> s
     lines += [
         "old=",
         'if [ -e "$dst" ] || [ -L "$dst" ]; then old=$(mktemp -d "$dst.old.XXXXXX"); mv -- "$dst" "$old/"; fi',
+        # Before src/ appears: a linked src/ is never without the note that the job must copy it.
+        ': > "$(dirname -- "$dst")/src-linked"',
         'mv -- "$tmp" "$dst"',
         "trap - EXIT",
         'if [ -n "$old" ]; then rm -rf "$old"; fi',

@@ -118,6 +118,15 @@ def _squeue_state(site: lc.LocalCluster, job_id: str) -> str:
     return out.stdout.strip()
 
 
+def _job_log(site: lc.LocalCluster, job_id: str) -> str:
+    """What the cluster's daemons logged about one job, for a failure message."""
+    lines = []
+    for log in sorted((site.state_dir / "log").glob("*.log")):
+        lines += [f"{log.name}: {line}" for line in log.read_text(errors="replace").splitlines()
+                  if f"JobId={job_id} " in line or f"job {job_id}" in line or f"StepId={job_id}." in line]  # fmt: skip
+    return "\n".join(lines[-40:])
+
+
 def _begin_now(site: lc.LocalCluster, job_id: str) -> bool:
     result = subprocess.run(["scontrol", "update", f"JobId={job_id}", "StartTime=now"], capture_output=True,
                             text=True, env=site.client_env())  # fmt: skip
@@ -243,7 +252,9 @@ def test_a_requeued_job_keeps_its_first_attempts_logs_and_starts_clean(site, ws)
     _until("the job to be pending again", lambda: _squeue_state(site, job_id) == "PENDING")
     assert _begin_now(site, job_id)
     details = run.wait_for_completion(raise_on_error=False)
-    assert details["status"] == "Completed", details
+    if details["status"] != "Completed":
+        history = [(h.status, h.detail) for h in ws.run_store.history(run.id)]
+        pytest.fail(f"{details['status']}: {history}\n{_job_log(site, job_id)}")
     run_dir = Path(run.record.remote_dir or "")
     assert "attempt 2" in (run_dir / "hpcest-logs" / "rank-0.log").read_text()
     assert "attempt 1" in (run_dir / "hpcest-logs" / "attempt-1" / "rank-0.log").read_text()

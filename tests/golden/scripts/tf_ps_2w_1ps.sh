@@ -52,6 +52,20 @@ hpcest_term() {
 trap hpcest_term TERM
 printf '%s\n' "$hpcest_started" > started_at
 
+# The snapshot was staged as links into the shared content store (fast on any filesystem); before
+# anything of the user's runs, it becomes this run's own copy, writable as v1's working directory
+# was, so nothing the job does reaches the store or another run.
+if [ -e src-linked ]; then
+  [ -d src ] || mv -f src.linked src  # an earlier attempt stopped between the two renames below
+  rm -rf src.private
+  if ! { cp -Rp src src.private && chmod -R u+w src.private; }; then
+    echo "hpcest: cannot copy the snapshot into $PWD/src.private (disk full or over quota?)" >&2
+    rm -rf src.private
+    exit 1
+  fi
+  rm -rf src.linked && mv src src.linked && mv src.private src && rm -f src-linked && rm -rf src.linked
+fi
+
 # v1's special folders: ./outputs and ./logs of the snapshot live beside it in the run directory.
 for d in outputs logs; do
   [ -e "src/$d" ] || ln -s "../$d" "src/$d"
