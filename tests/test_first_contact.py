@@ -621,6 +621,8 @@ def test_cluster_add_prints_the_chosen_defaults(project: Path) -> None:
     assert "container runtime:  apptainer (default)" in out and "hpcest cluster check hpc" in out
     assert "workdir:            ~/hpcest (default)" in out
     assert "partition:          the cluster's default partition" in out
+    # Images go to the run directories' filesystem, not a home directory with a small quota.
+    assert "image cache:        ~/hpcest/images (default) (on the workdir's filesystem" in out
     data = json.loads(invoke("cluster", "add", "hpc2", "--host", "h", "--runtime", "charliecloud", "--json").stdout)
     assert data["container_runtime"] == "charliecloud" and data["workdir"] == "~/hpcest"
 

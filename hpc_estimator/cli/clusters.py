@@ -41,6 +41,11 @@ def _defaults_text(name: str, mapping: dict[str, Any], profile: Any) -> list[str
             f"{profile.container_runtime}{given('container_runtime')} (--runtime apptainer|singularity|charliecloud|"
             f"auto|none; hpcest cluster check {name} shows what the cluster has)",
         ),
+        (
+            "image cache",
+            f"{profile.image_cache}{given('image_cache')} (on the workdir's filesystem: home quotas are small; "
+            "--image-cache to change)",
+        ),
         ("python", f"{profile.python}{given('python')} (for jobs without a container)"),
         (
             "gpus per node",

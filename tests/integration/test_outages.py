@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -123,8 +124,14 @@ def _job_log(site: lc.LocalCluster, job_id: str) -> str:
     lines = []
     for log in sorted((site.state_dir / "log").glob("*.log")):
         lines += [f"{log.name}: {line}" for line in log.read_text(errors="replace").splitlines()
-                  if f"JobId={job_id} " in line or f"job {job_id}" in line or f"StepId={job_id}." in line]  # fmt: skip
+                  if re.search(rf"(JobId={job_id}|job {job_id}|StepId={job_id}\.\d+)\b", line)]  # fmt: skip
     return "\n".join(lines[-40:])
+
+
+def _nodes_completing(site: lc.LocalCluster) -> bool:
+    out = subprocess.run(["sinfo", "--noheader", "-N", "-o", "%T"], capture_output=True, text=True,
+                         env=site.client_env())  # fmt: skip
+    return any(state.startswith("comp") for state in out.stdout.split())
 
 
 def _begin_now(site: lc.LocalCluster, job_id: str) -> bool:
@@ -248,8 +255,10 @@ def test_a_requeued_job_keeps_its_first_attempts_logs_and_starts_clean(site, ws)
     _until("the first attempt's output", lambda: rank_log.is_file() and "attempt 1" in rank_log.read_text())
     job_id = run.record.job_id or ""
     subprocess.run(["scontrol", "requeue", job_id], check=True, env=site.client_env())
-    # Slurm holds a requeued job back for a while (BeginTime); let it start again now.
+    # Slurm holds a requeued job back (BeginTime, ~2 min) so the node can finish the first attempt's
+    # clean-up; start it as soon as that clean-up is done instead (never earlier: the launch fails).
     _until("the job to be pending again", lambda: _squeue_state(site, job_id) == "PENDING")
+    _until("the node to finish the first attempt", lambda: not _nodes_completing(site), timeout=60)
     assert _begin_now(site, job_id)
     details = run.wait_for_completion(raise_on_error=False)
     if details["status"] != "Completed":
