@@ -140,6 +140,16 @@ def _begin_now(site: lc.LocalCluster, job_id: str) -> bool:
     return result.returncode == 0
 
 
+def _wait_through(run: Run, outage) -> dict:
+    """wait_for_completion() while ``outage`` runs in another thread, as a site's outage would."""
+    thread = threading.Thread(target=outage)
+    thread.start()
+    try:
+        return run.wait_for_completion(raise_on_error=False)
+    finally:
+        thread.join()
+
+
 def _running(run: Run) -> bool:
     return run.get_status() == "Running"
 
@@ -171,12 +181,7 @@ def test_slurmctld_outage_during_a_wait_is_not_a_failure(site, ws, capfd) -> Non
         finally:
             lc.start_controller(site)
 
-    thread = threading.Thread(target=outage)
-    thread.start()
-    try:
-        details = run.wait_for_completion(raise_on_error=False)
-    finally:
-        thread.join()
+    details = _wait_through(run, outage)
     assert details["status"] == "Completed", details
     assert seen_during["status"] == "Running" and seen_during["job_still_running"]
     assert "slurm" in str(seen_during["unknown"]).lower() or "controller" in str(seen_during["unknown"]).lower()
@@ -202,12 +207,7 @@ def test_ssh_outage_during_a_wait_reconnects(site, ws, capfd) -> None:
         finally:
             lc.restore_ssh(site)
 
-    thread = threading.Thread(target=outage)
-    thread.start()
-    try:
-        details = run.wait_for_completion(raise_on_error=False)
-    finally:
-        thread.join()
+    details = _wait_through(run, outage)
     assert details["status"] == "Completed", details
     err = capfd.readouterr().err
     assert err.count("contact lost while waiting for") == 1 and "cannot reach 'site-ssh'" in err, err
