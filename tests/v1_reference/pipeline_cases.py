@@ -14,6 +14,7 @@ implementation per side.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -24,8 +25,10 @@ _CLASS = re.compile(r"<class '(?:[\w.]+\.)?(\w+)'>")
 
 
 def normalise(text: str, src: str) -> str:
-    """An exception message without what differs by nature: graph node ids, module paths, the temp dir."""
-    return _CLASS.sub(r"<class '\1'>", _NODE_ID.sub("<id>", text.replace(src, "<src>")))
+    """An exception message without what differs by nature: graph node ids, module paths, the temp
+    dirs (``src`` and the working directory the cases run in, its parent)."""
+    text = text.replace(src, "<src>").replace(os.path.dirname(src), "<cwd>")
+    return _CLASS.sub(r"<class '\1'>", _NODE_ID.sub("<id>", text))
 
 
 class Lib(Protocol):
@@ -664,3 +667,24 @@ def mpi_step_counts(lib: Any, facts: Facts) -> None:
     facts["parameters"] = lib.parameters(pipeline)
     facts["env"] = lib.env_parameters(step)
     facts["argv"] = lib.argv(step)
+
+
+@case
+def script_step_script_missing(lib: Any, facts: Facts) -> None:
+    step = lib.PythonScriptStep("missing.py", name="s", compute_target=lib.target("cpu"), source_directory=lib.src)
+    facts["step_built"] = True
+    lib.Pipeline(lib.workspace(), [step])
+
+
+@case
+def script_step_uses_default_source_directory(lib: Any, facts: Facts) -> None:
+    step = lib.PythonScriptStep("train.py", name="s", compute_target=lib.target("cpu"))
+    facts["step_built"] = True
+    lib.Pipeline(lib.workspace(), [step], default_source_directory=lib.src)
+    facts["pipeline_built"] = True
+    lib.Pipeline(lib.workspace(), [lib.PythonScriptStep("train.py", name="t", compute_target=lib.target("cpu"))])
+
+
+@case
+def pipeline_steps_as_a_tuple(lib: Any, facts: Facts) -> None:
+    lib.Pipeline(lib.workspace(), (_script(lib, "a"), _script(lib, "b")))
