@@ -141,6 +141,7 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
         }
         for i in spec.inputs
     ]
+    outputs = [{"name": o.name, "path": o.path, "mountpoint": runtime != "none"} for o in spec.outputs]
     gpu_bind = spec.gpu_bind == "local_rank" and spec.resources.gpus_per_node > 0
     context = {
         "version": __version__,
@@ -152,6 +153,7 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
         "prologue": list(spec.prologue),
         "env": list(spec.env),
         "inputs": inputs,
+        "outputs": outputs,
         "image": image_ctx,
         "launch_kind": spec.launcher.kind,
         "master_port": str(spec.launcher.master_port),

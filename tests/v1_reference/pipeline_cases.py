@@ -393,7 +393,8 @@ def pipeline_same_step_twice(lib: Any, facts: Facts) -> None:
 
 @case
 def pipeline_steps_with_one_name(lib: Any, facts: Facts) -> None:
-    facts["predecessors"] = lib.predecessors(lib.Pipeline(lib.workspace(), [_script(lib, "same"), _script(lib, "same")]))
+    pipeline = lib.Pipeline(lib.workspace(), [_script(lib, "same"), _script(lib, "same")])
+    facts["predecessors"] = lib.predecessors(pipeline)
 
 
 @case
@@ -533,7 +534,8 @@ def estimator_step_without_target(lib: Any, facts: Facts) -> None:
 @case
 def estimator_step_estimator_with_script_params(lib: Any, facts: Facts) -> None:
     est = _estimator(lib, script_params={"--epochs": 3})
-    lib.EstimatorStep(name="train", estimator=est, estimator_entry_script_arguments=[], compute_target=lib.target("cpu"))
+    lib.EstimatorStep(name="train", estimator=est, estimator_entry_script_arguments=[],
+                      compute_target=lib.target("cpu"))
 
 
 @case
@@ -544,7 +546,8 @@ def estimator_step_without_arguments(lib: Any, facts: Facts) -> None:
 @case
 def estimator_step_estimator_with_dataset_input(lib: Any, facts: Facts) -> None:
     est = _estimator(lib, inputs=[lib.file_dataset().as_named_input("images").as_mount()])
-    lib.EstimatorStep(name="train", estimator=est, estimator_entry_script_arguments=[], compute_target=lib.target("cpu"))
+    lib.EstimatorStep(name="train", estimator=est, estimator_entry_script_arguments=[],
+                      compute_target=lib.target("cpu"))
 
 
 @case
