@@ -50,6 +50,8 @@ from .version import __version__
 _LAZY = {
     "DryRun": "hpc_estimator.runs.submission",
     "Experiment": "hpc_estimator.runs.experiment",
+    "PipelineRun": "hpc_estimator.runs.pipeline_run",
+    "StepRun": "hpc_estimator.runs.pipeline_run",
     "Run": "hpc_estimator.runs.run",
     "Workspace": "hpc_estimator.runs.workspace",
     "dry_run": "hpc_estimator.runs.submission",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .. import slurm
 from ..cluster.profile import ClusterProfile
@@ -21,6 +22,9 @@ from ..job.spec import JobSpec
 from ..transport.base import Progress, Transport
 from .base import SCRIPT_NAME, JobRef, Submitted, prepare_run_dir
 from .status import StatusUpdate, resolve
+
+if TYPE_CHECKING:
+    from .graph import GraphSubmission, GraphSubmitted
 
 
 class SlurmBackend:
@@ -165,3 +169,21 @@ class SlurmBackend:
 
     def close(self) -> None:
         self.transport.close()
+
+    # -- pipelines (hpc_estimator.backends.slurm_graph) ----------------------------------------
+
+    def submit_graph(self, submission: GraphSubmission, *, progress: Progress | None = None) -> GraphSubmitted:
+        """Stage and submit a pipeline's steps as one Slurm dependency graph (a few round trips in all)."""
+        from . import slurm_graph
+
+        return slurm_graph.submit_graph(self, submission, progress=progress)
+
+    def poll_graph(self, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]:
+        from . import slurm_graph
+
+        return slurm_graph.poll_graph(self, jobs)
+
+    def cancel_graph(self, jobs: Sequence[JobRef]) -> None:
+        from . import slurm_graph
+
+        slurm_graph.cancel_graph(self, jobs)

@@ -46,10 +46,15 @@ class Experiment:
         return self._workspace
 
     def submit(self, config: Any, tags: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        """Submit an Estimator or ScriptRunConfig; returns a :class:`~hpc_estimator.runs.run.Run`."""
+        """Submit an Estimator or ScriptRunConfig (a Run), or a Pipeline (a PipelineRun)."""
+        from ..v1.pipeline import Pipeline
         from .run import Run
         from .submission import submit
 
+        if isinstance(config, Pipeline):
+            from .pipeline_run import submit_pipeline_run
+
+            return submit_pipeline_run(self, config, tags=tags, **kwargs)
         if kwargs:
             config = _apply_submit_overrides(config, kwargs)
         record = submit(self._workspace, self._name, config, tags=tags)

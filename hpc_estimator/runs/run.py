@@ -51,10 +51,16 @@ class Run:
 
     @staticmethod
     def get(workspace: Any, run_id: str) -> Run:
+        """The run ``run_id``; a pipeline run as a PipelineRun and a step as a StepRun (v1 rehydrates them so)."""
         from .experiment import Experiment
 
         record = workspace.run_store.get(run_id)
-        return Run(Experiment(workspace, record.experiment), run_id, _record=record)
+        experiment = Experiment(workspace, record.experiment, _skip_name_validation=True)
+        if record.kind in ("pipeline", "step"):
+            from .pipeline_run import pipeline_run_for
+
+            return pipeline_run_for(experiment, record)
+        return Run(experiment, run_id, _record=record)
 
     @staticmethod
     def list(
@@ -330,9 +336,17 @@ def refresh_status(
     from ..backends import get_backend
 
     by_target: dict[str, list[RunRecord]] = {}
+    pipeline_family: list[RunRecord] = []
     for record in records:
-        if not record.is_terminal and record.job_id and record.remote_dir:
+        if record.kind in ("pipeline", "step"):
+            # A pipeline's steps are polled together and settled by the pipeline's failure rules.
+            pipeline_family.append(record)
+        elif not record.is_terminal and record.job_id and record.remote_dir:
             by_target.setdefault(record.target, []).append(record)
+    if pipeline_family:
+        from .pipeline_status import refresh_pipelines
+
+        refresh_pipelines(workspace, pipeline_family, on_error=on_error)
     for target, active in by_target.items():
         try:
             updates = get_backend(workspace, target).poll([job_ref(r) for r in active])

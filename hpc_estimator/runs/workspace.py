@@ -449,6 +449,12 @@ class Workspace:
             self._store = RunStore(self.history_dir / "runs.db")
         return self._store
 
+    def _submit_pipeline(self, experiment_name: str, pipeline: Any, **kwargs: Any) -> Any:
+        """``Pipeline.submit(experiment_name, ...)``: the same as ``Experiment(ws, name).submit(pipeline, ...)``."""
+        from .experiment import Experiment
+
+        return Experiment(self, experiment_name).submit(pipeline, **kwargs)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()

@@ -36,6 +36,7 @@ class StepOutput:
 
     name: str  # the output name: token $AZUREML_DATAREFERENCE_<name>
     data_name: str  # the PipelineData's own name (differs when output_name= was given)
+    pipeline_output_name: str | None = None  # PipelineData(pipeline_output_name=...): PipelineRun.get_pipeline_output
 
     @property
     def token(self) -> str:

@@ -506,7 +506,7 @@ class _PythonScriptStepBase(PipelineStep):
                                         data._output_name, item.path_on_compute))
             else:
                 inputs.append(StepInput(data.name, "mount", context.node_of(data._producer), data._output_name))
-        outputs = tuple(StepOutput(_output_port_name(o), o.name) for o in self._outputs)
+        outputs = tuple(StepOutput(_output_port_name(o), o.name, o._pipeline_output_name) for o in self._outputs)
         parameters = []
         for key, value in self._params.items():
             shown = context.value(value) if isinstance(value, PipelineParameter) else value
