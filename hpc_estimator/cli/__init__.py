@@ -23,6 +23,7 @@ from ..errors import AzureMLException, ConfigError, HpcestError, TransportError
 from ..util.text_table import format_rows
 from ..v1.resolved import Submittable
 from ..version import __version__
+from . import pipeline as pipeline_cli
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -103,14 +104,17 @@ def load_config_object(spec: str) -> tuple[Any, str]:
     finally:
         sys.path.pop(0)
     if name not in namespace:
-        candidates = sorted(k for k, v in namespace.items() if isinstance(v, Submittable) and not k.startswith("_"))
+        candidates = sorted(
+            k for k, v in namespace.items()
+            if (isinstance(v, Submittable) or pipeline_cli.is_pipeline(v)) and not k.startswith("_")
+        )
         raise ConfigError(
-            f"{path_text} defines no module-level {name!r}; estimators/ScriptRunConfigs there: "
+            f"{path_text} defines no module-level {name!r}; estimators/ScriptRunConfigs/pipelines there: "
             f"{', '.join(candidates) or 'none'}"
         )
     obj = namespace[name]
-    if not isinstance(obj, Submittable):
-        raise ConfigError(f"{spec} is a {type(obj).__name__}, not an Estimator or ScriptRunConfig")
+    if not isinstance(obj, Submittable) and not pipeline_cli.is_pipeline(obj):
+        raise ConfigError(f"{spec} is a {type(obj).__name__}, not an Estimator, ScriptRunConfig or Pipeline")
     return obj, path.stem
 
 
@@ -209,6 +213,9 @@ def quick_config(
 @click.option("--time", "time_limit", help="Quick form: time limit, seconds or [HH:]MM:SS.")
 @click.option("--env", multiple=True, help="Quick form: KEY=VALUE for the training process (repeatable).")
 @click.option("--source-dir", help="Quick form: folder to snapshot (default: the script's folder).")
+@click.option("--param", "params", multiple=True, help="Pipeline: NAME=VALUE for a PipelineParameter (repeatable).")
+@click.option("--regenerate-outputs", is_flag=True, help="Pipeline: run every step, reusing no earlier output.")
+@click.option("--continue-on-step-failure", is_flag=True, help="Pipeline: steps not depending on a failed one go on.")
 @handle_errors
 def submit(
     what: str,
@@ -227,8 +234,11 @@ def submit(
     time_limit: str | None,
     env: tuple[str, ...],
     source_dir: str | None,
+    params: tuple[str, ...],
+    regenerate_outputs: bool,
+    continue_on_step_failure: bool,
 ) -> None:
-    """Submit FILE.py:NAME (a module-level Estimator/ScriptRunConfig), or a script: train.py -- ARGS."""
+    """Submit FILE.py:NAME (a module-level Estimator/ScriptRunConfig/Pipeline), or a script: train.py -- ARGS."""
     if ":" in what and what.rpartition(":")[0].endswith(".py"):
         if args:
             raise ConfigError("extra arguments are only for the quick form (hpcest submit train.py -- ARGS)")
@@ -252,6 +262,19 @@ def submit(
         raise ConfigError(f"{what!r}: give FILE.py:NAME or a training script ending in .py")
     experiment_name = experiment or "".join(c if c.isalnum() or c in "_-" else "_" for c in default_experiment)
     ws = load_workspace()
+    if pipeline_cli.is_pipeline(config):
+        values = pipeline_cli.parse_parameters(config, params)
+        if dry_run:
+            pipeline_cli.dry_run(ws, config, experiment_name, target=target, parameters=values,
+                                 regenerate_outputs=regenerate_outputs, run_id=run_id, as_json=as_json)
+            return
+        with StagingProgress(enabled=not as_json) as progress:
+            pipeline_cli.submit(ws, config, experiment_name, target=target, parameters=values, wait=wait,
+                                continue_on_step_failure=continue_on_step_failure, as_json=as_json,
+                                regenerate_outputs=regenerate_outputs, progress=progress)
+        return
+    if params or regenerate_outputs or continue_on_step_failure:
+        raise ConfigError("--param, --regenerate-outputs and --continue-on-step-failure are for pipelines")
     if dry_run:
         _dry_run(ws, config, experiment_name, target, run_id, as_json)
         return
@@ -380,14 +403,14 @@ def refresh(ws: Any, records: Sequence[Any]) -> None:
 def runs(experiment: str | None, limit: int, as_json: bool) -> None:
     """List runs, refreshing the status of active ones."""
     ws = load_workspace()
-    records = ws.run_store.list(experiment=experiment, limit=limit)
+    records = ws.run_store.list(experiment=experiment, limit=limit, top_level=True)
     refresh(ws, records)
-    records = ws.run_store.list(experiment=experiment, limit=limit)
+    records = ws.run_store.list(experiment=experiment, limit=limit, top_level=True)
     if as_json:
         click.echo(json.dumps([_run_json(r) for r in records]))
         return
-    rows = [("RUN", "EXPERIMENT", "TARGET", "STATUS", "JOB", "CREATED (UTC)")]
-    rows += [(r.run_id, r.experiment, r.target, r.status, r.job_id or "-", (r.created_at or "")[:19]) for r in records]
+    rows: list[tuple[str, ...]] = [("RUN", "EXPERIMENT", "TARGET", "STATUS", "JOB", "CREATED (UTC)")]
+    rows += pipeline_cli.runs_rows(ws, records)
     click.echo(format_rows(rows) if records else "no runs yet: hpcest submit FILE.py:NAME")
 
 
@@ -400,6 +423,11 @@ def status(run_id: str, as_json: bool) -> None:
     ws = load_workspace()
     refresh(ws, [ws.run_store.get(run_id)])
     rec = ws.run_store.get(run_id)
+    if rec.kind == "pipeline":
+        pipeline_cli.status(ws, rec, as_json)
+        if rec.status == "Failed":
+            sys.exit(1)
+        return
     if as_json:
         data = _run_json(rec)
         data["history"] = [h.__dict__ for h in ws.run_store.history(run_id)]
@@ -418,14 +446,18 @@ def status(run_id: str, as_json: bool) -> None:
 @click.option("-f", "--follow", is_flag=True, help="Keep printing until the run ends.")
 @click.option("--rank", default=0, show_default=True, help="Which rank's output.")
 @click.option("--batch", is_flag=True, help="The batch script's own output (set-up, image pull, srun).")
+@click.option("--step", help="Pipeline runs: the step whose output to print.")
 @handle_errors
-def logs(run_id: str, follow: bool, rank: int, batch: bool) -> None:
+def logs(run_id: str, follow: bool, rank: int, batch: bool, step: str | None) -> None:
     """Print a run's output (rank 0 by default)."""
     from ..backends import get_backend
     from ..runs.run import read_from
 
     ws = load_workspace()
     rec = ws.run_store.get(run_id)
+    if step is not None:
+        rec = pipeline_cli.step_record(ws, run_id, step)
+        run_id = rec.run_id
     backend = get_backend(ws, rec.target)
     if batch:
         relpath = "hpcest-logs/batch.out" if rec.backend == "local" else f"hpcest-logs/slurm-{rec.job_id}.out"
@@ -457,6 +489,9 @@ def cancel(run_id: str) -> None:
 
     ws = load_workspace()
     rec = ws.run_store.get(run_id)
+    if rec.kind == "pipeline":
+        pipeline_cli.cancel(ws, rec)
+        return
     Run(Experiment(ws, rec.experiment, _skip_name_validation=True), run_id, _record=rec).cancel()
     click.echo(f"cancel requested for {run_id}")
 

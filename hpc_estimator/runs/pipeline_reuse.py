@@ -91,10 +91,11 @@ def find_reusable(store: RunStore, key: str, target: str) -> RunRecord | None:
 
 
 def what_changed(store: RunStore, experiment: str, name: str, parts: Mapping[str, str]) -> str:
-    """Why a step with these key parts is not reused, compared with the last run of that step's name."""
-    for record in store.list(experiment=experiment):
-        if record.kind != "step" or record.name != name or record.status != "Completed":
-            continue
+    """Why a step with these key parts is not reused, compared with the last completed run of a step of
+    that name (in ``experiment`` if it has one, else in any experiment)."""
+    completed = [r for r in store.list(status="Completed") if r.kind == "step" and r.name == name]
+    completed.sort(key=lambda r: r.experiment != experiment)  # stable: newest first within each group
+    for record in completed:
         before = record.properties.get("content_parts")
         if not isinstance(before, dict):
             continue
