@@ -182,12 +182,16 @@ class LocalBackend:
         archive = graph.job_files(submission, {local_graph.GRAPH_FILE: (document, 0o644)})
         result = self.transport.run(graph.write_files_command(pipeline_dir), stdin=archive)
         graph.check_written(result.ok, result.stderr, pipeline_dir)
+        env = self._job_env()
+        # The runner must run this very hpc_estimator (a checkout, not whatever is installed).
+        package_root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         with open(Path(pipeline_dir, local_graph.RUNNER_LOG), "ab") as out:
             proc = subprocess.Popen(
                 [self.python, "-m", "hpc_estimator.backends.local_graph",
                  os.path.join(pipeline_dir, local_graph.GRAPH_FILE)],
                 cwd=pipeline_dir,
-                env=self._job_env(),
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -208,9 +212,10 @@ class LocalBackend:
         return {job.key: poll_step(job.job_id, job.run_dir) for job in jobs}
 
     def cancel_graph(self, jobs: Sequence[JobRef]) -> None:
-        from .local_graph import GRAPH_FILE, PID_FILE, pid_runs
+        """Cancel these steps: a running one's process group is stopped, a pending one is never started
+        (the runner reads the cancel marker); the runner goes on with the other steps."""
+        from .local_graph import PID_FILE, pid_runs
 
-        runners = set()
         for job in jobs:
             run_dir = Path(job.run_dir)
             (run_dir / "cancel_requested").write_text("1\n")
@@ -218,12 +223,6 @@ class LocalBackend:
             if pid.isdigit() and pid_runs(int(pid), str(run_dir / SCRIPT_NAME)):
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(int(pid), signal.SIGTERM)
-            if job.job_id.isdigit() and pid_runs(int(job.job_id), str(run_dir.parent.parent / GRAPH_FILE)):
-                runners.add(int(job.job_id))
-        for runner in runners:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(runner, signal.SIGTERM)
-
 
 def _read(path: Path) -> str | None:
     try:

@@ -10,8 +10,9 @@ the srun stand-in first on PATH, as for a single local run) once every step it w
 completed successfully, runs independent steps side by side (at most ``HPCEST_LOCAL_PARALLEL`` at
 once, default: the number of CPUs), and never starts a step whose upstream step failed or was
 cancelled: it writes ``hpcest-skipped`` with the reason into that step's run directory, as Slurm
-cancels a job whose dependency can never be satisfied. SIGTERM (``cancel_graph``) stops the
-running steps' process groups and skips the rest.
+cancels a job whose dependency can never be satisfied. A pending step with a ``cancel_requested``
+marker (``cancel_graph``) is skipped too; ``cancel_graph`` stops running steps' process groups
+itself. SIGTERM to the runner stops every running step and skips the rest.
 
 State, per step run directory: ``hpcest-local-pid`` (the batch shell, once started), the job's own
 ``started_at`` and ``exit_code``, ``hpcest-skipped``; ``poll_graph`` reads them.
@@ -57,14 +58,20 @@ def _write(path: Path, text: str) -> None:
 
 def pid_runs(pid: int, needle: str) -> bool:
     """True if process ``pid`` is alive (not a zombie) and ``needle`` is one of its arguments."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
-                return False
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return os.fsencode(needle) in fh.read().split(b"\0")
-    except (FileNotFoundError, ProcessLookupError, IndexError, PermissionError):
-        return False
+    for _attempt in range(50):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return False
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                cmdline = fh.read()
+        except (FileNotFoundError, ProcessLookupError, IndexError, PermissionError):
+            return False
+        if cmdline:
+            return os.fsencode(needle) in cmdline.split(b"\0")
+        # An empty command line: the process is in the middle of exec. Look again shortly.
+        time.sleep(0.005)
+    return False
 
 
 # -- the runner --------------------------------------------------------------------------------
@@ -131,7 +138,9 @@ class Runner:
                 if self.state[key] != "pending":
                     continue
                 blocked = [u for u in step["after"] if self.state[u] in ("failed", "skipped")]
-                if blocked:
+                if Path(step["run_dir"], "cancel_requested").exists():
+                    self._skip(key, "canceled before it started")
+                elif blocked:
                     names = ", ".join(self.by_key[u]["name"] for u in blocked)
                     self._skip(key, f"not started: upstream step {names} did not complete")
                 elif all(self.state[u] == "ok" for u in step["after"]) and len(self.procs) < self.parallel:
