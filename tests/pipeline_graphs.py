@@ -119,9 +119,10 @@ def _step(script: str, name: str, target: str, src: Path, **kwargs: Any) -> Pyth
 def chain(ws: Any, src: Path, target: str, *, seed: int = 7) -> Pipeline:
     """produce -> transform (mount) -> copy (download) through PipelineData."""
     raw, changed, final = PipelineData("raw"), PipelineData("changed"), PipelineData("final")
-    produce = _step("produce.py", "produce", target, src, arguments=["--seed", seed, "--out", raw], outputs=[raw])
-    transform = _step("transform.py", "transform", target, src, arguments=["--in", raw, "--out", changed],
-                      inputs=[raw], outputs=[changed])
+    # Steps listed only through the data they produce: the pipeline brings them in (resolve_closure).
+    _step("produce.py", "produce", target, src, arguments=["--seed", seed, "--out", raw], outputs=[raw])
+    _step("transform.py", "transform", target, src, arguments=["--in", raw, "--out", changed], inputs=[raw],
+          outputs=[changed])
     copied = changed.as_download("copied")
     finish = CommandStep(["python join.py", final, copied], name="finish", inputs=[copied], outputs=[final],
                          compute_target=target, source_directory=str(src), runconfig=bare())
