@@ -122,6 +122,14 @@ def dry_run(
             continue
         click.echo(f"\n# ---- step {item.name} ({item.run_id}): {item.run_dir}/job.sbatch ----")
         click.echo(item.script, nl=False)
+    if plan.target != "local" and plan.to_run:
+        from ..backends.slurm_graph import SUBMIT_SCRIPT, graph_jobs
+        from ..runs.pipeline_submission import graph_submission
+        from ..slurm import graph_submit_script
+
+        submission = graph_submission(plan)
+        click.echo(f"\n# ---- {plan.pipeline_dir}/{SUBMIT_SCRIPT}: every step, in one round trip ----")
+        click.echo(graph_submit_script(graph_jobs(submission), require_dirs=submission.require_dirs), nl=False)
     for message in plan.warnings:
         click.echo(f"warning: {message}", err=True)
 

@@ -99,8 +99,9 @@ def what_changed(store: RunStore, experiment: str, name: str, parts: Mapping[str
         before = record.properties.get("content_parts")
         if not isinstance(before, dict):
             continue
+        origin = record.properties.get("reused_run_id") or record.run_id
         changed = [PART_NAMES[p] for p in PART_NAMES if before.get(p) != parts.get(p)]
         if changed:
-            return f"changed since run {record.run_id}: {', '.join(changed)}"
-        return f"same content as run {record.run_id}, whose outputs are not recorded"
+            return f"changed since run {origin}: {', '.join(changed)}"
+        return f"same content as run {origin}, whose outputs are not recorded"
     return f"no earlier completed run of step {name!r}"

@@ -215,6 +215,28 @@ def dry_run_pipeline(
     )
 
 
+def graph_submission(plan: PipelinePlan) -> GraphSubmission:
+    """What the backend submits: the steps that run, each waiting for the running steps it depends on
+    (a reused step is no dependency), and the reused outputs they read, which must still exist."""
+    by_index = {s.step.index: s for s in plan.steps}
+    steps = tuple(
+        GraphStep(
+            key=item.run_id, spec=item.compiled.spec, script=item.script or "", name=item.name,
+            source_directory=item.step.run.source_directory,
+            after=tuple(by_index[u].run_id for u in item.step.upstream if by_index[u].reused is None),
+        )
+        for item in plan.to_run
+        if item.compiled is not None
+    )
+    reused = (
+        by_index[i.producer].outputs[i.output]
+        for item in plan.to_run
+        for i in item.step.inputs
+        if by_index[i.producer].reused is not None
+    )
+    return GraphSubmission(plan.pipeline_dir, steps, require_dirs=tuple(dict.fromkeys(reused)))
+
+
 def _pipeline_spec(plan: PipelinePlan) -> dict[str, Any]:
     return {
         "config": "Pipeline",
@@ -301,27 +323,8 @@ def submit_pipeline(
         )
         if item.reused is not None:
             store.update_status(item.run_id, "Completed", detail=f"reused step run {item.origin}")
-    by_index = {s.step.index: s for s in plan.steps}
-    graph_steps = tuple(
-        GraphStep(
-            key=item.run_id, spec=item.compiled.spec, script=item.script or "", name=item.name,
-            source_directory=item.step.run.source_directory,
-            after=tuple(by_index[u].run_id for u in item.step.upstream if by_index[u].reused is None),
-        )
-        for item in plan.to_run
-        if item.compiled is not None
-    )
-    reused_dirs = tuple(
-        dict.fromkeys(
-            path for item in plan.to_run for i in item.step.inputs
-            if by_index[i.producer].reused is not None
-            for path in [by_index[i.producer].outputs[i.output]]
-        )
-    )
     try:
-        submitted = graph_backend(backend).submit_graph(
-            GraphSubmission(plan.pipeline_dir, graph_steps, require_dirs=reused_dirs), progress=progress
-        )
+        submitted = graph_backend(backend).submit_graph(graph_submission(plan), progress=progress)
     except BaseException as exc:
         partial = exc.submitted if isinstance(exc, GraphSubmitError) else {}
         _fail_submission(workspace, backend, plan, partial, exc)
