@@ -169,3 +169,19 @@ def test_wait_for_completion_streams_each_step_under_its_header(ws, src, capsys)
         header = out.index(f"StepRun( {name} ) Status:")
         assert out.index(text, header) > header
     assert out.rstrip().endswith("PipelineRun Status: Finished")
+
+
+def test_experiment_lists_pipeline_runs_and_their_steps_only_with_include_children(ws, src) -> None:
+    run = _submit(ws, graphs.chain(ws, src, "local"))
+    assert run.wait_for_completion(show_output=False) == "Finished"
+    experiment = Experiment(ws, "pipes")
+    top = list(experiment.get_runs())
+    assert [type(r).__name__ for r in top] == ["PipelineRun"] and top[0].id == run.id
+    everything = list(experiment.get_runs(include_children=True))
+    assert sorted(type(r).__name__ for r in everything) == ["PipelineRun", "StepRun", "StepRun", "StepRun"]
+    from hpc_estimator import Run
+
+    assert type(Run.get(ws, run.id)).__name__ == "PipelineRun"
+    step = Run.get(ws, run.get_steps()[0].id)
+    assert type(step).__name__ == "StepRun" and step.parent.id == run.id  # type: ignore[attr-defined]
+
