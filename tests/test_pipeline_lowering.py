@@ -250,3 +250,14 @@ def test_dry_run_plans_every_step_with_paths_and_scripts_and_records_nothing(ws,
     assert "--epochs 9" in (train.script or "")
     assert train.reason == "upstream step prepare runs"
     assert ws.run_store.count() == 0
+
+
+def test_step_run_ids_stay_unique_job_names_for_long_experiment_names() -> None:
+    from hpc_estimator.runs.pipeline_submission import step_run_id
+    from hpc_estimator.runs.store import new_run_id
+
+    run_id = new_run_id("e" * 255)
+    ids = [step_run_id(run_id, i) for i in range(200)]
+    assert len(set(ids)) == 200 and all(len(i) <= 128 for i in ids)
+    graph_submit_script([GraphJob(i, f"/w/{i}", f"/w/{i}/job.sbatch") for i in ids])  # names accepted, unique
+    assert step_run_id("short_1_abcd", 3) == "short_1_abcd_step3"

@@ -12,6 +12,7 @@ cluster.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import warnings
 from collections.abc import Mapping
@@ -84,6 +85,19 @@ class PipelinePlan:
         return next(s for s in self.steps if s.step.index == index)
 
 
+def step_run_id(pipeline_run_id: str, position: int) -> str:
+    """``<pipeline run id>_step<n>``, numbered in the order the steps run.
+
+    The id is also the step's Slurm job name, which must stay unique within 128 characters (sbatch
+    keeps that many): a long pipeline run id (a long experiment name) is shortened with its hash.
+    """
+    step_id = f"{pipeline_run_id}_step{position}"
+    if len(step_id) <= 120:
+        return step_id
+    digest = hashlib.sha1(pipeline_run_id.encode()).hexdigest()[:10]
+    return f"{pipeline_run_id[:90]}_{digest}_step{position}"
+
+
 def pipeline_target(workspace: Workspace, resolved: ResolvedPipeline, target: str | None = None) -> str:
     """The one compute target all steps run on (a pipeline is one Slurm dependency graph)."""
     targets: dict[str, list[str]] = {}
@@ -138,7 +152,7 @@ def plan_pipeline(
             step, snapshot=build_manifest(step.run.source_directory).digest, upstream_keys=keys, target=target
         )
         key = keys[index] = content_key(parts)
-        step_id = f"{run_id}_step{len(planned)}"  # numbered in the order the steps run
+        step_id = step_run_id(run_id, len(planned))
         reused: RunRecord | None = None
         running_upstream = [resolved.steps[u].name for u in step.upstream if planned[u].reused is None]
         if not step.allow_reuse:
