@@ -157,9 +157,11 @@ HPCEST_PROVIDED = frozenset(
         "PipelineData",
         "PipelineParameter",
         "PipelineRun",
+        "StepRun",
         "StepSequence",
         "CommandStep",
         "PythonScriptStep",
+        "MpiStep",
         "HyperDriveStep",
         "EstimatorStep",
     }

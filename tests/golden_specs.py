@@ -15,6 +15,7 @@ from hpc_estimator.job.spec import (
     InputSpec,
     JobSpec,
     LaunchSpec,
+    OutputSpec,
     ResourceSpec,
     SchedulerSpec,
 )
@@ -219,5 +220,29 @@ SPECS: dict[str, JobSpec] = {
         launcher=LaunchSpec(kind="torch", master_port=6105),
         env=BARE_ENV,
         prologue=("module load cuda/12.2", "source /opt/site/env.sh"),
+    ),
+    # A pipeline step: reads one step's output (bound read-only), writes its own (created, bound writable).
+    "pipeline_step_data": JobSpec(
+        name="golden_1790000000_0123abcd",
+        argv=(
+            "python", "train.py", "--data", "/hpcest/run/inputs/prepared", "--model", "/hpcest/run/pipeline-data/model",
+        ),
+        run_dir=RUN,
+        container=_apptainer(
+            "0f0f0f0f0f0f0f0f0f0f0f0f",
+            "docker://python:3.11-slim",
+            binds=(
+                *RUN_BINDS,
+                Bind("/scratch/alice/hpcest/runs/golden_pipe/data/prepared", "/hpcest/run/inputs/prepared", True),
+                Bind("/scratch/alice/hpcest/runs/golden_pipe/data/model", "/hpcest/run/pipeline-data/model"),
+            ),
+        ),
+        env=(
+            *JOB_ENV,
+            ("AZUREML_DATAREFERENCE_prepared", "/hpcest/run/inputs/prepared"),
+            ("AZUREML_DATAREFERENCE_model", "/hpcest/run/pipeline-data/model"),
+        ),
+        inputs=(InputSpec("prepared", "/scratch/alice/hpcest/runs/golden_pipe/data/prepared"),),
+        outputs=(OutputSpec("model", "/scratch/alice/hpcest/runs/golden_pipe/data/model"),),
     ),
 }

@@ -27,7 +27,7 @@ from migrate.cli import migrate_command
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = "ARG"
 # Where a mention ends: sentence punctuation, quotes, brackets.
-_END = re.compile(r"[;,`'\")(\]\[]|\.(\s|$)|:\s|\s-\s|\s—\s")
+_END = re.compile(r"[;,`'\")(\]\[]|\.(\s|$)|:\s|\s-\s|\s—\s|\s\|\s|\s>\s")  # also a shell pipe or redirect
 _MENTION = re.compile(r"(`?)\bhpcest((?:[ \t]+\S+)+)")
 
 

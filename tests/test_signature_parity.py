@@ -48,6 +48,13 @@ CLASSES: dict[str, Any] = {
     "azureml.core.runconfig.PyTorchConfiguration": hpc.PyTorchConfiguration,
     "azureml.core.runconfig.TensorflowConfiguration": hpc.TensorflowConfiguration,
     "azureml.core.runconfig.DockerConfiguration": hpc.DockerConfiguration,
+    "azureml.pipeline.core.Pipeline": hpc.Pipeline,
+    "azureml.pipeline.core.PipelineData": hpc.PipelineData,
+    "azureml.pipeline.core.PipelineParameter": hpc.PipelineParameter,
+    "azureml.pipeline.steps.PythonScriptStep": hpc.PythonScriptStep,
+    "azureml.pipeline.steps.EstimatorStep": hpc.EstimatorStep,
+    "azureml.pipeline.steps.CommandStep": hpc.CommandStep,
+    "azureml.pipeline.steps.MpiStep": hpc.MpiStep,
 }
 
 # Methods the brief requires us to implement; parity is also checked for every other listed
@@ -60,6 +67,9 @@ REQUIRED_METHODS = {
         "remove_pip_package", "remove_conda_package", "add_channel", "set_pip_option",
         "get_python_version", "set_python_version", "as_dict", "merge_requirements"],
     "azureml.train.dnn.PyTorch": ["get_supported_versions"],
+    "azureml.pipeline.core.Pipeline": ["validate", "submit"],
+    "azureml.pipeline.core.PipelineData": ["as_download", "as_mount", "as_input", "create_input_binding",
+                                           "get_env_variable_name"],
 }
 
 
@@ -165,6 +175,12 @@ def test_class_constants_match_v1(qualified: str) -> None:
 
 def _minimal_instance(qualified: str) -> Any:
     cls = CLASSES[qualified]
+    if cls is hpc.EstimatorStep:
+        estimator = hpc.Estimator("src", compute_target="local", entry_script="train.py")
+        return cls(estimator=estimator, estimator_entry_script_arguments=[], compute_target="local")
+    if cls is hpc.MpiStep:
+        return cls(name="mpi", source_directory="src", script_name="train.py", arguments=[], compute_target="local",
+                   node_count=1, process_count_per_node=1)
     if issubclass(cls, MMLBaseEstimator):
         if hasattr(cls, "DEFAULT_VERSION"):
             return cls("src", compute_target="local", framework_version=cls.DEFAULT_VERSION)
@@ -251,6 +267,8 @@ PUBLIC_NAMES = [
     "PyTorchConfiguration", "TensorflowConfiguration", "DockerConfiguration", "Datastore",
     "DataReference", "Dataset", "ComputeTarget", "UserErrorException", "TrainingException",
     "ComputeTargetException", "ActivityFailedException", "HyperDriveConfigException", "AzureMLException",
+    "Pipeline", "PipelineData", "PipelineParameter", "StepSequence", "PythonScriptStep", "EstimatorStep",
+    "CommandStep", "MpiStep", "PipelineRun", "StepRun",
 ]
 
 
@@ -260,7 +278,7 @@ def test_public_names_are_exported() -> None:
     assert hpc.__version__
 
 
-@pytest.mark.parametrize("name", ["Experiment", "Run", "Workspace"])
+@pytest.mark.parametrize("name", ["Experiment", "Run", "Workspace", "PipelineRun", "StepRun"])
 def test_lazy_names_resolve_to_their_modules(name) -> None:
     module = hpc._LAZY[name]
     assert getattr(hpc, name) is getattr(importlib.import_module(module), name)
@@ -289,3 +307,35 @@ def test_import_stays_light_and_experiment_is_lazy() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == ["", ""]
+
+
+# The pipeline classes the shared signature file does not have, recorded from the installed wheels
+# with inspect.signature (tests/v1_reference/record_pipeline.py).
+PIPELINE_SIGNATURES = json.loads((Path(__file__).parent / "data" / "azureml_v1_pipeline_signatures.json").read_text())
+
+
+def _pipeline_classes() -> dict[str, Any]:
+    from hpc_estimator.v1.pipeline import InputPortBinding, PipelineStep
+
+    return {
+        "azureml.pipeline.core.StepSequence": hpc.StepSequence,
+        "azureml.pipeline.core.PipelineRun": hpc.PipelineRun,
+        "azureml.pipeline.core.StepRun": hpc.StepRun,
+        "azureml.pipeline.core.PipelineStep": PipelineStep,
+        "azureml.pipeline.core.graph.InputPortBinding": InputPortBinding,
+    }
+
+
+@pytest.mark.parametrize("qualified", sorted(PIPELINE_SIGNATURES["classes"]))
+def test_pipeline_class_signature_matches_v1(qualified: str) -> None:
+    cls = _pipeline_classes()[qualified]
+    info = PIPELINE_SIGNATURES["classes"][qualified]
+    expected = _expected(info["params"])
+    assert _actual(_constructor_signature(cls), expected) == expected
+    for method, method_info in info["methods"].items():
+        raw = inspect.getattr_static(cls, method)
+        assert inspect.isfunction(raw), f"{cls.__name__}.{method} must be a plain method"
+        full = inspect.signature(raw)
+        signature = full.replace(parameters=list(full.parameters.values())[1:])
+        method_expected = _expected(method_info["params"])
+        assert _actual(signature, method_expected) == method_expected, method

@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..cluster.profile import ClusterProfile
 from ..job.spec import JobSpec
@@ -28,6 +29,9 @@ from ..transport.local import LocalTransport
 from ..util.atomic import write_atomic
 from .base import SCRIPT_NAME, JobRef, Report, Submitted, fetch_image_here, prepare_run_dir
 from .status import StatusUpdate, from_exit_code, parse_exit_file
+
+if TYPE_CHECKING:
+    from .graph import GraphSubmission, GraphSubmitted
 
 # The stand-in is run by its file path, not with -m: the job sets its own PYTHONPATH, and the
 # file must be this installation's, whichever hpc_estimator that PYTHONPATH would find.
@@ -170,6 +174,73 @@ class LocalBackend:
     def close(self) -> None:
         self.transport.close()
 
+
+    # -- pipelines (hpc_estimator.backends.local_graph) ----------------------------------------
+
+    def _job_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["PATH"] = f"{self._shim_dir()}{os.pathsep}{env.get('PATH', '')}"
+        env["HPCEST_MASTER_ADDR"] = "127.0.0.1"
+        for key in [k for k in env if k.startswith("SLURM_") and k != "SLURM_CONF"]:
+            del env[key]
+        return env
+
+    def submit_graph(self, submission: GraphSubmission, *, progress: Progress | None = None) -> GraphSubmitted:
+        """Stage the steps as on a cluster and start the detached runner that runs them in order."""
+        from . import graph, local_graph
+
+        missing = [d for d in submission.require_dirs if not os.path.isdir(d)]
+        if missing:
+            raise graph.missing_data_error(missing)
+        if not submission.steps:
+            return graph.GraphSubmitted(job_ids={})
+        pipeline_dir = submission.pipeline_dir
+        stats = graph.stage_steps(self.transport, submission, str(self.cas_root), progress=progress)
+        document = local_graph.graph_document(pipeline_dir, submission.steps)
+        archive = graph.job_files(submission, {local_graph.GRAPH_FILE: (document, 0o644)})
+        result = self.transport.run(graph.write_files_command(pipeline_dir), stdin=archive)
+        graph.check_written(result.ok, result.stderr, pipeline_dir)
+        env = self._job_env()
+        # The runner must run this very hpc_estimator (a checkout, not whatever is installed).
+        package_root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        with open(Path(pipeline_dir, local_graph.RUNNER_LOG), "ab") as out:
+            proc = subprocess.Popen(
+                [self.python, "-m", "hpc_estimator.backends.local_graph",
+                 os.path.join(pipeline_dir, local_graph.GRAPH_FILE)],
+                cwd=pipeline_dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self._children[str(proc.pid)] = proc
+        return graph.GraphSubmitted(
+            job_ids={step.key: str(proc.pid) for step in submission.steps},
+            files_sent=stats.files_sent if stats else 0,
+            bytes_sent=stats.bytes_sent if stats else 0,
+        )
+
+    def poll_graph(self, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]:
+        from .local_graph import poll_step
+
+        for child in self._children.values():
+            child.poll()  # reap a finished runner, so it is not mistaken for a live one
+        return {job.key: poll_step(job.job_id, job.run_dir) for job in jobs}
+
+    def cancel_graph(self, jobs: Sequence[JobRef]) -> None:
+        """Cancel these steps: a running one's process group is stopped, a pending one is never started
+        (the runner reads the cancel marker); the runner goes on with the other steps."""
+        from .local_graph import PID_FILE, pid_runs
+
+        for job in jobs:
+            run_dir = Path(job.run_dir)
+            (run_dir / "cancel_requested").write_text("1\n")
+            pid = (_read(run_dir / PID_FILE) or "").strip()
+            if pid.isdigit() and pid_runs(int(pid), str(run_dir / SCRIPT_NAME)):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(int(pid), signal.SIGTERM)
 
 def _read(path: Path) -> str | None:
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from .. import slurm
 from ..cluster.profile import ClusterProfile
@@ -25,6 +26,9 @@ from .status import Observation, StatusUpdate, resolve
 
 # squeue retries an unreachable controller for ~20 s before giving up; allow for that and a slow one.
 QUERY_TIMEOUT_S = 60.0
+
+if TYPE_CHECKING:
+    from .graph import GraphSubmission, GraphSubmitted
 
 
 class SlurmBackend:
@@ -261,3 +265,21 @@ class SlurmBackend:
 
     def close(self) -> None:
         self.transport.close()
+
+    # -- pipelines (hpc_estimator.backends.slurm_graph) ----------------------------------------
+
+    def submit_graph(self, submission: GraphSubmission, *, progress: Progress | None = None) -> GraphSubmitted:
+        """Stage and submit a pipeline's steps as one Slurm dependency graph (a few round trips in all)."""
+        from . import slurm_graph
+
+        return slurm_graph.submit_graph(self, submission, progress=progress)
+
+    def poll_graph(self, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]:
+        from . import slurm_graph
+
+        return slurm_graph.poll_graph(self, jobs)
+
+    def cancel_graph(self, jobs: Sequence[JobRef]) -> None:
+        from . import slurm_graph
+
+        slurm_graph.cancel_graph(self, jobs)

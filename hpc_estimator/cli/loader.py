@@ -35,8 +35,12 @@ from .errors import UserCodeError
 class CandidateKind:
     """One kind of object ``FILE.py:NAME`` may name, with the test that recognises it."""
 
-    label: str
+    nouns: tuple[str, ...]  # what messages call them: ("estimator", "ScriptRunConfig")
     accepts: Callable[[Any], bool]
+
+    @property
+    def label(self) -> str:
+        return _joined(self.nouns)
 
 
 def _is_submittable(obj: Any) -> bool:
@@ -44,9 +48,17 @@ def _is_submittable(obj: Any) -> bool:
     return not isinstance(obj, type) and isinstance(obj, Submittable)
 
 
-# What ``hpcest submit FILE.py:NAME`` can run, in the order messages list them. Pipelines and
-# HyperDrive configurations are added here when they exist.
-CANDIDATE_KINDS: list[CandidateKind] = [CandidateKind("estimator or ScriptRunConfig", _is_submittable)]
+def _is_pipeline(obj: Any) -> bool:
+    from ..v1.pipeline import Pipeline
+
+    return isinstance(obj, Pipeline)
+
+
+# What ``hpcest submit FILE.py:NAME`` can run, in the order messages list them.
+CANDIDATE_KINDS: list[CandidateKind] = [
+    CandidateKind(("estimator", "ScriptRunConfig"), _is_submittable),
+    CandidateKind(("pipeline",), _is_pipeline),
+]
 
 # Class names whose construction at module level makes a file a job definition (v1 and hpcest).
 CONFIG_CLASS_NAMES = frozenset(
@@ -70,8 +82,13 @@ def kind_of(obj: Any) -> CandidateKind | None:
     return next((kind for kind in CANDIDATE_KINDS if kind.accepts(obj)), None)
 
 
+def _joined(nouns: tuple[str, ...]) -> str:
+    return nouns[0] if len(nouns) == 1 else f"{', '.join(nouns[:-1])} or {nouns[-1]}"
+
+
 def candidate_labels() -> str:
-    return " / ".join(kind.label for kind in CANDIDATE_KINDS)
+    """"estimator, ScriptRunConfig or pipeline": every kind ``hpcest submit FILE.py:NAME`` runs."""
+    return _joined(tuple(noun for kind in CANDIDATE_KINDS for noun in kind.nouns))
 
 
 def candidates(namespace: dict[str, Any]) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from ..util.text_table import format_rows
+from . import pipeline as pipeline_cli
 from .common import duration_seconds, echo_json, format_duration, json_option, load_workspace, run_json
 from .errors import EXIT_BAD_INPUT, EXIT_RUN_FAILED, EXIT_UNREACHABLE, CommandError, handle_errors
 from .submit import Duration
@@ -57,28 +58,31 @@ def _run_handle(ws: Any, run_id: str) -> Any:
 def runs(experiment: str | None, limit: int, as_json: bool) -> None:
     """List runs, refreshing the status of active ones (an unreachable cluster is a warning here)."""
     ws = load_workspace()
-    records = ws.run_store.list(experiment=experiment, limit=limit)
+    # Pipeline steps and sweep trials are shown under their parent, not as runs of their own.
+    records = ws.run_store.list(experiment=experiment, limit=limit, top_level=True)
     refresh(ws, records)
-    records = ws.run_store.list(experiment=experiment, limit=limit)
+    records = ws.run_store.list(experiment=experiment, limit=limit, top_level=True)
     if as_json:
         echo_json([run_json(r) for r in records])
         return
     if not records:
         click.echo("no runs yet: hpcest submit FILE.py:NAME")
         return
-    rows = [("RUN", "EXPERIMENT", "TARGET", "STATUS", "JOB", "CREATED (UTC)", "DURATION")]
-    rows += [
-        (
-            r.run_id,
-            r.experiment,
-            r.target,
-            r.status,
-            r.job_id or "-",
-            (r.created_at or "")[:19],
-            format_duration(duration_seconds(r)),
+    rows: list[tuple[str, ...]] = [("RUN", "EXPERIMENT", "TARGET", "STATUS", "JOB", "CREATED (UTC)", "DURATION")]
+    for r in records:
+        rows.append(
+            (
+                r.run_id,
+                r.experiment,
+                r.target,
+                r.status,
+                r.job_id or "-",
+                (r.created_at or "")[:19],
+                format_duration(duration_seconds(r)),
+            )
         )
-        for r in records
-    ]
+        if r.kind == "pipeline":
+            rows += pipeline_cli.step_rows(ws, r)
     click.echo(format_rows(rows))
 
 
@@ -97,10 +101,19 @@ def status(run_id: str, wait: bool, timeout: int | None, as_json: bool) -> None:
     ws = load_workspace()
     if timeout is not None and not wait:
         raise click.UsageError("--timeout is for --wait (how long to wait for the run)")
+    if wait and ws.run_store.get(run_id).kind == "pipeline":
+        raise click.UsageError("status --wait is for single runs; follow a pipeline with hpcest submit ... --wait")
     if wait:
         wait_for_run(ws, _run_handle(ws, run_id), stream=not as_json, timeout=timeout)
     unreachable = refresh(ws, [ws.run_store.get(run_id)])
     rec = ws.run_store.get(run_id)
+    if rec.kind == "pipeline":
+        pipeline_cli.status(ws, rec, as_json)
+        if unreachable:
+            sys.exit(EXIT_UNREACHABLE)
+        if rec.status in ("Failed", "Canceled"):
+            sys.exit(EXIT_RUN_FAILED)
+        return
     if as_json:
         data = run_json(rec)
         data["history"] = [h.__dict__ for h in ws.run_store.history(run_id)]
@@ -138,9 +151,10 @@ def status(run_id: str, wait: bool, timeout: int | None, as_json: bool) -> None:
     help="Which rank's output (default: rank 0, and for a failed run the end of each failed rank's log).",
 )
 @click.option("--batch", is_flag=True, help="The batch script's own output (set-up, image pull, srun's report).")
+@click.option("--step", help="Pipeline runs: the step whose output to print.")
 @json_option("the log text with the run, rank and path")
 @handle_errors
-def logs(run_id: str, follow: bool, rank: int | None, batch: bool, as_json: bool) -> None:
+def logs(run_id: str, follow: bool, rank: int | None, batch: bool, step: str | None, as_json: bool) -> None:
     """Print a run's output (rank 0 by default)."""
     from ..backends import get_backend
     from ..runs.logs import batch_log_relpath, rank_count, rank_log_relpath
@@ -148,6 +162,12 @@ def logs(run_id: str, follow: bool, rank: int | None, batch: bool, as_json: bool
 
     ws = load_workspace()
     rec = ws.run_store.get(run_id)
+    if step is not None:
+        rec = pipeline_cli.step_record(ws, run_id, step)
+        run_id = rec.run_id
+    elif rec.kind == "pipeline":
+        names = ", ".join(s.name or "?" for s in ws.run_store.children(run_id))
+        raise CommandError(f"run {run_id} is a pipeline run: give --step NAME (its steps: {names})", EXIT_BAD_INPUT)
     if batch and rank is not None:
         raise click.UsageError("--rank and --batch show different logs; give one of them")
     count = rank_count(rec)
@@ -229,6 +249,9 @@ def cancel(run_id: str, as_json: bool) -> None:
         raise CommandError(
             f"run {run_id} has already finished ({rec.status}); there is nothing to cancel", EXIT_BAD_INPUT
         )
+    if rec.kind == "pipeline":
+        pipeline_cli.cancel(ws, rec)
+        return
     _run_handle(ws, run_id).cancel()
     rec = ws.run_store.get(run_id)
     if as_json:

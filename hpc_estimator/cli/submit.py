@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from ..errors import ConfigError
+from . import pipeline as pipeline_cli
 from .common import echo_json, load_workspace, run_json
 from .errors import EXIT_RUN_FAILED, UserCodeError, handle_errors
 from .loader import (
@@ -211,6 +212,9 @@ def refuse_job_file_as_script(path: str) -> None:
 @click.option("--env", multiple=True, type=KeyValue(), help="Quick form: KEY=VALUE for the training process "
               "(repeatable).")
 @click.option("--source-dir", help="Quick form: folder to snapshot (default: the script's folder).")
+@click.option("--param", "params", multiple=True, help="Pipeline: NAME=VALUE for a PipelineParameter (repeatable).")
+@click.option("--regenerate-outputs", is_flag=True, help="Pipeline: run every step, reusing no earlier output.")
+@click.option("--continue-on-step-failure", is_flag=True, help="Pipeline: steps not depending on a failed one go on.")
 @click.pass_context
 @handle_errors
 def submit(
@@ -224,9 +228,12 @@ def submit(
     wait: bool,
     timeout: int | None,
     as_json: bool,
+    params: tuple[str, ...],
+    regenerate_outputs: bool,
+    continue_on_step_failure: bool,
     **quick: Any,
 ) -> None:
-    """Submit FILE.py:NAME (a module-level Estimator or ScriptRunConfig), or a script: SCRIPT.py -- ARGS.
+    """Submit FILE.py:NAME (a module-level Estimator, ScriptRunConfig or Pipeline), or a script: SCRIPT.py -- ARGS.
 
     \b
     hpcest submit job.py:estimator --wait
@@ -235,6 +242,23 @@ def submit(
     config, default_experiment = build_config(ctx, what, args, target, quick)
     experiment_name = experiment or "".join(c if c.isalnum() or c in "_-" else "_" for c in default_experiment)
     ws = load_workspace()
+    if pipeline_cli.is_pipeline(config):
+        if timeout is not None:
+            raise click.UsageError("--timeout is not offered for pipelines yet; wait with --wait or poll status")
+        values = pipeline_cli.parse_parameters(config, params)
+        if dry_run:
+            pipeline_cli.dry_run(ws, config, experiment_name, target=target, parameters=values,
+                                 regenerate_outputs=regenerate_outputs, run_id=run_id, as_json=as_json)  # fmt: skip
+            return
+        from .waiting import StagingProgress
+
+        with StagingProgress(enabled=not as_json) as progress:
+            pipeline_cli.submit(ws, config, experiment_name, target=target, parameters=values, wait=wait,
+                                continue_on_step_failure=continue_on_step_failure, as_json=as_json,
+                                regenerate_outputs=regenerate_outputs, progress=progress)  # fmt: skip
+        return
+    if params or regenerate_outputs or continue_on_step_failure:
+        raise click.UsageError("--param, --regenerate-outputs and --continue-on-step-failure are for pipelines")
     if dry_run:
         print_dry_run(ws, config, experiment_name, target, run_id, as_json)
         return

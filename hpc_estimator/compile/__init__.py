@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..cluster.profile import ClusterProfile
 from ..errors import ConfigError
-from ..job.spec import JobSpec, StagedFile
+from ..job.spec import JobSpec, OutputSpec, StagedFile
 from ..runtime import jobshim
 from ..v1.resolved import ResolvedRun, Submittable
 from .checks import script_check_warnings
@@ -83,6 +83,7 @@ def compile_run(
         scheduler=scheduler,
         env=env,
         inputs=inputs,
+        outputs=tuple(OutputSpec(name=o.name, path=o.path) for o in run.outputs),
         prologue=profile.prologue,
         staged_files=staged,
         path_prepend=PATH_PREPEND,

@@ -1,7 +1,9 @@
-"""Lowering: data references and datasets -> cluster paths bound or copied into the job."""
+"""Lowering: data references and datasets -> cluster paths bound or copied into the job; output
+directories (pipeline data a step writes) -> cluster paths bound writable."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from ..errors import ConfigError
@@ -11,12 +13,14 @@ from ..v1.resolved import ResolvedRun
 
 # Input names become environment variable names (AZUREML_DATAREFERENCE_<name>).
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Where a container sees the output directories, beside inputs/ in the run directory.
+OUTPUTS_DIR = "pipeline-data"
 
 
 def lower_inputs(
     run: ResolvedRun, runtime: RuntimeName, run_dir: str
 ) -> tuple[tuple[InputSpec, ...], dict[str, str], dict[str, str], tuple[Bind, ...], list[str]]:
-    """(inputs, argument token -> path the job sees, input name -> that path, binds, warnings)."""
+    """(inputs, argument token -> path the job sees, input/output name -> that path, binds, warnings)."""
     lay = containers.layout(runtime, run_dir)
     specs: list[InputSpec] = []
     by_token: dict[str, str] = {}
@@ -43,4 +47,18 @@ def lower_inputs(
         by_token[data.token] = by_name[data.name] = seen
         if runtime != "none" and data.mode == "mount":
             binds.append(Bind(data.source, lay.input_path(data.name), read_only=True))
+    for out in run.outputs:
+        if not _NAME_RE.match(out.name):
+            raise ConfigError(
+                f"output name {out.name!r} must be letters, digits and '_' (it becomes an environment variable)"
+            )
+        if out.name in by_name:
+            raise ConfigError(f"output {out.name!r} has the name of an input; give one of them another name")
+        if not posixpath.isabs(out.path):
+            raise ConfigError(f"output {out.name!r}: directory {out.path!r} must be an absolute path on the cluster")
+        # Without a container the job writes into the directory itself; in one, it is bound writable.
+        seen = out.path if runtime == "none" else posixpath.join(lay.run_dir, OUTPUTS_DIR, out.name)
+        by_token[out.token] = by_name[out.name] = seen
+        if runtime != "none":
+            binds.append(Bind(out.path, seen, read_only=False))
     return tuple(specs), by_token, by_name, tuple(binds), warnings

@@ -126,6 +126,7 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
         }
         for i in spec.inputs
     ]
+    outputs = [{"name": o.name, "path": o.path, "mountpoint": runtime != "none"} for o in spec.outputs]
     gpu_bind = spec.gpu_bind == "local_rank" and spec.resources.gpus_per_node > 0
     limit = spec.scheduler.time_limit_s
     # Slurm enforces whole minutes (sbatch_options rounds up); the job's deadline follows from that.
@@ -145,6 +146,7 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
         "env": list(spec.env),
         "inputs": inputs,
         "image_block": image_block,
+        "outputs": outputs,
         "launch_kind": spec.launcher.kind,
         "master_port": str(spec.launcher.master_port),
         "tf_port": str(spec.launcher.tf_port),

@@ -101,6 +101,18 @@ class InputSpec:
 
 
 @dataclass(frozen=True)
+class OutputSpec:
+    """A directory on the cluster's shared filesystem the job writes into (pipeline step output).
+
+    The job creates it before the ranks start; in a container it is bound writable at
+    ``<run>/pipeline-data/<name>``, without one the ranks use the path itself.
+    """
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
 class LaunchSpec:
     """How ranks are started across the allocation.
 
@@ -158,6 +170,7 @@ class JobSpec:
     scheduler: SchedulerSpec = field(default_factory=SchedulerSpec)
     env: tuple[tuple[str, str], ...] = ()
     inputs: tuple[InputSpec, ...] = ()
+    outputs: tuple[OutputSpec, ...] = ()
     # GPU binding per rank: "local_rank" slices the node's CUDA_VISIBLE_DEVICES by local rank.
     gpu_bind: Literal["local_rank", "none"] = "local_rank"
     # Relative to run_dir; ``%j`` etc. are expanded by Slurm.

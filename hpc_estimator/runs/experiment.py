@@ -46,10 +46,15 @@ class Experiment:
         return self._workspace
 
     def submit(self, config: Any, tags: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        """Submit an Estimator or ScriptRunConfig; returns a :class:`~hpc_estimator.runs.run.Run`."""
+        """Submit an Estimator or ScriptRunConfig (a Run), or a Pipeline (a PipelineRun)."""
+        from ..v1.pipeline import Pipeline
         from .run import Run
         from .submission import submit
 
+        if isinstance(config, Pipeline):
+            from .pipeline_run import submit_pipeline_run
+
+            return submit_pipeline_run(self, config, tags=tags, **kwargs)
         if kwargs:
             config = _apply_submit_overrides(config, kwargs)
         record = submit(self._workspace, self._name, config, tags=tags)
@@ -58,13 +63,18 @@ class Experiment:
     def get_runs(
         self, type: str | None = None, tags: Any = None, properties: Any = None, include_children: bool = False
     ) -> Iterator[Any]:
-        """Runs of this experiment, newest first (v1 order)."""
+        """Runs of this experiment, newest first (v1 order); pipeline steps only with ``include_children``."""
         from .run import Run
 
-        for record in self._workspace.run_store.list(experiment=self._name):
+        for record in self._workspace.run_store.list(experiment=self._name, top_level=not include_children):
             if tags and not _matches(record.tags, tags):
                 continue
             if properties and not _matches(record.properties, properties):
+                continue
+            if record.kind in ("pipeline", "step"):
+                from .pipeline_run import pipeline_run_for
+
+                yield pipeline_run_for(self, record)
                 continue
             yield Run(self, record.run_id, _record=record)
 

@@ -53,10 +53,16 @@ class Run:
 
     @staticmethod
     def get(workspace: Any, run_id: str) -> Run:
+        """The run ``run_id``; a pipeline run as a PipelineRun and a step as a StepRun (v1 rehydrates them so)."""
         from .experiment import Experiment
 
         record = workspace.run_store.get(run_id)
-        return Run(Experiment(workspace, record.experiment), run_id, _record=record)
+        experiment = Experiment(workspace, record.experiment, _skip_name_validation=True)
+        if record.kind in ("pipeline", "step"):
+            from .pipeline_run import pipeline_run_for
+
+            return pipeline_run_for(experiment, record)
+        return Run(experiment, run_id, _record=record)
 
     @staticmethod
     def list(
@@ -381,10 +387,18 @@ def refresh_status(
 
     store = workspace.run_store
     by_target: dict[str, list[RunRecord]] = {}
+    pipeline_family: list[RunRecord] = []
     for record in records:
-        if (not record.is_terminal or record.inferred) and record.job_id and record.remote_dir:
+        if record.kind in ("pipeline", "step"):
+            # A pipeline's steps are polled together and settled by the pipeline's failure rules.
+            pipeline_family.append(record)
+        elif (not record.is_terminal or record.inferred) and record.job_id and record.remote_dir:
             by_target.setdefault(record.target, []).append(record)
     report = Refresh()
+    if pipeline_family:
+        from .pipeline_status import refresh_pipelines
+
+        refresh_pipelines(workspace, pipeline_family, on_error=on_error)
     for target, active in by_target.items():
         try:
             updates = get_backend(workspace, target).poll([job_ref(r) for r in active])

@@ -212,7 +212,7 @@ _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f
 
 
 def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _toml_string(key)
+    return key if _BARE_KEY.fullmatch(key) else _toml_string(key)
 
 
 def _toml_string(value: str) -> str:
@@ -501,6 +501,12 @@ class Workspace:
         if self._store is None:
             self._store = RunStore(self.history_dir / "runs.db")
         return self._store
+
+    def _submit_pipeline(self, experiment_name: str, pipeline: Any, **kwargs: Any) -> Any:
+        """``Pipeline.submit(experiment_name, ...)``: the same as ``Experiment(ws, name).submit(pipeline, ...)``."""
+        from .experiment import Experiment
+
+        return Experiment(self, experiment_name).submit(pipeline, **kwargs)
 
     def close(self) -> None:
         if self._store is not None:

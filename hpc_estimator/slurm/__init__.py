@@ -31,6 +31,7 @@ from .errors import (
     is_accounting_disabled,
     unanswered,
 )
+from .graph import GraphJob, GraphSubmitResult, graph_submit_script, parse_graph_submit
 from .parse import (
     Gres,
     NodeInfo,
@@ -62,6 +63,8 @@ __all__ = [
     "SINFO_FIELDS",
     "SQUEUE_FIELDS",
     "AccountingDisabledError",
+    "GraphJob",
+    "GraphSubmitResult",
     "Gres",
     "InvalidJobIdError",
     "NodeInfo",
@@ -70,12 +73,14 @@ __all__ = [
     "SlurmJob",
     "SubmitResult",
     "check",
+    "graph_submit_script",
     "is_accounting_disabled",
     "job_state",
     "job_state_from_scontrol",
     "max_array_size",
     "normalize_state",
     "parse_exit_code",
+    "parse_graph_submit",
     "parse_gres",
     "parse_mpi_list",
     "parse_sacct",

@@ -510,8 +510,13 @@ class _EstimatorBase(MMLBaseEstimator):
         return notes
 
     def _resolved_run(self) -> ResolvedRun:
+        return self._resolve_run_config(self._estimator_config)
+
+    def _resolve_run_config(self, rc: RunConfiguration) -> ResolvedRun:
+        """What v1 runs for this estimator with ``rc`` (its own run configuration, or the copy an
+        EstimatorStep made with the step's arguments and target)."""
         return resolve_run_configuration(
-            self._estimator_config,
+            rc,
             config_kind=type(self).__name__,
             source_directory=self.source_directory,
             # v1 checked the script at submission only with _disable_validation=False.

@@ -4,8 +4,8 @@ Azure ML v1 spread the meaning of a run over an estimator's constructor argument
 ``RunConfiguration`` and the service that read it. Each submittable class (the estimators,
 ScriptRunConfig, and later pipeline steps and HyperDrive trials) resolves that meaning here, once,
 into a frozen :class:`ResolvedRun`: the command, how processes are distributed, which image and
-which packages, the data, the environment variables, the requested VM size and priority, and the
-time limit. The compile stage lowers this description into a Slurm ``JobSpec`` and never looks at
+which packages, the data it reads and writes, the environment variables, the requested VM size and
+priority, and the time limit. The compile stage lowers this description into a Slurm ``JobSpec`` and never looks at
 the v1 objects themselves.
 
 Only plain values live here; nothing in this module knows Slurm.
@@ -109,6 +109,20 @@ class DataInput:
     path_on_compute: str | None = None
 
 
+@dataclass(frozen=True)
+class DataOutput:
+    """A directory on the cluster's shared filesystem the run writes its output into.
+
+    A pipeline step's PipelineData output: ``token`` (``$AZUREML_DATAREFERENCE_<name>``) in the
+    arguments, and the variable ``AZUREML_DATAREFERENCE_<name>``, become the directory's path as the
+    job sees it. The directory exists before the job starts.
+    """
+
+    name: str
+    path: str
+    token: str
+
+
 # -- the whole run --------------------------------------------------------------------------------
 
 
@@ -141,6 +155,7 @@ class ResolvedRun:
     # The training process's environment, in v1's precedence (later entries win).
     environment_variables: tuple[tuple[str, str], ...] = ()
     inputs: tuple[DataInput, ...] = ()
+    outputs: tuple[DataOutput, ...] = ()
     vm_size: str | None = None
     vm_priority: Literal["dedicated", "lowpriority"] = "dedicated"
     time_limit_s: int | None = None  # None: no limit asked for

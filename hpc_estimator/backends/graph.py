@@ -1,0 +1,152 @@
+"""A dependency graph of jobs, as backends take it: what to submit, and what came back. Neutral.
+
+A pipeline run's steps are staged and submitted together (``submit_graph``), polled together
+(``poll_graph``: one scheduler query for all of them) and cancelled together (``cancel_graph``).
+The layout on the cluster is fixed here so every backend builds the same tree::
+
+    <pipeline dir>/steps/<step run id>/     each step's run directory (src/, job.sbatch, logs ...)
+    <pipeline dir>/data/<output name>/      the pipeline data the steps write
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import tarfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from ..errors import SchedulerError, TransportError, UserErrorException
+from ..job.spec import JobSpec
+from ..snapshot.combined import stage_many
+from ..snapshot.staging import StageStats, build_manifest
+from ..transport.base import Progress, Transport
+from .base import SCRIPT_NAME, JobRef
+from .status import StatusUpdate
+
+STEPS_DIR = "steps"
+
+
+def step_run_dir(pipeline_dir: str, step_key: str) -> str:
+    return posixpath.join(pipeline_dir, STEPS_DIR, step_key)
+
+
+@dataclass(frozen=True)
+class GraphStep:
+    key: str  # the step's run id (also its job name)
+    spec: JobSpec
+    script: str  # the rendered batch script
+    source_directory: str  # local directory snapshotted into <run dir>/src
+    after: tuple[str, ...] = ()  # keys of steps of this submission that must complete successfully first
+    name: str = ""  # the step's own name, for messages
+
+    def run_dir(self, pipeline_dir: str) -> str:
+        return step_run_dir(pipeline_dir, self.key)
+
+
+@dataclass(frozen=True)
+class GraphSubmission:
+    pipeline_dir: str
+    steps: tuple[GraphStep, ...]  # every step after the steps it waits for
+    # Directories earlier runs wrote that these steps read (reused outputs); nothing is submitted
+    # when one of them is gone.
+    require_dirs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for step in self.steps:
+            missing = [k for k in step.after if k not in seen]
+            if missing:
+                raise ValueError(f"step {step.key} waits for {missing}, which are not submitted before it")
+            seen.add(step.key)
+
+
+@dataclass(frozen=True)
+class GraphSubmitted:
+    job_ids: dict[str, str]  # step key -> job id
+    found: tuple[str, ...] = ()  # steps an earlier, interrupted submission had already submitted
+    files_sent: int = 0
+    bytes_sent: int = 0
+
+
+class GraphSubmitError(SchedulerError):
+    """Submitting the graph failed part-way; ``submitted`` are the steps that were submitted."""
+
+    def __init__(self, message: str, submitted: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.submitted = dict(submitted or {})
+
+
+@runtime_checkable
+class GraphBackend(Protocol):
+    """A backend that runs pipelines: the local one and Slurm."""
+
+    def submit_graph(self, submission: GraphSubmission, *, progress: Progress | None = None) -> GraphSubmitted: ...
+
+    def poll_graph(self, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]: ...
+
+    def cancel_graph(self, jobs: Sequence[JobRef]) -> None: ...
+
+
+def graph_backend(backend: Any) -> GraphBackend:
+    if not isinstance(backend, GraphBackend):
+        raise UserErrorException(f"the {getattr(backend, 'name', type(backend).__name__)} backend cannot run pipelines")
+    return backend
+
+
+def missing_data_error(missing: Sequence[str]) -> UserErrorException:
+    return UserErrorException(
+        f"reused step outputs are gone from the cluster: {', '.join(missing)}; submit again with "
+        f"regenerate_outputs=True (hpcest submit --regenerate-outputs) to run those steps anew"
+    )
+
+
+def stage_steps(
+    transport: Transport, submission: GraphSubmission, cas: str, *, progress: Progress | None = None
+) -> StageStats | None:
+    """Every step's snapshot into ``<pipeline dir>/steps/<key>/src``, in the round trips of one."""
+    if not submission.steps:
+        return None
+    parts = [(s.key, build_manifest(s.source_directory), s.source_directory) for s in submission.steps]
+    return stage_many(
+        transport, parts, posixpath.join(submission.pipeline_dir, STEPS_DIR), cas, progress=progress
+    )
+
+
+def job_files(submission: GraphSubmission, extra: dict[str, tuple[str, int]] | None = None) -> bytes:
+    """A tar archive (relative to the pipeline dir) of each step's batch script, in-job library and log dir."""
+    entries: dict[str, tuple[str | None, int]] = {}
+    for step in submission.steps:
+        base = posixpath.join(STEPS_DIR, step.key)
+        entries[posixpath.join(base, "hpcest-logs")] = (None, 0o755)
+        entries[posixpath.join(base, SCRIPT_NAME)] = (step.script, 0o755)
+        for staged in step.spec.staged_files:
+            entries[posixpath.join(base, staged.path)] = (staged.text, staged.mode)
+    for name, (content, mode) in (extra or {}).items():
+        entries[name] = (content, mode)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, (text, mode) in entries.items():
+            info = tarfile.TarInfo(name)
+            info.mode, info.mtime = mode, int(time.time())
+            if text is None:
+                info.type = tarfile.DIRTYPE
+                tar.addfile(info)
+                continue
+            data = text.encode("utf-8")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def write_files_command(pipeline_dir: str, then: str = "") -> list[str]:
+    """``sh -c`` that unpacks the job files (tar on stdin) into ``pipeline_dir``, then runs ``then``."""
+    script = 'mkdir -p "$1" && tar -x -f - -C "$1"' + (f" && {then}" if then else "")
+    return ["sh", "-c", script, "hpcest-graph", pipeline_dir]
+
+
+def check_written(ok: bool, stderr: str, pipeline_dir: str) -> None:
+    if not ok:
+        raise TransportError(f"cannot write the pipeline's job files into {pipeline_dir}: {stderr.strip()}")

@@ -1,0 +1,127 @@
+"""A pipeline's steps on Slurm: staged together, submitted in one round trip, polled and cancelled together.
+
+Submitting a graph costs, whatever the number of steps: one command to check the content store
+(and build every step's ``src/`` when nothing is missing; else one upload and one unpack more),
+and one command that unpacks all batch scripts and runs the generated submit script
+(``hpc_estimator.slurm.graph``), which calls sbatch per step with ``--dependency=afterok:...``.
+That last command is safe to run again: when its reply is lost it is repeated, and steps already
+submitted are found (their ``job_id`` files, else ``squeue --name``), not submitted twice.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .. import slurm
+from ..errors import SchedulerError, TransportError
+from ..job.sbatch_options import safe_job_name
+from ..transport.base import CommandResult, Progress
+from .base import SCRIPT_NAME, JobRef
+from .graph import (
+    GraphSubmission,
+    GraphSubmitError,
+    GraphSubmitted,
+    check_written,
+    job_files,
+    missing_data_error,
+    stage_steps,
+    write_files_command,
+)
+from .status import StatusUpdate
+
+if TYPE_CHECKING:
+    from .slurm import SlurmBackend
+
+SUBMIT_SCRIPT = "submit.sh"
+
+
+def graph_jobs(submission: GraphSubmission) -> list[slurm.GraphJob]:
+    index = {step.key: i for i, step in enumerate(submission.steps)}
+    jobs = []
+    for step in submission.steps:
+        run_dir = step.run_dir(submission.pipeline_dir)
+        jobs.append(
+            slurm.GraphJob(
+                name=safe_job_name(step.spec.name),
+                run_dir=run_dir,
+                script=posixpath.join(run_dir, SCRIPT_NAME),
+                after=tuple(index[k] for k in step.after),
+                dependency=step.spec.scheduler.dependency,
+            )
+        )
+    return jobs
+
+
+def submit_graph(
+    backend: SlurmBackend, submission: GraphSubmission, *, progress: Progress | None = None
+) -> GraphSubmitted:
+    transport = backend.transport
+    jobs = graph_jobs(submission)
+    script = slurm.graph_submit_script(jobs, require_dirs=submission.require_dirs)
+    if not submission.steps:
+        result = transport.run(["sh", "-c", script])
+        _raise_on_failure(result, slurm.parse_graph_submit(result.stdout), submission)
+        return GraphSubmitted(job_ids={})
+    stats = stage_steps(transport, submission, posixpath.join(backend.workdir, "cas"), progress=progress)
+    archive = job_files(submission, {SUBMIT_SCRIPT: (script, 0o755)})
+    argv = write_files_command(submission.pipeline_dir, then=f'exec sh "$1/{SUBMIT_SCRIPT}"')
+    for attempt in (1, 2):
+        try:
+            # Not retried blindly by the transport; the whole command is idempotent by design and is
+            # repeated here when the connection drops before the reply.
+            result = transport.run(argv, stdin=archive, idempotent=False)
+            break
+        except TransportError:
+            if attempt == 2:
+                raise
+    parsed = slurm.parse_graph_submit(result.stdout)
+    _raise_on_failure(result, parsed, submission)
+    names = {job.name: step.key for job, step in zip(jobs, submission.steps)}
+    ids = {names[name]: job_id for name, job_id in parsed.job_ids.items() if name in names}
+    missing = [step.key for step in submission.steps if step.key not in ids]
+    if missing:
+        raise GraphSubmitError(f"the graph submission printed no job id for {', '.join(missing)}", ids)
+    found = tuple(names[n] for n, how in parsed.how.items() if how != "submitted" and n in names)
+    return GraphSubmitted(
+        job_ids=ids,
+        found=found,
+        files_sent=stats.files_sent if stats else 0,
+        bytes_sent=stats.bytes_sent if stats else 0,
+    )
+
+
+def _raise_on_failure(result: CommandResult, parsed: slurm.GraphSubmitResult, submission: GraphSubmission) -> None:
+    if parsed.missing:
+        raise missing_data_error(parsed.missing)
+    if result.ok:
+        return
+    if not parsed.job_ids and "tar" in result.stderr and "sbatch" not in result.stderr:
+        check_written(False, result.stderr, submission.pipeline_dir)
+    names = {safe_job_name(s.spec.name): s.key for s in submission.steps}
+    submitted = {names.get(n, n): i for n, i in parsed.job_ids.items()}
+    failed = next((s.key for s in submission.steps if s.key not in submitted), None)
+    where = f" at step {failed}" if failed else ""
+    raise GraphSubmitError(
+        f"sbatch refused the pipeline{where} ({len(submitted)} of {len(submission.steps)} step(s) submitted): "
+        f"{result.stderr.strip() or f'exit status {result.returncode}'}",
+        submitted,
+    )
+
+
+def cancel_graph(backend: SlurmBackend, jobs: Sequence[JobRef]) -> None:
+    """Mark every job's cancel request and cancel them all with one scancel, in one command."""
+    if not jobs:
+        return
+    ids = slurm.scancel_argv([j.job_id for j in jobs], full=False)[1:]
+    script = 'while [ "$1" != -- ]; do touch "$1/cancel_requested"; shift; done; shift; exec scancel "$@"'
+    argv = ["sh", "-c", script, "hpcest-cancel", *[j.run_dir for j in jobs], "--", *ids]
+    result = backend.transport.run(argv)
+    if not result.ok:
+        raise SchedulerError(f"scancel {' '.join(ids)} failed: {result.stderr.strip()}")
+
+
+def poll_graph(backend: SlurmBackend, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]:
+    """All steps of any number of pipelines: the backend's one batched poll (one squeue)."""
+    return backend.poll(jobs)

@@ -1,0 +1,180 @@
+"""A pipeline run's status: one poll for all its steps, v1's failure rules, the pipeline's own status.
+
+Each refresh asks each compute target once about every active step of the given pipelines (the
+backend's ``poll_graph``: one squeue on Slurm), then settles each pipeline:
+
+* a step whose upstream step failed or was cancelled never runs. Slurm cancels such a job itself
+  (``--kill-on-invalid-dep=yes``), the local runner skips it; here it is recorded as Canceled, saying
+  which upstream step did not complete, and if it is still queued it is cancelled now;
+* when a step failed and the pipeline was submitted with ``continue_on_step_failure=False`` (v1's
+  default), every step still queued or running is cancelled at once (one cancel for all of them);
+  with True, steps that do not depend on the failed one go on;
+* the pipeline is Failed as soon as all steps have ended and one failed (the detail names the
+  step and ends with the last lines of its log), Canceled when steps were cancelled, Completed
+  when all completed (or were reused); before that Running while a step runs, else Queued.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import posixpath
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from ..backends import get_backend
+from ..backends.base import JobRef
+from ..backends.graph import graph_backend
+from ..errors import ConfigError, SchedulerError, TransportError
+from .store import TERMINAL_STATUSES, V1_STATUS, RunRecord
+
+LOG_TAIL_LINES = 20
+_RUNNING = ("Running", "Starting", "Finalizing")
+
+
+def _ref(record: RunRecord) -> JobRef:
+    from .run import job_ref
+
+    return job_ref(record)  # with how long the scheduler has no longer listed it (the grace period)
+
+
+def refresh_pipelines(
+    workspace: Any,
+    records: Iterable[RunRecord],
+    *,
+    on_error: Callable[[str, Exception], None] | None = None,
+) -> None:
+    """Refresh the pipeline runs among ``records`` (and those of the steps among them)."""
+    store = workspace.run_store
+    pipelines: dict[str, RunRecord] = {}
+    for record in records:
+        if record.kind == "pipeline":
+            pipelines[record.run_id] = record
+        elif record.kind == "step" and record.parent_id and record.parent_id not in pipelines:
+            pipelines[record.parent_id] = store.get(record.parent_id)
+    active = [p for p in pipelines.values() if not p.is_terminal]
+    if not active:
+        return
+    steps = {p.run_id: store.children(p.run_id) for p in active}
+    by_target: dict[str, list[RunRecord]] = {}
+    for pipeline in active:
+        for step in steps[pipeline.run_id]:
+            if (not step.is_terminal or step.inferred) and step.job_id and step.remote_dir:
+                by_target.setdefault(step.target, []).append(step)
+    updates: dict[str, Any] = {}
+    unreachable: set[str] = set()
+    for target, active_steps in by_target.items():
+        try:
+            backend = graph_backend(get_backend(workspace, target))
+            updates.update(backend.poll_graph([_ref(s) for s in active_steps]))
+        except (TransportError, ConfigError) as exc:
+            if on_error is None:
+                raise
+            on_error(target, exc)
+            unreachable.add(target)
+    for pipeline in active:
+        if pipeline.target not in unreachable:
+            settle(workspace, pipeline, steps[pipeline.run_id], updates)
+
+
+def settle(workspace: Any, pipeline: RunRecord, steps: Sequence[RunRecord], updates: dict[str, Any]) -> None:
+    """Record the steps' new states with the failure rules applied, then the pipeline's status."""
+    store = workspace.run_store
+    graph = pipeline.spec.get("steps", [])
+    run_of = {s["index"]: s["run_id"] for s in graph}
+    name_of = {s["run_id"]: s["name"] for s in graph}
+    records = {s.run_id: s for s in steps}
+    # run id -> (status, detail, exit code) as it will be recorded
+    state: dict[str, tuple[str, str | None, int | None]] = {
+        s.run_id: (s.status, s.status_detail, s.exit_code) for s in steps
+    }
+    inferred: set[str] = set()
+    for run_id, update in updates.items():
+        if run_id not in records or (records[run_id].is_terminal and not records[run_id].inferred):
+            continue
+        if update.state is None:
+            # No answer (or not listed, within the grace period): the last known state stands.
+            if update.unseen:
+                store.mark_unseen(run_id)
+            continue
+        if not update.unseen:
+            store.mark_seen(run_id)
+        if update.inferred:
+            inferred.add(run_id)
+        state[run_id] = (V1_STATUS[update.state], update.detail, update.exit_code)
+    cancel: dict[str, str] = {}  # run id -> why
+    for entry in graph:  # the spec lists steps in dependency order
+        run_id = entry["run_id"]
+        blocked = [run_of[u] for u in entry["upstream"] if state[run_of[u]][0] in ("Failed", "Canceled")]
+        if not blocked or state[run_id][0] == "Completed":
+            continue
+        word = "failed" if any(state[b][0] == "Failed" for b in blocked) else "was canceled"
+        why = f"not run: upstream step {', '.join(repr(name_of[b]) for b in blocked)} {word}"
+        if state[run_id][0] not in TERMINAL_STATUSES:
+            cancel[run_id] = why
+        state[run_id] = ("Canceled", why, state[run_id][2])
+    failed = [e["run_id"] for e in graph if state[e["run_id"]][0] == "Failed"]
+    if failed and not pipeline.spec.get("continue_on_step_failure", False):
+        first = name_of[failed[0]]
+        for entry in graph:
+            run_id = entry["run_id"]
+            if state[run_id][0] not in TERMINAL_STATUSES:
+                why = f"canceled: step {first!r} failed (continue_on_step_failure=False)"
+                cancel[run_id] = why
+                state[run_id] = ("Canceled", why, state[run_id][2])
+    if cancel:
+        refs = [_ref(records[r]) for r in cancel if records[r].job_id and records[r].remote_dir]
+        if refs:
+            # Marked either way; Slurm's kill-on-invalid-dep still stops the steps that depend on the failure.
+            with contextlib.suppress(TransportError, SchedulerError):
+                graph_backend(get_backend(workspace, pipeline.target)).cancel_graph(refs)
+    for run_id, (status, detail, exit_code) in state.items():
+        record = records[run_id]
+        if (status, detail, exit_code) != (record.status, record.status_detail, record.exit_code):
+            store.update_status(run_id, status, detail=detail, exit_code=exit_code, inferred=run_id in inferred)
+    statuses = [state[e["run_id"]][0] for e in graph]
+    if all(s in TERMINAL_STATUSES for s in statuses):
+        if failed:
+            record = records[failed[0]]
+            tail = log_tail(workspace, record)
+            detail = f"step {name_of[failed[0]]!r} failed: {state[failed[0]][1] or 'unknown reason'}"
+            if tail:
+                detail += f"\n--- last lines of its log ({record.remote_dir}/hpcest-logs/rank-0.log) ---\n{tail}"
+            store.update_status(pipeline.run_id, "Failed", detail=detail)
+        elif "Canceled" in statuses:
+            store.update_status(pipeline.run_id, "Canceled", detail=pipeline.status_detail or "steps were canceled")
+        else:
+            store.update_status(pipeline.run_id, "Completed")
+    elif pipeline.status != "CancelRequested":
+        running = any(s in _RUNNING for s in statuses)
+        store.update_status(pipeline.run_id, "Running" if running else "Queued")
+
+
+def log_tail(workspace: Any, step: RunRecord, lines: int = LOG_TAIL_LINES) -> str:
+    """The last lines of a step's rank-0 output (else its batch output), or '' when unreadable."""
+    if not step.remote_dir:
+        return ""
+    logs = posixpath.join(step.remote_dir, "hpcest-logs")
+    candidates = [posixpath.join(logs, "rank-0.log"), posixpath.join(logs, f"slurm-{step.job_id}.out"),
+                  posixpath.join(logs, "batch.out")]
+    script = 'n=$1; shift; for f in "$@"; do if [ -s "$f" ]; then tail -n "$n" "$f"; exit 0; fi; done'
+    try:
+        result = get_backend(workspace, step.target).transport.run(
+            ["sh", "-c", script, "hpcest-tail", str(lines), *candidates]
+        )
+    except (TransportError, ConfigError):
+        return ""
+    return result.stdout.rstrip("\n") if result.ok else ""
+
+
+def cancel_pipeline(workspace: Any, pipeline: RunRecord) -> int:
+    """Cancel every queued or running step of ``pipeline`` with one cancel; returns how many."""
+    store = workspace.run_store
+    steps = [s for s in store.children(pipeline.run_id) if not s.is_terminal]
+    refs = [_ref(s) for s in steps if s.job_id and s.remote_dir]
+    if refs:
+        graph_backend(get_backend(workspace, pipeline.target)).cancel_graph(refs)
+    for step in steps:
+        store.update_status(step.run_id, "CancelRequested", detail="cancel requested by user")
+    if not pipeline.is_terminal:
+        store.update_status(pipeline.run_id, "CancelRequested", detail="canceled by user")
+    return len(steps)
