@@ -12,9 +12,11 @@ letters, digits and underscores, as in v1.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import posixpath
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import UserErrorException
@@ -81,12 +83,88 @@ def _relative_path(value: Any, parameter: str) -> str | None:
 
 
 class Datastore:
-    """A named directory on the cluster's shared filesystem (v1: a registered storage account)."""
+    """A named directory on the cluster's shared filesystem (v1: a registered storage account).
+
+    Two ways to get one: v1's ``Datastore(workspace, name=None)`` (also ``Datastore.get``,
+    ``ws.get_default_datastore()``, ``ws.datastores[name]``) returns a datastore of the workspace,
+    which can upload files (``datastore_files.py`` of the runs does the transfers); hpcest's
+    ``Datastore(name, root_path)`` names any directory on the cluster (no uploads: it has no
+    workspace).
+    """
 
     @explain_call_errors
-    def __init__(self, name: str, root_path: str | os.PathLike[str]) -> None:
-        self.name = _check_name(name, "Datastore name")
-        self.root_path = check_cluster_path(root_path, "Datastore root_path")
+    def __init__(self, workspace: Any, name: str | os.PathLike[str] | None = None) -> None:
+        self.workspace: Any = None
+        if isinstance(workspace, str):
+            # hpcest's form: Datastore(name, root_path).
+            self.name = _check_name(workspace, "Datastore name")
+            self.root_path = check_cluster_path(name, "Datastore root_path")
+            return
+        datastores = getattr(workspace, "datastores", None)
+        if not isinstance(datastores, Mapping):
+            raise UserErrorException(
+                "Datastore(workspace, name) needs a Workspace (Workspace.from_config()), got "
+                f"{type(workspace).__name__}; "
+                "to name a directory on the cluster use Datastore('name', '/absolute/cluster/path')."
+            )
+        found = workspace.get_default_datastore() if name is None else datastores.get(name)
+        if found is None:
+            raise UserErrorException(
+                f"the workspace has no datastore {name!r}; it has: {', '.join(sorted(datastores))}. "
+                "Datastores for directories of your own: Datastore('name', '/absolute/cluster/path')."
+            )
+        self.name, self.root_path, self.workspace = found.name, found.root_path, found.workspace
+
+    @staticmethod
+    def get(workspace: Any, datastore_name: str) -> Datastore:
+        return Datastore(workspace, datastore_name)
+
+    @staticmethod
+    def get_default(workspace: Any) -> Datastore:
+        return Datastore(workspace)
+
+    def set_as_default(self) -> None:
+        self._workspace_for("set_as_default").set_default_datastore(self.name)
+
+    def _workspace_for(self, call: str) -> Any:
+        if self.workspace is None:
+            raise UserErrorException(
+                f"datastore.{call}(): {self.name!r} was made as Datastore(name, root_path), which belongs to no "
+                "workspace; get a workspace datastore instead: ws.get_default_datastore() or Datastore(ws, name)."
+            )
+        return self.workspace
+
+    def _files(self, call: str) -> Any:
+        return self._workspace_for(call).datastore_files(self)
+
+    def upload(
+        self, src_dir: str, target_path: str | None = None, overwrite: bool = False, show_progress: bool = True
+    ) -> DataReference:
+        """Copy the local directory ``src_dir`` to ``target_path`` below the datastore root (only new
+        contents travel); returns the DataReference of ``target_path``, as v1."""
+        self._files("upload").upload(src_dir, target_path, overwrite=overwrite, show_progress=show_progress)
+        return DataReference(self, path_on_datastore=target_path)
+
+    def upload_files(
+        self,
+        files: list[str],
+        relative_root: str | None = None,
+        target_path: str | None = None,
+        overwrite: bool = False,
+        show_progress: bool = True,
+    ) -> DataReference:
+        """Copy local ``files`` (their paths below ``relative_root``, default: their common directory)."""
+        self._files("upload_files").upload_files(
+            files, relative_root, target_path, overwrite=overwrite, show_progress=show_progress
+        )
+        return DataReference(self, path_on_datastore=target_path)
+
+    def download(
+        self, target_path: str, prefix: str | None = None, overwrite: bool = False, show_progress: bool = True
+    ) -> int:
+        """Copy the files below ``prefix`` to the local ``target_path``; returns how many were copied."""
+        files = self._files("download")
+        return int(files.download(target_path, prefix, overwrite=overwrite, show_progress=show_progress))
 
     def cluster_path(self, path_on_datastore: str | None = None) -> str:
         """Absolute cluster path of ``path_on_datastore`` (the root when None)."""
@@ -117,6 +195,29 @@ class Datastore:
 
     def __hash__(self) -> int:
         return hash((self.name, self.root_path))
+
+
+# v1 registered Azure storage services as datastores; on a cluster the data is a directory.
+_AZURE_STORAGE = (
+    "register_azure_blob_container", "register_azure_file_share", "register_azure_data_lake",
+    "register_azure_data_lake_gen2", "register_azure_sql_database", "register_azure_postgre_sql",
+    "register_azure_my_sql", "register_dbfs", "register_hdfs",
+)
+
+
+def _refuse_azure_storage() -> None:
+    from .exceptions import azure_only_call
+
+    for method in _AZURE_STORAGE:
+        setattr(Datastore, method, staticmethod(azure_only_call(
+            f"Datastore.{method}(...)",
+            "registering Azure storage (or Databricks/HDFS) as a datastore",
+            "copy the data onto the cluster's shared filesystem, e.g. ws.get_default_datastore().upload('data', "
+            "target_path='data'), or name a directory that is already there: Datastore('name', '/cluster/path')",
+        )))
+
+
+_refuse_azure_storage()
 
 
 def _check_datastore(value: Any, parameter: str) -> Datastore:
@@ -344,10 +445,22 @@ class DatasetConsumptionConfig:
 
 
 class FileDataset:
-    """Files at one cluster path (v1: ``Dataset.File.from_files``)."""
+    """Files at one cluster path (v1: ``Dataset.File.from_files``).
 
-    def __init__(self, cluster_path: str) -> None:
+    A dataset made from a workspace datastore (or fetched from the workspace's registry) knows its
+    workspace, so it can be registered and its files read on this machine (``download``,
+    ``to_path``; a TabularDataset's ``to_pandas_dataframe``).
+    """
+
+    def __init__(self, cluster_path: str, _workspace: Any = None) -> None:
         self.cluster_path = check_cluster_path(cluster_path, "dataset path")
+        self._workspace = _workspace
+        # Set when the dataset is registered (or fetched by name), as v1's registered datasets.
+        self.name: str | None = None
+        self.version: int | None = None
+        self.id: str | None = None
+        self.description: str | None = None
+        self.tags: dict[str, Any] = {}
 
     def _default_name(self) -> str:
         return f"input_{_short_hash(self.cluster_path)}"
@@ -361,21 +474,125 @@ class FileDataset:
     def as_download(self, path_on_compute: str | None = None) -> DatasetConsumptionConfig:
         return DatasetConsumptionConfig(self._default_name(), self, "download", path_on_compute)
 
+    # -- the workspace's registry (runs/registry.py keeps it) -----------------------------------
+
+    def _definition(self) -> dict[str, Any]:
+        return {"kind": "file", "path": self.cluster_path}
+
+    def register(
+        self,
+        workspace: Any,
+        name: str,
+        description: str | None = None,
+        tags: dict[str, Any] | None = None,
+        create_new_version: bool = False,
+    ) -> FileDataset:
+        """Record the dataset under ``name`` in the workspace (a new version with ``create_new_version``)."""
+        from .dataset_registration import register
+
+        return register(self, workspace, name, description, tags, create_new_version)
+
+    def _files(self, call: str) -> Any:
+        if self._workspace is None:
+            raise UserErrorException(
+                f"dataset.{call}(): this dataset names the cluster path {self.cluster_path!r} but no workspace, so "
+                "hpcest cannot reach its files; make it from a workspace datastore, "
+                "Dataset.File.from_files((ws.get_default_datastore(), 'path')), or register it and "
+                "use Dataset.get_by_name(ws, name)."
+            )
+        return self._workspace.cluster_files()
+
+    def to_path(self) -> list[str]:
+        """The dataset's files, relative to its path, each with a leading '/' (v1's form)."""
+        return ["/" + name for name in self._files("to_path").list_files(self.cluster_path)]
+
+    def download(
+        self, target_path: str | None = None, overwrite: bool = False, ignore_not_found: bool = False
+    ) -> list[str]:
+        """Copy the files to ``target_path`` (default: a new temporary directory); returns their local paths."""
+        import tempfile
+
+        target = target_path or tempfile.mkdtemp(prefix="hpcest-dataset-")
+        files = self._files("download").download_tree(self.cluster_path, target, overwrite=overwrite)
+        if not files and not ignore_not_found:
+            raise UserErrorException(f"dataset {self.name or self.cluster_path!r}: no files at {self.cluster_path}")
+        return list(files)
+
     def __repr__(self) -> str:
-        return f"FileDataset(cluster_path={self.cluster_path!r})"
+        registered = f", name={self.name!r}, version={self.version!r}" if self.name else ""
+        return f"{type(self).__name__}(cluster_path={self.cluster_path!r}{registered})"
 
 
-def _dataset_path(path: Any) -> str:
+class TabularDataset(FileDataset):
+    """Delimited files at one cluster path (v1: ``Dataset.Tabular.from_delimited_files``).
+
+    In a run it is consumed as its file path (``as_named_input(name)``; v1 handed the job a dataset
+    object, a script reads the path with pandas instead). ``to_pandas_dataframe()`` reads it here,
+    where pandas is installed.
+    """
+
+    def __init__(
+        self,
+        cluster_path: str,
+        _workspace: Any = None,
+        *,
+        separator: str = ",",
+        header: bool = True,
+        encoding: str = "utf8",
+        limit: int | None = None,
+    ) -> None:
+        super().__init__(cluster_path, _workspace)
+        self.separator = separator
+        self.header = header
+        self.encoding = encoding
+        self._limit = limit
+
+    def _definition(self) -> dict[str, Any]:
+        return {"kind": "tabular", "path": self.cluster_path, "separator": self.separator,
+                "header": self.header, "encoding": self.encoding}
+
+    def take(self, count: int) -> TabularDataset:
+        """The first ``count`` records (v1: a new dataset)."""
+        if not isinstance(count, int) or count < 0:
+            raise UserErrorException(f"take(count): count must be a whole number >= 0, got {count!r}")
+        taken = TabularDataset(self.cluster_path, self._workspace, separator=self.separator, header=self.header,
+                               encoding=self.encoding, limit=count)
+        return taken
+
+    def to_pandas_dataframe(self, on_error: str = "null", out_of_range_datetime: str = "null") -> Any:
+        """The records as a pandas DataFrame (read through the cluster's transport)."""
+        import io
+
+        try:
+            pandas: Any = importlib.import_module("pandas")
+        except ImportError:
+            raise UserErrorException(
+                "to_pandas_dataframe() needs pandas on this machine: python3 -m pip install pandas"
+            ) from None
+        files = self._files("to_pandas_dataframe")
+        frames = [
+            pandas.read_csv(io.BytesIO(files.read_bytes(path)), sep=self.separator,
+                            header=0 if self.header else None, encoding=self.encoding)
+            for path in files.data_files(self.cluster_path)
+        ]
+        if not frames:
+            raise UserErrorException(f"dataset {self.name or self.cluster_path!r}: no files at {self.cluster_path}")
+        frame = pandas.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return frame if self._limit is None else frame.head(self._limit)
+
+
+def _dataset_path(path: Any, factory: str = "Dataset.File.from_files") -> tuple[str, Any]:
+    """The cluster path ``path`` names, and the workspace of its datastore (None for a plain path)."""
     if isinstance(path, (list, tuple)) and len(path) == 1 and not isinstance(path[0], Datastore):
         path = path[0]
     if isinstance(path, (DataPath, DataReference)):
-        return path.cluster_path
+        return path.cluster_path, path.datastore.workspace
     if isinstance(path, tuple) and len(path) == 2 and isinstance(path[0], Datastore):
-        return path[0].cluster_path(path[1])
+        return path[0].cluster_path(path[1]), path[0].workspace
     if isinstance(path, (str, os.PathLike)):
-        return check_cluster_path(path, "Dataset.File.from_files path")
+        return check_cluster_path(path, f"{factory} path"), None
     raise UserErrorException(
-        f"Dataset.File.from_files path must be one absolute cluster path, a (Datastore, path) tuple or "
+        f"{factory} path must be one absolute cluster path, a (Datastore, path) tuple or "
         f"a DataPath, got {path!r}. For several directories create one dataset per directory."
     )
 
@@ -386,13 +603,58 @@ class _FileDatasetFactory:
         path: Any, validate: bool = True, partition_format: str | None = None, is_file: bool = False
     ) -> FileDataset:
         """A FileDataset for ``path``; nothing is checked on disk (``validate`` is accepted, unused)."""
-        return FileDataset(_dataset_path(path))
+        cluster_path, workspace = _dataset_path(path)
+        return FileDataset(cluster_path, workspace)
+
+
+class _TabularDatasetFactory:
+    @staticmethod
+    def from_delimited_files(
+        path: Any,
+        validate: bool = True,
+        include_path: bool = False,
+        infer_column_types: bool = True,
+        set_column_types: Any = None,
+        separator: str = ",",
+        header: Any = True,
+        partition_format: str | None = None,
+        support_multi_line: bool = False,
+        empty_as_string: bool = False,
+        encoding: str = "utf8",
+    ) -> TabularDataset:
+        """A TabularDataset of the delimited file (or the files of a directory) at ``path``."""
+        cluster_path, workspace = _dataset_path(path, "Dataset.Tabular.from_delimited_files")
+        if not isinstance(separator, str) or len(separator) != 1:
+            raise UserErrorException(f"separator must be one character, got {separator!r}")
+        # v1 also took PromoteHeadersBehavior values; anything but "no header" means a header row.
+        has_header = bool(header) and str(header).upper() not in ("NO_HEADERS", "PROMOTEHEADERSBEHAVIOR.NO_HEADERS")
+        return TabularDataset(cluster_path, workspace, separator=separator, header=has_header, encoding=encoding)
 
 
 class Dataset:
-    """Entry point as in v1: ``Dataset.File.from_files(path)``."""
+    """Entry point as in v1: ``Dataset.File.from_files(path)``, ``Dataset.Tabular.from_delimited_files(path)``,
+    and the workspace's registry: ``Dataset.get_by_name(ws, name)``."""
 
     File = _FileDatasetFactory
+    Tabular = _TabularDatasetFactory
+
+    @staticmethod
+    def get_by_name(workspace: Any, name: str, version: Any = "latest", **kwargs: Any) -> FileDataset:
+        from .dataset_registration import get_by_name
+
+        return get_by_name(workspace, name, version)
+
+    @staticmethod
+    def get_by_id(workspace: Any, id: str, **kwargs: Any) -> FileDataset:
+        from .dataset_registration import get_by_id
+
+        return get_by_id(workspace, id)
+
+    @staticmethod
+    def get_all(workspace: Any) -> dict[str, FileDataset]:
+        from .dataset_registration import get_all
+
+        return get_all(workspace)
 
 
 class Data:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import UserErrorException
-from .compute import LOCAL_TARGET, as_target_name
+from .compute import LOCAL_TARGET, run_target_name
 from .data import DataReference, DatasetConsumptionConfig
 from .environment import AZUREML_DEFAULTS, DEFAULT_CPU_IMAGE, DEFAULT_GPU_IMAGE, Environment, package_name
 from .resolved import (
@@ -240,7 +240,8 @@ def resolve_run_configuration(
     env = rc.environment
     image, packages = resolve_software(env)
     target = rc.target
-    target_name = None if target is None else as_target_name(target)
+    # hpcest run --target NAME ($HPCEST_TARGET) sends every run to NAME, whatever the code names.
+    target_name = run_target_name(target)
     if rc.docker_given:
         use_docker = bool(rc.docker.use_docker)
     else:

@@ -1,0 +1,57 @@
+"""v1 exception types for the workspace assets (models, authentication), and the Azure-only refusal.
+
+``WebserviceException`` is what v1's model registry raised (a missing model, a bad model path);
+``ModelNotFoundException`` derives from it as in v1, so ``except WebserviceException`` catches both.
+
+``AzureOnlyError`` is hpcest's own: a call whose meaning was an Azure service (AKS/ACI deployment,
+AutoML, Key Vault, Azure storage registration ...) and has none on a Slurm cluster. It names the
+call and what to do instead. Every instance is remembered in ``AzureOnlyError.raised`` with the
+stack where it was made, so ``hpcest run`` can report one that a notebook caught and went on from:
+such a call never passes silently.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any, ClassVar, NoReturn
+
+from ..errors import AzureMLException, UserErrorException
+
+
+class WebserviceException(AzureMLException):
+    """A model registry or deployment request failed (v1: azureml.exceptions.WebserviceException)."""
+
+
+class ModelNotFoundException(WebserviceException):
+    """No registered model matches (v1 name)."""
+
+
+class AuthenticationException(AzureMLException):
+    """Authentication failed (v1 name; hpcest needs no Azure authentication)."""
+
+
+class AzureOnlyError(UserErrorException):
+    """A v1 call that only had a meaning on Azure; the message says what to do on Slurm instead."""
+
+    # Every refusal made in this process, oldest first (see the module docstring).
+    raised: ClassVar[list[AzureOnlyError]] = []
+
+    def __init__(self, call: str, what: str, instead: str) -> None:
+        self.call = call
+        self.what = what
+        self.instead = instead
+        # Where the call was made, for the report of a refusal the caller caught.
+        self.stack = traceback.extract_stack()[:-1]
+        super().__init__(f"{call}: {what} has no meaning on a Slurm cluster. Instead: {instead}")
+        AzureOnlyError.raised.append(self)
+
+
+def azure_only_call(call: str, what: str, instead: str) -> Any:
+    """A function that refuses ``call`` (for v1 static methods that only had an Azure meaning)."""
+
+    def refuse(*args: Any, **kwargs: Any) -> NoReturn:
+        raise AzureOnlyError(call, what, instead)
+
+    refuse.__name__ = call.rpartition(".")[2].split("(")[0]
+    refuse.__doc__ = f"v1: {what}. On Slurm: {instead}"
+    return refuse
