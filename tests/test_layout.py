@@ -3,7 +3,8 @@
 The rooms, lowest first: shared leaves (errors, util, version, runtime: the in-job code), the v1
 configuration classes and the cluster profile, the neutral job and its rendering plus the
 transports, compile (v1 -> JobSpec) and the Slurm command builders/parsers and snapshot staging,
-backends, runs (workspace, store, Run/Experiment, submission), the CLI, and the test support.
+backends, runs (workspace, store, Run/Experiment, submission), compat (the azureml.* import hook
+of ``hpcest run``, serving runs-level objects), the CLI, and the test support.
 A room may import from its own room and from any lower one, never from a higher one; that is
 what keeps v1 meaning out of the Slurm side and Slurm out of the v1 classes.
 """
@@ -24,8 +25,9 @@ RANK = {
     "compile": 3, "slurm": 3, "snapshot": 3,
     "backends": 4,
     "runs": 5,
-    "cli": 6, "__main__": 6,
-    "testing": 7,
+    "compat": 6,
+    "cli": 7, "__main__": 7,
+    "testing": 8,
 }
 
 

@@ -16,6 +16,7 @@ Start here:
   hpcest cluster add NAME --host H     a cluster profile; then: hpcest cluster check
   hpcest submit job.py:estimator       a module-level Estimator / ScriptRunConfig
   hpcest submit train.py -- ARGS       the quick form: a script and command-line options
+  hpcest run notebook.ipynb            a v1 notebook or script, unmodified (azureml.* served)
 
 Errors print one line; hpcest --debug COMMAND (or {DEBUG_ENV}=1) adds the full traceback.
 
@@ -75,9 +76,10 @@ def migrate(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from . import clusters, gc, runs, submit
+    from . import clusters, gc, run, runs, submit
 
     main.add_command(submit.submit)
+    main.add_command(run.run)
     for command in runs.COMMANDS:
         main.add_command(command)
     main.add_command(clusters.cluster)

@@ -261,6 +261,30 @@ class Run:
         host = getattr(profile, "host", None) or "cluster"
         return f"ssh://{host}{record.remote_dir}"
 
+    def register_model(
+        self,
+        model_name: str,
+        model_path: str | None = None,
+        tags: dict[str, Any] | None = None,
+        properties: dict[str, Any] | None = None,
+        model_framework: str | None = None,
+        model_framework_version: str | None = None,
+        description: str | None = None,
+        datasets: Any = None,
+        sample_input_dataset: Any = None,
+        sample_output_dataset: Any = None,
+        resource_configuration: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Register the run's file or folder ``model_path`` (e.g. ``outputs/model.pt``) as the next
+        version of ``model_name`` in the workspace's model registry (files copied from the run)."""
+        from .model import Model
+
+        return Model._register_run_files(
+            self, model_name, model_path, description=description, tags=tags, properties=properties,
+            framework=model_framework, framework_version=model_framework_version,
+        )
+
     # -- metrics ------------------------------------------------------------------------------
 
     def get_metrics(

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import os
+import posixpath
 import re
 import sys
 from collections.abc import Mapping
@@ -36,7 +37,8 @@ from typing import Any
 from ..cluster.profile import LOCAL_PROFILE, ClusterProfile
 from ..errors import ConfigError
 from ..util.atomic import write_atomic
-from ..v1.compute import ComputeTarget
+from ..v1.compute import ComputeTarget, target_override
+from ..v1.data import Datastore
 from .store import RunStore
 
 if sys.version_info >= (3, 11):
@@ -48,6 +50,9 @@ CONFIG_NAME = "hpcest.toml"
 HISTORY_DIR = ".hpcest"
 ENV_VAR = "HPCEST_WORKSPACE"
 LOCAL = "local"
+# v1 workspaces came with these two datastores; the first is the default.
+DEFAULT_DATASTORE = "workspaceblobstore"
+WORKSPACE_DATASTORES = (DEFAULT_DATASTORE, "workspacefilestore")
 
 MINIMAL_EXAMPLE = """\
 [workspace]
@@ -300,6 +305,9 @@ class Workspace:
         self._store: RunStore | None = None
         # Environment.register() stores environments here (in memory, per process).
         self.environments: dict[str, Any] = {}
+        self._registry: Any = None
+        self._datastores: dict[str, Datastore] | None = None
+        self._default_datastore = DEFAULT_DATASTORE
         self._check_default_target()
 
     # -- constructors ---------------------------------------------------------------------
@@ -502,6 +510,94 @@ class Workspace:
             self._store = RunStore(self.history_dir / "runs.db")
         return self._store
 
+    # -- data and models (datastores on the cluster, registries in the store) -----------------
+
+    def data_target(self) -> str:
+        """The target whose filesystem holds the datastores: ``hpcest run --target``, else the default."""
+        return target_override() or self.default_target
+
+    def _data_backend(self) -> Any:
+        from ..backends import get_backend
+
+        target = self.data_target()
+        self.get_profile(target)
+        return get_backend(self, target)
+
+    @property
+    def datastores(self) -> dict[str, Datastore]:
+        """v1's two workspace datastores, as directories ``<workdir>/datastores/<name>`` of the data target."""
+        if self._datastores is None:
+            _cas, runs_root = self._data_backend().snapshot_store()
+            base = posixpath.join(posixpath.dirname(runs_root.rstrip("/")), "datastores")
+            stores = {}
+            for name in WORKSPACE_DATASTORES:
+                store = Datastore(name, posixpath.join(base, name))
+                store.workspace = self
+                stores[name] = store
+            self._datastores = stores
+        return dict(self._datastores)
+
+    def get_default_datastore(self) -> Datastore:
+        return self.datastores[self._default_datastore]
+
+    def set_default_datastore(self, name: str) -> None:
+        if name not in self.datastores:
+            raise ConfigError(f"no datastore {name!r}; the workspace has {', '.join(sorted(self.datastores))}")
+        self._default_datastore = name
+
+    def datastore_files(self, datastore: Datastore) -> Any:
+        """Uploads and downloads for one of this workspace's datastores (``runs/datastore_files.py``)."""
+        from .datastore_files import DatastoreFiles
+
+        backend = self._data_backend()
+        cas, _runs = backend.snapshot_store()
+        umask = self.get_profile(self.data_target()).umask
+        return DatastoreFiles(lambda: backend.transport, datastore.root_path, cas, umask, datastore.name)
+
+    def cluster_files(self) -> Any:
+        """Reading the files datasets name, on the data target's filesystem."""
+        from .datastore_files import ClusterFiles
+
+        backend = self._data_backend()
+        return ClusterFiles(lambda: backend.transport)
+
+    @property
+    def dataset_registry(self) -> Any:
+        """The registered datasets and models (``runs/registry.py``), in the workspace store."""
+        if self._registry is None:
+            from .registry import AssetRegistry
+
+            self._registry = AssetRegistry(self.history_dir)
+        return self._registry
+
+    @property
+    def datasets(self) -> dict[str, Any]:
+        from ..v1.data import Dataset
+
+        return Dataset.get_all(self)
+
+    @property
+    def models(self) -> dict[str, Any]:
+        """The latest version of each registered model, by name (v1: ``ws.models``)."""
+        from .model import Model
+
+        latest: dict[str, Any] = {}
+        for model in Model.list(self):
+            latest.setdefault(model.name, model)
+        return latest
+
+    @property
+    def experiments(self) -> dict[str, Any]:
+        from .experiment import Experiment
+
+        names = sorted({r.experiment for r in self.run_store.list()})
+        return {name: Experiment(self, name, _skip_name_validation=True) for name in names}
+
+    def get_run(self, run_id: str) -> Any:
+        from .run import Run
+
+        return Run.get(self, run_id)
+
     def _submit_pipeline(self, experiment_name: str, pipeline: Any, **kwargs: Any) -> Any:
         """``Pipeline.submit(experiment_name, ...)``: the same as ``Experiment(ws, name).submit(pipeline, ...)``."""
         from .experiment import Experiment
@@ -509,6 +605,9 @@ class Workspace:
         return Experiment(self, experiment_name).submit(pipeline, **kwargs)
 
     def close(self) -> None:
+        if self._registry is not None:
+            self._registry.close()
+            self._registry = None
         if self._store is not None:
             self._store.close()
             self._store = None

@@ -1,0 +1,271 @@
+"""v1's ``Model``: a versioned registry of model files in the workspace (``runs/registry.py``).
+
+``Model.register(ws, model_path, model_name)`` copies a local file or folder into
+``.hpcest/models/<name>/<version>/``; ``run.register_model(model_name, model_path)`` copies the
+run's own files (``outputs/model.pt``) from the cluster. ``Model(ws, name)`` is the latest
+version (or ``version=``), ``Model.list`` every version, ``model.download(target_dir)`` a copy.
+Deployment (``deploy``, ``package``, ``profile``) was an Azure service: refused, with what to do.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ..v1.exceptions import ModelNotFoundException, WebserviceException, azure_only_call
+
+_DEPLOY_INSTEAD = (
+    "download the model (Model(ws, name).download('model_dir')) and serve it with your own server on a "
+    "node you control, or run batch scoring as a job (ScriptRunConfig/Estimator)"
+)
+
+
+def _copy_local(source: Path, directory: Path) -> str:
+    if source.is_dir():
+        shutil.copytree(source, directory / source.name, symlinks=False)
+    elif source.is_file():
+        shutil.copy2(source, directory / source.name)
+    else:
+        raise WebserviceException(f"model_path {str(source)!r} does not exist on this machine")
+    return source.name
+
+
+class Model:
+    """A registered model version (v1 signature)."""
+
+    def __init__(
+        self,
+        workspace: Any,
+        name: str | None = None,
+        id: str | None = None,
+        tags: Any = None,
+        properties: Any = None,
+        version: int | None = None,
+        run_id: str | None = None,
+        model_framework: str | None = None,
+        expand: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        record = kwargs.get("_record")
+        if record is None:
+            if id is not None:
+                name, _, number = str(id).partition(":")
+                version = int(number) if number else version
+            if name is None:
+                raise WebserviceException("Model(workspace, name): pass the model's name (or id='name:version')")
+            record = workspace.dataset_registry.get_model(name, None if version is None else int(version))
+            if record is None:
+                known = sorted({m["name"] for m in workspace.dataset_registry.list_models()})
+                which = "" if version is None else f" version {version}"
+                raise ModelNotFoundException(
+                    f"ModelNotFound: Model with name {name}{which} not found in provided workspace "
+                    f"(registered: {', '.join(known) or 'none yet'}); register it with "
+                    "run.register_model(model_name, model_path) or Model.register(ws, model_path, model_name)"
+                )
+        self.workspace = workspace
+        self._record = record
+        self.name: str = record["name"]
+        self.version: int = record["version"]
+        self.id = f"{self.name}:{self.version}"
+        self.tags: dict[str, Any] = dict(record["tags"])
+        self.properties: dict[str, Any] = dict(record["properties"])
+        self.description = record.get("description")
+        self.run_id = record.get("run_id")
+        self.experiment_name = record.get("experiment")
+        self.model_framework = record.get("framework")
+        self.model_framework_version = record.get("framework_version")
+        self.created_time = record.get("created_at")
+        # v1's url of the model in storage; here the registry directory that holds its files.
+        self.url = os.path.join(record["files_dir"], record["entry"])
+
+    # -- registering ------------------------------------------------------------------------
+
+    @staticmethod
+    def register(
+        workspace: Any,
+        model_path: str,
+        model_name: str,
+        tags: dict[str, Any] | None = None,
+        properties: dict[str, Any] | None = None,
+        description: str | None = None,
+        datasets: Any = None,
+        model_framework: str | None = None,
+        model_framework_version: str | None = None,
+        child_paths: Any = None,
+        sample_input_dataset: Any = None,
+        sample_output_dataset: Any = None,
+        resource_configuration: Any = None,
+    ) -> Model:
+        """Copy the local file or folder ``model_path`` into the registry as the next version of ``model_name``."""
+        _check_name(model_name)
+        source = Path(model_path).expanduser()
+        print(f"Registering model {model_name}", flush=True)
+        record = workspace.dataset_registry.add_model(
+            model_name, lambda directory: _copy_local(source, directory), description=description,
+            tags=tags, properties=properties, framework=model_framework, framework_version=model_framework_version,
+        )
+        return Model(workspace, _record=record)
+
+    @staticmethod
+    def _register_run_files(run: Any, model_name: str, model_path: str | None, **fields: Any) -> Model:
+        """``run.register_model``: the run's files at ``model_path`` (default ``outputs``) become a version."""
+        _check_name(model_name)
+        wanted = (model_path or "outputs").strip("/")
+        names = [n for n in run.get_file_names() if n == wanted or n.startswith(wanted + "/")]
+        if not names:
+            raise WebserviceException(
+                f"run.register_model({model_name!r}, model_path={wanted!r}): the run {run.id} has no file or folder "
+                f"{wanted!r}; its files: {', '.join(sorted(run.get_file_names())[:20]) or 'none'} "
+                "(a training script saves its model under ./outputs)"
+            )
+
+        def fill(directory: Path) -> str:
+            base = posixpath_dirname(wanted)
+            for name in names:
+                relative = name[len(base) + 1:] if base else name
+                local = directory / relative
+                local.parent.mkdir(parents=True, exist_ok=True)
+                run.download_file(name, str(local))
+            return wanted.rpartition("/")[2]
+
+        print(f"Registering model {model_name}", flush=True)
+        record = run.experiment.workspace.dataset_registry.add_model(
+            model_name, fill, run_id=run.id, experiment=run.experiment.name, **fields
+        )
+        return Model(run.experiment.workspace, _record=record)
+
+    # -- finding ----------------------------------------------------------------------------
+
+    @staticmethod
+    def list(
+        workspace: Any,
+        name: str | None = None,
+        tags: Any = None,
+        properties: Any = None,
+        run_id: str | None = None,
+        latest: bool = False,
+        dataset_id: str | None = None,
+        expand: bool = True,
+        page_count: int = 255,
+        model_framework: str | None = None,
+    ) -> builtins.list[Model]:
+        models = [Model(workspace, _record=r) for r in workspace.dataset_registry.list_models(name, run_id)]
+        if tags:
+            models = [m for m in models if _has(m.tags, tags)]
+        if properties:
+            models = [m for m in models if _has(m.properties, properties)]
+        if model_framework:
+            models = [m for m in models if m.model_framework == model_framework]
+        if latest:
+            newest: dict[str, Model] = {}
+            for model in models:
+                if model.name not in newest or model.version > newest[model.name].version:
+                    newest[model.name] = model
+            models = builtins.list(newest.values())
+        return models
+
+    @staticmethod
+    def get_model_path(model_name: str, version: int | None = None, _workspace: Any = None) -> str:
+        """The registry path of a model's files (v1 answered this inside a deployment, from its copy)."""
+        if _workspace is None:
+            raise WebserviceException(
+                "Model.get_model_path(model_name) outside a deployment needs _workspace=ws here (there is no "
+                "deployment container on Slurm)"
+            )
+        return Model(_workspace, model_name, version=version).url
+
+    def download(self, target_dir: str = ".", exist_ok: bool = False, exists_ok: bool | None = None) -> str:
+        """Copy the model's files into ``target_dir``; returns the path of the model file or folder there."""
+        if exists_ok is not None:
+            exist_ok = exists_ok
+        source = Path(self._record["files_dir"])
+        target = Path(target_dir)
+        target.mkdir(parents=True, exist_ok=True)
+        entry = target / self._record["entry"]
+        if entry.exists() and not exist_ok:
+            raise WebserviceException(f"File {entry} already exists. To overwrite, set exist_ok to True.")
+        shutil.copytree(source, target, dirs_exist_ok=True)
+        return str(entry)
+
+    # -- tags ---------------------------------------------------------------------------------
+
+    def add_tags(self, tags: dict[str, Any]) -> None:
+        self.tags.update(tags)
+        self._save()
+
+    def remove_tags(self, tags: builtins.list[str]) -> None:
+        for key in tags:
+            self.tags.pop(key, None)
+        self._save()
+
+    def add_properties(self, properties: dict[str, Any]) -> None:
+        for key, value in properties.items():
+            if key in self.properties and self.properties[key] != value:
+                raise WebserviceException(f"property {key!r} is already set; properties cannot be changed")
+            self.properties[key] = value
+        self._save()
+
+    def update(
+        self,
+        tags: dict[str, Any] | None = None,
+        description: str | None = None,
+        sample_input_dataset: Any = None,
+        sample_output_dataset: Any = None,
+        resource_configuration: Any = None,
+    ) -> None:
+        if tags is not None:
+            self.tags = dict(tags)
+        self._save()
+
+    def _save(self) -> None:
+        self.workspace.dataset_registry.update_model_tags(self.name, self.version, self.tags, self.properties)
+
+    def serialize(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "version": self.version, "tags": self.tags,
+            "properties": self.properties, "description": self.description, "runId": self.run_id,
+            "experimentName": self.experiment_name, "framework": self.model_framework,
+            "frameworkVersion": self.model_framework_version, "createdTime": self.created_time, "url": self.url,
+        }
+
+    def delete(self) -> None:
+        raise WebserviceException(
+            f"model {self.id}: versions are kept (runs and other notebooks may name them); remove "
+            f"{self._record['files_dir']} and its row yourself if you must"
+        )
+
+    def __repr__(self) -> str:
+        return f"Model(workspace={self.workspace!r}, name={self.name}, id={self.id}, version={self.version}, " \
+               f"tags={self.tags}, properties={self.properties})"
+
+    deploy = staticmethod(azure_only_call("Model.deploy(...)", "deploying a model as an Azure web service (AKS/ACI)",
+                                          _DEPLOY_INSTEAD))
+    package = staticmethod(azure_only_call("Model.package(...)", "building an Azure ML inference image",
+                                           _DEPLOY_INSTEAD))
+    profile = staticmethod(azure_only_call("Model.profile(...)", "profiling a model on Azure inference compute",
+                                           _DEPLOY_INSTEAD))
+
+
+def posixpath_dirname(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def _check_name(name: Any) -> None:
+    if not isinstance(name, str) or not name.strip() or "/" in name or name.startswith("."):
+        raise WebserviceException(f"model name must be a non-empty name without '/', got {name!r}")
+
+
+def _has(values: dict[str, Any], wanted: Any) -> bool:
+    # v1: a list of keys, or of [key, value] pairs; or a dict here.
+    if isinstance(wanted, dict):
+        return all(values.get(k) == v for k, v in wanted.items())
+    for item in wanted:
+        if isinstance(item, (list, tuple)):
+            if values.get(item[0]) != item[1]:
+                return False
+        elif item not in values:
+            return False
+    return True
