@@ -68,10 +68,10 @@ class AzureMLFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return None
         if fullname not in surface.SERVED:
             parent = fullname.rpartition(".")[0]
-            served = sorted(n for n in surface.SERVED if n.startswith(ROOT + ".") and n.count(".") <= 2)
+            served = surface.main_modules()
             raise ModuleNotFoundError(
                 f"hpcest run does not serve {fullname} (no Slurm meaning, or not covered yet); it serves "
-                f"{', '.join(served)} and their submodules. Remove the import or take the name from "
+                f"{', '.join(served)} (and their v1 submodules). Remove the import or take the name from "
                 f"{parent if parent in surface.SERVED else 'one of those'}.",
                 name=fullname,
             )

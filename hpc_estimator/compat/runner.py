@@ -75,19 +75,21 @@ def _is_internal(exc: BaseException, frames: list[traceback.FrameSummary]) -> bo
     return frames[-1].filename.startswith(PACKAGE_DIR) and not isinstance(exc, (OSError, KeyError, ImportError))
 
 
-def _report(exc: BaseException, cell: int | None, source_name: str) -> CellError:
+def _report(exc: BaseException, cell: int | None, source_name: str, source_path: str = "") -> CellError:
     frames = _user_frames(exc.__traceback__)
     internal = _is_internal(exc, frames)
     where = f"cell {cell}" if cell is not None else source_name
-    line = next((f.lineno for f in reversed(frames) if f.filename == cell_filename(cell or 0)), None)
-    at = f" (line {line})" if line and cell is not None else ""
+    own = cell_filename(cell) if cell is not None else source_path
+    line = next((f.lineno for f in reversed(frames) if f.filename == own), None)
+    at = f" (line {line})" if line else ""
     if isinstance(exc, AzureOnlyError):
         message = f"{where}{at}: {exc}"
     else:
         message = f"{where}{at}: {type(exc).__name__}: {exc}"
-    shown = [f for f in frames if not f.filename.startswith(PACKAGE_DIR)] or frames[-1:]
-    text = "".join(traceback.format_list(shown))
-    print(f"Traceback (most recent call last, {where}):\n{text}{type(exc).__name__}: {exc}", file=sys.stderr)
+    if not isinstance(exc, AzureOnlyError):  # a refusal's message is the whole story
+        shown = [f for f in frames if not f.filename.startswith(PACKAGE_DIR)] or frames[-1:]
+        text = "".join(traceback.format_list(shown))
+        print(f"Traceback (most recent call last, {where}):\n{text}{type(exc).__name__}: {exc}", file=sys.stderr)
     return CellError(message, exc, cell, internal)
 
 
@@ -203,10 +205,10 @@ def run_script(path: str | os.PathLike[str], *, args: Sequence[str] = ()) -> Out
             exec(compile(source, str(script), "exec"), namespace)
         except SystemExit as exc:
             if exc.code not in (None, 0):
-                raise _report(exc, None, script.name) from exc
+                raise _report(exc, None, script.name, str(script)) from exc
         except KeyboardInterrupt:
             raise
         except BaseException as exc:
-            raise _report(exc, None, script.name) from exc
+            raise _report(exc, None, script.name, str(script)) from exc
         outcome.caught_refusals = _caught_refusals(None)
     return outcome

@@ -138,7 +138,8 @@ SERVED: dict[str, dict[str, str]] = {
                       "Module", "ModuleVersion", "ModuleVersionDescriptor"),
     },
     "azureml.pipeline.core.graph": {
-        name: f"{_PIPE}:{name}" for name in ("PipelineData", "PipelineParameter", "InputPortBinding")},
+        "PipelineParameter": f"{_PIPE}:PipelineParameter", "InputPortBinding": f"{_PIPE}:InputPortBinding",
+        "DataReference": f"{_DATA}:DataReference", "PipelineRun": f"{_PRUN}:PipelineRun"},
     "azureml.pipeline.core.run": {"PipelineRun": f"{_PRUN}:PipelineRun", "StepRun": f"{_PRUN}:StepRun"},
     "azureml.pipeline.steps": {
         **{name: f"{_PIPE}:{name}" for name in ("PythonScriptStep", "EstimatorStep", "CommandStep", "MpiStep")},
@@ -152,3 +153,11 @@ SERVED: dict[str, dict[str, str]] = {
 
 def is_package(name: str) -> bool:
     return any(other.startswith(name + ".") for other in SERVED)
+
+
+def main_modules() -> list[str]:
+    """The modules a notebook imports from (``azureml.core``, ``azureml.train.dnn`` ...), for messages."""
+    return sorted(
+        name for name, names in SERVED.items()
+        if names and (name.count(".") == 1 or (name.count(".") == 2 and not SERVED[name.rpartition(".")[0]]))
+    )

@@ -1,0 +1,395 @@
+"""``hpcest run``: v1 notebooks and scripts, unmodified, with ``azureml.*`` served by hpc_estimator.
+
+Protects: the import hook is never active outside ``hpcest run`` (and puts a real SDK back when it
+ends); every name it serves exists in the real v1 module, with v1's signature; notebook cells run
+as Jupyter runs them (one namespace, magics, ``!`` lines, the last expression shown); errors and
+Azure-only calls name the cell; and the notebooks of tests/data/notebooks (written in 2020 v1
+style) run end to end on compute_target="local" through the real CLI in a fresh interpreter.
+The same notebooks run on the real Slurm cluster in tests/integration/test_hpcest_run_cluster.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hpc_estimator.compat import importer, notebook, surface
+from hpc_estimator.compat.runner import CellError, run_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "tests" / "data" / "notebooks"
+SCRIPTS = ROOT / "tests" / "data" / "v1_scripts"
+V1_SURFACE = json.loads((ROOT / "tests" / "data" / "azureml_v1_run_surface.json").read_text())
+V1_SIGNATURES = json.loads((ROOT / "tests" / "data" / "azureml_v1_signatures.json").read_text())
+
+LOCAL_WORKSPACE = """\
+[workspace]
+name = "notebooks"
+default_target = "local"
+
+[clusters.local]
+container_runtime = "none"
+"""
+
+
+def write_notebook(path: Path, *cells: str) -> Path:
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                     "source": textwrap.dedent(c).strip("\n").splitlines(True)} for c in cells],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 2}
+    path.write_text(json.dumps(nb))
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "hpcest.toml").write_text(LOCAL_WORKSPACE)
+    monkeypatch.setenv("HPCEST_WORKSPACE", str(tmp_path))
+    monkeypatch.delenv("HPCEST_TARGET", raising=False)
+    return tmp_path
+
+
+def hpcest_run(cwd: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """``hpcest run ARGS`` in a fresh interpreter (the hook must be the only azureml it sees)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HPCEST_WORKSPACE", "HPCEST_TARGET")}
+    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONWARNINGS"] = "ignore"
+    return subprocess.run([sys.executable, "-m", "hpc_estimator", "run", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+# -- the hook is active only inside hpcest run ----------------------------------------------------
+
+
+def test_importing_hpc_estimator_installs_no_hook() -> None:
+    code = ("import sys, hpc_estimator, hpc_estimator.compat, hpc_estimator.cli.run\n"
+            "assert not hpc_estimator.compat.active()\n"
+            "assert not [f for f in sys.meta_path if 'hpc_estimator' in type(f).__module__]\n"
+            "try:\n    import azureml.core\nexcept ImportError:\n    print('no azureml')\n"
+            "else:\n    print('real azureml:', azureml.core.__file__)\n")
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                         capture_output=True, text=True, check=True).stdout
+    assert "hpc_estimator" not in out
+
+
+def test_deactivate_puts_back_modules_imported_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = type(sys)("azureml")
+    monkeypatch.setitem(sys.modules, "azureml", real)
+    importer.activate()
+    try:
+        import azureml.core
+
+        assert sys.modules["azureml"] is not real and "hpcest" in azureml.core.VERSION
+    finally:
+        importer.deactivate()
+    assert sys.modules["azureml"] is real and "azureml.core" not in sys.modules and not importer.active()
+
+
+def test_an_unserved_azureml_module_is_refused_naming_what_is_served() -> None:
+    importer.activate()
+    try:
+        served = r"does not serve azureml\.contrib .*azureml\.core, azureml\.data, "
+        with pytest.raises(ModuleNotFoundError, match=served):
+            importlib.import_module("azureml.contrib.fairness")
+        core = importlib.import_module("azureml.core")
+        with pytest.raises(AttributeError, match=r"hpcest run serves azureml\.core with: .*Workspace"):
+            core.prepare_compute_target  # noqa: B018 - a v1 internal, not served
+    finally:
+        importer.deactivate()
+
+
+# -- the served names are v1's ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", sorted(m for m, names in surface.SERVED.items() if names))
+def test_every_served_name_exists_in_the_real_v1_module(module: str) -> None:
+    recorded = V1_SURFACE["modules"][module]
+    v1_names = set(recorded["names"]) | set(recorded["attributes"])
+    invented = sorted(set(surface.SERVED[module]) - v1_names)
+    assert not invented, f"{module} serves names the real module does not have: {invented}"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in surface.SERVED if m.count(".")))
+def test_every_served_name_resolves(module: str) -> None:
+    importer.activate()
+    try:
+        served = importlib.import_module(module)
+        for name in surface.SERVED[module]:
+            assert getattr(served, name) is not None, f"{module}.{name}"
+    finally:
+        importer.deactivate()
+
+
+def test_the_names_2020_notebooks_import_are_served() -> None:
+    for module, names in {
+        "azureml.core": ["Workspace", "Experiment", "Run", "Environment", "ScriptRunConfig", "ComputeTarget",
+                         "Datastore", "Dataset", "Model"],
+        "azureml.core.compute": ["ComputeTarget", "AmlCompute"],
+        "azureml.core.compute_target": ["ComputeTargetException"],
+        "azureml.core.runconfig": ["RunConfiguration", "MpiConfiguration", "DockerConfiguration"],
+        "azureml.core.conda_dependencies": ["CondaDependencies"],
+        "azureml.train.estimator": ["Estimator"], "azureml.train.dnn": ["PyTorch", "TensorFlow", "Mpi"],
+        "azureml.train.sklearn": ["SKLearn"], "azureml.pipeline.core": ["Pipeline", "PipelineData"],
+        "azureml.pipeline.steps": ["PythonScriptStep", "EstimatorStep"], "azureml.widgets": ["RunDetails"],
+        "azureml.data.data_reference": ["DataReference"],
+    }.items():
+        assert set(names) <= set(surface.SERVED[module]), module
+
+
+def _rows(params: list[dict[str, Any]]) -> list[tuple[str, str, str | None]]:
+    return [(p["name"], p["kind"], None if p.get("required", p["kind"].startswith("VAR")) else p["default"])
+            for p in params]
+
+
+def _ours(signature: inspect.Signature, drop_self: bool) -> list[tuple[str, str, str | None]]:
+    params = list(signature.parameters.values())[1 if drop_self else 0:]
+    return [(p.name, p.kind.name, None if p.default is inspect.Parameter.empty else repr(p.default)) for p in params]
+
+
+def _served(path: str) -> Any:
+    importer.activate()
+    try:
+        module, _, name = path.rpartition(".")
+        return getattr(importlib.import_module(module), name)
+    finally:
+        importer.deactivate()
+
+
+# class -> methods compared with the recorded v1 signatures (the others are refusals or absent)
+SIGNATURE_CASES = {
+    "azureml.core.Workspace": ["from_config", "get", "get_default_datastore", "set_default_datastore",
+                               "write_config", "get_run", "list", "delete", "get_default_keyvault", "get_details"],
+    "azureml.core.compute.ComputeTarget": ["create", "list", "attach", "wait_for_completion", "delete", "detach",
+                                           "refresh_state"],
+    "azureml.core.compute.AmlCompute": ["provisioning_configuration", "wait_for_completion", "get_status",
+                                        "supported_vmsizes", "list_nodes", "update", "get", "refresh_state"],
+    "azureml.core.compute.amlcompute.AmlComputeProvisioningConfiguration": ["validate_configuration"],
+    "azureml.core.Datastore": ["get", "get_default", "set_as_default"],
+    "azureml.data.azure_storage_datastore.AzureBlobDatastore": ["upload", "upload_files", "download", "path",
+                                                                "as_mount", "as_download", "as_upload"],
+    "azureml.core.Dataset": ["get_by_name", "get_by_id", "get_all"],
+    "azureml.data.dataset_factory.FileDatasetFactory": ["from_files"],
+    "azureml.data.dataset_factory.TabularDatasetFactory": ["from_delimited_files"],
+    "azureml.data.FileDataset": ["as_named_input", "as_mount", "as_download", "download", "to_path", "register"],
+    "azureml.data.TabularDataset": ["as_named_input", "to_pandas_dataframe", "register", "take"],
+    "azureml.core.Model": ["register", "list", "download", "get_model_path", "add_tags", "add_properties",
+                           "remove_tags", "serialize", "update", "delete"],
+    "azureml.core.authentication.InteractiveLoginAuthentication": [],
+    "azureml.core.authentication.ServicePrincipalAuthentication": [],
+    "azureml.core.authentication.AzureCliAuthentication": [],
+    "azureml.core.authentication.MsiAuthentication": [],
+    "azureml.widgets.RunDetails": ["show", "get_widget_data"],
+}
+# Where the recorded class path is not the import path a notebook uses.
+IMPORT_PATH = {
+    "azureml.core.compute.amlcompute.AmlComputeProvisioningConfiguration":
+        "azureml.core.compute.amlcompute.AmlComputeProvisioningConfiguration",
+    "azureml.data.FileDataset": "azureml.data.FileDataset",
+}
+
+
+# v1 built these itself (from factories, the workspace, Dataset.File...): no notebook calls their constructors.
+BUILT_BY_V1 = frozenset({
+    "azureml.core.Dataset", "azureml.data.FileDataset", "azureml.data.TabularDataset",
+    "azureml.data.azure_storage_datastore.AzureBlobDatastore", "azureml.data.dataset_factory.FileDatasetFactory",
+    "azureml.data.dataset_factory.TabularDatasetFactory",
+})
+
+
+@pytest.mark.parametrize("qualified", sorted(set(SIGNATURE_CASES) - BUILT_BY_V1))
+def test_served_constructor_matches_v1(qualified: str) -> None:
+    cls = _served(IMPORT_PATH.get(qualified, qualified))
+    expected = _rows(V1_SURFACE["classes"][qualified]["params"])
+    if qualified == "azureml.core.Datastore":
+        # v1 Datastore(workspace, name=None); ours also takes hpcest's Datastore(name, root_path) positionally.
+        assert [r[0] for r in _ours(inspect.signature(cls.__init__), True)] == ["workspace", "name"]
+        return
+    assert _ours(inspect.signature(cls.__init__), True) == expected
+
+
+@pytest.mark.parametrize(("qualified", "method"), sorted((q, m) for q, ms in SIGNATURE_CASES.items() for m in ms))
+def test_served_method_matches_v1(qualified: str, method: str) -> None:
+    cls = _served(IMPORT_PATH.get(qualified, qualified))
+    info = V1_SURFACE["classes"][qualified]["methods"][method]
+    raw = inspect.getattr_static(cls, method)
+    static = "staticmethod" in info["decorators"] or "function_attribute" in info["decorators"]
+    assert isinstance(raw, staticmethod) == static, f"{method}: staticmethod in v1: {static}"
+    signature = inspect.signature(getattr(cls, method)) if static else inspect.signature(raw)
+    assert _ours(signature, not static) == _rows(info["params"])
+
+
+def test_run_register_model_matches_v1() -> None:
+    from hpc_estimator.runs.run import Run
+
+    info = V1_SIGNATURES["classes"]["azureml.core.Run"]["methods"]["register_model"]
+    assert _ours(inspect.signature(Run.register_model), True) == _rows(info["params"])
+
+
+# -- cells as Jupyter runs them ------------------------------------------------------------------
+
+
+def test_magics_shell_lines_and_the_last_expression(project: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    nb = write_notebook(
+        project / "magic.ipynb",
+        """
+        %matplotlib inline
+        %load_ext autoreload
+        name = "world"
+        !echo "hello {name} $name"
+        files = !ls
+        %env GREETING=hi
+        'magic.ipynb' in files
+        """,
+        """
+        %%writefile helper.py
+        VALUE = 41
+        print("helper ran", VALUE)
+        """,
+        "%run helper.py\nVALUE + 1",
+        "import os\nos.environ['GREETING'], os.getcwd() == {here!r}".replace("{here!r}", repr(str(project))),
+        "x = 5;",
+    )
+    outcome = run_notebook(nb, show_headers=False)
+    out = capfd.readouterr().out
+    assert outcome.cells_run == [1, 2, 3, 4, 5]
+    assert "hello world world" in out and "env: GREETING=hi" in out and "True" in out
+    assert "Writing helper.py" in out and "helper ran 41" in out and "42" in out
+    assert "('hi', True)" in out and "\n5\n" not in out  # a trailing ; hides the value, as in Jupyter
+    assert (project / "helper.py").read_text() == 'VALUE = 41\nprint("helper ran", VALUE)\n'
+
+
+def test_cells_option_selects_code_cells(project: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    nb = write_notebook(project / "n.ipynb", "print('one')", "print('two')", "print('three')", "print('four')")
+    run_notebook(nb, cells="2-3", show_headers=True)
+    out = capfd.readouterr().out
+    assert out.split() == ["[cell", "2]", "two", "[cell", "3]", "three"]
+    assert [c.number for c in notebook.select_cells(notebook.read_notebook(nb), "1,3-")] == [1, 3, 4]
+    with pytest.raises(notebook.NotebookError, match="code cells 1-4"):
+        notebook.select_cells(notebook.read_notebook(nb), "2-9")
+
+
+def test_an_error_names_its_cell_and_line(project: Path) -> None:
+    nb = write_notebook(project / "n.ipynb", "a = 1", "b = 2\nraise ValueError('bad value')")
+    with pytest.raises(CellError, match=r"cell 2 \(line 2\): ValueError: bad value") as info:
+        run_notebook(nb)
+    assert info.value.cell == 2 and not info.value.internal
+
+
+def test_an_unknown_magic_stops_the_run_naming_it(project: Path) -> None:
+    nb = write_notebook(project / "n.ipynb", "%sql SELECT 1")
+    with pytest.raises(CellError, match=r"cell 1.*%sql is not something hpcest run can do"):
+        run_notebook(nb)
+
+
+def test_a_caught_azure_only_refusal_is_still_reported(project: Path) -> None:
+    nb = write_notebook(
+        project / "n.ipynb",
+        "from azureml.core import Workspace\nws = Workspace.from_config()",
+        "try:\n    kv = ws.get_default_keyvault()\nexcept Exception:\n    kv = None",
+    )
+    outcome = run_notebook(nb)
+    assert len(outcome.caught_refusals) == 1
+    assert outcome.caught_refusals[0].startswith("cell 2: ws.get_default_keyvault()")
+
+
+def test_workspace_forms_and_config_json(project: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    (project / "config.json").write_text(json.dumps({"subscription_id": "s", "resource_group": "r",
+                                                     "workspace_name": "azure-ws"}))
+    nb = write_notebook(
+        project / "n.ipynb",
+        """
+        from azureml.core import Workspace
+        from azureml.core.authentication import InteractiveLoginAuthentication
+        a = Workspace.from_config(auth=InteractiveLoginAuthentication(tenant_id="t"))
+        b = Workspace("sub", "rg", "azure-ws")
+        c = Workspace.get(name="azure-ws", subscription_id="sub", resource_group="rg")
+        print(a.name, b.name, c.name, sorted(a.datastores), a.get_default_datastore().name)
+        """,
+    )
+    run_notebook(nb, show_headers=False)
+    captured = capfd.readouterr()
+    assert "notebooks notebooks notebooks ['workspaceblobstore', 'workspacefilestore'] workspaceblobstore" in \
+        captured.out
+    assert captured.err.count("accepted and ignored") == 1 and "azure-ws" in captured.err
+
+
+# -- the notebooks, end to end on compute_target="local" ----------------------------------------------
+
+
+@pytest.fixture
+def notebook_dir(tmp_path: Path) -> Path:
+    (tmp_path / "hpcest.toml").write_text(LOCAL_WORKSPACE)
+    for path in [*NOTEBOOKS.glob("*.ipynb"), *SCRIPTS.glob("*.py")]:
+        shutil.copy(path, tmp_path)
+    return tmp_path
+
+
+def test_dataset_notebook_runs_unmodified_on_local(notebook_dir: Path) -> None:
+    result = hpcest_run(notebook_dir, "train-with-dataset.ipynb", "--target", "local")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Found existing compute target." in out
+    assert "fitted y = 3.000 x + 2.000 on 50 points" in out and "{'slope': 3.0, 'intercept': 2.0}" in out
+    assert "line-fit\tline-fit:1\t1" in out and "['3.0', '2.0']" in out
+    assert "Uploaded 1 files to" in result.stderr
+    stored = notebook_dir / ".hpcest" / "datastores" / "workspaceblobstore" / "points" / "points.csv"
+    assert stored.read_text().startswith("x,y\n0,2\n")
+
+
+def test_compute_target_create_without_a_profile_fails_in_its_cell(notebook_dir: Path) -> None:
+    result = hpcest_run(notebook_dir, "train-with-dataset.ipynb")  # no --target, no profile cpu-cluster
+    assert result.returncode == 2
+    assert "Creating a new compute target..." in result.stdout
+    assert "hpcest: error: cell 3" in result.stderr and "hpcest cluster add cpu-cluster" in result.stderr
+
+
+def test_pytorch_mpi_notebook_runs_four_ranks_on_local(notebook_dir: Path) -> None:
+    result = hpcest_run(notebook_dir, "pytorch-mpi.ipynb", "--target", "local")
+    assert result.returncode == 0, result.stderr
+    assert "{'world_size': 4}" in result.stdout
+    assert "['outputs/rank-0.txt', 'outputs/rank-1.txt', 'outputs/rank-2.txt', 'outputs/rank-3.txt']" in result.stdout
+
+
+def test_estimator_step_pipeline_notebook_runs_on_local(notebook_dir: Path) -> None:
+    result = hpcest_run(notebook_dir, "estimator-step-pipeline.ipynb", "--target", "local")
+    assert result.returncode == 0, result.stderr
+    assert "'Finished'" in result.stdout and "train Finished {'total': 285}" in result.stdout
+
+
+def test_deployment_stops_in_its_cell_with_what_to_do_instead(notebook_dir: Path) -> None:
+    result = hpcest_run(notebook_dir, "deploy-to-aci.ipynb")
+    assert result.returncode == 2
+    assert "sklearn-demo 1" in result.stdout  # the registration before it ran
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("hpcest: error: cell 3 (line 1): AciWebservice.deploy_configuration(...)")
+    assert "Instead: download the registered model" in error
+    assert "scoring_uri" not in result.stdout
+
+
+def test_script_runs_unmodified_and_through_python_m_compat(notebook_dir: Path) -> None:
+    result = hpcest_run(notebook_dir, "submit_script_run.py", "--target", "local", "--", "--experiment", "first")
+    assert result.returncode == 0, result.stderr
+    assert "registered linear:1 ['config.txt', 'weights.txt']" in result.stdout
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
+    env.pop("HPCEST_WORKSPACE", None)
+    second = subprocess.run([sys.executable, "-m", "hpc_estimator.compat", "--target", "local",
+                             "submit_script_run.py", "--try-deploy"], cwd=notebook_dir, env=env,
+                            capture_output=True, text=True, timeout=240)
+    assert second.returncode == 2, second.stderr
+    assert "registered linear:2" in second.stdout
+    assert "submit_script_run.py (line 52): AksWebservice.deploy_configuration(...)" in second.stderr
+
+
+def test_unknown_target_is_refused_before_anything_runs(notebook_dir: Path) -> None:
+    result = hpcest_run(notebook_dir, "train-with-dataset.ipynb", "--target", "nowhere")
+    assert result.returncode == 2 and "--target nowhere: no such compute target" in result.stderr
+    assert "[cell 1]" not in result.stdout
