@@ -39,9 +39,10 @@ import socket
 
 from azureml.core.run import Run
 
-rank = int(os.environ.get("OMPI_COMM_WORLD_RANK", os.environ.get("PMIX_RANK", os.environ.get("RANK", "0"))))
-size = int(os.environ.get("OMPI_COMM_WORLD_SIZE", os.environ.get("WORLD_SIZE", "1")))
-local_rank = int(os.environ.get("OMPI_COMM_WORLD_LOCAL_RANK", os.environ.get("LOCAL_RANK", "0")))
+# mpirun sets OMPI_COMM_WORLD_*; a scheduler's own launcher (srun) sets SLURM_* instead.
+rank = int(os.environ.get("OMPI_COMM_WORLD_RANK", os.environ.get("SLURM_PROCID", "0")))
+size = int(os.environ.get("OMPI_COMM_WORLD_SIZE", os.environ.get("SLURM_NTASKS", "1")))
+local_rank = int(os.environ.get("OMPI_COMM_WORLD_LOCAL_RANK", os.environ.get("SLURM_LOCALID", "0")))
 print("rank {} of {} (local rank {}) on {}".format(rank, size, local_rank, socket.gethostname()), flush=True)
 
 run = Run.get_context()
