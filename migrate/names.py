@@ -132,6 +132,7 @@ HPCEST_PROVIDED = frozenset(
         "ParameterServer",
         # HyperDrive
         "HyperDriveConfig",
+        "HyperDriveRunConfig",
         "HyperDriveRun",
         "PrimaryMetricGoal",
         "RandomParameterSampling",

@@ -20,7 +20,7 @@ import pytest
 import hpc_estimator as hpc
 from hpc_estimator.v1 import data as v1_data
 from hpc_estimator.v1 import environment as env_module
-from hpc_estimator.v1 import frameworks, runconfig
+from hpc_estimator.v1 import frameworks, hyperdrive, runconfig
 from hpc_estimator.v1.environment import DockerSection, PythonSection
 from hpc_estimator.v1.estimator import MMLBaseEstimator
 from hpc_estimator.v1.script_run_config import ScriptRunConfig
@@ -48,7 +48,20 @@ CLASSES: dict[str, Any] = {
     "azureml.core.runconfig.PyTorchConfiguration": hpc.PyTorchConfiguration,
     "azureml.core.runconfig.TensorflowConfiguration": hpc.TensorflowConfiguration,
     "azureml.core.runconfig.DockerConfiguration": hpc.DockerConfiguration,
+    "azureml.train.hyperdrive.HyperDriveConfig": hpc.HyperDriveConfig,
+    "azureml.train.hyperdrive.HyperDriveRunConfig": hpc.HyperDriveRunConfig,
+    "azureml.train.hyperdrive.RandomParameterSampling": hpc.RandomParameterSampling,
+    "azureml.train.hyperdrive.GridParameterSampling": hpc.GridParameterSampling,
+    "azureml.train.hyperdrive.BayesianParameterSampling": hpc.BayesianParameterSampling,
+    "azureml.train.hyperdrive.BanditPolicy": hpc.BanditPolicy,
+    "azureml.train.hyperdrive.MedianStoppingPolicy": hpc.MedianStoppingPolicy,
+    "azureml.train.hyperdrive.TruncationSelectionPolicy": hpc.TruncationSelectionPolicy,
+    "azureml.train.hyperdrive.NoTerminationPolicy": hpc.NoTerminationPolicy,
+    "azureml.train.hyperdrive.EarlyTerminationPolicy": hyperdrive.EarlyTerminationPolicy,
+    "azureml.train.hyperdrive.HyperDriveRun": hpc.HyperDriveRun,
 }
+HYPERDRIVE_FUNCTIONS = ["choice", "randint", "uniform", "quniform", "loguniform", "qloguniform", "normal",
+                        "qnormal", "lognormal", "qlognormal"]
 
 # Methods the brief requires us to implement; parity is also checked for every other listed
 # method we happen to implement.
@@ -60,6 +73,8 @@ REQUIRED_METHODS = {
         "remove_pip_package", "remove_conda_package", "add_channel", "set_pip_option",
         "get_python_version", "set_python_version", "as_dict", "merge_requirements"],
     "azureml.train.dnn.PyTorch": ["get_supported_versions"],
+    "azureml.train.hyperdrive.HyperDriveRun": ["cancel", "get_best_run_by_primary_metric", "get_hyperparameters",
+                                               "get_children_sorted_by_primary_metric", "get_metrics"],
 }
 
 
@@ -132,6 +147,18 @@ def test_method_signature_matches_v1(qualified: str, method: str) -> None:
         signature = full.replace(parameters=list(full.parameters.values())[1:])
     expected = _expected(info["params"])
     assert _actual(signature, expected) == expected
+
+
+@pytest.mark.parametrize("name", HYPERDRIVE_FUNCTIONS)
+def test_parameter_expression_signatures_match_v1(name: str) -> None:
+    expected = _expected(SIGNATURES["functions"][f"azureml.train.hyperdrive.{name}"]["params"])
+    assert _actual(inspect.signature(getattr(hpc, name)), expected) == expected
+
+
+def test_primary_metric_goal_members_match_v1() -> None:
+    info = SIGNATURES["classes"]["azureml.train.hyperdrive.PrimaryMetricGoal"]
+    assert {m.name: repr(m.value) for m in hpc.PrimaryMetricGoal} == info["enum_members"]
+    assert isinstance(inspect.getattr_static(hpc.PrimaryMetricGoal, "from_str"), staticmethod)
 
 
 def test_required_methods_are_all_implemented() -> None:
@@ -281,11 +308,11 @@ def test_import_stays_light_and_experiment_is_lazy() -> None:
     code = (
         "import sys\n"
         "import hpc_estimator\n"
-        "print(','.join(m for m in ('paramiko', 'libcst', 'jinja2', 'optuna', 'yaml', "
+        "print(','.join(m for m in ('paramiko', 'libcst', 'jinja2', 'optuna', 'matplotlib', 'yaml', "
         "'hpc_estimator.runs.experiment', 'hpc_estimator.runs.run', 'hpc_estimator.runs.workspace') "
         "if m in sys.modules))\n"
         "from hpc_estimator import *\n"
-        "print(','.join(m for m in ('paramiko', 'libcst', 'jinja2', 'optuna') if m in sys.modules))\n"
+        "print(','.join(m for m in ('paramiko', 'libcst', 'jinja2', 'optuna', 'matplotlib') if m in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == ["", ""]

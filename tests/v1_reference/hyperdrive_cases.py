@@ -11,13 +11,19 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-_SRC = 'src = ScriptRunConfig(source_directory=".", script="train.py", arguments=["--lr", 0.1, "--epochs", 3], compute_target="cpu")\n'
+_SRC = (
+    'src = ScriptRunConfig(source_directory=".", script="train.py", arguments=["--lr", 0.1, "--epochs", 3],'
+    ' compute_target="cpu")\n'
+)
 _EST = (
     'est = Estimator(source_directory=".", entry_script="train.py", compute_target="cpu",'
     ' script_params={"--lr": 0.1, "--epochs": 3})\n'
 )
 _SPACE = 'space = RandomParameterSampling({"lr": uniform(0.01, 0.1), "--batch": choice(16, 32)})\n'
-_HD = "HyperDriveConfig(hyperparameter_sampling=space, primary_metric_name='acc', primary_metric_goal=PrimaryMetricGoal.MAXIMIZE, max_total_runs=8"
+_HD = (
+    "HyperDriveConfig(hyperparameter_sampling=space, primary_metric_name='acc',"
+    " primary_metric_goal=PrimaryMetricGoal.MAXIMIZE, max_total_runs=8"
+)
 _RUN = "class R:\n    def __init__(self, i):\n        self.id = i\n"
 # A child run of an earlier sweep (a Run subclass, so v1's isinstance check passes), and an earlier sweep.
 _CHILD = (
@@ -110,7 +116,9 @@ CASES: dict[str, str] = {
     "grid_randint": "result = GridParameterSampling({'a': randint(4)})",
     "grid_plain_value": "result = GridParameterSampling({'a': 3})",
     "grid_properties": "result = GridParameterSampling({'a': choice(1, 2)}, properties={'seed': 1})",
-    "bayesian_ok": "result = BayesianParameterSampling({'a': choice(1, 2), 'b': uniform(0, 1), 'c': quniform(0, 10, 1)})",
+    "bayesian_ok": (
+        "result = BayesianParameterSampling({'a': choice(1, 2), 'b': uniform(0, 1), 'c': quniform(0, 10, 1)})"
+    ),
     "bayesian_none": "result = BayesianParameterSampling(None)",
     "bayesian_normal": "result = BayesianParameterSampling({'a': normal(0, 1)})",
     "bayesian_loguniform": "result = BayesianParameterSampling({'a': loguniform(-3, 0)})",
