@@ -54,7 +54,12 @@ class Run:
         from .experiment import Experiment
 
         record = workspace.run_store.get(run_id)
-        return Run(Experiment(workspace, record.experiment), run_id, _record=record)
+        experiment = Experiment(workspace, record.experiment, _skip_name_validation=True)
+        if record.kind == "sweep":
+            from .sweep_run import HyperDriveRun
+
+            return HyperDriveRun(experiment, run_id, _record=record)
+        return Run(experiment, run_id, _record=record)
 
     @staticmethod
     def list(
@@ -83,8 +88,10 @@ class Run:
         return self._experiment
 
     @property
-    def parent(self) -> None:
-        return None
+    def parent(self) -> Run | None:
+        """The run this one is a child of (a sweep for a trial), or None."""
+        parent_id = self.record.parent_id
+        return Run.get(self._experiment.workspace, parent_id) if parent_id else None
 
     @property
     def _store(self) -> Any:
@@ -297,6 +304,11 @@ class Run:
         record = self._reload()
         if record.status in TERMINAL_STATUSES:
             return
+        if record.kind == "sweep":
+            from .sweep import cancel_sweep
+
+            cancel_sweep(self._experiment.workspace, record.run_id)
+            return
         self._backend().cancel(job_ref(record))
         self._store.update_status(record.run_id, "CancelRequested", detail="cancel requested by user")
 
@@ -330,9 +342,25 @@ def refresh_status(
     from ..backends import get_backend
 
     by_target: dict[str, list[RunRecord]] = {}
+    sweeps: set[str] = set()
     for record in records:
-        if not record.is_terminal and record.job_id and record.remote_dir:
+        if record.kind in ("sweep", "trial"):
+            # A sweep answers for itself and its trials with one squeue over its job arrays.
+            sweep_id = record.run_id if record.kind == "sweep" else record.parent_id
+            if sweep_id and not record.is_terminal:
+                sweeps.add(sweep_id)
+        elif not record.is_terminal and record.job_id and record.remote_dir:
             by_target.setdefault(record.target, []).append(record)
+    if sweeps:
+        from .sweep import refresh_sweep
+
+        for sweep_id in sorted(sweeps):
+            try:
+                refresh_sweep(workspace, sweep_id)
+            except (TransportError, ConfigError) as exc:
+                if on_error is None:
+                    raise
+                on_error(workspace.run_store.get(sweep_id).target, exc)
     for target, active in by_target.items():
         try:
             updates = get_backend(workspace, target).poll([job_ref(r) for r in active])

@@ -13,10 +13,11 @@
 
 set -uo pipefail
 
-# Job array: task $SLURM_ARRAY_TASK_ID is one trial, in its own run directory, with its own arguments
+# Job array: each task is one trial, in its own run directory, with its own arguments
 # (line "<task><TAB><arguments>" of the argument file) and its own copy of the snapshot.
 hpcest_sweep_dir=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd
-hpcest_task="${SLURM_ARRAY_TASK_ID:?hpcest: this script runs as a job array task}"
+# A chunk of a large sweep numbers its tasks from 0; HPCEST_TASK_OFFSET is its first trial.
+hpcest_task=$(( ${SLURM_ARRAY_TASK_ID:?hpcest: this script runs as a job array task} + ${HPCEST_TASK_OFFSET:-0} ))
 hpcest_line=$(awk -F '\t' -v t="$hpcest_task" '$1 == t { print "+" substr($0, length($1) + 2); exit }' "$hpcest_sweep_dir"/trial_args.tsv)
 [ -n "$hpcest_line" ] || { echo "hpcest: no arguments for array task $hpcest_task in $hpcest_sweep_dir" >&2; exit 1; }
 eval "hpcest_trial_args=(${hpcest_line#+})"
@@ -27,7 +28,7 @@ for d in src .hpcest; do
     || { echo "hpcest: cannot prepare $hpcest_trial_dir" >&2; exit 1; }
 done
 
-hpcest_run_dir=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd/trials/"${SLURM_ARRAY_TASK_ID}"
+hpcest_run_dir=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd/trials/"${hpcest_task}"
 cd "$hpcest_run_dir" || { echo "hpcest: run directory $hpcest_run_dir is missing" >&2; exit 1; }
 mkdir -p outputs logs hpcest-logs metrics inputs
 
@@ -49,15 +50,15 @@ done
 
 # Environment of every rank (values reach the training process byte for byte).
 export PYTHONNOUSERSITE=1
-export AZUREML_RUN_ID=golden_1790000000_0123abcd_"${SLURM_ARRAY_TASK_ID}"
+export AZUREML_RUN_ID=golden_1790000000_0123abcd_"${hpcest_task}"
 export AZUREML_EXPERIMENT_NAME=golden
-export HPCEST_RUN_DIR=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd_"${SLURM_ARRAY_TASK_ID}"/trials/"${SLURM_ARRAY_TASK_ID}"
+export HPCEST_RUN_DIR=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd_"${hpcest_task}"/trials/"${hpcest_task}"
 export HPCEST_EXPERIMENT=golden
-export PYTHONPATH=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd_"${SLURM_ARRAY_TASK_ID}"/trials/"${SLURM_ARRAY_TASK_ID}"/.hpcest/pylib
+export PYTHONPATH=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd_"${hpcest_task}"/trials/"${hpcest_task}"/.hpcest/pylib
 
 # Per-rank set-up, run by every task srun starts.
 hpcest_rank() {
-  cd /scratch/alice/hpcest/runs/golden_1790000000_0123abcd/trials/"${SLURM_ARRAY_TASK_ID}"/src || exit 1
+  cd /scratch/alice/hpcest/runs/golden_1790000000_0123abcd/trials/"${hpcest_task}"/src || exit 1
   exec "$@"
 }
 # Ranks receive these functions as source text in an ordinary variable (exported bash functions
