@@ -20,7 +20,7 @@ from .sbatch_options import directive_lines
 from .spec import ARRAY_ARGS, ARRAY_TASK, JobSpec
 
 _TMP_PLACEHOLDER = "\x00hpcest-tmp\x00"
-_TASK_EXPANSION = '"${hpcest_task}"'
+_TASK_EXPANSION = '"${HPCEST_TRIAL}"'
 _ARGS_EXPANSION = '"${hpcest_trial_args[@]}"'
 
 
@@ -51,7 +51,7 @@ def _environment() -> jinja2.Environment:
 
 
 def _quote(value: str) -> str:
-    """``quote``, except that a job-array task marker becomes ``"${hpcest_task}"`` (the trial number; arrays only)."""
+    """``quote``, except that a job-array task marker becomes ``"${HPCEST_TRIAL}"`` (the trial number; arrays only)."""
     if ARRAY_TASK not in value:
         return quote(value)
     return _TASK_EXPANSION.join(quote(part) if part else "" for part in value.split(ARRAY_TASK))

@@ -16,19 +16,21 @@ set -uo pipefail
 # Job array: each task is one trial, in its own run directory, with its own arguments
 # (line "<task><TAB><arguments>" of the argument file) and its own copy of the snapshot.
 hpcest_sweep_dir=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd
-# A chunk of a large sweep numbers its tasks from 0; HPCEST_TASK_OFFSET is its first trial.
-hpcest_task=$(( ${SLURM_ARRAY_TASK_ID:?hpcest: this script runs as a job array task} + ${HPCEST_TASK_OFFSET:-0} ))
-hpcest_line=$(awk -F '\t' -v t="$hpcest_task" '$1 == t { print "+" substr($0, length($1) + 2); exit }' "$hpcest_sweep_dir"/trial_args.tsv)
-[ -n "$hpcest_line" ] || { echo "hpcest: no arguments for array task $hpcest_task in $hpcest_sweep_dir" >&2; exit 1; }
+# A chunk of a large sweep numbers its tasks from 0; HPCEST_TASK_OFFSET is its first trial. Exported:
+# every rank's set-up (run directory, cd) refers to it.
+HPCEST_TRIAL=$(( ${SLURM_ARRAY_TASK_ID:?hpcest: this script runs as a job array task} + ${HPCEST_TASK_OFFSET:-0} ))
+export HPCEST_TRIAL
+hpcest_line=$(awk -F '\t' -v t="$HPCEST_TRIAL" '$1 == t { print "+" substr($0, length($1) + 2); exit }' "$hpcest_sweep_dir"/trial_args.tsv)
+[ -n "$hpcest_line" ] || { echo "hpcest: no arguments for trial $HPCEST_TRIAL in $hpcest_sweep_dir" >&2; exit 1; }
 eval "hpcest_trial_args=(${hpcest_line#+})"
-hpcest_trial_dir="$hpcest_sweep_dir"/trials/"$hpcest_task"
+hpcest_trial_dir="$hpcest_sweep_dir"/trials/"$HPCEST_TRIAL"
 mkdir -p "$hpcest_trial_dir" || exit 1
 for d in src .hpcest; do
   [ -e "$hpcest_trial_dir/$d" ] || { cp -a "$hpcest_sweep_dir/$d" "$hpcest_trial_dir/$d.tmp.$$" && mv "$hpcest_trial_dir/$d.tmp.$$" "$hpcest_trial_dir/$d"; } \
     || { echo "hpcest: cannot prepare $hpcest_trial_dir" >&2; exit 1; }
 done
 
-hpcest_run_dir=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd/trials/"${hpcest_task}"
+hpcest_run_dir=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd/trials/"${HPCEST_TRIAL}"
 cd "$hpcest_run_dir" || { echo "hpcest: run directory $hpcest_run_dir is missing" >&2; exit 1; }
 mkdir -p outputs logs hpcest-logs metrics inputs
 
@@ -50,15 +52,15 @@ done
 
 # Environment of every rank (values reach the training process byte for byte).
 export PYTHONNOUSERSITE=1
-export AZUREML_RUN_ID=golden_1790000000_0123abcd_"${hpcest_task}"
+export AZUREML_RUN_ID=golden_1790000000_0123abcd_"${HPCEST_TRIAL}"
 export AZUREML_EXPERIMENT_NAME=golden
-export HPCEST_RUN_DIR=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd_"${hpcest_task}"/trials/"${hpcest_task}"
+export HPCEST_RUN_DIR=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd_"${HPCEST_TRIAL}"/trials/"${HPCEST_TRIAL}"
 export HPCEST_EXPERIMENT=golden
-export PYTHONPATH=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd_"${hpcest_task}"/trials/"${hpcest_task}"/.hpcest/pylib
+export PYTHONPATH=/scratch/alice/hpcest/runs/golden_1790000000_0123abcd_"${HPCEST_TRIAL}"/trials/"${HPCEST_TRIAL}"/.hpcest/pylib
 
 # Per-rank set-up, run by every task srun starts.
 hpcest_rank() {
-  cd /scratch/alice/hpcest/runs/golden_1790000000_0123abcd/trials/"${hpcest_task}"/src || exit 1
+  cd /scratch/alice/hpcest/runs/golden_1790000000_0123abcd/trials/"${HPCEST_TRIAL}"/src || exit 1
   exec "$@"
 }
 # Ranks receive these functions as source text in an ordinary variable (exported bash functions

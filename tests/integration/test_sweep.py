@@ -1,0 +1,189 @@
+"""HyperDrive sweeps on the real local Slurm cluster (local transport and SSH).
+
+The training script logs ``accuracy`` once per epoch with a sleep, as a real one would, and its
+values are a known function of the sampled parameters, so the best trial and the trial a policy
+must stop are known in advance.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hpc_estimator import (
+    BanditPolicy,
+    BayesianParameterSampling,
+    Experiment,
+    GridParameterSampling,
+    HyperDriveConfig,
+    MedianStoppingPolicy,
+    PrimaryMetricGoal,
+    RandomParameterSampling,
+    ScriptRunConfig,
+    TruncationSelectionPolicy,
+    Workspace,
+    choice,
+    quniform,
+    uniform,
+)
+from hpc_estimator.backends import close_all
+from hpc_estimator.runs.sweep_run import HyperDriveRun
+from hpc_estimator.testing import local_cluster as lc
+
+TRAIN = textwrap.dedent(
+    """
+    import argparse, json, os, signal, sys, time
+    from azureml.core import Run
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--layers", type=int, default=1)
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--sleep", type=float, default=0.2)
+    args, _ = p.parse_known_args()
+    run = Run.get_context()
+
+    def on_term(signum, frame):
+        with open("outputs/terminated", "w") as fh:
+            fh.write("SIGTERM")
+        sys.exit(143)
+
+    os.makedirs("outputs", exist_ok=True)
+    signal.signal(signal.SIGTERM, on_term)
+    for epoch in range(1, args.epochs + 1):
+        # Known in advance: grows with lr and layers, and with the epoch.
+        run.log("accuracy", args.lr * args.layers * epoch / args.epochs)
+        time.sleep(args.sleep)
+    with open("outputs/args.json", "w") as fh:
+        json.dump(sys.argv[1:], fh)
+    """
+)
+
+TARGETS = ["slurm", "ssh"]
+
+
+@pytest.fixture(scope="module")
+def workspace(local_cluster: lc.LocalCluster) -> Iterator[Workspace]:
+    assert local_cluster.ssh is not None
+    root = Path(tempfile.mkdtemp(prefix="hpcest-sweep-ws-"))
+    ws = Workspace.create(root, name="sweeps")
+    common = {
+        "workdir": str(root / "cluster-work"),
+        "partition": local_cluster.partition,
+        "gpus_per_node": local_cluster.gpus_per_node,
+        "container_runtime": "none",
+        "python": sys.executable,
+        "image_cache": str(root / "images"),
+        "max_array_size": local_cluster.max_array_size,
+    }
+    ws.add_profile("slurm", {"transport": "local", **common})
+    ws.add_profile(
+        "ssh",
+        {"transport": "ssh", "host": local_cluster.ssh.alias, "ssh_config": str(local_cluster.ssh.ssh_config), **common},
+    )
+    os.environ["HPCEST_SWEEP_TICK"] = "1"
+    os.environ["HPCEST_SWEEP_KILL_GRACE"] = "5"
+    try:
+        yield ws
+    finally:
+        close_all()
+        ws.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def src(workspace: Workspace) -> Path:
+    path = workspace.path / "project"
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "train.py").write_text(TRAIN)
+    return path
+
+
+def _config(src: Path, target: str, sampling: object, *, args: list | None = None, **kwargs: object) -> HyperDriveConfig:
+    run_config = ScriptRunConfig(
+        source_directory=str(src), script="train.py", arguments=args or ["--sleep", 0.1], compute_target=target
+    )
+    kwargs.setdefault("primary_metric_name", "accuracy")
+    kwargs.setdefault("primary_metric_goal", PrimaryMetricGoal.MAXIMIZE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return HyperDriveConfig(run_config=run_config, hyperparameter_sampling=sampling, **kwargs)  # type: ignore[arg-type]
+
+
+def _submit(ws: Workspace, config: HyperDriveConfig, name: str = "sweep") -> HyperDriveRun:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = Experiment(ws, name).submit(config)
+    assert isinstance(run, HyperDriveRun)
+    return run
+
+
+def _explain(run: HyperDriveRun) -> str:
+    """The first failed trial's status, output and batch log, for assertion messages."""
+    for child in run.get_children():
+        record = child.record
+        if record.status != "Completed":
+            d = Path(record.remote_dir or "")
+            logs = {p.name: p.read_text(errors="replace")[-2000:] for p in (d / "hpcest-logs").glob("*")}
+            batch = {p.name: p.read_text(errors="replace")[-2000:] for p in (d.parent.parent / "hpcest-logs").glob("*")}
+            return f"{record.run_id} {record.status} {record.status_detail}: {logs} {batch}"
+    return "all trials completed"
+
+
+def _wait(run: HyperDriveRun) -> dict:
+    details = run.wait_for_completion(show_output=True, raise_on_error=False)
+    return details
+
+
+def _squeue(*args: str) -> str:
+    return subprocess.run(["squeue", "--noheader", *args], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_random_sweep_is_one_throttled_array(workspace: Workspace, src: Path, target: str) -> None:
+    space = {"lr": uniform(0.01, 1.0), "layers": choice(1, 2, 3)}
+    config = _config(
+        src, target, RandomParameterSampling(space, properties={"seed": 11}), max_total_runs=20, max_concurrent_runs=4
+    )
+    run = _submit(workspace, config)
+    props = run.record.properties
+    assert props["array_options"] == ["0-19%4"] and len(props["array_jobs"]) == 1
+    assert props["controller_job"] is None and props["sbatch_calls"] == 1
+    array_id = props["array_jobs"][0]
+    shown = subprocess.run(["scontrol", "show", "job", array_id], capture_output=True, text=True).stdout
+    assert "ArrayTaskThrottle=4" in shown or "_[" not in shown  # throttle as Slurm sees it
+    lines = _squeue("--array", f"--jobs={array_id}", "--format=%i %T")
+    assert lines.strip(), "the array must be in the queue"
+    running = [ln for ln in lines.splitlines() if ln.endswith("RUNNING")]
+    assert len(running) <= 4, lines
+    details = _wait(run)
+    assert details["status"] == "Completed", _explain(run)
+    children = run.get_children()
+    assert len(children) == 20 and len({c.id for c in children}) == 20
+    assert all(c.get_status() == "Completed" for c in children)
+    # Best run: the largest lr * layers among the drawn sets (accuracy's last value is lr * layers).
+    hyper = {k: json.loads(v) for k, v in run.get_hyperparameters().items()}
+    expected = max(hyper, key=lambda k: hyper[k]["lr"] * hyper[k]["layers"])
+    best = run.get_best_run_by_primary_metric()
+    assert best is not None and best.id == expected
+    rows = run.get_children_sorted_by_primary_metric(top=3)
+    assert rows[0]["run_id"] == expected and len(rows) == 3
+    metrics = run.get_metrics()
+    assert set(metrics) == {c.id for c in children}
+    # Each trial got its own values appended, and its own directory and exit code.
+    out = Path(tempfile.mkdtemp())
+    best.download_file("outputs/args.json", str(out / "args.json"))
+    argv = json.loads((out / "args.json").read_text())
+    assert argv[:2] == ["--sleep", "0.1"] and argv[2] == "--lr" and argv[4] == "--layers"
+    assert float(argv[3]) == pytest.approx(hyper[expected]["lr"])
