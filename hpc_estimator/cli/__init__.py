@@ -109,6 +109,10 @@ def load_config_object(spec: str) -> tuple[Any, str]:
             f"{', '.join(candidates) or 'none'}"
         )
     obj = namespace[name]
+    from .sweep import is_sweep_config
+
+    if is_sweep_config(obj):
+        return obj, path.stem
     if not isinstance(obj, Submittable):
         raise ConfigError(f"{spec} is a {type(obj).__name__}, not an Estimator or ScriptRunConfig")
     return obj, path.stem
@@ -252,6 +256,13 @@ def submit(
         raise ConfigError(f"{what!r}: give FILE.py:NAME or a training script ending in .py")
     experiment_name = experiment or "".join(c if c.isalnum() or c in "_-" else "_" for c in default_experiment)
     ws = load_workspace()
+    from .sweep import is_sweep_config, submit_sweep_config
+
+    if is_sweep_config(config):
+        if dry_run or target:
+            raise ConfigError("a HyperDriveConfig is submitted as it is: no --dry-run or --target (set compute_target)")
+        submit_sweep_config(ws, experiment_name, config, wait=wait, as_json=as_json)
+        return
     if dry_run:
         _dry_run(ws, config, experiment_name, target, run_id, as_json)
         return
@@ -394,10 +405,18 @@ def runs(experiment: str | None, limit: int, as_json: bool) -> None:
 @main.command()
 @click.argument("run_id")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--plot", type=click.Path(dir_okay=False), help="Sweeps: draw every trial's primary metric to this PNG.")
 @handle_errors
-def status(run_id: str, as_json: bool) -> None:
-    """Show one run's status (asks the cluster once)."""
+def status(run_id: str, as_json: bool, plot: str | None) -> None:
+    """Show one run's status (asks the cluster once); a sweep shows its trials, best first."""
     ws = load_workspace()
+    if ws.run_store.get(run_id).kind == "sweep":
+        from .sweep import show_sweep
+
+        show_sweep(ws, run_id, as_json=as_json, plot=plot)
+        return
+    if plot:
+        raise ConfigError("--plot is for sweeps (HyperDrive runs)")
     refresh(ws, [ws.run_store.get(run_id)])
     rec = ws.run_store.get(run_id)
     if as_json:

@@ -187,3 +187,149 @@ def test_random_sweep_is_one_throttled_array(workspace: Workspace, src: Path, ta
     argv = json.loads((out / "args.json").read_text())
     assert argv[:2] == ["--sleep", "0.1"] and argv[2] == "--lr" and argv[4] == "--layers"
     assert float(argv[3]) == pytest.approx(hyper[expected]["lr"])
+
+
+def test_grid_sweep_runs_every_combination(workspace: Workspace, src: Path) -> None:
+    space = {"lr": choice(0.1, 0.2, 0.3), "layers": choice(1, 2, 3)}
+    run = _submit(workspace, _config(src, "slurm", GridParameterSampling(space), max_total_runs=20, max_concurrent_runs=9))
+    assert run.record.properties["array_options"] == ["0-8%9"]
+    details = _wait(run)
+    assert details["status"] == "Completed", _explain(run)
+    combos = sorted((p["lr"], p["layers"]) for p in map(json.loads, run.get_hyperparameters().values()))
+    assert combos == sorted((lr, n) for lr in (0.1, 0.2, 0.3) for n in (1, 2, 3))
+    best = run.get_best_run_by_primary_metric()
+    assert best is not None and json.loads(run.get_hyperparameters()[best.id]) == {"lr": 0.3, "layers": 3}
+
+
+def _bayesian(workspace: Workspace, src: Path) -> tuple[HyperDriveRun, list[dict]]:
+    space = {"lr": uniform(0.05, 1.0), "layers": quniform(1, 4, 1)}
+    config = _config(
+        src, "slurm", BayesianParameterSampling(space, properties={"seed": 5}), max_total_runs=12, max_concurrent_runs=3
+    )
+    run = _submit(workspace, config)
+    assert run.record.properties["controller_job"] and run.record.properties["array_jobs"] == []
+    details = _wait(run)
+    assert details["status"] == "Completed", _explain(run)
+    children = sorted(run.get_children(), key=lambda c: int(c.record.name or 0))
+    return run, [c.record.properties["hyperparameters"] for c in children]
+
+
+def test_bayesian_sweep_goes_through_the_controller_and_is_reproducible(workspace: Workspace, src: Path) -> None:
+    run, first = _bayesian(workspace, src)
+    assert len(first) == 12 and all(0.05 <= p["lr"] <= 1.0 and p["layers"] in (1, 2, 3, 4) for p in first)
+    # Trials were submitted by the controller job, as array chunks.
+    trials = [json.loads(x) for x in (Path(run.record.remote_dir or "") / "trials.jsonl").read_text().splitlines()]
+    assert len({t["job_id"].split("_")[0] for t in trials}) < 12
+    _, second = _bayesian(workspace, src)
+    assert second == first  # seeded: the same suggestions twice
+
+
+def _policy_sweep(workspace: Workspace, src: Path, policy: object, lrs: tuple, **kwargs: object) -> HyperDriveRun:
+    # Grid over lr: one clearly worse trial (lr 0.05) among good ones; 6 epochs of 1 s each.
+    config = _config(
+        src, "slurm", GridParameterSampling({"lr": choice(*lrs)}), args=["--sleep", 1.0, "--epochs", 6],
+        max_total_runs=len(lrs), max_concurrent_runs=len(lrs), policy=policy, **kwargs,
+    )
+    run = _submit(workspace, config)
+    assert run.record.properties["controller_job"]
+    details = _wait(run)
+    assert details["status"] == "Completed", _explain(run)
+    return run
+
+
+def _by_lr(run: HyperDriveRun) -> dict[float, object]:
+    return {c.record.properties["hyperparameters"]["lr"]: c for c in run.get_children()}
+
+
+@pytest.mark.parametrize(
+    ("policy", "lrs"),
+    [
+        (BanditPolicy(slack_factor=0.2, evaluation_interval=1, delay_evaluation=2), (0.05, 0.9, 0.95, 1.0)),
+        (MedianStoppingPolicy(evaluation_interval=1, delay_evaluation=2), (0.05, 0.9, 0.95, 1.0)),
+        (TruncationSelectionPolicy(25, evaluation_interval=1, delay_evaluation=2), (0.05, 0.9, 0.95, 1.0)),
+    ],
+    ids=["bandit", "median", "truncation"],
+)
+def test_policy_stops_the_clearly_worse_trial(workspace: Workspace, src: Path, policy: object, lrs: tuple) -> None:
+    run = _policy_sweep(workspace, src, policy, lrs)
+    trials = _by_lr(run)
+    worse = trials[0.05].record  # type: ignore[attr-defined]
+    assert worse.status == "Canceled", _explain(run)
+    name = type(policy).__name__
+    assert name in (worse.status_detail or "") and "interval" in (worse.status_detail or "")
+    stop = json.loads((Path(worse.remote_dir or "") / "policy_stop.json").read_text())
+    assert stop["policy"] == name and stop["value"] < stop["threshold"]
+    # SIGTERM first: the trial's handler ran and recorded it before Slurm's kill.
+    assert (Path(worse.remote_dir or "") / "outputs" / "terminated").read_text() == "SIGTERM"
+    for lr in lrs[1:]:
+        assert trials[lr].record.status == "Completed", (lr, _explain(run))  # type: ignore[attr-defined]
+
+
+def test_max_duration_cancels_what_is_left(workspace: Workspace, src: Path) -> None:
+    config = _config(
+        src, "slurm", GridParameterSampling({"lr": choice(0.1, 0.2, 0.3, 0.4)}), args=["--sleep", 30.0, "--epochs", 10],
+        max_total_runs=4, max_concurrent_runs=2, max_duration_minutes=1,
+    )
+    started = time.time()
+    run = _submit(workspace, config)
+    details = _wait(run)
+    assert time.time() - started < 170
+    assert details["status"] == "Completed" and "max_duration_minutes" in (run.record.status_detail or "")
+    statuses = [c.record.status for c in run.get_children()]
+    assert statuses == ["Canceled"] * 4, _explain(run)
+    assert all("max_duration_minutes" in (c.record.status_detail or "") for c in run.get_children())
+
+
+def test_cancel_stops_arrays_and_controller(workspace: Workspace, src: Path) -> None:
+    config = _config(
+        src, "slurm", GridParameterSampling({"lr": choice(0.1, 0.2, 0.3)}), args=["--sleep", 30.0, "--epochs", 10],
+        max_total_runs=3, max_concurrent_runs=1, policy=BanditPolicy(slack_amount=0.5),
+    )
+    run = _submit(workspace, config)
+    deadline = time.time() + 60
+    while not any(c.get_status() == "Running" for c in run.get_children()) and time.time() < deadline:
+        run.get_status()
+        time.sleep(1)
+    run.cancel()
+    details = _wait(run)
+    assert details["status"] == "Canceled"
+    assert {c.record.status for c in run.get_children()} == {"Canceled"}, _explain(run)
+    ids = [*run.record.properties["array_jobs"], run.record.properties["controller_job"]]
+    left = _squeue("--states=PENDING,RUNNING", f"--jobs={','.join(ids)}", "--format=%i") if ids else ""
+    assert left.strip() == ""
+
+
+KILLED_CLIENT = textwrap.dedent(
+    """
+    import sys, warnings, time
+    sys.path.insert(0, {root!r})
+    from hpc_estimator import *
+    ws = Workspace({ws!r})
+    src = ScriptRunConfig(source_directory={src!r}, script="train.py", arguments=["--sleep", 1.0, "--epochs", 6],
+                          compute_target="slurm")
+    hd = HyperDriveConfig(run_config=src, hyperparameter_sampling=GridParameterSampling(
+        {{"lr": choice(0.05, 0.9, 0.95, 1.0)}}), primary_metric_name="accuracy",
+        primary_metric_goal=PrimaryMetricGoal.MAXIMIZE, max_total_runs=4, max_concurrent_runs=4,
+        policy=BanditPolicy(slack_factor=0.2, delay_evaluation=2))
+    run = Experiment(ws, "killed").submit(hd)
+    print(run.id, flush=True)
+    run.wait_for_completion()
+    """
+)
+
+
+def test_killing_the_client_mid_sweep_changes_nothing(workspace: Workspace, src: Path) -> None:
+    root = str(Path(__file__).resolve().parents[2])
+    code = KILLED_CLIENT.format(root=root, ws=str(workspace.config_file), src=str(src))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+    assert proc.stdout is not None
+    sweep_id = proc.stdout.readline().strip()
+    time.sleep(3)
+    proc.kill()  # the laptop closes mid-sweep
+    proc.wait()
+    run = HyperDriveRun(Experiment(workspace, "killed"), sweep_id)
+    details = _wait(run)
+    assert details["status"] == "Completed", _explain(run)
+    trials = _by_lr(run)
+    assert trials[0.05].record.status == "Canceled" and "BanditPolicy" in (trials[0.05].record.status_detail or "")  # type: ignore[attr-defined]
+    assert all(trials[lr].record.status == "Completed" for lr in (0.9, 0.95, 1.0))  # type: ignore[attr-defined]
