@@ -90,7 +90,12 @@ def workspace(local_cluster: lc.LocalCluster) -> Iterator[Workspace]:
     ws.add_profile("slurm", {"transport": "local", **common})
     ws.add_profile(
         "ssh",
-        {"transport": "ssh", "host": local_cluster.ssh.alias, "ssh_config": str(local_cluster.ssh.ssh_config), **common},
+        {
+            "transport": "ssh",
+            "host": local_cluster.ssh.alias,
+            "ssh_config": str(local_cluster.ssh.ssh_config),
+            **common,
+        },
     )
     os.environ["HPCEST_SWEEP_TICK"] = "1"
     os.environ["HPCEST_SWEEP_KILL_GRACE"] = "5"
@@ -110,7 +115,9 @@ def src(workspace: Workspace) -> Path:
     return path
 
 
-def _config(src: Path, target: str, sampling: object, *, args: list | None = None, **kwargs: object) -> HyperDriveConfig:
+def _config(
+    src: Path, target: str, sampling: object, *, args: list | None = None, **kwargs: object
+) -> HyperDriveConfig:
     run_config = ScriptRunConfig(
         source_directory=str(src), script="train.py", arguments=args or ["--sleep", 0.1], compute_target=target
     )
@@ -191,7 +198,9 @@ def test_random_sweep_is_one_throttled_array(workspace: Workspace, src: Path, ta
 
 def test_grid_sweep_runs_every_combination(workspace: Workspace, src: Path) -> None:
     space = {"lr": choice(0.1, 0.2, 0.3), "layers": choice(1, 2, 3)}
-    run = _submit(workspace, _config(src, "slurm", GridParameterSampling(space), max_total_runs=20, max_concurrent_runs=9))
+    run = _submit(
+        workspace, _config(src, "slurm", GridParameterSampling(space), max_total_runs=20, max_concurrent_runs=9)
+    )
     assert run.record.properties["array_options"] == ["0-8%9"]
     details = _wait(run)
     assert details["status"] == "Completed", _explain(run)
@@ -227,8 +236,14 @@ def test_bayesian_sweep_goes_through_the_controller_and_is_reproducible(workspac
 def _policy_sweep(workspace: Workspace, src: Path, policy: object, lrs: tuple, **kwargs: object) -> HyperDriveRun:
     # Grid over lr: one clearly worse trial (lr 0.05) among good ones; 6 epochs of 1 s each.
     config = _config(
-        src, "slurm", GridParameterSampling({"lr": choice(*lrs)}), args=["--sleep", 1.0, "--epochs", 6],
-        max_total_runs=len(lrs), max_concurrent_runs=len(lrs), policy=policy, **kwargs,
+        src,
+        "slurm",
+        GridParameterSampling({"lr": choice(*lrs)}),
+        args=["--sleep", 1.0, "--epochs", 6],
+        max_total_runs=len(lrs),
+        max_concurrent_runs=len(lrs),
+        policy=policy,
+        **kwargs,
     )
     run = _submit(workspace, config)
     assert run.record.properties["controller_job"]
@@ -267,8 +282,13 @@ def test_policy_stops_the_clearly_worse_trial(workspace: Workspace, src: Path, p
 
 def test_max_duration_cancels_what_is_left(workspace: Workspace, src: Path) -> None:
     config = _config(
-        src, "slurm", GridParameterSampling({"lr": choice(0.1, 0.2, 0.3, 0.4)}), args=["--sleep", 30.0, "--epochs", 10],
-        max_total_runs=4, max_concurrent_runs=2, max_duration_minutes=1,
+        src,
+        "slurm",
+        GridParameterSampling({"lr": choice(0.1, 0.2, 0.3, 0.4)}),
+        args=["--sleep", 30.0, "--epochs", 10],
+        max_total_runs=4,
+        max_concurrent_runs=2,
+        max_duration_minutes=1,
     )
     started = time.time()
     run = _submit(workspace, config)
@@ -282,8 +302,13 @@ def test_max_duration_cancels_what_is_left(workspace: Workspace, src: Path) -> N
 
 def test_cancel_stops_arrays_and_controller(workspace: Workspace, src: Path) -> None:
     config = _config(
-        src, "slurm", GridParameterSampling({"lr": choice(0.1, 0.2, 0.3)}), args=["--sleep", 30.0, "--epochs", 10],
-        max_total_runs=3, max_concurrent_runs=1, policy=BanditPolicy(slack_amount=0.5),
+        src,
+        "slurm",
+        GridParameterSampling({"lr": choice(0.1, 0.2, 0.3)}),
+        args=["--sleep", 30.0, "--epochs", 10],
+        max_total_runs=3,
+        max_concurrent_runs=1,
+        policy=BanditPolicy(slack_amount=0.5),
     )
     run = _submit(workspace, config)
     deadline = time.time() + 60
