@@ -164,8 +164,11 @@ class Controller:
         (run_dir / "cancel_requested").write_text(stop.reason + "\n")
         self._append(files.STOPS_FILE, json.dumps(record) + "\n")
         self._stopped[index] = time.time()
-        # SIGTERM to the batch shell and the ranks: the trial can checkpoint; scancel follows after the grace.
-        self.transport.run(slurm.scancel_argv([trial["job_id"]], signal="TERM"))
+        # SIGTERM to the ranks only (the job's steps), so the trial can checkpoint; scancel follows after
+        # the grace. Not --full: that signals the batch step too, whose srun answers a SIGTERM by
+        # SIGKILLing the ranks at once ("srun: forcing job termination"), before any handler runs.
+        # Without it the ranks exit by themselves, srun with them, and the batch shell records 143.
+        self.transport.run(slurm.scancel_argv([trial["job_id"]], signal="TERM", full=False))
 
     def _finish_kills(self, trials: dict[int, dict[str, Any]]) -> None:
         now = time.time()

@@ -22,8 +22,9 @@ hpcest_finish() {
 }
 trap 'hpcest_finish $?' EXIT
 # Slurm sends SIGTERM to the batch shell at the time limit and on scancel: stop the ranks, record 143.
+# Wait for them: the job ends, and its steps are killed, as soon as this shell exits.
 hpcest_step_pid=
-trap 'echo "hpcest: SIGTERM (time limit or cancel), stopping ranks" >&2; [ -n "$hpcest_step_pid" ] && kill -TERM "$hpcest_step_pid" 2>/dev/null; exit 143' TERM
+trap 'echo "hpcest: SIGTERM (time limit or cancel), stopping ranks" >&2; if [ -n "$hpcest_step_pid" ]; then kill -TERM "$hpcest_step_pid" 2>/dev/null; wait "$hpcest_step_pid"; fi; exit 143' TERM
 date +%s > started_at
 
 # v1's special folders: ./outputs and ./logs of the snapshot live beside it in the run directory.
