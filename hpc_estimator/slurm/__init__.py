@@ -15,12 +15,14 @@ from .commands import (
     sacct_argv,
     sbatch_argv,
     scancel_argv,
+    scancel_steps_argv,
     scontrol_show_config_argv,
     scontrol_show_job_argv,
     sinfo_argv,
     squeue_argv,
     squeue_by_name_argv,
     squeue_json_argv,
+    squeue_steps_argv,
     srun_mpi_list_argv,
 )
 from .errors import (
@@ -49,6 +51,7 @@ from .parse import (
     parse_sinfo,
     parse_squeue,
     parse_squeue_json,
+    parse_task_steps,
 )
 from .states import (
     job_state,
@@ -85,14 +88,17 @@ __all__ = [
     "parse_sinfo",
     "parse_squeue",
     "parse_squeue_json",
+    "parse_task_steps",
     "sacct_argv",
     "sbatch_argv",
     "scancel_argv",
+    "scancel_steps_argv",
     "scontrol_show_config_argv",
     "scontrol_show_job_argv",
     "sinfo_argv",
     "squeue_argv",
     "squeue_by_name_argv",
     "squeue_json_argv",
+    "squeue_steps_argv",
     "srun_mpi_list_argv",
 ]

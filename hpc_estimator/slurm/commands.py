@@ -114,6 +114,30 @@ def scancel_argv(job_ids: Iterable[str | int], signal: str | int | None = None, 
     return argv
 
 
+_STEP_ID = re.compile(r"^\d+(_\d+)?\.\d+$")
+
+
+def squeue_steps_argv(job_ids: Iterable[str | int]) -> list[str]:
+    """The steps of running jobs, one id a line (``12.0``, ``12_3.0``, ``12_3.batch``)."""
+    return ["squeue", "--noheader", "--steps", f"--jobs={_job_list(job_ids)}", "--format=%i"]
+
+
+def scancel_steps_argv(step_ids: Iterable[str], signal: str | int) -> list[str]:
+    """Signal job steps (``12.0``, ``12_3.1``): their tasks only, not the batch shell or its srun.
+
+    Signalling an array task as a whole (``scancel --signal=TERM 12_3``) delivers the signal but,
+    while other tasks of the array are pending, slurmctld also answers "Job can not be altered
+    now" and scancel retries for 5 seconds; signalling the task's steps returns at once.
+    """
+    ids = [str(s).strip() for s in step_ids]
+    if not ids:
+        raise ValueError("no step ids given: pass at least one Slurm step id such as 12.0")
+    for s in ids:
+        if not _STEP_ID.match(s):
+            raise ValueError(f"not a Slurm step id: {s!r} (expected JOB.STEP or JOB_TASK.STEP, e.g. 12_3.0)")
+    return ["scancel", f"--signal={signal}", *ids]
+
+
 def scontrol_show_job_argv(job_id: str | int) -> list[str]:
     """``scontrol --oneliner show job ID`` (one line per job or array task)."""
     return ["scontrol", "--oneliner", "show", "job", _job_list([job_id])]

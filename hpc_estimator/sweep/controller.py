@@ -164,11 +164,31 @@ class Controller:
         (run_dir / "cancel_requested").write_text(stop.reason + "\n")
         self._append(files.STOPS_FILE, json.dumps(record) + "\n")
         self._stopped[index] = time.time()
-        # SIGTERM to the ranks only (the job's steps), so the trial can checkpoint; scancel follows after
-        # the grace. Not --full: that signals the batch step too, whose srun answers a SIGTERM by
-        # SIGKILLing the ranks at once ("srun: forcing job termination"), before any handler runs.
-        # Without it the ranks exit by themselves, srun with them, and the batch shell records 143.
-        self.transport.run(slurm.scancel_argv([trial["job_id"]], signal="TERM", full=False))
+        _say(f"trial {index} ({trial['job_id']}): {stop.reason}")
+        self._signal_ranks(index, trial["job_id"])
+
+    def _signal_ranks(self, index: int, job_id: str) -> None:
+        """SIGTERM to the trial's ranks only, so it can checkpoint; scancel follows after the grace.
+
+        The signal goes to the job's steps, named one by one: signalling the batch step too
+        (``--full``) reaches srun, which answers a SIGTERM of its own by SIGKILLing the ranks at
+        once ("srun: forcing job termination"), before any handler runs; signalling the array task
+        as a whole makes scancel retry for 5 s while the array has pending tasks (see
+        :func:`slurm.scancel_steps_argv`). The ranks exit by themselves, srun with them, and the
+        batch shell records 143. A trial with no step (still setting up, or just ended) has nothing
+        to save: it is cancelled.
+        """
+        listed = self.transport.run(slurm.squeue_steps_argv([job_id]))
+        if not listed.ok:  # the slower whole-task form still signals the steps only
+            self.transport.run(slurm.scancel_argv([job_id], signal="TERM", full=False))
+            return
+        steps = slurm.parse_task_steps(listed.stdout)
+        if steps:
+            self.transport.run(slurm.scancel_steps_argv(steps, "TERM"))
+            _say(f"trial {index}: SIGTERM to {', '.join(steps)}; scancel in {self.kill_grace_s:g} s if still running")
+        else:
+            self.transport.run(slurm.scancel_argv([job_id]))
+            self._killed.add(index)
 
     def _finish_kills(self, trials: dict[int, dict[str, Any]]) -> None:
         now = time.time()
@@ -176,6 +196,7 @@ class Controller:
             if index in self._killed or index in self._terminal or index not in trials:
                 continue
             if now - at >= self.kill_grace_s:
+                _say(f"trial {index}: still running {self.kill_grace_s:g} s after SIGTERM, scancel")
                 self.transport.run(slurm.scancel_argv([trials[index]["job_id"]]))
                 self._killed.add(index)
 
@@ -191,6 +212,7 @@ class Controller:
                 json.dumps({"trial": trial["index"], "policy": None, "reason": reason, "at": time.time()}) + "\n",
             )
         if open_trials:
+            _say(f"{reason}: cancelling trial(s) {', '.join(str(t['index']) for t in open_trials)}")
             self.transport.run(slurm.scancel_argv(sorted({t["job_id"] for t in open_trials})))
 
     # -- Bayesian -----------------------------------------------------------------------------
@@ -228,6 +250,7 @@ class Controller:
         first = new[0][0]
         for offset, length in files.chunks(first, len(new), int(self.plan["max_array_size"])):
             job_id = submit_array(self.transport, self.sweep_dir, offset, length, None)
+            _say(f"submitted trial(s) {offset}..{offset + length - 1} as array {job_id}")
             for k, params in new[offset - first : offset - first + length]:
                 self._append(files.TRIALS_FILE, files.trial_record(k, f"{job_id}_{k - offset}", params, argv_of[k]))
 
@@ -266,6 +289,11 @@ def submit_array(
     result = transport.run(slurm.sbatch_argv(f"{sweep_dir}/{files.SCRIPT}", extra=extra), idempotent=False)
     slurm.check(result)
     return slurm.parse_sbatch_parsable(result.stdout).job_id
+
+
+def _say(text: str) -> None:
+    """One line of the controller's log (``hpcest logs SWEEP``), with the time."""
+    print(f"{time.strftime('%H:%M:%S')} {text}", flush=True)
 
 
 def _read(path: Path) -> str:
