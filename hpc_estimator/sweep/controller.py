@@ -109,7 +109,8 @@ class Controller:
                 running.add(index)
         metric = self.plan["primary_metric_name"]
         for index in trials:
-            if index not in self._histories or index in running or index in states:
+            # Running trials, and those that ended since the last tick (their last loggings count).
+            if index not in self._histories or index in running or str(index) in states:
                 self._histories[index] = primary_history(files.trial_dir(str(self.sweep_dir), index), metric)
         if (self.sweep_dir / files.CANCEL_FILE).exists():
             self._cancel_remaining(trials, "the sweep was canceled")

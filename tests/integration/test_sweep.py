@@ -249,7 +249,16 @@ def _policy_sweep(workspace: Workspace, src: Path, policy: object, lrs: tuple, *
     assert run.record.properties["controller_job"]
     details = _wait(run)
     assert details["status"] == "Completed", _explain(run)
+    # The controller read every trial's last loggings too: its best so far is the sweep's best.
+    state = json.loads((Path(run.record.remote_dir or "") / "controller.json").read_text())
+    logged = [v for m in run.get_metrics().values() for v in np_list(m["accuracy"])]
+    assert state["best"]["value"] == pytest.approx(max(logged)), state
     return run
+
+
+def np_list(value: object) -> list:
+    """A metric logged several times is a list; once, a plain value (as v1's get_metrics)."""
+    return value if isinstance(value, list) else [value]
 
 
 def _by_lr(run: HyperDriveRun) -> dict[float, object]:
