@@ -446,11 +446,16 @@ def logs(run_id: str, follow: bool, rank: int, batch: bool) -> None:
     ws = load_workspace()
     rec = ws.run_store.get(run_id)
     backend = get_backend(ws, rec.target)
-    if batch:
-        relpath = "hpcest-logs/batch.out" if rec.backend == "local" else f"hpcest-logs/slurm-{rec.job_id}.out"
+    if rec.kind in ("sweep", "trial"):
+        from .sweep import sweep_log_path
+
+        path = sweep_log_path(rec, rank=rank, batch=batch)
     else:
-        relpath = f"hpcest-logs/rank-{rank}.log"
-    path = f"{rec.remote_dir}/{relpath}"
+        if batch:
+            relpath = "hpcest-logs/batch.out" if rec.backend == "local" else f"hpcest-logs/slurm-{rec.job_id}.out"
+        else:
+            relpath = f"hpcest-logs/rank-{rank}.log"
+        path = f"{rec.remote_dir}/{relpath}"
     offset = 0
     while True:
         chunk = read_from(backend.transport, path, offset)

@@ -58,6 +58,25 @@ def submit_sweep_config(ws: Any, experiment: str, config: Any, *, wait: bool, as
             sys.exit(1)
 
 
+def sweep_log_path(record: Any, *, rank: int, batch: bool) -> str:
+    """``hpcest logs`` of a sweep (its controller's output) or of a trial (a rank's, or the array task's)."""
+    import posixpath
+
+    if record.kind == "trial":
+        if not batch:
+            return f"{record.remote_dir}/hpcest-logs/rank-{rank}.log"
+        # Array tasks write their batch output into the sweep directory (slurm-%A_%a.out).
+        sweep_dir = posixpath.dirname(posixpath.dirname(record.remote_dir or ""))
+        return f"{sweep_dir}/hpcest-logs/slurm-{record.job_id}.out"
+    controller = record.properties.get("controller_job")
+    if not controller:
+        raise ConfigError(
+            f"sweep {record.run_id} has no output of its own (it runs without a controller job); "
+            f"see its trials' output: hpcest logs {record.run_id}_0 (hpcest status {record.run_id} lists them)"
+        )
+    return f"{record.remote_dir}/hpcest-logs/controller-{controller}.out"
+
+
 def sweep_rows(run: Any) -> list[dict[str, Any]]:
     """Trials sorted by the primary metric (best first): parameters, metric, status, why stopped."""
     rows = run.get_children_sorted_by_primary_metric()

@@ -35,20 +35,25 @@ def plot_sweep(run: Any, path: str) -> None:
         if child.record.status == "Canceled":
             stopped.add(child.record.name or child.id)
     fig, ax = plt.subplots(figsize=(8, 5))
-    for name, values in sorted(histories.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0):
+    # 20 distinct colours: the default cycle repeats after 10, and trial 0 would look like trial 10.
+    palette = plt.get_cmap("tab20").colors
+    ordered = sorted(histories.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0)
+    for i, (name, values) in enumerate(ordered):
         if not values:
             continue
         xs = list(range(1, len(values) + 1))
-        line = ax.plot(xs, values, linewidth=1, alpha=0.7, label=f"trial {name}" if len(histories) <= 12 else None)
+        color = palette[i % len(palette)]
+        label = f"trial {name}" if len(histories) <= 20 else None
+        ax.plot(xs, values, linewidth=1, alpha=0.8, color=color, label=label)
         if name in stopped:
-            ax.plot([xs[-1]], [values[-1]], marker="x", markersize=10, color=line[0].get_color())
+            ax.plot([xs[-1]], [values[-1]], marker="x", markersize=10, color=color)
     curve = best_so_far(histories, maximize)
     if curve:
         ax.plot(range(1, len(curve) + 1), curve, color="black", linewidth=3, label="best so far")
     ax.set_xlabel("interval (one logging of the primary metric)")
     ax.set_ylabel(metric)
     ax.set_title(f"{run.id}: {metric} per trial (x = stopped)")
-    ax.legend(loc="best", fontsize="small")
+    ax.legend(loc="best", fontsize="small", ncol=2 if len(histories) > 10 else 1)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
