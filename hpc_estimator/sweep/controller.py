@@ -174,7 +174,8 @@ class Controller:
         The signal goes to the job's steps, named one by one: signalling the batch step too
         (``--full``) reaches srun, which answers a SIGTERM of its own by SIGKILLing the ranks at
         once ("srun: forcing job termination"), before any handler runs; signalling the array task
-        as a whole makes scancel retry for 5 s while the array has pending tasks (see
+        as a whole makes scancel retry for 5 s while the array has pending tasks, and the steps are
+        named with scancel's confirmation answered so that each gets the signal once (see
         :func:`slurm.scancel_steps_argv`). The ranks exit by themselves, srun with them, and the
         batch shell records 143. A trial with no step (still setting up, or just ended) has nothing
         to save: it is cancelled.
@@ -185,7 +186,8 @@ class Controller:
             return
         steps = slurm.parse_task_steps(listed.stdout)
         if steps:
-            self.transport.run(slurm.scancel_steps_argv(steps, "TERM"))
+            answers = slurm.scancel_steps_stdin(len(steps))
+            self.transport.run(slurm.scancel_steps_argv(steps, "TERM"), stdin=answers, timeout=60)
             _say(f"trial {index}: SIGTERM to {', '.join(steps)}; scancel in {self.kill_grace_s:g} s if still running")
         else:
             self.transport.run(slurm.scancel_argv([job_id]))

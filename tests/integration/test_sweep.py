@@ -55,8 +55,10 @@ TRAIN = textwrap.dedent(
     run = Run.get_context()
 
     def on_term(signum, frame):
-        with open("outputs/terminated", "w") as fh:
-            fh.write("SIGTERM")
+        # One line per delivery, and a pause in which a repeated SIGTERM would be caught too.
+        with open("outputs/terminated", "a") as fh:
+            fh.write("SIGTERM\\n")
+        time.sleep(0.5)
         sys.exit(143)
 
     os.makedirs("outputs", exist_ok=True)
@@ -233,7 +235,9 @@ def test_bayesian_sweep_goes_through_the_controller_and_is_reproducible(workspac
     assert second == first  # seeded: the same suggestions twice
 
 
-def _policy_sweep(workspace: Workspace, src: Path, policy: object, lrs: tuple, **kwargs: object) -> HyperDriveRun:
+def _policy_sweep(
+    workspace: Workspace, src: Path, policy: object, lrs: tuple, concurrent: int, **kwargs: object
+) -> HyperDriveRun:
     # Grid over lr: one clearly worse trial (lr 0.05) among good ones; 6 epochs of 1 s each.
     config = _config(
         src,
@@ -241,7 +245,7 @@ def _policy_sweep(workspace: Workspace, src: Path, policy: object, lrs: tuple, *
         GridParameterSampling({"lr": choice(*lrs)}),
         args=["--sleep", 1.0, "--epochs", 6],
         max_total_runs=len(lrs),
-        max_concurrent_runs=len(lrs),
+        max_concurrent_runs=concurrent,
         policy=policy,
         **kwargs,
     )
@@ -266,16 +270,19 @@ def _by_lr(run: HyperDriveRun) -> dict[float, object]:
 
 
 @pytest.mark.parametrize(
-    ("policy", "lrs"),
+    ("policy", "lrs", "concurrent"),
     [
-        (BanditPolicy(slack_factor=0.2, evaluation_interval=1, delay_evaluation=2), (0.05, 0.9, 0.95, 1.0)),
-        (MedianStoppingPolicy(evaluation_interval=1, delay_evaluation=2), (0.05, 0.9, 0.95, 1.0)),
-        (TruncationSelectionPolicy(25, evaluation_interval=1, delay_evaluation=2), (0.05, 0.9, 0.95, 1.0)),
+        # Three at a time: the stop signals a task of an array that still has a pending task.
+        (BanditPolicy(slack_factor=0.2, evaluation_interval=1, delay_evaluation=2), (0.05, 0.9, 0.95, 1.0), 3),
+        (MedianStoppingPolicy(evaluation_interval=1, delay_evaluation=2), (0.05, 0.9, 0.95, 1.0), 4),
+        (TruncationSelectionPolicy(25, evaluation_interval=1, delay_evaluation=2), (0.05, 0.9, 0.95, 1.0), 4),
     ],
     ids=["bandit", "median", "truncation"],
 )
-def test_policy_stops_the_clearly_worse_trial(workspace: Workspace, src: Path, policy: object, lrs: tuple) -> None:
-    run = _policy_sweep(workspace, src, policy, lrs)
+def test_policy_stops_the_clearly_worse_trial(
+    workspace: Workspace, src: Path, policy: object, lrs: tuple, concurrent: int
+) -> None:
+    run = _policy_sweep(workspace, src, policy, lrs, concurrent)
     trials = _by_lr(run)
     worse = trials[0.05].record  # type: ignore[attr-defined]
     assert worse.status == "Canceled", _explain(run)
@@ -283,8 +290,8 @@ def test_policy_stops_the_clearly_worse_trial(workspace: Workspace, src: Path, p
     assert name in (worse.status_detail or "") and "interval" in (worse.status_detail or "")
     stop = json.loads((Path(worse.remote_dir or "") / "policy_stop.json").read_text())
     assert stop["policy"] == name and stop["value"] < stop["threshold"]
-    # SIGTERM first: the trial's handler ran and recorded it before Slurm's kill.
-    assert (Path(worse.remote_dir or "") / "outputs" / "terminated").read_text() == "SIGTERM"
+    # SIGTERM first, once: the trial's handler ran and recorded it before Slurm's kill.
+    assert (Path(worse.remote_dir or "") / "outputs" / "terminated").read_text() == "SIGTERM\n"
     for lr in lrs[1:]:
         assert trials[lr].record.status == "Completed", (lr, _explain(run))  # type: ignore[attr-defined]
 
