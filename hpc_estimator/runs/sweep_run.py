@@ -126,11 +126,10 @@ class HyperDriveRun(Run):
                 result[name] = value
         return result
 
-    def get_metrics(
-        self, name: str | None = None, recursive: bool = False, run_type: str | None = None, populate: bool = False
-    ) -> dict[str, Any]:  # type: ignore[override]
-        """Every child's metrics, keyed by child run id (v1's batch get_metrics over the children)."""
-        return {run.id: run.get_metrics(name=name) for run in self.get_children()}
+    def get_metrics(self) -> dict[str, Any]:  # type: ignore[override]
+        """Every child's metrics, keyed by child run id (v1's batch get_metrics over the children;
+        v1's HyperDriveRun.get_metrics takes no arguments, unlike Run.get_metrics)."""
+        return {run.id: run.get_metrics() for run in self.get_children()}
 
     def get_children_sorted_by_primary_metric(
         self, top: int = 0, reverse: bool = False, discard_no_metric: bool = False
