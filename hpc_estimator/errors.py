@@ -31,8 +31,20 @@ class RunConfigurationException(AzureMLException):
     """Invalid run configuration object (v1: azureml.exceptions.RunConfigurationException)."""
 
 
-class HyperDriveConfigException(AzureMLException):
+class HyperDriveException(AzureMLException):
+    """Base of the HyperDrive exceptions (v1: azureml.train.hyperdrive.exceptions)."""
+
+
+class HyperDriveConfigException(HyperDriveException):
     """Invalid HyperDrive configuration (v1 name)."""
+
+
+class HyperDriveScenarioNotSupportedException(HyperDriveConfigException):
+    """A HyperDrive configuration v1 refused to run (e.g. on compute_target="local")."""
+
+
+class HyperDriveNotImplementedException(HyperDriveScenarioNotSupportedException):
+    """A HyperDriveRun method v1 did not implement (get_diagnostics, fail)."""
 
 
 class HpcestError(Exception):

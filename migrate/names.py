@@ -133,6 +133,7 @@ HPCEST_PROVIDED = frozenset(
         "ParameterServer",
         # HyperDrive
         "HyperDriveConfig",
+        "HyperDriveRunConfig",
         "HyperDriveRun",
         "PrimaryMetricGoal",
         "RandomParameterSampling",

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from hpc_estimator.job.containers import FORWARD_PATTERNS
 from hpc_estimator.job.spec import (
+    ARRAY_ARGS,
+    ARRAY_TASK,
+    ArraySpec,
     Bind,
     ContainerSpec,
     InputSpec,
@@ -244,5 +247,39 @@ SPECS: dict[str, JobSpec] = {
         ),
         inputs=(InputSpec("prepared", "/scratch/alice/hpcest/runs/golden_pipe/data/prepared"),),
         outputs=(OutputSpec("model", "/scratch/alice/hpcest/runs/golden_pipe/data/model"),),
+    ),
+    # A HyperDrive sweep's job array, bare: task N runs trials/N with the arguments of line N.
+    "array_sweep_bare": JobSpec(
+        name="golden_1790000000_0123abcd",
+        argv=("python3", "train.py", "--epochs", "10", ARRAY_ARGS),
+        run_dir=f"{RUN}/trials/{ARRAY_TASK}",
+        scheduler=SchedulerSpec(partition="batch", time_limit_s=3600),
+        env=tuple(
+            (k, v.replace(RUN, f"{RUN}/trials/{ARRAY_TASK}").replace("abcd", f"abcd_{ARRAY_TASK}"))
+            for k, v in BARE_ENV
+        ),
+        stdout="hpcest-logs/slurm-%A_%a.out",
+        array=ArraySpec(sweep_dir=RUN),
+    ),
+    # The same in an apptainer container with GPUs and a data input: binds and workdir follow the task.
+    "array_sweep_apptainer_gpu": JobSpec(
+        name="golden_1790000000_0123abcd",
+        argv=("python", "train.py", "--data", "/hpcest/run/inputs/data", ARRAY_ARGS),
+        run_dir=f"{RUN}/trials/{ARRAY_TASK}",
+        resources=ResourceSpec(gpus_per_node=1),
+        container=_apptainer(
+            "3f2a",
+            "docker://pytorch/pytorch:2.1.0-cuda12.1-cudnn8-runtime",
+            gpu=True,
+            binds=(
+                Bind(f"{RUN}/trials/{ARRAY_TASK}", "/hpcest/run"),
+                Bind(f"{RUN}/trials/{ARRAY_TASK}/src", "/hpcest/run/src", read_only=True),
+                Bind("/data/set", "/hpcest/run/inputs/data", read_only=True),
+            ),
+        ),
+        inputs=(InputSpec("data", "/data/set"),),
+        env=tuple((k, v.replace("abcd", f"abcd_{ARRAY_TASK}")) for k, v in JOB_ENV),
+        stdout="hpcest-logs/slurm-%A_%a.out",
+        array=ArraySpec(sweep_dir=RUN),
     ),
 }

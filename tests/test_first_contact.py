@@ -263,7 +263,8 @@ def test_debug_and_the_environment_variable_show_the_full_traceback(project: Pat
 def test_job_file_without_name_asks_for_file_colon_name_and_runs_nothing(project: Path) -> None:
     result = invoke("submit", "job.py")
     assert result.exit_code == EXIT_BAD_INPUT
-    assert "job.py defines estimator, ScriptRunConfig or pipeline objects, so it is a job file" in result.stderr
+    kinds = "estimator, ScriptRunConfig, pipeline or HyperDriveConfig"
+    assert f"job.py defines {kinds} objects, so it is a job file" in result.stderr
     assert "hpcest submit job.py:estimator" in result.stderr and "job.py:src" in result.stderr
     assert recorded_runs() == []
 
@@ -295,7 +296,7 @@ def test_a_training_script_using_the_run_context_is_still_the_quick_form(project
 def test_missing_name_lists_instances_not_imported_classes(project: Path) -> None:
     result = invoke("submit", "job.py:est", "--dry-run")
     assert result.exit_code == EXIT_BAD_INPUT
-    assert "the estimator, ScriptRunConfig or pipeline objects there: estimator, src" in result.stderr
+    assert "the estimator, ScriptRunConfig, pipeline or HyperDriveConfig objects there: estimator, src" in result.stderr
     for name in ("PyTorch", "Nccl", "ScriptRunConfig,"):
         assert name not in result.stderr.split("objects there:")[1]
 
@@ -303,15 +304,17 @@ def test_missing_name_lists_instances_not_imported_classes(project: Path) -> Non
 def test_naming_an_imported_class_is_refused(project: Path) -> None:
     result = invoke("submit", "job.py:PyTorch", "--dry-run")
     assert result.exit_code == EXIT_BAD_INPUT
-    expected = "job.py:PyTorch is the class PyTorch, not an estimator, ScriptRunConfig or pipeline instance"
+    expected = (
+        "job.py:PyTorch is the class PyTorch, not an estimator, ScriptRunConfig, pipeline or HyperDriveConfig instance"
+    )
     assert expected in result.stderr
 
 
 def test_candidate_kinds_are_one_extensible_list() -> None:
     from hpc_estimator.cli import loader
 
-    assert [k.label for k in loader.CANDIDATE_KINDS] == ["estimator or ScriptRunConfig", "pipeline"]
-    assert loader.candidate_labels() == "estimator, ScriptRunConfig or pipeline"
+    assert [k.label for k in loader.CANDIDATE_KINDS] == ["estimator or ScriptRunConfig", "pipeline", "HyperDriveConfig"]
+    assert loader.candidate_labels() == "estimator, ScriptRunConfig, pipeline or HyperDriveConfig"
     assert loader.kind_of(ScriptRunConfig("src", script="t.py")) is not None
     assert loader.kind_of(ScriptRunConfig) is None and loader.kind_of(Estimator) is None
 

@@ -23,7 +23,7 @@ RANK = {
     "v1": 1, "cluster": 1,
     "job": 2, "transport": 2,
     "compile": 3, "slurm": 3, "snapshot": 3,
-    "backends": 4,
+    "backends": 4, "sweep": 4,
     "runs": 5,
     "compat": 6,
     "cli": 7, "__main__": 7,

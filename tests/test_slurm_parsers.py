@@ -79,6 +79,27 @@ def test_scancel_argv_signal_reaches_batch_shell():
     assert slurm.scancel_argv(["7"], signal=15, full=False) == ["scancel", "--signal=15", "7"]
 
 
+def test_task_steps_are_signalled_one_by_one():
+    """A policy stop signals the ranks' steps by name: neither the batch step (its srun would SIGKILL
+    them) nor the whole array task (scancel retries for 5 s while the array has pending tasks); the
+    confirmation answers let each step's signal go out once (scancel repeats it otherwise)."""
+    assert slurm.squeue_steps_argv(["41_0", "42"]) == [
+        "squeue", "--noheader", "--steps", "--jobs=41_0,42", "--format=%i"
+    ]
+    steps = slurm.parse_task_steps(recorded("squeue_steps.txt"))
+    assert steps == ["42.0", "41_0.0", "41_1.0"]
+    assert slurm.scancel_steps_argv(steps, "TERM") == [
+        "scancel", "--interactive", "--signal=TERM", "42.0", "41_0.0", "41_1.0"
+    ]
+    answers = slurm.scancel_steps_stdin(3).decode().splitlines()
+    assert answers[:3] == ["y"] * 3 and set(answers[3:]) == {"n"} and len(answers) >= 3 + 3
+    for bad in ("41_0", "41_0.batch", "1.0,2.0", "--full"):
+        with pytest.raises(ValueError, match="not a Slurm step id"):
+            slurm.scancel_steps_argv([bad], "TERM")
+    with pytest.raises(ValueError, match="no step ids"):
+        slurm.scancel_steps_argv([], "TERM")
+
+
 def test_other_builders():
     assert slurm.scontrol_show_job_argv(8) == ["scontrol", "--oneliner", "show", "job", "8"]
     assert slurm.scontrol_show_config_argv() == ["scontrol", "show", "config"]

@@ -22,10 +22,7 @@ from ..job import image_fetch
 from ..job.spec import JobSpec
 from ..transport.base import Progress, Transport
 from .base import SCRIPT_NAME, JobRef, Report, Submitted, fetch_image_here, prepare_run_dir
-from .status import Observation, StatusUpdate, resolve
-
-# squeue retries an unreachable controller for ~20 s before giving up; allow for that and a slow one.
-QUERY_TIMEOUT_S = 60.0
+from .status import QUERY_TIMEOUT_S, Observation, StatusUpdate, resolve
 
 if TYPE_CHECKING:
     from .graph import GraphSubmission, GraphSubmitted

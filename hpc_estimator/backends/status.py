@@ -17,6 +17,9 @@ from ..slurm import SlurmJob
 # How long a job the scheduler no longer lists may go without an exit-code file before it is
 # declared lost (NFS attribute caches hold a new file back for up to a minute by default).
 DEFAULT_GRACE_S = 120.0
+# How long one scheduler query may take before it counts as no answer: squeue retries an
+# unreachable controller for ~20 s before giving up; allow for that and a slow one.
+QUERY_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Loading ``FILE.py:NAME``: run the job file, find the object, and explain what went wrong.
 
 One place decides what counts as something ``hpcest submit`` can run (:data:`CANDIDATE_KINDS`):
-today estimators and ScriptRunConfigs (anything implementing ``Submittable``); pipelines and
-HyperDrive configurations join by adding an entry. Classes never count, only instances, so an
+estimators and ScriptRunConfigs (anything implementing ``Submittable``), pipelines and HyperDrive
+configurations; another kind joins by adding an entry. Classes never count, only instances, so an
 imported ``Estimator`` is not offered as a candidate.
 
 Errors in the job file (a SyntaxError, a NameError, a TypeError from a misspelt keyword) are shown
@@ -54,10 +54,17 @@ def _is_pipeline(obj: Any) -> bool:
     return isinstance(obj, Pipeline)
 
 
+def _is_sweep(obj: Any) -> bool:
+    from ..v1.hyperdrive import HyperDriveConfig
+
+    return isinstance(obj, HyperDriveConfig)
+
+
 # What ``hpcest submit FILE.py:NAME`` can run, in the order messages list them.
 CANDIDATE_KINDS: list[CandidateKind] = [
     CandidateKind(("estimator", "ScriptRunConfig"), _is_submittable),
     CandidateKind(("pipeline",), _is_pipeline),
+    CandidateKind(("HyperDriveConfig",), _is_sweep),
 ]
 
 # Class names whose construction at module level makes a file a job definition (v1 and hpcest).

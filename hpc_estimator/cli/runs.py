@@ -14,6 +14,7 @@ import click
 
 from ..util.text_table import format_rows
 from . import pipeline as pipeline_cli
+from . import sweep as sweep_cli
 from .common import duration_seconds, echo_json, format_duration, json_option, load_workspace, run_json
 from .errors import EXIT_BAD_INPUT, EXIT_RUN_FAILED, EXIT_UNREACHABLE, CommandError, handle_errors
 from .submit import Duration
@@ -90,9 +91,10 @@ def runs(experiment: str | None, limit: int, as_json: bool) -> None:
 @click.argument("run_id")
 @click.option("--wait", is_flag=True, help="Wait until the run ends (through cluster outages), streaming rank 0.")
 @click.option("--timeout", type=Duration(), help="With --wait: stop waiting after this long and exit 5.")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Sweeps: draw every trial's primary metric to this PNG.")
 @json_option("the run and its status history")
 @handle_errors
-def status(run_id: str, wait: bool, timeout: int | None, as_json: bool) -> None:
+def status(run_id: str, wait: bool, timeout: int | None, plot: str | None, as_json: bool) -> None:
     """Show one run's status (asks the cluster once). Exit 1 if it failed or was canceled, 4 if the cluster
     or its scheduler cannot be reached."""
     from ..runs.queue_reasons import describe
@@ -103,6 +105,14 @@ def status(run_id: str, wait: bool, timeout: int | None, as_json: bool) -> None:
         raise click.UsageError("--timeout is for --wait (how long to wait for the run)")
     if wait and ws.run_store.get(run_id).kind == "pipeline":
         raise click.UsageError("status --wait is for single runs; follow a pipeline with hpcest submit ... --wait")
+    kind = ws.run_store.get(run_id).kind
+    if plot and kind != "sweep":
+        raise click.UsageError("--plot is for sweeps (HyperDrive runs)")
+    if kind == "sweep":
+        if timeout is not None:
+            raise click.UsageError("--timeout is for single runs; wait for a sweep with --wait alone")
+        status_of_sweep(ws, run_id, wait=wait, plot=plot, as_json=as_json)
+        return
     if wait:
         wait_for_run(ws, _run_handle(ws, run_id), stream=not as_json, timeout=timeout)
     unreachable = refresh(ws, [ws.run_store.get(run_id)])
@@ -177,8 +187,10 @@ def logs(run_id: str, follow: bool, rank: int | None, batch: bool, step: str | N
         )
     if not rec.remote_dir:
         raise CommandError(f"run {run_id} was never submitted ({rec.status}: {rec.status_detail or 'no detail'})")
-    relpath = batch_log_relpath(rec) if batch else rank_log_relpath(rank or 0)
-    path = posixpath.join(rec.remote_dir, relpath)
+    if rec.kind in ("sweep", "trial"):
+        path = sweep_cli.sweep_log_path(rec, rank=rank or 0, batch=batch)
+    else:
+        path = posixpath.join(rec.remote_dir, batch_log_relpath(rec) if batch else rank_log_relpath(rank or 0))
     backend = get_backend(ws, rec.target)
     if as_json and follow:
         raise click.UsageError("--json prints the log once; leave out --follow")
@@ -212,24 +224,24 @@ def logs(run_id: str, follow: bool, rank: int | None, batch: bool, step: str | N
         )
         return
     if offset == 0:
-        click.echo(f"note: {_why_empty(backend.transport, rec, relpath, batch)}", err=True)
+        click.echo(f"note: {_why_empty(backend.transport, rec, path, batch)}", err=True)
     if rank is None and not batch and rec.status == "Failed":
         from .waiting import report_failure
 
         report_failure(ws, rec, streamed_rank0=offset > 0)
 
 
-def _why_empty(transport: Any, rec: Any, relpath: str, batch: bool) -> str:
+def _why_empty(transport: Any, rec: Any, path: str, batch: bool) -> str:
     """Why a log printed nothing: not started yet, never written, or written empty."""
-    exists = transport.run(["test", "-f", posixpath.join(rec.remote_dir, relpath)]).ok
-    if exists:
-        return f"{relpath} is empty (nothing written to it yet)"
+    shown = posixpath.relpath(path, rec.remote_dir) if path.startswith(rec.remote_dir + "/") else path
+    if transport.run(["test", "-f", path]).ok:
+        return f"{shown} is empty (nothing written to it yet)"
     if not rec.is_terminal:
-        return f"{relpath} does not exist yet: the run is {rec.status}; try again later or add --follow"
+        return f"{shown} does not exist yet: the run is {rec.status}; try again later or add --follow"
     if batch:
-        return f"{relpath} does not exist: the job never started ({rec.status}: {rec.status_detail or 'no detail'})"
+        return f"{shown} does not exist: the job never started ({rec.status}: {rec.status_detail or 'no detail'})"
     return (
-        f"{relpath} does not exist: no rank started ({rec.status}: {rec.status_detail or 'no detail'}); "
+        f"{shown} does not exist: no rank started ({rec.status}: {rec.status_detail or 'no detail'}); "
         f"the batch script's output says why: hpcest logs {rec.run_id} --batch"
     )
 
@@ -297,3 +309,17 @@ def download(run_id: str, output_dir: str | None, prefix: str, as_json: bool) ->
 
 
 COMMANDS = [runs, status, logs, cancel, download]
+
+
+def status_of_sweep(ws: Any, run_id: str, *, wait: bool, plot: str | None, as_json: bool) -> None:
+    """A sweep's status: its trials best first (after waiting for it to end, with --wait)."""
+    if wait:
+        from ..runs.run import Run
+
+        Run.get(ws, run_id).wait_for_completion(show_output=not as_json, raise_on_error=False)
+    unreachable = refresh(ws, [ws.run_store.get(run_id)])
+    sweep_cli.show_sweep(ws, run_id, as_json=as_json, plot=plot)
+    if unreachable:
+        sys.exit(EXIT_UNREACHABLE)
+    if ws.run_store.get(run_id).status in ("Failed", "Canceled"):
+        sys.exit(EXIT_RUN_FAILED)

@@ -15,6 +15,7 @@ import click
 
 from ..errors import ConfigError
 from . import pipeline as pipeline_cli
+from . import sweep as sweep_cli
 from .common import echo_json, load_workspace, run_json
 from .errors import EXIT_RUN_FAILED, UserCodeError, handle_errors
 from .loader import (
@@ -233,7 +234,8 @@ def submit(
     continue_on_step_failure: bool,
     **quick: Any,
 ) -> None:
-    """Submit FILE.py:NAME (a module-level Estimator, ScriptRunConfig or Pipeline), or a script: SCRIPT.py -- ARGS.
+    """Submit FILE.py:NAME (a module-level Estimator, ScriptRunConfig, Pipeline or HyperDriveConfig), or a script:
+    SCRIPT.py -- ARGS.
 
     \b
     hpcest submit job.py:estimator --wait
@@ -256,6 +258,14 @@ def submit(
             pipeline_cli.submit(ws, config, experiment_name, target=target, parameters=values, wait=wait,
                                 continue_on_step_failure=continue_on_step_failure, as_json=as_json,
                                 regenerate_outputs=regenerate_outputs, progress=progress)  # fmt: skip
+        return
+    if sweep_cli.is_sweep_config(config):
+        if dry_run or target or timeout is not None:
+            raise click.UsageError(
+                "a HyperDriveConfig is submitted as it is: no --dry-run, --target or --timeout "
+                "(set compute_target on its run_config; follow it with --wait or hpcest status)"
+            )
+        sweep_cli.submit_sweep_config(ws, experiment_name, config, wait=wait, as_json=as_json)
         return
     if params or regenerate_outputs or continue_on_step_failure:
         raise click.UsageError("--param, --regenerate-outputs and --continue-on-step-failure are for pipelines")

@@ -19,7 +19,11 @@ from ..version import __version__
 from . import containers, image_fetch, launchers
 from .sbatch_options import directive_lines
 from .snapshot_copy import PRIVATE_COPY_SH
-from .spec import JobSpec
+from .spec import ARRAY_ARGS, ARRAY_TASK, JobSpec
+
+_TMP_PLACEHOLDER = "\x00hpcest-tmp\x00"
+_TASK_EXPANSION = '"${HPCEST_TRIAL}"'
+_ARGS_EXPANSION = '"${hpcest_trial_args[@]}"'
 
 
 def _template_dirs() -> list[Path]:
@@ -48,15 +52,28 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def _quote(value: str) -> str:
+    """``quote``, except that a job-array task marker becomes ``"${HPCEST_TRIAL}"`` (the trial number; arrays only)."""
+    if ARRAY_TASK not in value:
+        return quote(value)
+    return _TASK_EXPANSION.join(quote(part) if part else "" for part in value.split(ARRAY_TASK))
+
+
+def _join(argv: list[str]) -> str:
+    if ARRAY_ARGS not in argv and not any(ARRAY_TASK in a for a in argv):
+        return shjoin(argv)
+    return " ".join(_ARGS_EXPANSION if a == ARRAY_ARGS else _quote(a) for a in argv)
+
+
 def _shquote(value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(f"shquote expects a string, got {type(value).__name__}: {value!r}")
-    return quote(value)
+    return _quote(value)
 
 
 def _wrap(parts: list[list[str]]) -> str:
     """Join argv groups with line continuations so long srun lines stay readable."""
-    return " \\\n    ".join(shjoin(p) for p in parts if p)
+    return " \\\n    ".join(_join(p) for p in parts if p)
 
 
 def _container_groups(prefix: list[str]) -> list[list[str]]:
@@ -162,5 +179,6 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
         "rank_cd": f"{spec.run_dir}/{spec.workdir}" if runtime == "none" else "",
         # ch-run refuses to start without $USER, which batch environments do not always set.
         "set_user": runtime == "charliecloud",
+        "array": spec.array,
     }
     return _environment().get_template("sbatch.sh.j2").render(**context)

@@ -148,6 +148,26 @@ class SchedulerSpec:
     extra_directives: tuple[str, ...] = ()
 
 
+# Job arrays: one script, task N runs in its own run directory. A JobSpec compiled for "every task"
+# carries these markers where the task number belongs (run directory, run id) and one argv item
+# standing for the task's own arguments; the renderer turns them into shell expansions.
+ARRAY_TASK = "\x1ehpcest-array-task\x1e"
+ARRAY_ARGS = "\x1ehpcest-array-args\x1e"
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    """A job array whose task N runs ``<sweep_dir>/<trials_dir>/N`` with the arguments on line N of a file.
+
+    ``sweep_dir`` holds what every task shares: the staged snapshot (``src/``), the in-job library
+    (``.hpcest/``) and ``args_file``, whose lines are ``<task>\t<shell-quoted arguments>``.
+    """
+
+    sweep_dir: str
+    args_file: str = "trial_args.tsv"
+    trials_dir: str = "trials"
+
+
 @dataclass(frozen=True)
 class StagedFile:
     """A file written into the run directory beside the job script (e.g. the in-job library)."""
@@ -186,6 +206,7 @@ class JobSpec:
     path_prepend: tuple[str, ...] = ()
     # File creation mask of the job (e.g. "0077": outputs private to the user); None: the site's.
     umask: str | None = None
+    array: ArraySpec | None = None
 
     def __post_init__(self) -> None:
         if not self.argv:
@@ -218,5 +239,7 @@ def spec_as_dict(spec: JobSpec) -> dict[str, object]:
     for every job, and would bury what the job asks for.
     """
     data = asdict(spec)
+    if spec.array is None:
+        del data["array"]  # single jobs describe themselves exactly as before arrays existed
     data["staged_files"] = [{"path": f.path, "mode": oct(f.mode)} for f in spec.staged_files]
     return data

@@ -46,7 +46,8 @@ class Experiment:
         return self._workspace
 
     def submit(self, config: Any, tags: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        """Submit an Estimator or ScriptRunConfig (a Run), or a Pipeline (a PipelineRun)."""
+        """Submit an Estimator or ScriptRunConfig (a Run), a Pipeline (a PipelineRun) or a HyperDriveConfig
+        (a HyperDriveRun)."""
         from ..v1.pipeline import Pipeline
         from .run import Run
         from .submission import submit
@@ -55,6 +56,16 @@ class Experiment:
             from .pipeline_run import submit_pipeline_run
 
             return submit_pipeline_run(self, config, tags=tags, **kwargs)
+        if _is_sweep(config):
+            from .sweep import submit_sweep
+            from .sweep_run import HyperDriveRun
+
+            if kwargs:
+                raise TrainingException(
+                    f"experiment.submit() got unexpected keyword(s) {', '.join(sorted(kwargs))} for HyperDriveConfig"
+                )
+            record = submit_sweep(self._workspace, self._name, config, tags=tags)
+            return HyperDriveRun(self, record.run_id, hyperdrive_config=config, _record=record)
         if kwargs:
             config = _apply_submit_overrides(config, kwargs)
         record = submit(self._workspace, self._name, config, tags=tags)
@@ -89,6 +100,12 @@ class Experiment:
 
     def __repr__(self) -> str:
         return f"Experiment(name={self._name!r}, workspace={self._workspace!r})"
+
+
+def _is_sweep(config: Any) -> bool:
+    from ..v1.hyperdrive import HyperDriveConfig
+
+    return isinstance(config, HyperDriveConfig)
 
 
 def _matches(values: dict[str, Any], wanted: Any) -> bool:

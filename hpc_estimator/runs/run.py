@@ -62,6 +62,10 @@ class Run:
             from .pipeline_run import pipeline_run_for
 
             return pipeline_run_for(experiment, record)
+        if record.kind == "sweep":
+            from .sweep_run import HyperDriveRun
+
+            return HyperDriveRun(experiment, run_id, _record=record)
         return Run(experiment, run_id, _record=record)
 
     @staticmethod
@@ -91,8 +95,10 @@ class Run:
         return self._experiment
 
     @property
-    def parent(self) -> None:
-        return None
+    def parent(self) -> Run | None:
+        """The run this one is a child of (a sweep for a trial), or None."""
+        parent_id = self.record.parent_id
+        return Run.get(self._experiment.workspace, parent_id) if parent_id else None
 
     @property
     def _store(self) -> Any:
@@ -362,6 +368,11 @@ class Run:
         record = self._reload()
         if record.status in TERMINAL_STATUSES:
             return
+        if record.kind == "sweep":
+            from .sweep import cancel_sweep
+
+            cancel_sweep(self._experiment.workspace, record.run_id)
+            return
         self._backend().cancel(job_ref(record))
         self._store.update_status(record.run_id, "CancelRequested", detail="cancel requested by user")
 
@@ -412,10 +423,16 @@ def refresh_status(
     store = workspace.run_store
     by_target: dict[str, list[RunRecord]] = {}
     pipeline_family: list[RunRecord] = []
+    sweeps: set[str] = set()
     for record in records:
         if record.kind in ("pipeline", "step"):
             # A pipeline's steps are polled together and settled by the pipeline's failure rules.
             pipeline_family.append(record)
+        elif record.kind in ("sweep", "trial"):
+            # A sweep answers for itself and its trials with one squeue over its job arrays.
+            sweep_id = record.run_id if record.kind == "sweep" else record.parent_id
+            if sweep_id and (not record.is_terminal or record.inferred):
+                sweeps.add(sweep_id)
         elif (not record.is_terminal or record.inferred) and record.job_id and record.remote_dir:
             by_target.setdefault(record.target, []).append(record)
     report = Refresh()
@@ -423,6 +440,18 @@ def refresh_status(
         from .pipeline_status import refresh_pipelines
 
         refresh_pipelines(workspace, pipeline_family, on_error=on_error)
+    if sweeps:
+        from .sweep import refresh_sweep
+
+        for sweep_id in sorted(sweeps):
+            try:
+                refresh_sweep(workspace, sweep_id)
+            except (TransportError, ConfigError) as exc:
+                sweep_target = store.get(sweep_id).target
+                report.unreachable[sweep_target] = str(exc)
+                if on_error is None:
+                    raise
+                on_error(sweep_target, exc)
     for target, active in by_target.items():
         try:
             updates = get_backend(workspace, target).poll([job_ref(r) for r in active])

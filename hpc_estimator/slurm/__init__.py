@@ -15,12 +15,15 @@ from .commands import (
     sacct_argv,
     sbatch_argv,
     scancel_argv,
+    scancel_steps_argv,
+    scancel_steps_stdin,
     scontrol_show_config_argv,
     scontrol_show_job_argv,
     sinfo_argv,
     squeue_argv,
     squeue_by_name_argv,
     squeue_json_argv,
+    squeue_steps_argv,
     srun_mpi_list_argv,
 )
 from .errors import (
@@ -51,6 +54,7 @@ from .parse import (
     parse_sinfo,
     parse_squeue,
     parse_squeue_json,
+    parse_task_steps,
 )
 from .states import (
     job_state,
@@ -91,15 +95,19 @@ __all__ = [
     "parse_sinfo",
     "parse_squeue",
     "parse_squeue_json",
+    "parse_task_steps",
     "sacct_argv",
     "sbatch_argv",
     "scancel_argv",
+    "scancel_steps_argv",
+    "scancel_steps_stdin",
     "scontrol_show_config_argv",
     "scontrol_show_job_argv",
     "sinfo_argv",
     "squeue_argv",
     "squeue_by_name_argv",
     "squeue_json_argv",
+    "squeue_steps_argv",
     "srun_mpi_list_argv",
     "unanswered",
 ]

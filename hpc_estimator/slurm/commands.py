@@ -114,6 +114,42 @@ def scancel_argv(job_ids: Iterable[str | int], signal: str | int | None = None, 
     return argv
 
 
+_STEP_ID = re.compile(r"^\d+(_\d+)?\.\d+$")
+
+
+def squeue_steps_argv(job_ids: Iterable[str | int]) -> list[str]:
+    """The steps of running jobs, one id a line (``12.0``, ``12_3.0``, ``12_3.batch``)."""
+    return ["squeue", "--noheader", "--steps", f"--jobs={_job_list(job_ids)}", "--format=%i"]
+
+
+def scancel_steps_argv(step_ids: Iterable[str], signal: str | int) -> list[str]:
+    """Signal job steps (``12.0``, ``12_3.1``): their tasks only, not the batch shell or its srun.
+
+    Run it with :func:`scancel_steps_stdin` as its input. Signalling an array task as a whole
+    (``scancel --signal=TERM 12_3``) delivers the signal but, while other tasks of the array are
+    pending, slurmctld also answers "Job can not be altered now" and scancel retries for 5
+    seconds. Naming the steps returns at once, but then scancel (22.05, and later versions keep
+    the logic) sends each step's signal twice when the array has pending tasks: once in its pass
+    over pending jobs, once in its pass over the others. ``--interactive`` asks before every
+    sending, so the answers can say yes to the first and no to the repeat.
+    """
+    ids = [str(s).strip() for s in step_ids]
+    if not ids:
+        raise ValueError("no step ids given: pass at least one Slurm step id such as 12.0")
+    for s in ids:
+        if not _STEP_ID.match(s):
+            raise ValueError(f"not a Slurm step id: {s!r} (expected JOB.STEP or JOB_TASK.STEP, e.g. 12_3.0)")
+    return ["scancel", "--interactive", f"--signal={signal}", *ids]
+
+
+def scancel_steps_stdin(count: int) -> bytes:
+    """The answers for :func:`scancel_steps_argv` with ``count`` steps: yes to each step's first
+    prompt, no to every repeat. scancel asks about each step once per pass, in the order given,
+    and never more than twice; the spare noes keep a surprise prompt from reading end-of-file,
+    which scancel would answer by asking again forever."""
+    return b"y\n" * count + b"n\n" * (count + 16)
+
+
 def scontrol_show_job_argv(job_id: str | int) -> list[str]:
     """``scontrol --oneliner show job ID`` (one line per job or array task)."""
     return ["scontrol", "--oneliner", "show", "job", _job_list([job_id])]

@@ -152,6 +152,11 @@ def parse_squeue(stdout: str) -> dict[str, SlurmJob]:
     return jobs
 
 
+def parse_task_steps(stdout: str) -> list[str]:
+    """Numbered steps (``12_3.0``) from ``squeue --steps --format=%i``; batch/extern steps left out."""
+    return [line.strip() for line in stdout.splitlines() if re.fullmatch(r"\d+(_\d+)?\.\d+", line.strip())]
+
+
 def _is_step(job_id: str) -> bool:
     # "12.batch", "12.extern", "12.0", "12_3.batch", "12+1.0": everything with a dot is a step
     return "." in job_id

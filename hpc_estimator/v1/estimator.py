@@ -563,6 +563,21 @@ class _EstimatorBase(MMLBaseEstimator):
         clone._constructor_params = params
         return clone
 
+    def _without_script_params(self, keys: list[Any]) -> _EstimatorBase:
+        """A copy whose script_params lack ``keys`` (HyperDrive: the sampled values replace them).
+
+        v1 removed them from the argument list paired two by two (so a bare flag shifted every pair
+        after it); removing them from the constructor's dict avoids that, as for submit overrides.
+        """
+        clone = self._submit_with_overrides()
+        params = clone._constructor_params
+        kept = {k: v for k, v in (params.get("script_params") or {}).items() if k not in keys}
+        params["script_params"] = kept
+        rc = clone._estimator_config
+        rc.arguments = script_params_to_arguments(kept, rc)
+        add_resume_from(params.get("resume_from"), rc)
+        return clone
+
     def _resolve_scenario(self, params: dict[str, Any]) -> Mapping[str, Any] | None:
         """Framework estimators return their version's scenario (and validate the version)."""
         return None

@@ -1,0 +1,123 @@
+"""The state of many job-array tasks: one squeue call, then the tasks' own exit-code files.
+
+A sweep's trials are tasks of one or a few job arrays (``<array id>_<task>``). ``squeue --array``
+prints one line per task, pending ones included, so one call answers for a whole sweep; tasks
+squeue no longer knows (finished and purged after MinJobAge, or never started) are decided by
+the files each trial wrote into its own run directory, by the same rules as single runs
+(:func:`hpc_estimator.backends.status.resolve`): a query that got no answer (slurmctld down or
+restarting, a timeout) decides nothing, and a task neither listed nor finished is declared lost
+only after the grace period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .. import slurm
+from ..errors import CommandTimeout, TransportError
+from ..transport.base import Transport
+from .status import DEFAULT_GRACE_S, QUERY_TIMEOUT_S, Observation, StatusUpdate, resolve
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    key: str  # the caller's name (a trial run id)
+    job_id: str  # "<array id>_<task>"
+    run_dir: str  # the trial's own run directory
+    unseen_for: float | None = None  # seconds since the scheduler first answered without listing it
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    """One squeue over some arrays: the tasks it listed, or why it got no answer."""
+
+    known: dict[str, slurm.SlurmJob] = field(default_factory=dict)
+    unanswered: str | None = None  # None: the scheduler answered (an empty answer included)
+
+    @property
+    def answered(self) -> bool:
+        return self.unanswered is None
+
+
+# One line per trial directory: "<exit code or ->\t<started 0/1>\t<cancel 0/1>\t<end reason or ->".
+_FILES_SH = (
+    'for d in "$@"; do '
+    'if [ -f "$d/exit_code" ]; then e=$(head -c 32 "$d/exit_code" | tr -d "\\n"); else e=-; fi; '
+    '[ -f "$d/started_at" ] && s=1 || s=0; [ -f "$d/cancel_requested" ] && c=1 || c=0; '
+    'if [ -f "$d/end_reason" ]; then r=$(head -c 32 "$d/end_reason" | tr -d "\\n"); else r=-; fi; '
+    'printf "%s\\t%s\\t%s\\t%s\\n" "$e" "$s" "$c" "$r"; done'
+)
+
+
+def squeue_tasks(transport: Transport, job_ids: Sequence[str]) -> TaskQuery:
+    """Every task of the given arrays (and plain jobs) the scheduler still knows, keyed
+    ``<array>_<task>``, in one squeue. A transport failure raises (nothing could be asked)."""
+    if not job_ids:
+        return TaskQuery()
+    try:
+        result = transport.run(slurm.squeue_argv(sorted(set(job_ids))), timeout=QUERY_TIMEOUT_S)
+    except CommandTimeout as exc:
+        return TaskQuery(unanswered=str(exc))
+    why = slurm.unanswered(result)
+    if why is not None:
+        return TaskQuery(unanswered=why)
+    # "Invalid job id" (every id purged after MinJobAge) is an answer: nothing listed.
+    return TaskQuery(known=slurm.parse_squeue(result.stdout) if result.ok else {})
+
+
+def read_task_files(
+    transport: Transport, tasks: Sequence[TaskRef]
+) -> dict[str, tuple[str | None, bool, bool, str | None]]:
+    """Exit code, started and cancel markers and end reason of many trial directories in one command."""
+    if not tasks:
+        return {}
+    result = transport.run(["sh", "-c", _FILES_SH, "hpcest-status", *[t.run_dir for t in tasks]])
+    if not result.ok:
+        raise TransportError(f"cannot read trial status files: {result.stderr.strip()}")
+    out: dict[str, tuple[str | None, bool, bool, str | None]] = {}
+    for task, line in zip(tasks, result.stdout.splitlines()):
+        exit_code, started, cancel, reason = [*line.split("\t"), "", "0", "0", "-"][:4]
+        out[task.key] = (
+            None if exit_code in ("-", "") else exit_code,
+            started == "1",
+            cancel == "1",
+            None if reason in ("-", "") else reason,
+        )
+    return out
+
+
+def poll_tasks(
+    transport: Transport,
+    tasks: Sequence[TaskRef],
+    *,
+    query: TaskQuery | None = None,
+    grace: float = DEFAULT_GRACE_S,
+) -> dict[str, StatusUpdate]:
+    """The state of each task; ``query`` is an squeue answer the caller already has (else one is made)."""
+    if not tasks:
+        return {}
+    if query is None:
+        query = squeue_tasks(transport, [t.job_id.split("_", 1)[0] for t in tasks])
+    known = query.known
+    need = [t for t in tasks if t.job_id not in known or known[t.job_id].is_terminal or _running(known[t.job_id])]
+    files = read_task_files(transport, need)
+    updates: dict[str, StatusUpdate] = {}
+    for task in tasks:
+        exit_text, started, cancel, end_reason = files.get(task.key, (None, False, False, None))
+        observation = Observation(
+            scheduler=known.get(task.job_id),
+            scheduler_answered=query.answered,
+            exit_file=exit_text,
+            started=started,
+            cancel_requested=cancel,
+            end_reason=end_reason,
+            unanswered=query.unanswered,
+        )
+        updates[task.key] = resolve(observation, unseen_for=task.unseen_for, grace=grace)
+    return updates
+
+
+def _running(job: slurm.SlurmJob) -> bool:
+    # A running task may already have written its exit code (Slurm is completing it).
+    return not job.is_terminal and job.state != "PENDING"

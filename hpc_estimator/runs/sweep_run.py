@@ -1,0 +1,213 @@
+"""``HyperDriveRun``: a sweep's handle (v1 ``azureml.train.hyperdrive.HyperDriveRun``).
+
+Its children are the trials, ordinary :class:`~hpc_estimator.runs.run.Run` objects with their own
+metrics, files and logs. "Best" follows v1: each child's best logged value of the primary metric
+(max when maximizing, min when minimizing); runs without the metric come last or are left out.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..errors import ActivityFailedException, HyperDriveConfigException, HyperDriveNotImplementedException
+from .run import Run
+from .store import TERMINAL_STATUSES
+
+AML_PREFIX = "_aml_system_"
+
+
+class HyperDriveRun(Run):
+    """A HyperDrive sweep (v1 signature: ``HyperDriveRun(experiment, run_id, hyperdrive_config=None, **kwargs)``)."""
+
+    RUN_TYPE = "hyperdrive"
+    HYPER_DRIVE_RUN_USER_AGENT = "sdk_run_hyper_drive"
+    _runtype = "hyperdrive"
+
+    def __init__(self, experiment: Any, run_id: str, hyperdrive_config: Any = None, **kwargs: Any) -> None:
+        if not isinstance(run_id, str):
+            raise HyperDriveConfigException("Expected type str for run_id but got [Scrubbed]")
+        super().__init__(experiment, run_id, **kwargs)
+        self._hyperdrive_config = hyperdrive_config
+
+    @property
+    def hyperdrive_config(self) -> Any:
+        """The HyperDriveConfig it was submitted with, or one rebuilt from what the sweep recorded."""
+        if self._hyperdrive_config is None:
+            self._hyperdrive_config = _RecordedConfig(self.record.properties.get("hyperdrive", {}))
+        return self._hyperdrive_config
+
+    @property
+    def _goal(self) -> str:
+        return str(self.hyperdrive_config._primary_metric_config["goal"])
+
+    @property
+    def _metric(self) -> str:
+        return str(self.hyperdrive_config._primary_metric_config["name"])
+
+    # -- status -------------------------------------------------------------------------------
+
+    def get_status(self) -> str:
+        from .sweep import refresh_sweep
+
+        record = self._reload()
+        if record.status in TERMINAL_STATUSES:
+            return record.status
+        refresh_sweep(self._experiment.workspace, self._run_id)
+        return self._reload().status
+
+    def wait_for_completion(
+        self, show_output: bool = False, wait_post_processing: bool = False, raise_on_error: bool = True
+    ) -> dict[str, Any]:
+        """Poll until the sweep ends; ``show_output`` prints one progress line (done/running/stopped/best)."""
+        from .sweep import print_progress, progress_line
+        from .waiting import wait_until_terminal
+
+        def tick() -> None:
+            if show_output:
+                best = self._best_so_far()
+                print_progress(progress_line(self._experiment.workspace, self._run_id) + best)
+
+        # The shared loop: lost contact is reported and retried, never the end of the wait.
+        status = wait_until_terminal(self._run_id, self._poll_once, on_tick=tick)
+        if show_output:
+            print(f"\nHyperDrive run {self._run_id}: {status}", flush=True)
+        if raise_on_error and status == "Failed":
+            raise ActivityFailedException(
+                f"sweep {self._run_id} failed: {self.record.status_detail or 'unknown reason'}. "
+                f"Trials: `hpcest status {self._run_id}`"
+            )
+        return self.get_details()
+
+    def _best_so_far(self) -> str:
+        try:
+            rows = self.get_children_sorted_by_primary_metric(top=1, discard_no_metric=True)
+        except Exception:  # a progress line must never end the wait
+            return ""
+        if not rows:
+            return ""
+        return f", best {self._metric}={rows[0]['best_primary_metric']:.6g} ({rows[0]['run_id']})"
+
+    def cancel(self) -> None:
+        """Cancel the job arrays and the controller together (v1: the whole experiment)."""
+        from .sweep import cancel_sweep
+
+        cancel_sweep(self._experiment.workspace, self._run_id)
+
+    # -- children -----------------------------------------------------------------------------
+
+    def get_children(
+        self,
+        recursive: bool = False,
+        tags: Any = None,
+        properties: Any = None,
+        type: Any = None,
+        status: Any = None,
+        _rehydrate_runs: bool = True,
+    ) -> list[Run]:
+        store = self._store
+        out = []
+        for record in store.children(self._run_id):
+            if status is not None and record.status != status:
+                continue
+            out.append(Run(self._experiment, record.run_id, _record=record))
+        return out
+
+    def get_hyperparameters(self) -> dict[str, str]:
+        """Child run id -> its sampled values as JSON text (v1 read them from the parent's tags)."""
+        result: dict[str, str] = {}
+        prefix = self._run_id + "_"
+        for tag, value in self.tags.items():
+            name = tag[len(AML_PREFIX) :] if tag.startswith(AML_PREFIX) else None
+            if name and name.startswith(prefix) and name[len(prefix) :].isdigit():
+                result[name] = value
+        return result
+
+    def get_metrics(self) -> dict[str, Any]:  # type: ignore[override]
+        """Every child's metrics, keyed by child run id (v1's batch get_metrics over the children;
+        v1's HyperDriveRun.get_metrics takes no arguments, unlike Run.get_metrics)."""
+        return {run.id: run.get_metrics() for run in self.get_children()}
+
+    def get_children_sorted_by_primary_metric(
+        self, top: int = 0, reverse: bool = False, discard_no_metric: bool = False
+    ) -> list[dict[str, Any]]:
+        """v1's rows (run_id, hyperparameters, best_primary_metric, status), best first."""
+        assert isinstance(top, int) and top >= 0, "Value of parameter top should be 0 or a positive integer"
+        assert isinstance(reverse, bool), "Type of parameter reverse should be bool"
+        assert isinstance(discard_no_metric, bool), "Type of parameter discard_no_metric should be bool"
+        hyperparameters = self.get_hyperparameters()
+        maximize = self._goal == "maximize"
+        pick = max if maximize else min
+        children: list[dict[str, Any]] = []
+        no_metric: list[dict[str, Any]] = []
+        for run in self.get_children():
+            values = run.get_metrics(self._metric).get(self._metric)
+            best = None
+            if isinstance(values, list):
+                numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+                best = pick(numbers) if numbers else None
+            elif isinstance(values, (int, float)) and not isinstance(values, bool):
+                best = values
+            row = {
+                "run_id": run.id,
+                "hyperparameters": hyperparameters.get(run.id),
+                "best_primary_metric": best,
+                "status": run.record.status,
+            }
+            if best is not None:
+                children.append(row)
+            elif not discard_no_metric:
+                no_metric.append(row)
+        ordered = sorted(children, key=lambda r: float(r["best_primary_metric"]), reverse=(maximize != reverse))
+        ordered += no_metric
+        return ordered if top == 0 else ordered[:top]
+
+    def get_best_run_by_primary_metric(
+        self, include_failed: bool = True, include_canceled: bool = True, include_resume_from_runs: bool = True
+    ) -> Run | None:
+        """The child with the best value of the primary metric (v1's filters on Failed / Canceled)."""
+        candidates: list[tuple[float, Run]] = []
+        sweeps: list[HyperDriveRun] = [self]
+        if include_resume_from_runs:
+            for run_id in self.record.properties.get("hyperdrive", {}).get("resume_from", []):
+                sweeps.append(HyperDriveRun(self._experiment, run_id))
+        for sweep in sweeps:
+            for row in sweep.get_children_sorted_by_primary_metric(discard_no_metric=True):
+                status = row["status"]
+                if (
+                    (include_failed and status == "Failed")
+                    or (include_canceled and status == "Canceled")
+                    or (status not in ("Failed", "Canceled"))
+                ):
+                    candidates.append((row["best_primary_metric"], Run(self._experiment, row["run_id"])))
+                    break
+        if not candidates:
+            return None
+        maximize = self._goal == "maximize"
+        return sorted(candidates, key=lambda c: c[0], reverse=maximize)[0][1]
+
+    def get_diagnostics(self) -> None:
+        raise HyperDriveNotImplementedException("Get diagnostics is not implemented for HyperDrive runs.")
+
+    def fail(self) -> None:  # type: ignore[override]
+        raise HyperDriveNotImplementedException("Fail is not implemented for HyperDrive runs.")
+
+    def __repr__(self) -> str:
+        return (
+            f"HyperDriveRun(experiment={self._experiment.name!r}, id={self._run_id!r}, status={self.record.status!r})"
+        )
+
+
+class _RecordedConfig:
+    """The fields of a HyperDriveConfig that a finished sweep's record keeps (for warm start and sorting)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._primary_metric_config = dict(data.get("primary_metric_config") or {"name": "", "goal": "maximize"})
+        self._generator_config = {"name": data.get("sampling"), "parameter_space": data.get("parameter_space", {})}
+        self._policy_config = data.get("policy_config") or {"name": "Default"}
+        self._max_total_runs = int(data.get("max_total_runs", 0))
+        self._max_concurrent_runs = int(data.get("max_concurrent_runs", 0))
+        self._platform_config = None
+
+    def __repr__(self) -> str:
+        return f"HyperDriveConfig(recorded: {json.dumps(self._primary_metric_config)})"
