@@ -141,6 +141,8 @@ def test_the_names_2020_notebooks_import_are_served() -> None:
         "azureml.train.sklearn": ["SKLearn"], "azureml.pipeline.core": ["Pipeline", "PipelineData"],
         "azureml.pipeline.steps": ["PythonScriptStep", "EstimatorStep"], "azureml.widgets": ["RunDetails"],
         "azureml.data.data_reference": ["DataReference"],
+        "azureml.train.hyperdrive": ["HyperDriveConfig", "RandomParameterSampling", "GridParameterSampling",
+                                     "BanditPolicy", "PrimaryMetricGoal", "choice", "uniform"],
     }.items():
         assert set(names) <= set(surface.SERVED[module]), module
 
@@ -387,6 +389,15 @@ def test_script_runs_unmodified_and_through_python_m_compat(notebook_dir: Path) 
     assert second.returncode == 2, second.stderr
     assert "registered linear:2" in second.stdout
     assert "submit_script_run.py (line 52): AksWebservice.deploy_configuration(...)" in second.stderr
+
+
+def test_hyperdrive_notebook_on_local_stops_where_v1_stopped(notebook_dir: Path) -> None:
+    """v1 refused HyperDrive on compute_target="local"; so does the notebook here, naming its cell.
+    (It sweeps on the real cluster: tests/integration/test_hpcest_run_cluster.py.)"""
+    result = hpcest_run(notebook_dir, "hyperdrive-sweep.ipynb", "--target", "local")
+    assert result.returncode == 2
+    assert "Writing ./sweep/train.py" in result.stdout
+    assert "hpcest: error: cell 5 (line 14): HyperDriveScenarioNotSupportedException" in result.stderr
 
 
 def test_unknown_target_is_refused_before_anything_runs(notebook_dir: Path) -> None:

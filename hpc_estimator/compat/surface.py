@@ -22,6 +22,14 @@ _PIPE = "hpc_estimator.v1.pipeline"
 _PRUN = "hpc_estimator.runs.pipeline_run"
 _AML = "hpc_estimator.v1.amlcompute"
 _AUTH = "hpc_estimator.compat.auth"
+_HD = "hpc_estimator.v1.hyperdrive"
+_EXPRESSIONS = ("choice", "lognormal", "loguniform", "normal", "qlognormal", "qloguniform", "qnormal", "quniform",
+                "randint", "uniform")
+_SAMPLINGS = ("BayesianParameterSampling", "GridParameterSampling", "HyperParameterSampling",
+              "RandomParameterSampling")
+_POLICIES = ("BanditPolicy", "EarlyTerminationPolicy", "MedianStoppingPolicy", "NoTerminationPolicy",
+             "TruncationSelectionPolicy")
+_HD_RUN = {"HyperDriveRun": "hpc_estimator.runs.sweep_run:HyperDriveRun"}
 
 
 def _azure_only(*names: str) -> dict[str, str]:
@@ -128,6 +136,17 @@ SERVED: dict[str, dict[str, str]] = {
     },
     "azureml.train.sklearn": {"SKLearn": f"{_FW}:SKLearn"},
     "azureml.train.automl": _azure_only("AutoMLConfig", "AutoMLImageConfig"),
+    "azureml.train.hyperdrive": {
+        **{name: f"{_HD}:{name}" for name in (*_EXPRESSIONS, *_SAMPLINGS, *_POLICIES, "HyperDriveConfig",
+                                               "HyperDriveRunConfig", "PrimaryMetricGoal")},
+        **_HD_RUN,
+    },
+    "azureml.train.hyperdrive.parameter_expressions": {name: f"{_HD}:{name}" for name in _EXPRESSIONS},
+    "azureml.train.hyperdrive.sampling": {name: f"{_HD}:{name}" for name in _SAMPLINGS},
+    "azureml.train.hyperdrive.policy": {name: f"{_HD}:{name}" for name in _POLICIES},
+    "azureml.train.hyperdrive.runconfig": {
+        name: f"{_HD}:{name}" for name in ("HyperDriveConfig", "HyperDriveRunConfig", "PrimaryMetricGoal")},
+    "azureml.train.hyperdrive.run": {**_HD_RUN, "PrimaryMetricGoal": f"{_HD}:PrimaryMetricGoal"},
     "azureml.pipeline": {},
     "azureml.pipeline.core": {
         **{name: f"{_PIPE}:{name}" for name in (

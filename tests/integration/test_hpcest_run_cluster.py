@@ -109,3 +109,13 @@ def test_script_with_script_run_config_and_model_registration(project: Path) -> 
     result = hpcest_run(folder, "submit_script_run.py", "--target", "slurm", "--", "--experiment", "on-slurm")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "registered linear:" in result.stdout and "['config.txt', 'weights.txt']" in result.stdout
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_hyperdrive_notebook_sweeps_and_registers_the_best_run(project: Path, target: str) -> None:
+    folder = copy_in(project, target, "hyperdrive-sweep.ipynb")
+    result = hpcest_run(folder, "hyperdrive-sweep.ipynb", "--target", target)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # lr=0.3 converges fastest on (w - 3)^2: its trial has the lowest final loss.
+    assert "best run arguments: ['--learning-rate', '0.3']" in result.stdout
+    assert "w-fit 1 True" in result.stdout or "w-fit 2 True" in result.stdout
