@@ -404,3 +404,15 @@ def test_unknown_target_is_refused_before_anything_runs(notebook_dir: Path) -> N
     result = hpcest_run(notebook_dir, "train-with-dataset.ipynb", "--target", "nowhere")
     assert result.returncode == 2 and "--target nowhere: no such compute target" in result.stderr
     assert "[cell 1]" not in result.stdout
+
+
+def test_the_workspace_is_what_the_v1_classes_expect_of_one(project: Path) -> None:
+    from hpc_estimator.compat.workspace import Workspace as ServedWorkspace
+    from hpc_estimator.runs.workspace import Workspace
+    from hpc_estimator.v1.workspace_protocol import DataWorkspace, ProfileSource
+
+    ws = Workspace.from_config()
+    assert isinstance(ws, ProfileSource) and isinstance(ws, DataWorkspace)
+    served = ServedWorkspace.from_config()
+    assert isinstance(served, ProfileSource) and isinstance(served, DataWorkspace)
+    assert not isinstance("a string", ProfileSource) and not isinstance(object(), DataWorkspace)

@@ -20,6 +20,7 @@ import builtins
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..cluster.profile import ClusterProfile
 from ..errors import ComputeTargetException
 from .compute import LOCAL_TARGET, ComputeTarget, check_target_exists, is_workspace, target_override
 
@@ -87,7 +88,7 @@ class AmlComputeProvisioningConfiguration:
 class AmlComputeStatus:
     """What ``get_status()`` answers: a cluster profile is always ready (``.serialize()`` as v1)."""
 
-    def __init__(self, name: str, profile: Any) -> None:
+    def __init__(self, name: str, profile: ClusterProfile | None) -> None:
         self.provisioning_state = "Succeeded"
         self.allocation_state = "Steady"
         self.current_node_count = 0
@@ -109,18 +110,16 @@ class AmlComputeStatus:
             "vmPriority": self.vm_priority,
             "vmSize": self.vm_size,
             "hpcest": {
-                "profile": getattr(profile, "name", self._name),
-                "transport": getattr(profile, "transport", None),
-                "host": getattr(profile, "host", None),
-                "partition": getattr(profile, "partition", None),
+                "profile": profile.name if profile else self._name,
+                "transport": profile.transport if profile else None,
+                "host": profile.host if profile else None,
+                "partition": profile.partition if profile else None,
             },
         }
 
 
 class AmlCompute(ComputeTarget):
     """A Slurm cluster profile, as the AmlCompute cluster v1 code looks up, creates and waits for."""
-
-    _compute_type = AMLCOMPUTE_TYPE
 
     def __init__(self, workspace: Any, name: str) -> None:
         super().__init__(workspace, name)
@@ -130,7 +129,9 @@ class AmlCompute(ComputeTarget):
         self.tags: dict[str, str] | None = None
         self.vm_size: str | None = None
         # Without a workspace only the name is known (as v1's ComputeTarget(None, name)).
-        self.profile = check_target_exists(workspace, name) if is_workspace(workspace) else None
+        self.profile: ClusterProfile | None = (
+            check_target_exists(workspace, name) if is_workspace(workspace) else None
+        )
 
     @classmethod
     def _created(cls, workspace: Any, name: str, provisioning_configuration: Any) -> AmlCompute:
@@ -193,7 +194,7 @@ class AmlCompute(ComputeTarget):
         """The vm_size names the profiles define (what a v1 ``vm_size`` can mean here)."""
         sizes: builtins.list[dict[str, Any]] = []
         for profile in workspace.profiles.values():
-            for size, spec in sorted(getattr(profile, "vm_sizes", {}).items()):
+            for size, spec in sorted(profile.vm_sizes.items()):
                 sizes.append({"name": size, "gpus": spec.gpus, "vCPUs": spec.cpus, "profile": profile.name})
         return sizes
 
@@ -235,11 +236,11 @@ class AmlCompute(ComputeTarget):
         via = " (hpcest run --target)" if target_override() else ""
         if profile.name == LOCAL_TARGET:
             return f", runs on this machine{via}"
-        host = f" on {profile.host}" if getattr(profile, "host", None) else ""
+        host = f" on {profile.host}" if profile.host else ""
         return f", cluster profile {profile.name!r}{host}{via}"
 
     def __repr__(self) -> str:
-        profile = getattr(self.profile, "name", None)
+        profile = self.profile.name if self.profile else None
         return (f"AmlCompute(name={self.name!r}, type={AMLCOMPUTE_TYPE!r}, provisioning_state='Succeeded', "
                 f"profile={profile!r})")
 

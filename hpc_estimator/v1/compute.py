@@ -13,10 +13,13 @@ whatever compute target the code names: the same notebook runs on a cluster or o
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UserErrorException
+from .workspace_protocol import ProfileSource
+
+if TYPE_CHECKING:
+    from ..cluster.profile import ClusterProfile
 
 LOCAL_TARGET = "local"
 TARGET_ENV = "HPCEST_TARGET"
@@ -34,20 +37,6 @@ def run_target_name(target: Any) -> str | None:
     if override is not None:
         return override
     return None if target is None else as_target_name(target)
-
-
-@runtime_checkable
-class ProfileSource(Protocol):
-    """What a compute-target lookup needs of a workspace: its cluster profiles (runs' Workspace has them).
-
-    Declared here because the v1 room cannot import the workspace (it lives in a higher room);
-    ``isinstance(value, ProfileSource)`` is the one test of "was I given a workspace".
-    """
-
-    @property
-    def profiles(self) -> Mapping[str, Any]: ...
-
-    def get_profile(self, name: str) -> Any: ...
 
 
 def is_workspace(value: Any) -> bool:
@@ -150,7 +139,7 @@ def as_target_name(target: Any) -> str:
     )
 
 
-def check_target_exists(workspace: Any, name: str) -> Any:
+def check_target_exists(workspace: ProfileSource, name: str) -> ClusterProfile:
     """The cluster profile ``name`` stands for in ``workspace`` (the override's, when one is set).
 
     A missing profile is v1's ``ComputeTargetException`` (what ``try: ComputeTarget(ws, name)

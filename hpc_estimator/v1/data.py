@@ -16,11 +16,11 @@ import importlib
 import os
 import posixpath
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from ..errors import UserErrorException
 from .keywords import explain_call_errors
+from .workspace_protocol import DataWorkspace
 
 SUPPORTED_DATAREF_MODES = ["mount", "download", "upload"]
 DATA_REFERENCE_TOKEN = "$AZUREML_DATAREFERENCE_{}"
@@ -100,14 +100,14 @@ class Datastore:
             self.name = _check_name(workspace, "Datastore name")
             self.root_path = check_cluster_path(name, "Datastore root_path")
             return
-        datastores = getattr(workspace, "datastores", None)
-        if not isinstance(datastores, Mapping):
+        if not isinstance(workspace, DataWorkspace):
             raise UserErrorException(
                 "Datastore(workspace, name) needs a Workspace (Workspace.from_config()), got "
                 f"{type(workspace).__name__}; "
                 "to name a directory on the cluster use Datastore('name', '/absolute/cluster/path')."
             )
-        found = workspace.get_default_datastore() if name is None else datastores.get(name)
+        datastores = workspace.datastores
+        found = workspace.get_default_datastore() if name is None else datastores.get(os.fspath(name))
         if found is None:
             raise UserErrorException(
                 f"the workspace has no datastore {name!r}; it has: {', '.join(sorted(datastores))}. "

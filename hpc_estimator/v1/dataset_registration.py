@@ -12,15 +12,15 @@ from typing import Any
 
 from ..errors import UserErrorException
 from .data import FileDataset, TabularDataset
+from .workspace_protocol import DataWorkspace
 
 
 def _registry(workspace: Any, call: str) -> Any:
-    registry = getattr(workspace, "dataset_registry", None)
-    if registry is None:
+    if not isinstance(workspace, DataWorkspace):
         raise UserErrorException(
             f"{call} needs a Workspace (Workspace.from_config()), got {type(workspace).__name__}."
         )
-    return registry
+    return workspace.dataset_registry
 
 
 def _from_record(workspace: Any, record: dict[str, Any]) -> FileDataset:

@@ -52,6 +52,7 @@ def azure_only_call(call: str, what: str, instead: str) -> Any:
     def refuse(*args: Any, **kwargs: Any) -> NoReturn:
         raise AzureOnlyError(call, what, instead)
 
-    refuse.__name__ = call.rpartition(".")[2].split("(")[0]
+    # "Datastore.register_hdfs(...)" -> "register_hdfs" (the dots inside "(...)" are not a qualifier).
+    refuse.__name__ = call.split("(")[0].rpartition(".")[2]
     refuse.__doc__ = f"v1: {what}. On Slurm: {instead}"
     return refuse

@@ -227,7 +227,7 @@ def widgets_from_wheel(wheel: str) -> dict[str, Any]:
                     and any(isinstance(t, ast.Name) and t.id == "__all__" for t in n.targets))
     names = sorted(ast.literal_eval(all_node.value))
     return {"class": entry, "module": {"source": "__all__", "names": names, "attributes": names},
-            "version": os.path.basename(wheel)}
+            "version": os.path.basename(wheel).split("-")[1]}
 
 
 def main() -> None:
