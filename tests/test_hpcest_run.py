@@ -416,3 +416,19 @@ def test_the_workspace_is_what_the_v1_classes_expect_of_one(project: Path) -> No
     served = ServedWorkspace.from_config()
     assert isinstance(served, ProfileSource) and isinstance(served, DataWorkspace)
     assert not isinstance("a string", ProfileSource) and not isinstance(object(), DataWorkspace)
+
+
+def test_datastores_live_on_the_cluster_the_runs_go_to(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hpc_estimator.runs.workspace import Workspace
+
+    ws = Workspace.from_config()
+    assert ws.data_target() == "local"
+    ws.add_profile("cpu-cluster", {"transport": "local", "workdir": "/scratch/ml"})
+    assert ws.data_target() == "cpu-cluster"  # the only cluster, though the default target is this machine
+    ws.add_profile("gpu-cluster", {"transport": "local", "workdir": "/scratch/gpu"})
+    assert ws.data_target() == "local"  # two clusters: the default target decides ...
+    ws.set_default_target("gpu-cluster")
+    assert ws.data_target() == "gpu-cluster"
+    monkeypatch.setenv("HPCEST_TARGET", "cpu-cluster")
+    assert ws.data_target() == "cpu-cluster"  # ... and hpcest run --target above all
+    assert ws.get_default_datastore().root_path == "/scratch/ml/datastores/workspaceblobstore"

@@ -513,8 +513,16 @@ class Workspace:
     # -- data and models (datastores on the cluster, registries in the store) -----------------
 
     def data_target(self) -> str:
-        """The target whose filesystem holds the datastores: ``hpcest run --target``, else the default."""
-        return target_override() or self.default_target
+        """The target whose shared filesystem holds the datastores (v1's storage was reachable from every
+        compute; a directory is reachable from one cluster): ``hpcest run --target``, else the default
+        target when it is a cluster, else the workspace's only cluster, else this machine."""
+        override = target_override()
+        if override:
+            return override
+        if self.default_target != LOCAL:
+            return self.default_target
+        clusters = [name for name in self._profiles if name != LOCAL]
+        return clusters[0] if len(clusters) == 1 else LOCAL
 
     def _data_backend(self) -> Any:
         from ..backends import get_backend
