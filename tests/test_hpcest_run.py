@@ -432,3 +432,15 @@ def test_datastores_live_on_the_cluster_the_runs_go_to(project: Path, monkeypatc
     monkeypatch.setenv("HPCEST_TARGET", "cpu-cluster")
     assert ws.data_target() == "cpu-cluster"  # ... and hpcest run --target above all
     assert ws.get_default_datastore().root_path == "/scratch/ml/datastores/workspaceblobstore"
+
+
+def test_run_has_help_with_its_options_and_examples() -> None:
+    from click.testing import CliRunner
+
+    from hpc_estimator.cli.main import main
+
+    result = CliRunner().invoke(main, ["run", "-h"])
+    assert result.exit_code == 0
+    for text in ("NOTEBOOK.ipynb | SCRIPT.py", "--target", "--cells", "--no-headers", "%%writefile", "cell"):
+        assert text in result.output
+    assert "hpcest run" in CliRunner().invoke(main, ["-h"]).output
