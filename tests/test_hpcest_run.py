@@ -444,3 +444,13 @@ def test_run_has_help_with_its_options_and_examples() -> None:
     for text in ("NOTEBOOK.ipynb | SCRIPT.py", "--target", "--cells", "--no-headers", "%%writefile", "cell"):
         assert text in result.output
     assert "hpcest run" in CliRunner().invoke(main, ["-h"]).output
+
+
+def test_a_training_script_finds_its_named_inputs_as_v1s_run_input_datasets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hpc_estimator.runtime.context import JobRunContext
+
+    monkeypatch.setenv("AZUREML_DATAREFERENCE_points", "/scratch/ml/datastores/workspaceblobstore/points")
+    run = JobRunContext("r1", tmp_path)
+    assert run.input_datasets["points"] == "/scratch/ml/datastores/workspaceblobstore/points"

@@ -112,6 +112,9 @@ class _Experiment:
         return f"Experiment(name={self.name!r})"
 
 
+DATAREFERENCE_PREFIX = "AZUREML_DATAREFERENCE_"
+
+
 class JobRunContext:
     """The run a training process belongs to (v1 ``Run`` method names and signatures)."""
 
@@ -154,6 +157,13 @@ class JobRunContext:
     @property
     def properties(self) -> "dict[str, Any]":
         return dict(self._properties)
+
+    @property
+    def input_datasets(self) -> "dict[str, str]":
+        """v1's ``run.input_datasets[name]``: where each named input is in this job (a mounted or
+        downloaded dataset is a path here; v1 gave the same path for ``as_mount()``/``as_download()``)."""
+        return {key[len(DATAREFERENCE_PREFIX):]: value for key, value in os.environ.items()
+                if key.startswith(DATAREFERENCE_PREFIX)}
 
     @property
     def metrics_file(self) -> Path:
