@@ -454,3 +454,45 @@ def test_a_training_script_finds_its_named_inputs_as_v1s_run_input_datasets(
     monkeypatch.setenv("AZUREML_DATAREFERENCE_points", "/scratch/ml/datastores/workspaceblobstore/points")
     run = JobRunContext("r1", tmp_path)
     assert run.input_datasets["points"] == "/scratch/ml/datastores/workspaceblobstore/points"
+
+
+def test_datastore_uploads_keep_files_unless_overwrite_and_datasets_are_versioned(
+    project: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    data = project / "data"
+    (data / "sub").mkdir(parents=True)
+    (data / "a.csv").write_text("x;y\n1;2\n")
+    (data / "sub" / "b.csv").write_text("x;y\n3;4\n")
+    nb = write_notebook(
+        project / "n.ipynb",
+        """
+        from azureml.core import Dataset, Datastore, Workspace
+        ws = Workspace.from_config()
+        ds = Datastore.get(ws, "workspaceblobstore")
+        ds.upload("data", target_path="csv", show_progress=False)
+        ds.upload_files(["data/a.csv"], relative_root="data", target_path="one", show_progress=False)
+        """,
+        """
+        open("data/a.csv", "w").write("changed\\n")
+        ds.upload("data", target_path="csv", overwrite=False, show_progress=True)
+        """,
+        """
+        tab = Dataset.Tabular.from_delimited_files(path=[(ds, "csv/")], separator=";")
+        first = tab.register(ws, "table")
+        second = Dataset.File.from_files((ds, "one")).register(ws, "table", create_new_version=True)
+        again = Dataset.get_by_name(ws, "table", version=1)
+        print(type(again).__name__, again.version, again.separator, Dataset.get_by_name(ws, "table").version)
+        print(sorted(Dataset.get_by_name(ws, "table").to_path()), sorted(tab.to_path()))
+        print(ds.path("csv").as_mount())
+        """,
+    )
+    run_notebook(nb, show_headers=False)
+    captured = capfd.readouterr()
+    root = project / ".hpcest" / "datastores" / "workspaceblobstore"
+    assert (root / "csv" / "a.csv").read_text() == "x;y\n1;2\n"  # overwrite=False kept it
+    assert (root / "csv" / "sub" / "b.csv").is_file() and (root / "one" / "a.csv").is_file()
+    assert "1 already there kept (overwrite=False)" not in captured.err  # the changed file is new content ...
+    assert "2 already there kept (overwrite=False)" in captured.err  # ... but both paths exist: kept
+    assert "TabularDataset 1 ; 2" in captured.out
+    assert "['/a.csv'] ['/a.csv', '/sub/b.csv']" in captured.out
+    assert "$AZUREML_DATAREFERENCE_workspaceblobstore" in captured.out
