@@ -496,3 +496,22 @@ def test_datastore_uploads_keep_files_unless_overwrite_and_datasets_are_versione
     assert "TabularDataset 1 ; 2" in captured.out
     assert "['/a.csv'] ['/a.csv', '/sub/b.csv']" in captured.out
     assert "$AZUREML_DATAREFERENCE_workspaceblobstore" in captured.out
+
+
+def test_a_failed_run_the_notebook_waits_for_exits_1_naming_the_cell(tmp_path: Path) -> None:
+    (tmp_path / "hpcest.toml").write_text(LOCAL_WORKSPACE)
+    write_notebook(
+        tmp_path / "fails.ipynb",
+        "import os\nos.makedirs('src', exist_ok=True)",
+        "%%writefile src/train.py\nimport sys\nprint('about to fail')\nsys.exit(3)\n",
+        """
+        from azureml.core import Experiment, ScriptRunConfig, Workspace
+        ws = Workspace.from_config()
+        run = Experiment(ws, "fails").submit(ScriptRunConfig("src", script="train.py", compute_target="local"))
+        run.wait_for_completion(show_output=True)
+        """,
+    )
+    result = hpcest_run(tmp_path, "fails.ipynb")
+    assert result.returncode == 1, result.stderr
+    assert "about to fail" in result.stdout
+    assert "hpcest: error: cell 3 (line 4): ActivityFailedException: run fails_" in result.stderr
