@@ -515,3 +515,20 @@ def test_a_failed_run_the_notebook_waits_for_exits_1_naming_the_cell(tmp_path: P
     assert result.returncode == 1, result.stderr
     assert "about to fail" in result.stdout
     assert "hpcest: error: cell 3 (line 4): ActivityFailedException: run fails_" in result.stderr
+
+
+def test_runs_the_notebook_did_not_wait_for_are_named_at_the_end(tmp_path: Path) -> None:
+    (tmp_path / "hpcest.toml").write_text(LOCAL_WORKSPACE)
+    write_notebook(
+        tmp_path / "nowait.ipynb",
+        "import os\nos.makedirs('src', exist_ok=True)",
+        "%%writefile src/train.py\nimport time\ntime.sleep(5)\n",
+        """
+        from azureml.core import Experiment, ScriptRunConfig, Workspace
+        run = Experiment(Workspace.from_config(), "nowait").submit(
+            ScriptRunConfig("src", script="train.py", compute_target="local"))
+        """,
+    )
+    result = hpcest_run(tmp_path, "nowait.ipynb")
+    assert result.returncode == 0, result.stderr
+    assert "goes on after the notebook: hpcest status nowait_" in result.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -64,7 +65,9 @@ def run(path: str, args: tuple[str, ...], target: str | None, cells: str | None,
     os.environ[ENV_VAR] = str(ws.path)
     if target is not None:
         os.environ[TARGET_ENV] = target
-    ws.close()
+    from ..runs.store import utc_now
+
+    started = utc_now()
     try:
         if notebook:
             outcome = run_notebook(file, cells=cells, args=args, show_headers=not no_headers)
@@ -84,8 +87,18 @@ def run(path: str, args: tuple[str, ...], target: str | None, cells: str | None,
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+        _report_unfinished(ws, started)
+        ws.close()
     if outcome.caught_refusals:
         for note in outcome.caught_refusals:
             click.echo(f"hpcest: error: {note}", err=True)
         fail(f"{len(outcome.caught_refusals)} Azure-only call(s) were refused (above); the file did not run as "
              "written on Azure", EXIT_BAD_INPUT)
+
+
+def _report_unfinished(ws: Any, started: str) -> None:
+    """The runs the file started and did not wait for: they go on (as on Azure); say how to follow them."""
+    going = [r for r in ws.run_store.list(top_level=True) if r.created_at >= started and not r.is_terminal]
+    for record in going:
+        click.echo(f"hpcest run: run {record.run_id} ({record.status}) goes on after the notebook: "
+                   f"hpcest status {record.run_id} --wait", err=True)
