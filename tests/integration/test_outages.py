@@ -390,3 +390,72 @@ def test_a_failed_image_fetch_queues_nothing_and_records_nothing(site, ws, tmp_p
                                   env=site.client_env()).stdout.split()  # fmt: skip
     assert set(queued_after) <= set(queued_before)
     assert not list(Path(ws.get_profile("site-ch").image_cache).glob("*.tmp.*"))  # no half image left
+
+
+# --------------------------------------------------------------------------- a sweep through an outage
+
+
+SWEEP_TRAIN = (
+    "import sys, time\nfrom azureml.core import Run\n"
+    "lr = float(sys.argv[sys.argv.index('--lr') + 1])\nrun = Run.get_context()\nprint('started', flush=True)\n"
+    "for epoch in range(5):\n    time.sleep(6)\n    run.log('accuracy', lr * (epoch + 1))\n"
+)
+
+
+@pytest.mark.parametrize("controller", [False, True], ids=["array-only", "with-controller"])
+def test_a_sweep_survives_a_slurmctld_outage(site, ws, controller: bool) -> None:
+    """slurmctld down for 15 s while the trials run: no trial and not the sweep turns Failed (their
+    status is kept while the scheduler does not answer), and the sweep completes once it is back."""
+    from hpc_estimator import BanditPolicy, GridParameterSampling, HyperDriveConfig, PrimaryMetricGoal, ScriptRunConfig
+    from hpc_estimator import choice as hd_choice
+
+    src = ws.path / "sweep-project"
+    src.mkdir(exist_ok=True)
+    (src / "train.py").write_text(SWEEP_TRAIN)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        config = HyperDriveConfig(
+            run_config=ScriptRunConfig(str(src), script="train.py", compute_target="site"),
+            hyperparameter_sampling=GridParameterSampling({"lr": hd_choice(0.1, 0.2)}),
+            primary_metric_name="accuracy",
+            primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
+            max_total_runs=2,
+            max_concurrent_runs=2,
+            # A policy that never stops anyone (slack 100): it only makes the sweep need its controller.
+            policy=BanditPolicy(slack_amount=100.0, evaluation_interval=1) if controller else None,
+        )
+        run = Experiment(ws, "sweep-outage").submit(config)
+    assert bool(run.record.properties["controller_job"]) is controller
+    def both_running() -> bool:
+        run.get_status()
+        children = run.get_children()
+        # Running, and past srun's step launch (srun itself needs slurmctld to start the step).
+        logs = [Path(c.record.remote_dir or "") / "hpcest-logs" / "rank-0.log" for c in children]
+        return (
+            len(children) == 2
+            and all(c.get_status() == "Running" for c in children)
+            and all(log.exists() and "started" in log.read_text() for log in logs)
+        )
+
+    _until("both trials to run", both_running)
+    seen: dict[str, object] = {}
+
+    def outage() -> None:
+        lc.stop_controller(site)
+        try:
+            time.sleep(3)
+            refresh_status(ws, [Run.get(ws, run.id).record])
+            seen["sweep"] = Run.get(ws, run.id).status
+            seen["trials"] = sorted(c.status for c in ws.run_store.children(run.id))
+            time.sleep(12)
+        finally:
+            lc.start_controller(site)
+
+    details = _wait_through(run, outage)
+    # Mid-run when the scheduler stopped answering: nothing may have turned Failed or Canceled.
+    assert seen["sweep"] == "Running" and seen["trials"] == ["Running", "Running"], seen
+    assert details["status"] == "Completed", details
+    for child in ws.run_store.children(run.id):
+        assert child.status == "Completed", (child.run_id, child.status, child.status_detail)
+        assert "Failed" not in [h.status for h in ws.run_store.history(child.run_id)]
+    assert "Failed" not in [h.status for h in ws.run_store.history(run.id)]
