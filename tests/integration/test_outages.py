@@ -329,6 +329,33 @@ def test_site_prologue_with_unset_variables_and_pythonpath_prepend(site, ws) -> 
     assert parts[-1] == "/opt/site/lib" and parts[0].endswith(".hpcest/pylib") and "" not in parts
 
 
+def test_a_rank_launch_during_a_slurmctld_outage_is_tried_again(site, ws) -> None:
+    """srun needs slurmctld to create the job step; a launch that falls in a controller restart
+    fails before any rank starts. The job launches again once the controller is back, and the run
+    completes instead of failing with "Unable to confirm allocation"."""
+    gate = ws.path / "launch-gate"
+    ws.add_profile("site-gated", {
+        "transport": "local", "workdir": str(ws.path / "work"), "partition": site.partition,
+        "container_runtime": "none", "python": sys.executable, "client_env": {"SLURM_CONF": site.env["SLURM_CONF"]},
+        # The batch script waits here until the test has stopped slurmctld: srun then runs in the outage.
+        "prologue": [f"until [ -e {gate} ]; do sleep 0.2; done"],
+    }, replace=True)  # fmt: skip
+    run = _submit(ws, "site-gated", seconds=1)
+    _until("the job to start", lambda: _running(run))
+    lc.stop_controller(site)
+    try:
+        gate.touch()
+        # srun retries the controller for about 10 s by itself; a longer outage makes it give up.
+        time.sleep(25)
+    finally:
+        lc.start_controller(site)
+    details = run.wait_for_completion(raise_on_error=False)
+    batch = (Path(run.record.remote_dir or "") / "hpcest-logs" / f"slurm-{run.record.job_id}.out").read_text()
+    assert details["status"] == "Completed", (details, batch)
+    assert "srun could not reach slurmctld (launch 1); trying again in 15 s" in batch, batch
+    assert (Path(run.record.remote_dir or "") / "hpcest-logs" / "rank-0.log").read_text().count("started") == 1
+
+
 # --------------------------------------------------------------------------- images
 
 
