@@ -329,6 +329,33 @@ def test_site_prologue_with_unset_variables_and_pythonpath_prepend(site, ws) -> 
     assert parts[-1] == "/opt/site/lib" and parts[0].endswith(".hpcest/pylib") and "" not in parts
 
 
+def test_a_rank_launch_during_a_slurmctld_outage_is_tried_again(site, ws) -> None:
+    """srun needs slurmctld to create the job step; a launch that falls in a controller restart
+    fails before any rank starts. The job launches again once the controller is back, and the run
+    completes instead of failing with "Unable to confirm allocation"."""
+    gate = ws.path / "launch-gate"
+    ws.add_profile("site-gated", {
+        "transport": "local", "workdir": str(ws.path / "work"), "partition": site.partition,
+        "container_runtime": "none", "python": sys.executable, "client_env": {"SLURM_CONF": site.env["SLURM_CONF"]},
+        # The batch script waits here until the test has stopped slurmctld: srun then runs in the outage.
+        "prologue": [f"until [ -e {gate} ]; do sleep 0.2; done"],
+    }, replace=True)  # fmt: skip
+    run = _submit(ws, "site-gated", seconds=1)
+    _until("the job to start", lambda: _running(run))
+    lc.stop_controller(site)
+    try:
+        gate.touch()
+        # srun retries the controller for about 10 s by itself; a longer outage makes it give up.
+        time.sleep(25)
+    finally:
+        lc.start_controller(site)
+    details = run.wait_for_completion(raise_on_error=False)
+    batch = (Path(run.record.remote_dir or "") / "hpcest-logs" / f"slurm-{run.record.job_id}.out").read_text()
+    assert details["status"] == "Completed", (details, batch)
+    assert "srun could not reach slurmctld (launch 1); trying again in 15 s" in batch, batch
+    assert (Path(run.record.remote_dir or "") / "hpcest-logs" / "rank-0.log").read_text().count("started") == 1
+
+
 # --------------------------------------------------------------------------- images
 
 
@@ -390,3 +417,72 @@ def test_a_failed_image_fetch_queues_nothing_and_records_nothing(site, ws, tmp_p
                                   env=site.client_env()).stdout.split()  # fmt: skip
     assert set(queued_after) <= set(queued_before)
     assert not list(Path(ws.get_profile("site-ch").image_cache).glob("*.tmp.*"))  # no half image left
+
+
+# --------------------------------------------------------------------------- a sweep through an outage
+
+
+SWEEP_TRAIN = (
+    "import sys, time\nfrom azureml.core import Run\n"
+    "lr = float(sys.argv[sys.argv.index('--lr') + 1])\nrun = Run.get_context()\nprint('started', flush=True)\n"
+    "for epoch in range(5):\n    time.sleep(6)\n    run.log('accuracy', lr * (epoch + 1))\n"
+)
+
+
+@pytest.mark.parametrize("controller", [False, True], ids=["array-only", "with-controller"])
+def test_a_sweep_survives_a_slurmctld_outage(site, ws, controller: bool) -> None:
+    """slurmctld down for 15 s while the trials run: no trial and not the sweep turns Failed (their
+    status is kept while the scheduler does not answer), and the sweep completes once it is back."""
+    from hpc_estimator import BanditPolicy, GridParameterSampling, HyperDriveConfig, PrimaryMetricGoal, ScriptRunConfig
+    from hpc_estimator import choice as hd_choice
+
+    src = ws.path / "sweep-project"
+    src.mkdir(exist_ok=True)
+    (src / "train.py").write_text(SWEEP_TRAIN)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        config = HyperDriveConfig(
+            run_config=ScriptRunConfig(str(src), script="train.py", compute_target="site"),
+            hyperparameter_sampling=GridParameterSampling({"lr": hd_choice(0.1, 0.2)}),
+            primary_metric_name="accuracy",
+            primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
+            max_total_runs=2,
+            max_concurrent_runs=2,
+            # A policy that never stops anyone (slack 100): it only makes the sweep need its controller.
+            policy=BanditPolicy(slack_amount=100.0, evaluation_interval=1) if controller else None,
+        )
+        run = Experiment(ws, "sweep-outage").submit(config)
+    assert bool(run.record.properties["controller_job"]) is controller
+    def both_running() -> bool:
+        run.get_status()
+        children = run.get_children()
+        # Running, and past srun's step launch (srun itself needs slurmctld to start the step).
+        logs = [Path(c.record.remote_dir or "") / "hpcest-logs" / "rank-0.log" for c in children]
+        return (
+            len(children) == 2
+            and all(c.get_status() == "Running" for c in children)
+            and all(log.exists() and "started" in log.read_text() for log in logs)
+        )
+
+    _until("both trials to run", both_running)
+    seen: dict[str, object] = {}
+
+    def outage() -> None:
+        lc.stop_controller(site)
+        try:
+            time.sleep(3)
+            refresh_status(ws, [Run.get(ws, run.id).record])
+            seen["sweep"] = Run.get(ws, run.id).status
+            seen["trials"] = sorted(c.status for c in ws.run_store.children(run.id))
+            time.sleep(12)
+        finally:
+            lc.start_controller(site)
+
+    details = _wait_through(run, outage)
+    # Mid-run when the scheduler stopped answering: nothing may have turned Failed or Canceled.
+    assert seen["sweep"] == "Running" and seen["trials"] == ["Running", "Running"], seen
+    assert details["status"] == "Completed", details
+    for child in ws.run_store.children(run.id):
+        assert child.status == "Completed", (child.run_id, child.status, child.status_detail)
+        assert "Failed" not in [h.status for h in ws.run_store.history(child.run_id)]
+    assert "Failed" not in [h.status for h in ws.run_store.history(run.id)]

@@ -46,6 +46,7 @@ hpcest_term() {
   if [ -n "$hpcest_step_pid" ]; then
     kill -TERM "$hpcest_step_pid" 2>/dev/null
     wait "$hpcest_step_pid" 2>/dev/null
+    cat hpcest-logs/srun.err >&2 2>/dev/null
   fi
   exit 143
 }
@@ -133,12 +134,26 @@ hpcest_rank() {
 HPCEST_RANK_SH=$(declare -f hpcest_rank)
 export HPCEST_RANK_SH
 
-srun --nodes=2 --ntasks=3 --distribution=block --kill-on-bad-exit=1 --output=hpcest-logs/rank-%t.log bash -c 'eval "$HPCEST_RANK_SH" && hpcest_rank "$@"' hpcest-rank \
+# srun needs slurmctld to create the step: during a controller restart or failover it fails before
+# any rank starts ("Unable to contact slurm controller"). Then, and only then, launch again.
+hpcest_launches=0
+while :; do
+  hpcest_launches=$((hpcest_launches + 1))
+  srun --nodes=2 --ntasks=3 --distribution=block --kill-on-bad-exit=1 --output=hpcest-logs/rank-%t.log bash -c 'eval "$HPCEST_RANK_SH" && hpcest_rank "$@"' hpcest-rank \
     apptainer exec --cleanenv --no-eval \
     --bind /scratch/alice/hpcest/runs/golden_1790000000_0123abcd:/hpcest/run \
     --bind /scratch/alice/hpcest/runs/golden_1790000000_0123abcd/src:/hpcest/run/src:ro \
     --pwd /hpcest/run/src \
     /scratch/alice/.cache/hpcest/images/apptainer-5a5a5a5a5a5a5a5a5a5a5a5a.sif \
-    python ps_train.py &
-hpcest_step_pid=$!
-wait "$hpcest_step_pid"
+    python ps_train.py 2> hpcest-logs/srun.err &
+  hpcest_step_pid=$!
+  wait "$hpcest_step_pid"; hpcest_rc=$?
+  cat hpcest-logs/srun.err >&2
+  if (( hpcest_rc != 0 && hpcest_launches < 20 )) && ! compgen -G 'hpcest-logs/rank-*.log' >/dev/null \
+      && grep -q -e 'Unable to contact slurm controller' -e 'Unable to confirm allocation' hpcest-logs/srun.err; then
+    echo "hpcest: srun could not reach slurmctld (launch $hpcest_launches); trying again in 15 s" >&2
+    sleep 15 & hpcest_step_pid=$!; wait "$hpcest_step_pid"
+    continue
+  fi
+  exit "$hpcest_rc"
+done
