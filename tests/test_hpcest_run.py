@@ -532,3 +532,17 @@ def test_runs_the_notebook_did_not_wait_for_are_named_at_the_end(tmp_path: Path)
     result = hpcest_run(tmp_path, "nowait.ipynb")
     assert result.returncode == 0, result.stderr
     assert "goes on after the notebook: hpcest status nowait_" in result.stderr
+
+
+def test_run_details_carry_v1s_script_and_arguments(project: Path) -> None:
+    from hpc_estimator import Experiment, ScriptRunConfig, Workspace
+
+    (project / "src").mkdir()
+    (project / "src" / "train.py").write_text("print('hi')\n")
+    ws = Workspace.from_config()
+    run = Experiment(ws, "details").submit(ScriptRunConfig(str(project / "src"), script="train.py",
+                                                           arguments=["--alpha", 0.5], compute_target="local"))
+    run.wait_for_completion()
+    definition = run.get_details()["runDefinition"]
+    assert definition["script"] == "train.py" and definition["arguments"] == ["--alpha", "0.5"]
+    ws.close()

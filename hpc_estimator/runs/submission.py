@@ -145,6 +145,9 @@ def spec_summary(prepared: Prepared) -> dict[str, Any]:
     spec = prepared.spec
     return {
         "config": prepared.run.config_kind,
+        # v1's runDefinition keys: notebooks read get_details()["runDefinition"]["arguments"].
+        "script": prepared.run.script,
+        "arguments": list(prepared.run.arguments),
         "argv": list(spec.argv),
         "nodes": spec.resources.nodes,
         "tasks": spec.resources.total_tasks,
