@@ -1,13 +1,19 @@
 """Run the migration over many files: one file's failure is reported and the run goes on.
 
 The parent process discovers, reads and pre-filters files (only those mentioning ``azureml`` can
-hold v1 code) and never imports libcst; candidates go to worker processes as they are found, so the
-workers' start-up (importing libcst) overlaps with the parent still reading the tree.
+hold v1 code); a tree without candidates never loads libcst. At the first candidate the parent loads
+libcst and the rules once (``_warm_up``) and then forks the workers, which start warm: loading them
+in every worker instead cost each worker ~0.3 s of CPU, more than all of its files, and on two cores
+the copies competed with each other and with the parent still reading the tree
+(bench/bench_migrate.py). Where fork is not available the workers load them themselves.
 """
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import os
+import sys
 import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -90,9 +96,6 @@ def migrate_file(path: str, target: str = "azureml") -> FileResult:
     """Compute the migrated content of one file (nothing is written here)."""
     import libcst as cst
 
-    from migrate.chunks import migrate_script_with_magics
-    from migrate.markdown import migrate_markdown
-    from migrate.notebook import migrate_notebook
     from migrate.source_text import decode_python, decode_utf8
     from migrate.transform import OutputDoesNotParse, mentions_v1, migrate_source
 
@@ -115,6 +118,8 @@ def migrate_file(path: str, target: str = "azureml") -> FileResult:
             except cst.ParserSyntaxError:
                 # A notebook exported to a script (``%matplotlib inline``, ``!pip install``): mask the
                 # magics as in notebooks; still a parse error if the rest is not Python either.
+                from migrate.chunks import migrate_script_with_magics
+
                 with_magics = migrate_script_with_magics(decoded.text, target, path)
                 if with_magics is None:
                     raise
@@ -123,8 +128,12 @@ def migrate_file(path: str, target: str = "azureml") -> FileResult:
             decoded = decode_utf8(data, lenient=suffix != ".ipynb")
             result.parsed = mentions_v1(decoded.text)
             if suffix == ".ipynb":
+                from migrate.notebook import migrate_notebook
+
                 new_text, chunks = migrate_notebook(decoded.text, target, path)
             else:
+                from migrate.markdown import migrate_markdown
+
                 new_text, chunks = migrate_markdown(decoded.text, target, path)
             findings, changed = chunks.findings, chunks.changed
         result.findings = [f.located(path, f.line, f.col, f.cell) for f in findings]
@@ -172,15 +181,44 @@ _WARM_UP = (
 )
 
 
-def _warm_up() -> None:
-    """Load libcst, the rules and the framework tables, and fill the per-type caches, while the
-    parent is still reading the tree (a worker's first file would otherwise pay ~80 ms for it)."""
-    import migrate.chunks
-    import migrate.markdown
-    import migrate.notebook  # noqa: F401
+def _warm_up(suffix: str = ".py") -> None:
+    """Load libcst, the rules and the framework tables, and fill the per-type caches (the first file
+    would otherwise pay ~50 ms for the caches alone); the notebook and Markdown readers only when the
+    first candidate is one (a worker loads them when it meets one)."""
+    if suffix != ".py":
+        import migrate.markdown
+        import migrate.notebook  # noqa: F401
     from migrate.transform import migrate_source
 
     migrate_source(_WARM_UP)
+
+
+def _fork_context() -> multiprocessing.context.BaseContext | None:
+    """Fork on Linux (workers inherit the parent's loaded modules); None elsewhere (macOS and Windows
+    spawn, since fork is unsafe or missing there)."""
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return None
+
+
+def _start_pool(jobs: int, first: tuple[str, str]) -> tuple[ProcessPoolExecutor, Future[FileResult]]:
+    """The pool and the future of the first candidate (submitting it is what starts the workers)."""
+    suffix = Path(first[0]).suffix
+    context = _fork_context()
+    if context is None:
+        pool = ProcessPoolExecutor(max_workers=jobs)
+        for _ in range(jobs):
+            pool.submit(_warm_up, suffix)  # spawned workers load everything themselves, while the parent reads on
+        return pool, pool.submit(_work, first)
+    _warm_up(suffix)  # once, here: every forked worker starts with it done
+    # Out of the collector's reach while the workers are forked: otherwise every collection in a
+    # worker writes to the inherited objects' headers, copying the parent's pages one by one.
+    gc.freeze()
+    try:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+        return pool, pool.submit(_work, first)  # with fork, the first submit forks every worker
+    finally:
+        gc.unfreeze()
 
 
 def _candidate(path: str) -> bool:
@@ -210,9 +248,9 @@ def run(paths: Iterable[Path], target: str, write: bool, jobs: int | None) -> It
                 order.append(name)
                 continue
             if pool is None:
-                pool = ProcessPoolExecutor(max_workers=jobs)
-                for _ in range(jobs):
-                    pool.submit(_warm_up)
+                pool, first = _start_pool(jobs, (name, target))
+                order.append(first)
+                continue
             order.append(pool.submit(_work, (name, target)))
         for item in order:
             yield FileResult(item) if isinstance(item, str) else _finish(item.result(), write)
