@@ -1,28 +1,23 @@
 """Run the migration over many files: one file's failure is reported and the run goes on.
 
 The parent process discovers, reads and pre-filters files (only those mentioning ``azureml`` can
-hold v1 code); a tree without candidates never loads libcst. At the first candidate the parent loads
-libcst and the rules once (``_warm_up``) and then forks the workers, which start warm: loading them
-in every worker instead cost each worker ~0.3 s of CPU, more than all of its files, and on two cores
-the copies competed with each other and with the parent still reading the tree
-(bench/bench_migrate.py). Where fork is not available the workers load them themselves.
+hold v1 code) and never imports libcst; candidates go to worker processes as they are found. The
+workers start warm without delaying the reading: see :mod:`migrate.pool`.
 """
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
+import functools
 import os
-import sys
 import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from migrate.files import write_atomically
 from migrate.findings import Finding
+from migrate.pool import ForkedPool, Pool, SpawnPool, fork_available
 
 # Exit status of the migrate command (the CLI-wide table: 0 ok, 1 --check found changes, 2 bad input,
 # 3 internal error); the report lists the files behind a 2 or a 3.
@@ -175,9 +170,10 @@ def _work(args: tuple[str, str]) -> FileResult:
     return migrate_file(*args)
 
 
+# Rewritten without findings: positions (a metadata pass) are computed only for files that report one.
 _WARM_UP = (
     "from azureml.train.dnn import PyTorch\n"
-    "est = PyTorch(source_directory='.', entry_script='t.py', compute_target=ct, pip_packages=['x'], vm_size='a')\n"
+    "est = PyTorch(source_directory='.', entry_script='t.py', compute_target=ct, pip_packages=['x'])\n"
 )
 
 
@@ -191,34 +187,6 @@ def _warm_up(suffix: str = ".py") -> None:
     from migrate.transform import migrate_source
 
     migrate_source(_WARM_UP)
-
-
-def _fork_context() -> multiprocessing.context.BaseContext | None:
-    """Fork on Linux (workers inherit the parent's loaded modules); None elsewhere (macOS and Windows
-    spawn, since fork is unsafe or missing there)."""
-    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return None
-
-
-def _start_pool(jobs: int, first: tuple[str, str]) -> tuple[ProcessPoolExecutor, Future[FileResult]]:
-    """The pool and the future of the first candidate (submitting it is what starts the workers)."""
-    suffix = Path(first[0]).suffix
-    context = _fork_context()
-    if context is None:
-        pool = ProcessPoolExecutor(max_workers=jobs)
-        for _ in range(jobs):
-            pool.submit(_warm_up, suffix)  # spawned workers load everything themselves, while the parent reads on
-        return pool, pool.submit(_work, first)
-    _warm_up(suffix)  # once, here: every forked worker starts with it done
-    # Out of the collector's reach while the workers are forked: otherwise every collection in a
-    # worker writes to the inherited objects' headers, copying the parent's pages one by one.
-    gc.freeze()
-    try:
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
-        return pool, pool.submit(_work, first)  # with fork, the first submit forks every worker
-    finally:
-        gc.unfreeze()
 
 
 def _candidate(path: str) -> bool:
@@ -239,8 +207,8 @@ def run(paths: Iterable[Path], target: str, write: bool, jobs: int | None) -> It
             name = str(path)
             yield _finish(migrate_file(name, target), write) if _candidate(name) else FileResult(name)
         return
-    order: list[str | Future[FileResult]] = []
-    pool: ProcessPoolExecutor | None = None
+    order: list[str | int] = []
+    pool: Pool | None = None
     try:
         for path in paths:
             name = str(path)
@@ -248,15 +216,18 @@ def run(paths: Iterable[Path], target: str, write: bool, jobs: int | None) -> It
                 order.append(name)
                 continue
             if pool is None:
-                pool, first = _start_pool(jobs, (name, target))
-                order.append(first)
-                continue
-            order.append(pool.submit(_work, (name, target)))
+                warm_up = functools.partial(_warm_up, Path(name).suffix)
+                pool = (ForkedPool if fork_available() else SpawnPool)(jobs, _work, warm_up)
+            order.append(pool.submit((name, target)))
         for item in order:
-            yield FileResult(item) if isinstance(item, str) else _finish(item.result(), write)
+            if isinstance(item, str):
+                yield FileResult(item)
+            else:
+                assert pool is not None  # a handle comes from the pool
+                yield _finish(pool.result(item), write)
     finally:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            pool.close()
 
 
 def _finish(result: FileResult, write: bool) -> FileResult:
