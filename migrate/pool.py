@@ -2,10 +2,10 @@
 
 Loading libcst and the rules costs a process ~0.3 s of CPU, more than migrating all of its share of a
 typical tree's candidates (bench/bench_migrate.py). So on Linux one process, forked from the parent
-at the first candidate, loads them once (``warm_up``) while the parent goes on reading and
-pre-filtering, and then forks the workers from itself: they start with everything loaded and every
-cache filled. Loading in every worker instead made the copies compete with each other and with the
-parent for the cores; loading in the parent first made the reading wait for it.
+as the run starts, loads them once (``warm_up``) while the parent goes on reading and pre-filtering,
+and then forks the workers from itself: they start with everything loaded and every cache filled.
+Loading in every worker instead made the copies compete with each other and with the parent for the
+cores; loading in the parent first made the reading wait for it.
 
 The first process relays: the parent sends it ``(index, path, target)`` through a pipe, it submits
 each to its ``ProcessPoolExecutor`` and sends ``(index, FileResult, error)`` back as they finish. A
@@ -22,9 +22,11 @@ import multiprocessing
 import queue
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 Task = tuple[str, str]  # (path, target)
@@ -86,9 +88,14 @@ class ForkedPool(Pool):
         tasks_out.close()
         results_in.close()
         self._count = 0
+        self._submitted = [False]
         self._done: dict[int, Any] = {}
+        # Also when the pool is dropped unclosed (a run() never iterated) or at exit: multiprocessing
+        # would otherwise wait for the relay at exit while the relay waits for the parent's tasks.
+        self._finalizer = weakref.finalize(self, _stop, self._relay, self._tasks, self._results, self._submitted)
 
     def submit(self, task: Task) -> int:
+        self._submitted[0] = True
         self._tasks.send((self._count, task))
         self._count += 1
         return self._count - 1
@@ -109,12 +116,20 @@ class ForkedPool(Pool):
         return self._done.pop(handle)
 
     def close(self) -> None:
-        self._tasks.close()  # the relay reads end-of-file: it cancels what is left and exits
-        self._results.close()  # and its sender stops at once if results are still on their way
-        self._relay.join(timeout=10)
-        if self._relay.is_alive():
-            self._relay.terminate()
-            self._relay.join()
+        self._finalizer()
+
+
+def _stop(relay: BaseProcess, tasks: Connection, results: Connection, submitted: list[bool]) -> None:
+    if not submitted[0]:
+        # Nothing was submitted, so the relay has not forked any worker (the executor forks them at its
+        # first submit): stop it even if it is still loading libcst.
+        relay.terminate()
+    tasks.close()  # the relay reads end-of-file: it cancels what is left and exits
+    results.close()  # and its sender stops at once if results are still on their way
+    relay.join(timeout=10)
+    if relay.is_alive():
+        relay.terminate()
+        relay.join()
 
 
 def _close(connections: tuple[Connection, ...]) -> None:

@@ -200,15 +200,27 @@ def _candidate(path: str) -> bool:
 
 
 def run(paths: Iterable[Path], target: str, write: bool, jobs: int | None) -> Iterator[FileResult]:
-    """Yield results in input order; with ``write`` the changed files are replaced atomically."""
+    """Results in input order; with ``write`` the changed files are replaced atomically.
+
+    With several jobs and fork, the workers' relay starts here, before the first file is even
+    found, so that it loads libcst while the caller and the discovery go on (a tree without
+    candidates ends it before it forks any worker).
+    """
     jobs = jobs or os.cpu_count() or 1
     if jobs <= 1:
-        for path in paths:
-            name = str(path)
-            yield _finish(migrate_file(name, target), write) if _candidate(name) else FileResult(name)
-        return
+        return _serial(paths, target, write)
+    pool = ForkedPool(jobs, _work, _warm_up) if fork_available() else None
+    return _parallel(paths, target, write, jobs, pool)
+
+
+def _serial(paths: Iterable[Path], target: str, write: bool) -> Iterator[FileResult]:
+    for path in paths:
+        name = str(path)
+        yield _finish(migrate_file(name, target), write) if _candidate(name) else FileResult(name)
+
+
+def _parallel(paths: Iterable[Path], target: str, write: bool, jobs: int, pool: Pool | None) -> Iterator[FileResult]:
     order: list[str | int] = []
-    pool: Pool | None = None
     try:
         for path in paths:
             name = str(path)
@@ -216,8 +228,7 @@ def run(paths: Iterable[Path], target: str, write: bool, jobs: int | None) -> It
                 order.append(name)
                 continue
             if pool is None:
-                warm_up = functools.partial(_warm_up, Path(name).suffix)
-                pool = (ForkedPool if fork_available() else SpawnPool)(jobs, _work, warm_up)
+                pool = SpawnPool(jobs, _work, functools.partial(_warm_up, Path(name).suffix))
             order.append(pool.submit((name, target)))
         for item in order:
             if isinstance(item, str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 
@@ -76,3 +77,26 @@ def _square(task: tuple[str, str]) -> int:
 
 def _nothing() -> None:
     return None
+
+
+def _slow_warm_up() -> None:
+    time.sleep(30)
+
+
+def test_a_pool_given_no_work_stops_without_waiting_for_its_warm_up():
+    """A tree without candidates: the relay started speculatively is stopped, not waited for."""
+    pool = ForkedPool(2, _work, _slow_warm_up)
+    start = time.monotonic()
+    pool.close()
+    assert time.monotonic() - start < 5
+    assert not pool._relay.is_alive()
+
+
+def test_a_pool_dropped_unclosed_still_ends_its_relay():
+    """E.g. a run() that was never iterated: the relay must not outlive it (nor block the exit)."""
+    pool = ForkedPool(2, _work, _warm_up)
+    pool.submit(("a", "azureml"))
+    relay = pool._relay
+    del pool
+    gc.collect()
+    assert not relay.is_alive()
