@@ -47,10 +47,15 @@ def width(node: cst.CSTNode) -> int:
             return len(node.value)  # type: ignore[attr-defined]
     elif kind is cst.Attribute and not node.lpar and _empty(node.dot.whitespace_before, node.dot.whitespace_after):  # type: ignore[attr-defined]
         return width(node.value) + 1 + len(node.attr.value)  # type: ignore[attr-defined]
-    elif kind is cst.List and not node.lpar and _empty(node.lbracket.whitespace_after, node.rbracket.whitespace_before):  # type: ignore[attr-defined]
+    elif kind is cst.List and not node.lpar:  # type: ignore[attr-defined]
         elements = node.elements  # type: ignore[attr-defined]
-        if all(type(e) is cst.Element and _flat_comma(e.comma) for e in elements):
+        if _empty(node.lbracket.whitespace_after, node.rbracket.whitespace_before) and all(  # type: ignore[attr-defined]
+            type(e) is cst.Element and _flat_comma(e.comma) for e in elements
+        ):
             return 2 + sum(width(e.value) + _comma_width(e.comma) for e in elements)
+        broken = _broken_list_width(node)  # type: ignore[arg-type]
+        if broken is not None:
+            return broken
     elif kind is cst.Call and not node.lpar and _empty(node.whitespace_after_func, node.whitespace_before_args):  # type: ignore[attr-defined]
         args = node.args  # type: ignore[attr-defined]
         if all(not a.star and _flat_comma(a.comma) and _empty(a.whitespace_after_arg) for a in args) and all(
@@ -65,6 +70,49 @@ def width(node: cst.CSTNode) -> int:
                 )
             )
     return len(_EMPTY.code_for_node(node))
+
+
+def whitespace_width(whitespace: object) -> int | None:
+    """Characters of a whitespace node as ``code_for_node`` on an empty module writes it (no
+    indentation: nothing encloses it there), None for a kind not handled here."""
+    kind = type(whitespace)
+    if kind is cst.SimpleWhitespace:
+        return len(whitespace.value)  # type: ignore[attr-defined]
+    if kind is not cst.ParenthesizedWhitespace:
+        return None
+    lines = [whitespace.first_line, *whitespace.empty_lines]  # type: ignore[attr-defined]
+    total = len(whitespace.last_line.value)  # type: ignore[attr-defined]
+    for line in lines:
+        comment = line.comment
+        newline = line.newline.value
+        total += len(line.whitespace.value) + (len(comment.value) if comment is not None else 0)
+        total += len(newline) if newline is not None else 1  # the empty module's default newline
+    return total
+
+
+def _broken_list_width(node: cst.List) -> int | None:
+    """``width`` of a list laid out over several lines (the length of all of its code, as codegen
+    gives it); None unless every part is a kind handled here."""
+    total = 2
+    for whitespace in (node.lbracket.whitespace_after, node.rbracket.whitespace_before):
+        part = whitespace_width(whitespace)
+        if part is None:
+            return None
+        total += part
+    for element in node.elements:
+        if type(element) is not cst.Element:
+            return None
+        comma = element.comma
+        if not isinstance(comma, cst.Comma):
+            if element is not node.elements[-1]:
+                return None  # codegen writes a default ", " after all but the last: not handled here
+            total += width(element.value)
+            continue
+        before, after = whitespace_width(comma.whitespace_before), whitespace_width(comma.whitespace_after)
+        if before is None or after is None:
+            return None
+        total += width(element.value) + before + 1 + after
+    return total
 
 
 def _empty(*whitespace: object) -> bool:
