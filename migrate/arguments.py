@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate.cst_build import string_value, width
+from migrate.cst_build import COMMA_SPACE, line_break, string_value, width
 
 
 class UnresolvableParams(Exception):
@@ -121,14 +121,7 @@ def _is_flag(node: cst.BaseExpression) -> bool:
 
 
 def _list(items: list[cst.BaseExpression], breaks: list[bool], indent: str, bracket_breaks: bool = False) -> cst.List:
-    def newline(last_line: str) -> cst.ParenthesizedWhitespace:
-        return cst.ParenthesizedWhitespace(
-            first_line=cst.TrailingWhitespace(),
-            empty_lines=[],
-            indent=True,
-            last_line=cst.SimpleWhitespace(last_line),
-        )
-
+    newline = line_break
     elements: list[cst.BaseElement] = []
     for index, item in enumerate(items):
         last = index == len(items) - 1
@@ -137,7 +130,7 @@ def _list(items: list[cst.BaseExpression], breaks: list[bool], indent: str, brac
         elif breaks[index]:
             comma = cst.Comma(whitespace_after=newline(indent))
         else:
-            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            comma = COMMA_SPACE
         if isinstance(item, cst.StarredElement):
             elements.append(item.with_changes(comma=comma))
         else:

@@ -133,16 +133,32 @@ def _comma_width(comma: object) -> int:
     return 0
 
 
+# Emitted code shares these: libcst nodes are immutable, and building the same punctuation and
+# whitespace anew for every argument was a good part of the rewrite's time (bench/bench_migrate.py).
+_NO_SPACE = cst.SimpleWhitespace("")
+_KEYWORD_EQUAL = cst.AssignEqual(_NO_SPACE, _NO_SPACE)
+COMMA_SPACE = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+_LINE_BREAKS: dict[str, cst.ParenthesizedWhitespace] = {}
+
+
+def line_break(indent: str) -> cst.ParenthesizedWhitespace:
+    """A line break inside brackets, the next line indented by ``indent``."""
+    found = _LINE_BREAKS.get(indent)
+    if found is None:
+        found = _LINE_BREAKS[indent] = cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace(indent)
+        )
+    return found
+
+
 def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
-    return cst.Arg(
-        keyword=cst.Name(name),
-        value=value,
-        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-    )
+    return cst.Arg(keyword=cst.Name(name), value=value, equal=_KEYWORD_EQUAL)
 
 
 def _break(indent: str, comment: str | None = None, leading: list[str] | None = None) -> cst.ParenthesizedWhitespace:
     """A line break inside brackets; ``comment`` ends the current line, ``leading`` lines come next."""
+    if not comment and not leading:
+        return line_break(indent)
     return cst.ParenthesizedWhitespace(
         first_line=cst.TrailingWhitespace(
             whitespace=cst.SimpleWhitespace("  " if comment else ""),
@@ -184,7 +200,7 @@ def call(
             multiline = width(flat) + len(base_indent) > budget
     if not multiline:
         spaced = [
-            arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            arg.with_changes(comma=COMMA_SPACE)
             if index < len(args) - 1
             else arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)
             for index, arg in enumerate(args)
@@ -217,9 +233,7 @@ def element_list(items: list[cst.BaseExpression], base_indent: str, budget: int,
         [
             _element(
                 item,
-                cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-                if index < len(items) - 1
-                else cst.MaybeSentinel.DEFAULT,
+                COMMA_SPACE if index < len(items) - 1 else cst.MaybeSentinel.DEFAULT,
             )
             for index, item in enumerate(items)
         ]
@@ -237,7 +251,7 @@ def element_list(items: list[cst.BaseExpression], base_indent: str, budget: int,
         elif breaks[index]:
             comma = cst.Comma(whitespace_after=_break(inner))
         else:
-            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            comma = COMMA_SPACE
         elements.append(_element(item, comma))
     return cst.List(elements, lbracket=cst.LeftSquareBracket(whitespace_after=_break(inner)))
 
