@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate.cst_build import COMMA_SPACE, line_break, string_value, width
+from migrate.cst_build import COMMA_SPACE, LEFT_BRACKET, RIGHT_BRACKET, comma_with, line_break, string_value, width
 
 
 class UnresolvableParams(Exception):
@@ -126,14 +126,14 @@ def _list(items: list[cst.BaseExpression], breaks: list[bool], indent: str, brac
     for index, item in enumerate(items):
         last = index == len(items) - 1
         if last:
-            comma = cst.Comma(whitespace_after=newline(indent[:-4])) if bracket_breaks else cst.MaybeSentinel.DEFAULT
+            comma = comma_with(newline(indent[:-4])) if bracket_breaks else cst.MaybeSentinel.DEFAULT
         elif breaks[index]:
-            comma = cst.Comma(whitespace_after=newline(indent))
+            comma = comma_with(newline(indent))
         else:
             comma = COMMA_SPACE
         if isinstance(item, cst.StarredElement):
             elements.append(item.with_changes(comma=comma))
         else:
             elements.append(cst.Element(value=item, comma=comma))
-    lbracket = cst.LeftSquareBracket(whitespace_after=newline(indent)) if bracket_breaks else cst.LeftSquareBracket()
-    return cst.List(elements=elements, lbracket=lbracket)
+    lbracket = cst.LeftSquareBracket(whitespace_after=newline(indent)) if bracket_breaks else LEFT_BRACKET
+    return cst.List(elements=elements, lbracket=lbracket, rbracket=RIGHT_BRACKET)

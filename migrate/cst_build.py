@@ -137,7 +137,15 @@ def _comma_width(comma: object) -> int:
 # whitespace anew for every argument was a good part of the rewrite's time (bench/bench_migrate.py).
 _NO_SPACE = cst.SimpleWhitespace("")
 _KEYWORD_EQUAL = cst.AssignEqual(_NO_SPACE, _NO_SPACE)
-COMMA_SPACE = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+COMMA_SPACE = cst.Comma(whitespace_before=_NO_SPACE, whitespace_after=cst.SimpleWhitespace(" "))
+LEFT_BRACKET = cst.LeftSquareBracket(whitespace_after=_NO_SPACE)
+RIGHT_BRACKET = cst.RightSquareBracket(whitespace_before=_NO_SPACE)
+
+
+def comma_with(whitespace_after: cst.BaseParenthesizableWhitespace) -> cst.Comma:
+    return cst.Comma(whitespace_before=_NO_SPACE, whitespace_after=whitespace_after)
+
+
 _LINE_BREAKS: dict[str, cst.ParenthesizedWhitespace] = {}
 
 
@@ -152,7 +160,13 @@ def line_break(indent: str) -> cst.ParenthesizedWhitespace:
 
 
 def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
-    return cst.Arg(keyword=cst.Name(name), value=value, equal=_KEYWORD_EQUAL)
+    return cst.Arg(
+        keyword=cst.Name(name),
+        value=value,
+        equal=_KEYWORD_EQUAL,
+        whitespace_after_star=_NO_SPACE,
+        whitespace_after_arg=_NO_SPACE,
+    )
 
 
 def _break(indent: str, comment: str | None = None, leading: list[str] | None = None) -> cst.ParenthesizedWhitespace:
@@ -205,7 +219,7 @@ def call(
             else arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)
             for index, arg in enumerate(args)
         ]
-        return cst.Call(func=func, args=spaced)
+        return cst.Call(func=func, args=spaced, whitespace_after_func=_NO_SPACE, whitespace_before_args=_NO_SPACE)
     inner = base_indent + indent_unit
     lines = []
     for index, arg in enumerate(args):
@@ -213,12 +227,13 @@ def call(
         after = comments[index][1]
         trailing = after[0] if after else None
         following = [] if last else comments[index + 1][0]
-        lines.append(
-            arg.with_changes(
-                comma=cst.Comma(whitespace_after=_break(base_indent if last else inner, trailing, following))
-            )
-        )
-    return cst.Call(func=func, args=lines, whitespace_before_args=_break(inner, None, comments[0][0]))
+        lines.append(arg.with_changes(comma=comma_with(_break(base_indent if last else inner, trailing, following))))
+    return cst.Call(
+        func=func,
+        args=lines,
+        whitespace_after_func=_NO_SPACE,
+        whitespace_before_args=_break(inner, None, comments[0][0]),
+    )
 
 
 def _element(item: cst.BaseExpression, comma: cst.Comma | cst.MaybeSentinel) -> cst.BaseElement:
@@ -247,13 +262,13 @@ def element_list(items: list[cst.BaseExpression], base_indent: str, budget: int,
     elements = []
     for index, item in enumerate(items):
         if index == len(items) - 1:
-            comma = cst.Comma(whitespace_after=_break(base_indent))
+            comma = comma_with(_break(base_indent))
         elif breaks[index]:
-            comma = cst.Comma(whitespace_after=_break(inner))
+            comma = comma_with(_break(inner))
         else:
             comma = COMMA_SPACE
         elements.append(_element(item, comma))
-    return cst.List(elements, lbracket=cst.LeftSquareBracket(whitespace_after=_break(inner)))
+    return cst.List(elements, lbracket=cst.LeftSquareBracket(whitespace_after=_break(inner)), rbracket=RIGHT_BRACKET)
 
 
 def attr(path: str) -> cst.BaseExpression:
