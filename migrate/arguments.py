@@ -106,14 +106,20 @@ def pairs_to_arguments(
 
 def arguments_list(items: list[cst.BaseExpression], indent: str = "        ") -> cst.List:
     """A list literal on one line, or, when long, one line per option (a break before each flag)."""
-    flat = _list(items, [False] * len(items), indent)
-    if width(flat) <= 72 or len(items) < 3:
-        return flat
+    if len(items) < 3 or _flat_width(items, indent) <= 72:
+        return _list(items, [False] * len(items), indent)
     if any(_is_flag(item) for item in items):
         breaks = [_is_flag(item) for item in items[1:]] + [False]
     else:
         breaks = [True] * len(items)
     return _list(items, breaks, indent, bracket_breaks=True)
+
+
+def _flat_width(items: list[cst.BaseExpression], indent: str) -> int:
+    """``width`` of the one-line list, without building it unless an item is starred."""
+    if any(isinstance(item, cst.StarredElement) for item in items):
+        return width(_list(items, [False] * len(items), indent))
+    return 2 + sum(width(item) for item in items) + len(", ") * (len(items) - 1)
 
 
 def _is_flag(node: cst.BaseExpression) -> bool:

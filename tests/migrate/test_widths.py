@@ -61,3 +61,14 @@ def test_width_of_an_emitted_package_list():
     assert "\n" in EMPTY.code_for_node(node)
     call = b.call(b.attr("CondaDependencies.create"), [b.kwarg("pip_packages", node)], multiline=False)
     assert b.width(call) == len(EMPTY.code_for_node(call))
+
+
+@pytest.mark.parametrize("count", [3, 5, 12])
+def test_flat_width_of_argument_lists(count):
+    from migrate.arguments import _flat_width, _list
+
+    items: list[cst.BaseExpression] = [b.string(f"--option-{i}") for i in range(count)]
+    flat = _list(items, [False] * count, "    ")
+    assert _flat_width(items, "    ") == b.width(flat) == len(EMPTY.code_for_node(flat))
+    starred = [*items, cst.StarredElement(cst.Name("rest"))]
+    assert _flat_width(starred, "    ") == len(EMPTY.code_for_node(_list(starred, [False] * (count + 1), "    ")))
