@@ -160,7 +160,6 @@ def _relay(
     # executor's own thread, which runs the done-callbacks.
     outbox: queue.SimpleQueue[tuple[int, Any, str | None] | None] = queue.SimpleQueue()
     sender = threading.Thread(target=_send_all, args=(outbox, results), daemon=True)
-    sender.start()
 
     def done(index: int, future: Future[Any]) -> None:
         if future.cancelled():
@@ -179,10 +178,15 @@ def _relay(
                 # The parent has every result, stopped early or is gone: cancel what has not started.
                 break
             executor.submit(work, task).add_done_callback(functools.partial(done, index))
+            if sender.ident is None:
+                # Started after the first submit, which forks every worker: no thread of this process
+                # is running while it forks.
+                sender.start()
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         outbox.put(None)
-        sender.join(timeout=10)
+        if sender.ident is not None:
+            sender.join(timeout=10)
 
 
 def _send_all(outbox: queue.SimpleQueue[tuple[int, Any, str | None] | None], results: Connection) -> None:
