@@ -6,9 +6,11 @@ Generates 5,000 files of which 2% use v1 estimators, then times on the same core
   (3) reading every file of the tree once           (the floor for looking at every file)
   (4) libcst parse + codegen of all files           (what a tool without a pre-filter would pay)
 and prints wall times, the target (1) <= 3 x ((2) + (3)), and a breakdown of (1): interpreter and
-import start-up, discovery, read + pre-filter, and the per-candidate phases of the codemod measured
-in-process (parse, analysis, rules, edits, imports, codegen, output check). ``--compare DIR`` also
-times (1) with the migrate package of another checkout (e.g. the commit before a change).
+import start-up, discovery, read + pre-filter, worker start-up (loading libcst and the rules once, in
+the process the workers are forked from), the per-candidate phases of the codemod measured in-process
+(parse, analysis, rules, edits, imports, codegen, output check, findings with their positions: the
+only metadata pass, run only for files that report something) and the text report. ``--compare DIR``
+also times (1) with the migrate package of another checkout (e.g. the commit before a change).
 
 Usage: python bench/bench_migrate.py [--files 5000] [--share 0.02] [--jobs N] [--keep DIR] [--compare DIR]
 """
@@ -124,6 +126,29 @@ def startup(repo: Path) -> float:
     return time.perf_counter() - start
 
 
+def worker_startup(repo: Path) -> float:
+    """Loading libcst, the rules and the caches in a fresh process (what the relay does once)."""
+    code = (
+        "import time; t = time.perf_counter(); from migrate.runner import _warm_up; _warm_up(); "
+        "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo, check=True, capture_output=True, text=True).stdout
+    return float(out)
+
+
+def report_time(all_files: list[str], candidates: list[str]) -> float:
+    """The text report (diffs and summary) of a --check run, from results computed beforehand."""
+    sys.path.insert(0, str(REPO))
+    from migrate.report import text_report
+    from migrate.runner import FileResult, migrate_file
+
+    done = {path: migrate_file(path) for path in candidates}
+    results = [done.get(path) or FileResult(path) for path in all_files]
+    start = time.perf_counter()
+    text_report(results, True, lambda *args, **kwargs: None)
+    return time.perf_counter() - start
+
+
 def phases(candidates: list[str]) -> dict[str, float]:
     """Mean per-candidate time of each codemod phase, in-process, in ms."""
     sys.path.insert(0, str(REPO))
@@ -158,7 +183,9 @@ def phases(candidates: list[str]) -> dict[str, float]:
         code = new.code
         t = tick("codegen", t)
         compile(code, "<bench>", "exec")
-        tick("output check", t)
+        t = tick("output check", t)
+        m.findings()
+        tick("findings", t)
     return {name: total / len(texts) * 1000 for name, total in totals.items()}
 
 
@@ -229,15 +256,23 @@ def main() -> None:
 
         start_time = startup(REPO)
         discover_time, filter_time = discovery(root)
+        warm_time = worker_startup(REPO)
+        phases(candidates[:10])  # fill the caches first, as the workers start with them filled
         per_phase = phases(candidates)
+        text_time = report_time(all_files, candidates)
         print("breakdown of (1):")
         print(f"  start-up (interpreter + imports, parent)   {start_time:6.2f} s")
         print(f"  discovery ({len(all_files)} files)                {discover_time:6.2f} s")
         print(f"  read + pre-filter                          {filter_time:6.2f} s")
+        print(f"  worker start-up (libcst + rules, once)     {warm_time:6.2f} s")
         total = sum(per_phase.values())
-        print(f"  per candidate, in-process: {total:.2f} ms (round trip of the same files: see (2))")
+        print(
+            f"  per candidate, in-process: {total:.2f} ms, {total * len(candidates) / 1000:.2f} s for all "
+            f"(round trip of the same files: see (2))"
+        )
         for name, ms in per_phase.items():
             print(f"    {name:14s} {ms:6.2f} ms")
+        print(f"  text report                                {text_time:6.2f} s")
         print("summary line from migrate:", check.stderr.strip().splitlines()[-1:])
     finally:
         if args.keep is None:

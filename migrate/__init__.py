@@ -28,7 +28,9 @@ Layout (one job per module):
 * ``cst_walk`` / ``cst_build``  fast tree walks and rebuilds; constructors for emitted nodes
 * ``packages`` / ``lint_script``  package warnings and entry-script lint (HPP3xx / HPL20x)
 * ``chunks`` / ``notebook`` / ``markdown``  multi-cell sources analysed as one module
-* ``files`` / ``source_text`` / ``runner`` / ``report`` / ``cli``  discovery, bytes, pool, output
+* ``files`` / ``source_text`` / ``runner`` / ``report`` / ``cli``  discovery, bytes, the run, output
+* ``pool``          worker processes forked warm from one relay that loads libcst once
+* ``framework_data``  framework tables, read from ``framework_tables.json`` (generated from hpc_estimator.v1)
 * ``findings``      the stable warning codes
 
 Warning codes: HPM1xx rewrite left undone (a ``# TODO(hpcest-migrate):`` comment marks the call),

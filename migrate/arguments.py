@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate.cst_build import string_value, width
+from migrate.cst_build import COMMA_SPACE, LEFT_BRACKET, RIGHT_BRACKET, comma_with, line_break, string_value, width
 
 
 class UnresolvableParams(Exception):
@@ -106,9 +106,8 @@ def pairs_to_arguments(
 
 def arguments_list(items: list[cst.BaseExpression], indent: str = "        ") -> cst.List:
     """A list literal on one line, or, when long, one line per option (a break before each flag)."""
-    flat = _list(items, [False] * len(items), indent)
-    if width(flat) <= 72 or len(items) < 3:
-        return flat
+    if len(items) < 3 or _flat_width(items, indent) <= 72:
+        return _list(items, [False] * len(items), indent)
     if any(_is_flag(item) for item in items):
         breaks = [_is_flag(item) for item in items[1:]] + [False]
     else:
@@ -116,31 +115,31 @@ def arguments_list(items: list[cst.BaseExpression], indent: str = "        ") ->
     return _list(items, breaks, indent, bracket_breaks=True)
 
 
+def _flat_width(items: list[cst.BaseExpression], indent: str) -> int:
+    """``width`` of the one-line list, without building it unless an item is starred."""
+    if any(isinstance(item, cst.StarredElement) for item in items):
+        return width(_list(items, [False] * len(items), indent))
+    return 2 + sum(width(item) for item in items) + len(", ") * (len(items) - 1)
+
+
 def _is_flag(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.SimpleString) and str(string_value(node)).startswith("-")
 
 
 def _list(items: list[cst.BaseExpression], breaks: list[bool], indent: str, bracket_breaks: bool = False) -> cst.List:
-    def newline(last_line: str) -> cst.ParenthesizedWhitespace:
-        return cst.ParenthesizedWhitespace(
-            first_line=cst.TrailingWhitespace(),
-            empty_lines=[],
-            indent=True,
-            last_line=cst.SimpleWhitespace(last_line),
-        )
-
+    newline = line_break
     elements: list[cst.BaseElement] = []
     for index, item in enumerate(items):
         last = index == len(items) - 1
         if last:
-            comma = cst.Comma(whitespace_after=newline(indent[:-4])) if bracket_breaks else cst.MaybeSentinel.DEFAULT
+            comma = comma_with(newline(indent[:-4])) if bracket_breaks else cst.MaybeSentinel.DEFAULT
         elif breaks[index]:
-            comma = cst.Comma(whitespace_after=newline(indent))
+            comma = comma_with(newline(indent))
         else:
-            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            comma = COMMA_SPACE
         if isinstance(item, cst.StarredElement):
             elements.append(item.with_changes(comma=comma))
         else:
             elements.append(cst.Element(value=item, comma=comma))
-    lbracket = cst.LeftSquareBracket(whitespace_after=newline(indent)) if bracket_breaks else cst.LeftSquareBracket()
-    return cst.List(elements=elements, lbracket=lbracket)
+    lbracket = cst.LeftSquareBracket(whitespace_after=newline(indent)) if bracket_breaks else LEFT_BRACKET
+    return cst.List(elements=elements, lbracket=lbracket, rbracket=RIGHT_BRACKET)

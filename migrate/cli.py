@@ -16,7 +16,6 @@ import click
 
 from migrate.files import discover
 from migrate.names import TARGETS
-from migrate.report import json_report, sarif_report, text_report
 from migrate.runner import EXIT_INTERNAL, FileResult, run
 
 REPORT = "please report this at the hpcest issue tracker with the file that caused it"
@@ -81,6 +80,9 @@ def migrate_command(
     try:
         files = discover(list(paths), include, exclude, respect_gitignore=not no_gitignore)
         results = noting(run(files, target, write=write and not check, jobs=jobs))
+        # Imported once run() has started the workers' relay, which loads libcst meanwhile.
+        from migrate.report import json_report, sarif_report, text_report
+
         show_diff = not write or check
         if output_format == "text":
             summary = text_report(results, show_diff, click.echo)

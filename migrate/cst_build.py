@@ -47,10 +47,15 @@ def width(node: cst.CSTNode) -> int:
             return len(node.value)  # type: ignore[attr-defined]
     elif kind is cst.Attribute and not node.lpar and _empty(node.dot.whitespace_before, node.dot.whitespace_after):  # type: ignore[attr-defined]
         return width(node.value) + 1 + len(node.attr.value)  # type: ignore[attr-defined]
-    elif kind is cst.List and not node.lpar and _empty(node.lbracket.whitespace_after, node.rbracket.whitespace_before):  # type: ignore[attr-defined]
+    elif kind is cst.List and not node.lpar:  # type: ignore[attr-defined]
         elements = node.elements  # type: ignore[attr-defined]
-        if all(type(e) is cst.Element and _flat_comma(e.comma) for e in elements):
+        if _empty(node.lbracket.whitespace_after, node.rbracket.whitespace_before) and all(  # type: ignore[attr-defined]
+            type(e) is cst.Element and _flat_comma(e.comma) for e in elements
+        ):
             return 2 + sum(width(e.value) + _comma_width(e.comma) for e in elements)
+        broken = _broken_list_width(node)  # type: ignore[arg-type]
+        if broken is not None:
+            return broken
     elif kind is cst.Call and not node.lpar and _empty(node.whitespace_after_func, node.whitespace_before_args):  # type: ignore[attr-defined]
         args = node.args  # type: ignore[attr-defined]
         if all(not a.star and _flat_comma(a.comma) and _empty(a.whitespace_after_arg) for a in args) and all(
@@ -65,6 +70,49 @@ def width(node: cst.CSTNode) -> int:
                 )
             )
     return len(_EMPTY.code_for_node(node))
+
+
+def whitespace_width(whitespace: object) -> int | None:
+    """Characters of a whitespace node as ``code_for_node`` on an empty module writes it (no
+    indentation: nothing encloses it there), None for a kind not handled here."""
+    kind = type(whitespace)
+    if kind is cst.SimpleWhitespace:
+        return len(whitespace.value)  # type: ignore[attr-defined]
+    if kind is not cst.ParenthesizedWhitespace:
+        return None
+    lines = [whitespace.first_line, *whitespace.empty_lines]  # type: ignore[attr-defined]
+    total = len(whitespace.last_line.value)  # type: ignore[attr-defined]
+    for line in lines:
+        comment = line.comment
+        newline = line.newline.value
+        total += len(line.whitespace.value) + (len(comment.value) if comment is not None else 0)
+        total += len(newline) if newline is not None else 1  # the empty module's default newline
+    return total
+
+
+def _broken_list_width(node: cst.List) -> int | None:
+    """``width`` of a list laid out over several lines (the length of all of its code, as codegen
+    gives it); None unless every part is a kind handled here."""
+    total = 2
+    for whitespace in (node.lbracket.whitespace_after, node.rbracket.whitespace_before):
+        part = whitespace_width(whitespace)
+        if part is None:
+            return None
+        total += part
+    for element in node.elements:
+        if type(element) is not cst.Element:
+            return None
+        comma = element.comma
+        if not isinstance(comma, cst.Comma):
+            if element is not node.elements[-1]:
+                return None  # codegen writes a default ", " after all but the last: not handled here
+            total += width(element.value)
+            continue
+        before, after = whitespace_width(comma.whitespace_before), whitespace_width(comma.whitespace_after)
+        if before is None or after is None:
+            return None
+        total += width(element.value) + before + 1 + after
+    return total
 
 
 def _empty(*whitespace: object) -> bool:
@@ -85,16 +133,46 @@ def _comma_width(comma: object) -> int:
     return 0
 
 
+# Emitted code shares these: libcst nodes are immutable, and building the same punctuation and
+# whitespace anew for every argument was a good part of the rewrite's time (bench/bench_migrate.py).
+_NO_SPACE = cst.SimpleWhitespace("")
+_KEYWORD_EQUAL = cst.AssignEqual(_NO_SPACE, _NO_SPACE)
+COMMA_SPACE = cst.Comma(whitespace_before=_NO_SPACE, whitespace_after=cst.SimpleWhitespace(" "))
+LEFT_BRACKET = cst.LeftSquareBracket(whitespace_after=_NO_SPACE)
+RIGHT_BRACKET = cst.RightSquareBracket(whitespace_before=_NO_SPACE)
+
+
+def comma_with(whitespace_after: cst.BaseParenthesizableWhitespace) -> cst.Comma:
+    return cst.Comma(whitespace_before=_NO_SPACE, whitespace_after=whitespace_after)
+
+
+_LINE_BREAKS: dict[str, cst.ParenthesizedWhitespace] = {}
+
+
+def line_break(indent: str) -> cst.ParenthesizedWhitespace:
+    """A line break inside brackets, the next line indented by ``indent``."""
+    found = _LINE_BREAKS.get(indent)
+    if found is None:
+        found = _LINE_BREAKS[indent] = cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace(indent)
+        )
+    return found
+
+
 def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(
         keyword=cst.Name(name),
         value=value,
-        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+        equal=_KEYWORD_EQUAL,
+        whitespace_after_star=_NO_SPACE,
+        whitespace_after_arg=_NO_SPACE,
     )
 
 
 def _break(indent: str, comment: str | None = None, leading: list[str] | None = None) -> cst.ParenthesizedWhitespace:
     """A line break inside brackets; ``comment`` ends the current line, ``leading`` lines come next."""
+    if not comment and not leading:
+        return line_break(indent)
     return cst.ParenthesizedWhitespace(
         first_line=cst.TrailingWhitespace(
             whitespace=cst.SimpleWhitespace("  " if comment else ""),
@@ -136,12 +214,12 @@ def call(
             multiline = width(flat) + len(base_indent) > budget
     if not multiline:
         spaced = [
-            arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            arg.with_changes(comma=COMMA_SPACE)
             if index < len(args) - 1
             else arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)
             for index, arg in enumerate(args)
         ]
-        return cst.Call(func=func, args=spaced)
+        return cst.Call(func=func, args=spaced, whitespace_after_func=_NO_SPACE, whitespace_before_args=_NO_SPACE)
     inner = base_indent + indent_unit
     lines = []
     for index, arg in enumerate(args):
@@ -149,12 +227,13 @@ def call(
         after = comments[index][1]
         trailing = after[0] if after else None
         following = [] if last else comments[index + 1][0]
-        lines.append(
-            arg.with_changes(
-                comma=cst.Comma(whitespace_after=_break(base_indent if last else inner, trailing, following))
-            )
-        )
-    return cst.Call(func=func, args=lines, whitespace_before_args=_break(inner, None, comments[0][0]))
+        lines.append(arg.with_changes(comma=comma_with(_break(base_indent if last else inner, trailing, following))))
+    return cst.Call(
+        func=func,
+        args=lines,
+        whitespace_after_func=_NO_SPACE,
+        whitespace_before_args=_break(inner, None, comments[0][0]),
+    )
 
 
 def _element(item: cst.BaseExpression, comma: cst.Comma | cst.MaybeSentinel) -> cst.BaseElement:
@@ -169,9 +248,7 @@ def element_list(items: list[cst.BaseExpression], base_indent: str, budget: int,
         [
             _element(
                 item,
-                cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-                if index < len(items) - 1
-                else cst.MaybeSentinel.DEFAULT,
+                COMMA_SPACE if index < len(items) - 1 else cst.MaybeSentinel.DEFAULT,
             )
             for index, item in enumerate(items)
         ]
@@ -185,13 +262,13 @@ def element_list(items: list[cst.BaseExpression], base_indent: str, budget: int,
     elements = []
     for index, item in enumerate(items):
         if index == len(items) - 1:
-            comma = cst.Comma(whitespace_after=_break(base_indent))
+            comma = comma_with(_break(base_indent))
         elif breaks[index]:
-            comma = cst.Comma(whitespace_after=_break(inner))
+            comma = comma_with(_break(inner))
         else:
-            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            comma = COMMA_SPACE
         elements.append(_element(item, comma))
-    return cst.List(elements, lbracket=cst.LeftSquareBracket(whitespace_after=_break(inner)))
+    return cst.List(elements, lbracket=cst.LeftSquareBracket(whitespace_after=_break(inner)), rbracket=RIGHT_BRACKET)
 
 
 def attr(path: str) -> cst.BaseExpression:

@@ -15,6 +15,7 @@ every node once (analysis) and changes a handful, so:
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -82,11 +83,38 @@ _TRIVIA_BASES: tuple[type, ...] = (
 _CODE: dict[type, bool] = {}
 
 
+def _may_hold_code(annotation: Any) -> bool:
+    """False when a field's annotation only allows trivia, strings, flags or sentinels."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return False
+    if origin is not None:
+        return any(_may_hold_code(argument) for argument in typing.get_args(annotation))
+    if annotation in (str, bool, int, type(None)):
+        return False
+    if isinstance(annotation, type) and issubclass(annotation, cst.MaybeSentinel):
+        return False
+    if isinstance(annotation, type) and issubclass(annotation, cst.CSTNode):
+        return not issubclass(annotation, _TRIVIA_BASES)
+    return True  # anything else (a forward reference...): look at the value
+
+
+_CODE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def code_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a node type that can hold code nodes (whitespace, punctuation, strings left out)."""
+    names = _CODE_FIELDS.get(kind)
+    if names is None:
+        names = _CODE_FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind) if _may_hold_code(f.type))
+    return names
+
+
 def code_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """Child nodes that are code: whitespace, comments, brackets and operators left out (they hold
-    no names; skipping them halves a walk)."""
+    no names; skipping them halves a walk). Fields whose type only allows those are not even read."""
     found: list[cst.CSTNode] = []
-    for name in fields(type(node)):
+    for name in code_fields(type(node)):
         value = getattr(node, name)
         kind = type(value)
         if kind is list or kind is tuple:

@@ -8,8 +8,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from hpc_estimator.util.atomic import write_atomic
-
 DEFAULT_INCLUDE = ("*.py", "*.ipynb")
 ALWAYS_SKIPPED_DIRS = {".git", ".hg", ".svn", ".ipynb_checkpoints", "__pycache__", ".tox", ".nox"}
 SUPPORTED_SUFFIXES = {".py", ".ipynb", ".md", ".markdown"}
@@ -136,4 +134,7 @@ def discover(
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` atomically, keeping its permissions (a reader never sees a partial file)."""
+    # Imported here: importing hpc_estimator loads the v1 package (~0.1 s), which --check never needs.
+    from hpc_estimator.util.atomic import write_atomic
+
     write_atomic(path, data)

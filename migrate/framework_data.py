@@ -1,22 +1,29 @@
 """Framework estimator facts for the codemod: default versions, backends, curated environment names and
 scenario pins, in the shape the rewrite rules look them up.
 
-One source of truth: everything is read from :mod:`hpc_estimator.v1.frameworks`, the transcription of the
-published v1 wheels (scenario files) and the 2020 curated-environment list. Importing it is cheap (no
-network, no heavy dependencies), so the codemod still never imports azureml.
+One source of truth: everything comes from :mod:`hpc_estimator.v1.frameworks`, the transcription of the
+published v1 wheels (scenario files) and the 2020 curated-environment list. The codemod reads them from
+``framework_tables.json``, generated from that module by ``python -m migrate.framework_data`` (a test
+checks the file is current): importing ``hpc_estimator.v1`` means importing the whole v1 package behind
+the facade, ~0.1 s in every worker process, more than migrating a typical candidate file
+(bench/bench_migrate.py). The codemod still never imports azureml.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from hpc_estimator.v1 import frameworks as _fw
-from hpc_estimator.v1.environment import DEFAULT_CPU_IMAGE, DEFAULT_GPU_IMAGE
+__all__ = ["DEFAULT_CPU_IMAGE", "DEFAULT_GPU_IMAGE", "FRAMEWORKS", "compute_tables"]
 
-__all__ = ["DEFAULT_CPU_IMAGE", "DEFAULT_GPU_IMAGE", "FRAMEWORKS"]
+TABLES_PATH = Path(__file__).with_name("framework_tables.json")
+NAMES = ("PyTorch", "TensorFlow", "Chainer", "SKLearn")
 
 
 def _describe(name: str) -> dict[str, Any]:
+    from hpc_estimator.v1 import frameworks as _fw
+
     curated: dict[str, str] = {}
     scenarios: dict[str, dict[str, Any]] = {}
     for key in _fw.scenario_keys(name):
@@ -38,6 +45,26 @@ def _describe(name: str) -> dict[str, Any]:
     }
 
 
-FRAMEWORKS: dict[str, dict[str, Any]] = {
-    name: _describe(name) for name in ("PyTorch", "TensorFlow", "Chainer", "SKLearn")
-}
+def compute_tables() -> dict[str, Any]:
+    """The tables as :mod:`hpc_estimator.v1` defines them now (what ``framework_tables.json`` must hold)."""
+    from hpc_estimator.v1.environment import DEFAULT_CPU_IMAGE as cpu
+    from hpc_estimator.v1.environment import DEFAULT_GPU_IMAGE as gpu
+
+    # A JSON round trip, so that the comparison with the file sees the same types (lists, not tuples).
+    tables = {"default_cpu_image": cpu, "default_gpu_image": gpu, "frameworks": {n: _describe(n) for n in NAMES}}
+    result: dict[str, Any] = json.loads(json.dumps(tables))
+    return result
+
+
+def write_tables(path: Path = TABLES_PATH) -> None:
+    path.write_text(json.dumps(compute_tables(), indent=1, sort_keys=False) + "\n", encoding="utf-8")
+
+
+_TABLES: dict[str, Any] = json.loads(TABLES_PATH.read_text(encoding="utf-8"))
+DEFAULT_CPU_IMAGE: str = _TABLES["default_cpu_image"]
+DEFAULT_GPU_IMAGE: str = _TABLES["default_gpu_image"]
+FRAMEWORKS: dict[str, dict[str, Any]] = _TABLES["frameworks"]
+
+if __name__ == "__main__":
+    write_tables()
+    print(f"wrote {TABLES_PATH}")

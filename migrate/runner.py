@@ -1,22 +1,23 @@
 """Run the migration over many files: one file's failure is reported and the run goes on.
 
 The parent process discovers, reads and pre-filters files (only those mentioning ``azureml`` can
-hold v1 code) and never imports libcst; candidates go to worker processes as they are found, so the
-workers' start-up (importing libcst) overlaps with the parent still reading the tree.
+hold v1 code) and never imports libcst; candidates go to worker processes as they are found. The
+workers start warm without delaying the reading: see :mod:`migrate.pool`.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from migrate.files import write_atomically
 from migrate.findings import Finding
+from migrate.pool import ForkedPool, Pool, SpawnPool, fork_available
 
 # Exit status of the migrate command (the CLI-wide table: 0 ok, 1 --check found changes, 2 bad input,
 # 3 internal error); the report lists the files behind a 2 or a 3.
@@ -90,9 +91,6 @@ def migrate_file(path: str, target: str = "azureml") -> FileResult:
     """Compute the migrated content of one file (nothing is written here)."""
     import libcst as cst
 
-    from migrate.chunks import migrate_script_with_magics
-    from migrate.markdown import migrate_markdown
-    from migrate.notebook import migrate_notebook
     from migrate.source_text import decode_python, decode_utf8
     from migrate.transform import OutputDoesNotParse, mentions_v1, migrate_source
 
@@ -115,6 +113,8 @@ def migrate_file(path: str, target: str = "azureml") -> FileResult:
             except cst.ParserSyntaxError:
                 # A notebook exported to a script (``%matplotlib inline``, ``!pip install``): mask the
                 # magics as in notebooks; still a parse error if the rest is not Python either.
+                from migrate.chunks import migrate_script_with_magics
+
                 with_magics = migrate_script_with_magics(decoded.text, target, path)
                 if with_magics is None:
                     raise
@@ -123,8 +123,12 @@ def migrate_file(path: str, target: str = "azureml") -> FileResult:
             decoded = decode_utf8(data, lenient=suffix != ".ipynb")
             result.parsed = mentions_v1(decoded.text)
             if suffix == ".ipynb":
+                from migrate.notebook import migrate_notebook
+
                 new_text, chunks = migrate_notebook(decoded.text, target, path)
             else:
+                from migrate.markdown import migrate_markdown
+
                 new_text, chunks = migrate_markdown(decoded.text, target, path)
             findings, changed = chunks.findings, chunks.changed
         result.findings = [f.located(path, f.line, f.col, f.cell) for f in findings]
@@ -166,18 +170,20 @@ def _work(args: tuple[str, str]) -> FileResult:
     return migrate_file(*args)
 
 
+# Rewritten without findings: positions (a metadata pass) are computed only for files that report one.
 _WARM_UP = (
     "from azureml.train.dnn import PyTorch\n"
-    "est = PyTorch(source_directory='.', entry_script='t.py', compute_target=ct, pip_packages=['x'], vm_size='a')\n"
+    "est = PyTorch(source_directory='.', entry_script='t.py', compute_target=ct, pip_packages=['x'])\n"
 )
 
 
-def _warm_up() -> None:
-    """Load libcst, the rules and the framework tables, and fill the per-type caches, while the
-    parent is still reading the tree (a worker's first file would otherwise pay ~80 ms for it)."""
-    import migrate.chunks
-    import migrate.markdown
-    import migrate.notebook  # noqa: F401
+def _warm_up(suffix: str = ".py") -> None:
+    """Load libcst, the rules and the framework tables, and fill the per-type caches (the first file
+    would otherwise pay ~50 ms for the caches alone); the notebook and Markdown readers only when the
+    first candidate is one (a worker loads them when it meets one)."""
+    if suffix != ".py":
+        import migrate.markdown
+        import migrate.notebook  # noqa: F401
     from migrate.transform import migrate_source
 
     migrate_source(_WARM_UP)
@@ -194,15 +200,27 @@ def _candidate(path: str) -> bool:
 
 
 def run(paths: Iterable[Path], target: str, write: bool, jobs: int | None) -> Iterator[FileResult]:
-    """Yield results in input order; with ``write`` the changed files are replaced atomically."""
+    """Results in input order; with ``write`` the changed files are replaced atomically.
+
+    With several jobs and fork, the workers' relay starts here, before the first file is even
+    found, so that it loads libcst while the caller and the discovery go on (a tree without
+    candidates ends it before it forks any worker).
+    """
     jobs = jobs or os.cpu_count() or 1
     if jobs <= 1:
-        for path in paths:
-            name = str(path)
-            yield _finish(migrate_file(name, target), write) if _candidate(name) else FileResult(name)
-        return
-    order: list[str | Future[FileResult]] = []
-    pool: ProcessPoolExecutor | None = None
+        return _serial(paths, target, write)
+    pool = ForkedPool(jobs, _work, _warm_up) if fork_available() else None
+    return _parallel(paths, target, write, jobs, pool)
+
+
+def _serial(paths: Iterable[Path], target: str, write: bool) -> Iterator[FileResult]:
+    for path in paths:
+        name = str(path)
+        yield _finish(migrate_file(name, target), write) if _candidate(name) else FileResult(name)
+
+
+def _parallel(paths: Iterable[Path], target: str, write: bool, jobs: int, pool: Pool | None) -> Iterator[FileResult]:
+    order: list[str | int] = []
     try:
         for path in paths:
             name = str(path)
@@ -210,15 +228,17 @@ def run(paths: Iterable[Path], target: str, write: bool, jobs: int | None) -> It
                 order.append(name)
                 continue
             if pool is None:
-                pool = ProcessPoolExecutor(max_workers=jobs)
-                for _ in range(jobs):
-                    pool.submit(_warm_up)
-            order.append(pool.submit(_work, (name, target)))
+                pool = SpawnPool(jobs, _work, functools.partial(_warm_up, Path(name).suffix))
+            order.append(pool.submit((name, target)))
         for item in order:
-            yield FileResult(item) if isinstance(item, str) else _finish(item.result(), write)
+            if isinstance(item, str):
+                yield FileResult(item)
+            else:
+                assert pool is not None  # a handle comes from the pool
+                yield _finish(pool.result(item), write)
     finally:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            pool.close()
 
 
 def _finish(result: FileResult, write: bool) -> FileResult:

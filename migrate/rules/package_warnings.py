@@ -21,7 +21,6 @@ from migrate import packages
 from migrate.engine import Migration
 from migrate.environment import EnvironmentUnresolvable, framework_key
 from migrate.framework_data import FRAMEWORKS
-from migrate.lint_script import lint_script_tree
 from migrate.names import ESTIMATOR_CLASSES
 
 CODES = ("HPP301", "HPP302", "HPP303", "HPP304", "HPP305", "HPP306", "HPP307", "HPL203", "HPL204", "HPL205")
@@ -79,6 +78,8 @@ def _check(m: Migration, call: cst.Call, cls: str, kwargs: dict[str, cst.BaseExp
     source = m.local_directory(kwargs)
     if script is None or source is None:
         return
+    from migrate.lint_script import lint_script_tree  # only with a local entry script (saves loading it)
+
     for code, message, fix, _, _ in lint_script_tree(script, source):
         m.report(code, message, kwargs["entry_script"], fix)
     if pip_items is None or conda_items is None or "environment_definition" in kwargs:

@@ -1,0 +1,102 @@
+"""The worker pool of ``hpcest migrate``: warm forked workers, results by handle, failures never hang."""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+
+import pytest
+
+from migrate.pool import ForkedPool, SpawnPool, fork_available
+
+pytestmark = pytest.mark.skipif(not fork_available(), reason="the forked pool exists on Linux only")
+
+WARMED: list[int] = []
+
+
+def _warm_up() -> None:
+    WARMED.append(os.getpid())
+
+
+def _work(task: tuple[str, str]) -> tuple[str, int, list[int]]:
+    path, _ = task
+    if path == "crash":
+        os._exit(7)  # a worker dying as on a segfault
+    if path == "slow":
+        time.sleep(0.2)
+    return path, os.getpid(), list(WARMED)
+
+
+def test_results_by_handle_from_workers_forked_after_the_warm_up():
+    pool = ForkedPool(2, _work, _warm_up)
+    try:
+        handles = [pool.submit((name, "azureml")) for name in ("slow", "a", "b", "c")]
+        results = [pool.result(h) for h in reversed(handles)]
+    finally:
+        pool.close()
+    assert [r[0] for r in reversed(results)] == ["slow", "a", "b", "c"]
+    for _, worker, warmed in results:
+        # The warm-up ran once, in the relay, before it forked the worker: inherited, not repeated.
+        assert len(warmed) == 1 and warmed[0] not in (worker, os.getpid())
+    assert WARMED == []  # and never in the parent
+
+
+def test_a_dying_worker_is_an_error_not_a_hang():
+    pool = ForkedPool(2, _work, _warm_up)
+    try:
+        handle = pool.submit(("crash", "azureml"))
+        with pytest.raises(RuntimeError, match="BrokenProcessPool"):
+            pool.result(handle)
+    finally:
+        pool.close()
+
+
+def test_closing_early_cancels_the_rest_and_ends_the_relay():
+    pool = ForkedPool(2, _work, _warm_up)
+    for _ in range(20):
+        pool.submit(("slow", "azureml"))
+    start = time.monotonic()
+    pool.close()
+    assert time.monotonic() - start < 5
+    assert not pool._relay.is_alive()
+
+
+def test_spawn_pool_has_the_same_interface():
+    pool = SpawnPool(1, _square, _nothing)
+    try:
+        handles = [pool.submit((str(n), "x")) for n in range(3)]
+        assert [pool.result(h) for h in handles] == [0, 1, 4]
+    finally:
+        pool.close()
+
+
+def _square(task: tuple[str, str]) -> int:
+    return int(task[0]) ** 2
+
+
+def _nothing() -> None:
+    return None
+
+
+def _slow_warm_up() -> None:
+    time.sleep(30)
+
+
+def test_a_pool_given_no_work_stops_without_waiting_for_its_warm_up():
+    """A tree without candidates: the relay started speculatively is stopped, not waited for."""
+    pool = ForkedPool(2, _work, _slow_warm_up)
+    start = time.monotonic()
+    pool.close()
+    assert time.monotonic() - start < 5
+    assert not pool._relay.is_alive()
+
+
+def test_a_pool_dropped_unclosed_still_ends_its_relay():
+    """E.g. a run() that was never iterated: the relay must not outlive it (nor block the exit)."""
+    pool = ForkedPool(2, _work, _warm_up)
+    pool.submit(("a", "azureml"))
+    relay = pool._relay
+    del pool
+    gc.collect()
+    assert not relay.is_alive()

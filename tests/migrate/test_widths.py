@@ -1,0 +1,74 @@
+"""Line lengths counted from node parts (instead of generating code) equal the generated code's length."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from migrate import cst_build as b
+from migrate.arguments import arguments_list
+from migrate.cst_walk import walk
+from migrate.imports import _import_width
+
+EMPTY = cst.Module(body=[])
+
+IMPORTS = [
+    "from a import b",
+    "from azureml.core import Experiment, Workspace, Environment, ScriptRunConfig",
+    "from  a.b  import c as  d ,e",
+    "from . import a",
+    "from ..x import  (a)",
+    "from .m.n import a as b, c",
+    "from a import b;",
+    "from a import b ; x = 1",
+]
+
+
+@pytest.mark.parametrize("source", IMPORTS)
+def test_import_width(source):
+    node = next(n for n in walk(cst.parse_module(source + "\n")) if isinstance(n, cst.ImportFrom))
+    if node.lpar is None:
+        assert _import_width(node) == len(EMPTY.code_for_node(node))
+
+
+def test_import_width_of_built_imports():
+    node = cst.ImportFrom(
+        module=cst.Attribute(cst.Name("azureml"), cst.Name("core")),
+        names=[cst.ImportAlias(cst.Name("A")), cst.ImportAlias(cst.Name("B"), asname=cst.AsName(cst.Name("C")))],
+    )
+    assert _import_width(node) == len(EMPTY.code_for_node(node)) == len("from azureml.core import A, B as C")
+
+
+LISTS = [
+    "[a, b]",
+    "[ a ,b ]",
+    "[\n    'x',\n    'y',\n]",
+    "[  # first\n    'x',  # why\n    # above y\n    'y'\n]",
+    "[*a, b]",
+    "[\n    f(x, y),\n    [1,\n     2],\n]",
+]
+
+
+@pytest.mark.parametrize("source", LISTS)
+def test_width_of_lists_over_several_lines(source):
+    node = cst.parse_expression(source)
+    assert b.width(node) == len(EMPTY.code_for_node(node))
+
+
+def test_width_of_an_emitted_package_list():
+    items = [b.string(f"package-{i}==1.{i}") for i in range(12)]
+    node = arguments_list(items)
+    assert "\n" in EMPTY.code_for_node(node)
+    call = b.call(b.attr("CondaDependencies.create"), [b.kwarg("pip_packages", node)], multiline=False)
+    assert b.width(call) == len(EMPTY.code_for_node(call))
+
+
+@pytest.mark.parametrize("count", [3, 5, 12])
+def test_flat_width_of_argument_lists(count):
+    from migrate.arguments import _flat_width, _list
+
+    items: list[cst.BaseExpression] = [b.string(f"--option-{i}") for i in range(count)]
+    flat = _list(items, [False] * count, "    ")
+    assert _flat_width(items, "    ") == b.width(flat) == len(EMPTY.code_for_node(flat))
+    starred = [*items, cst.StarredElement(cst.Name("rest"))]
+    assert _flat_width(starred, "    ") == len(EMPTY.code_for_node(_list(starred, [False] * (count + 1), "    ")))
