@@ -36,8 +36,9 @@ class V1(PipelineV1):
         from azureml.pipeline.steps import HyperDriveStep
         from azureml.train.hyperdrive import GridParameterSampling, HyperDriveConfig, PrimaryMetricGoal, choice
 
-        self.HyperDriveStep, self.TrainingOutput, self.HyperDriveConfig = HyperDriveStep, TrainingOutput, HyperDriveConfig
-        self.GridParameterSampling, self.PrimaryMetricGoal, self.choice = GridParameterSampling, PrimaryMetricGoal, choice
+        self.HyperDriveStep, self.TrainingOutput = HyperDriveStep, TrainingOutput
+        self.HyperDriveConfig, self.GridParameterSampling = HyperDriveConfig, GridParameterSampling
+        self.PrimaryMetricGoal, self.choice = PrimaryMetricGoal, choice
 
 
 def main() -> None:
