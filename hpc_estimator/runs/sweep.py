@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..backends import get_backend
-from ..backends.array_status import TaskRef, poll_tasks, squeue_tasks
+from ..backends.array_status import TaskQuery, TaskRef, poll_tasks, squeue_tasks
 from ..backends.base import _tar, prepare_run_dir
 from ..cluster.profile import ClusterProfile
 from ..compile import compile_run
@@ -408,15 +408,17 @@ def read_sweep_files(transport: Transport, sweep_dir: str) -> dict[str, str]:
     return out
 
 
-def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
-    """One poll of a whole sweep: the sweep files, one squeue, the trials' own files; records updated."""
+def update_trials(
+    workspace: Workspace,
+    sweep: RunRecord,
+    transport: Transport,
+    state: dict[str, str],
+    extra_jobs: tuple[str, ...] = (),
+) -> TaskQuery:
+    """Record new trials and each trial's state on evidence; one squeue over the sweep's arrays, its
+    controller and ``extra_jobs`` (a pipeline step's finish job), returned for the caller's verdict."""
     store = workspace.run_store
-    sweep = store.get(sweep_id)
-    if sweep.is_terminal or not sweep.remote_dir:
-        return sweep
-    backend = get_backend(workspace, sweep.target)
-    transport = backend.transport
-    state = read_sweep_files(transport, sweep.remote_dir)
+    sweep_id = sweep.run_id
     trials = files.parse_lines(state.get("trials.jsonl", ""))
     _record_trials(workspace, sweep, trials)
     stop_lines = files.parse_lines(state.get("stops.jsonl", ""))
@@ -424,8 +426,7 @@ def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
     children = store.children(sweep_id)
     controller_id = sweep.properties.get("controller_job")
     arrays = sorted({(c.job_id or "").split("_", 1)[0] for c in children if c.job_id})
-    query = squeue_tasks(transport, [*arrays, *([controller_id] if controller_id else [])])
-    known = query.known
+    query = squeue_tasks(transport, [*arrays, *([controller_id] if controller_id else []), *extra_jobs])
     active = [c for c in children if (not c.is_terminal or c.inferred) and c.job_id and c.remote_dir]
     refs = [TaskRef(c.run_id, c.job_id or "", c.remote_dir or "", unseen_for=job_ref(c).unseen_for) for c in active]
     updates = poll_tasks(transport, refs, query=query, grace=workspace.get_profile(sweep.target).status_grace_seconds)
@@ -445,6 +446,21 @@ def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
         elif stop is not None and status not in TERMINAL_STATUSES:
             status = "CancelRequested"
         store.update_status(child.run_id, status, detail=detail, exit_code=update.exit_code, inferred=update.inferred)
+    return query
+
+
+def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
+    """One poll of a whole sweep: the sweep files, one squeue, the trials' own files; records updated."""
+    store = workspace.run_store
+    sweep = store.get(sweep_id)
+    if sweep.is_terminal or not sweep.remote_dir:
+        return sweep
+    backend = get_backend(workspace, sweep.target)
+    transport = backend.transport
+    state = read_sweep_files(transport, sweep.remote_dir)
+    query = update_trials(workspace, sweep, transport, state)
+    known = query.known
+    controller_id = sweep.properties.get("controller_job")
     if not query.answered:
         # Without the scheduler's answer the controller's state is unknown: the sweep is not settled.
         return store.get(sweep_id)
