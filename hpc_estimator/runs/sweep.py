@@ -349,12 +349,12 @@ def submit_sweep(
             "sbatch_calls": len(array_ids) + (1 if controller_id else 0),
         },
     )
-    _record_trials(workspace, store.get(sweep_id), files.parse_lines("".join(lines)))
+    record_trials(workspace, store.get(sweep_id), files.parse_lines("".join(lines)))
     store.update_status(sweep_id, "Queued")
     return store.get(sweep_id)
 
 
-def _record_trials(workspace: Workspace, sweep: RunRecord, trials: list[dict[str, Any]]) -> None:
+def record_trials(workspace: Workspace, sweep: RunRecord, trials: list[dict[str, Any]]) -> None:
     """Child runs for trials not recorded yet (all of a Random/Grid sweep at once; Bayesian ones as they come)."""
     store = workspace.run_store
     known = {r.name for r in store.children(sweep.run_id)}
@@ -420,7 +420,7 @@ def update_trials(
     store = workspace.run_store
     sweep_id = sweep.run_id
     trials = files.parse_lines(state.get("trials.jsonl", ""))
-    _record_trials(workspace, sweep, trials)
+    record_trials(workspace, sweep, trials)
     stop_lines = files.parse_lines(state.get("stops.jsonl", ""))
     stops = files.latest_by_index({**s, "index": s.get("trial")} for s in stop_lines)
     children = store.children(sweep_id)
@@ -455,6 +455,12 @@ def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
     sweep = store.get(sweep_id)
     if sweep.is_terminal or not sweep.remote_dir:
         return sweep
+    if sweep.kind == "step":
+        # A HyperDriveStep: its status is the pipeline's to settle (its finish job, the failure rules).
+        from .pipeline_status import refresh_pipelines
+
+        refresh_pipelines(workspace, [sweep])
+        return store.get(sweep_id)
     backend = get_backend(workspace, sweep.target)
     transport = backend.transport
     state = read_sweep_files(transport, sweep.remote_dir)
@@ -501,6 +507,11 @@ def cancel_sweep(workspace: Workspace, sweep_id: str) -> None:
     store = workspace.run_store
     sweep = store.get(sweep_id)
     if sweep.is_terminal or not sweep.remote_dir:
+        return
+    if sweep.kind == "step":
+        from .pipeline_sweep import cancel_sweep_step
+
+        cancel_sweep_step(workspace, sweep)
         return
     transport = get_backend(workspace, sweep.target).transport
     children = store.children(sweep_id)
