@@ -226,6 +226,10 @@ def status(ws: Any, record: Any, as_json: bool) -> None:
     for s in ws.run_store.children(record.run_id):
         reused = s.properties.get("reused_run_id")
         detail = (s.status_detail or "").splitlines()[0] if s.status_detail else ""
+        if "hyperdrive" in s.properties:  # a HyperDriveStep: its trials (`hpcest status STEP_RUN` lists them)
+            trials = ws.run_store.children(s.run_id)
+            done = sum(1 for t in trials if t.status == "Completed")
+            detail = "; ".join(filter(None, [f"HyperDrive: {done}/{len(trials)} trial(s) completed", detail]))
         rows.append((s.name or "-", s.status, s.job_id or ("reused" if reused else "-"), s.run_id, detail))
     click.echo(format_rows(rows))
 

@@ -41,6 +41,8 @@ from hpc_estimator import (
     choice,
 )
 from hpc_estimator.backends import close_all
+from hpc_estimator.cli import pipeline as pipeline_cli
+from hpc_estimator.cli import sweep as sweep_cli
 from hpc_estimator.runs.pipeline_submission import submit_pipeline
 from hpc_estimator.testing import local_cluster as lc
 from tests import pipeline_graphs as graphs
@@ -183,7 +185,7 @@ def _submit(ws: Workspace, pipeline: Pipeline) -> PipelineRun:
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_next_step_reads_all_metrics_and_the_best_trials_model(
-    setup: tuple[Sbatch, Workspace], target: str, tmp_path: Path
+    setup: tuple[Sbatch, Workspace], target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sbatch, ws = setup
     before = len(sbatch.calls())
@@ -214,6 +216,12 @@ def test_next_step_reads_all_metrics_and_the_best_trials_model(
     downloaded = run.get_pipeline_output("model_output").download(str(tmp_path / "out"))
     assert json.loads((Path(downloaded) / "outputs" / "model.pkl").read_text())["lr"] == 0.2
     assert [s.name for s in run.get_steps()] == ["prepare", "sweep", "check"]
+    pipeline_cli.status(ws, ws.run_store.get(run.id), as_json=False)
+    table = capsys.readouterr().out
+    assert "HyperDrive: 3/3 trial(s) completed" in table and step.id in table
+    sweep_cli.show_sweep(ws, step.id, as_json=False, plot=None)  # `hpcest status STEP_RUN`: trials, best first
+    trials = capsys.readouterr().out.splitlines()
+    assert trials[0].startswith(f"sweep {step.id}: Completed") and "--lr=0.2" in trials[3]
 
 
 def test_a_sweep_whose_trials_all_fail_fails_the_pipeline_and_skips_downstream(
