@@ -222,6 +222,15 @@ def test_next_step_reads_all_metrics_and_the_best_trials_model(
     sweep_cli.show_sweep(ws, step.id, as_json=False, plot=None)  # `hpcest status STEP_RUN`: trials, best first
     trials = capsys.readouterr().out.splitlines()
     assert trials[0].startswith(f"sweep {step.id}: Completed") and "--lr=0.2" in trials[3]
+    assert step.wait_for_completion(show_output=False)["status"] == "Completed"
+
+    # Unchanged, the whole pipeline is reused: no job at all; the step still reads as a HyperDriveStepRun.
+    before = len(sbatch.calls())
+    again = _submit(ws, _pipeline(ws, tmp_path / "src", target))
+    assert len(sbatch.calls()) == before
+    assert again.get_status() == "Finished"
+    (reused,) = again.find_step_run("sweep")
+    assert isinstance(reused, HyperDriveStepRun) and reused.is_reused
 
 
 def test_a_sweep_whose_trials_all_fail_fails_the_pipeline_and_skips_downstream(
