@@ -194,3 +194,15 @@ def test_finish_fails_when_no_trial_completed_or_the_best_wrote_no_model(tmp_pat
     (Path(files.trial_dir(str(sweep_dir), 2)) / "exit_code").write_text("0\n")
     assert finish(sweep_dir, [], [(str(tmp_path / "model"), "outputs/model.pkl")]) == 1
     assert finish(sweep_dir, [], [(str(tmp_path / "model"), "../../etc/passwd")]) == 1
+
+
+def test_dry_run_prints_the_trials_array_script_and_the_finish_job(ws, src, capsys) -> None:
+    from hpc_estimator.cli import pipeline as pipeline_cli
+
+    pipeline_cli.dry_run(ws, _pipeline(ws, src), "x", target=None, parameters={}, regenerate_outputs=False,
+                         run_id="x_1_00000000", as_json=False)
+    out = capsys.readouterr().out
+    step_dir = "/w/runs/x_1_00000000/steps/x_1_00000000_step1"
+    assert f"{step_dir}/job.sbatch (every trial)" in out and f"{step_dir}/finish.sbatch (its outputs)" in out
+    assert "--array=0-1%2" in out and "hpc_estimator.sweep.finish" in out
+    assert ws.run_store.count() == 0

@@ -120,7 +120,15 @@ def dry_run(
     for item in plan.steps:
         if item.script is None:
             continue
-        click.echo(f"\n# ---- step {item.name} ({item.run_id}): {item.run_dir}/job.sbatch ----")
+        if item.sweep is not None:
+            # A HyperDriveStep: the trials' array script, then the step's own (finish) job.
+            from ..runs.pipeline_sweep import FINISH_SCRIPT
+
+            click.echo(f"\n# ---- step {item.name} ({item.run_id}): {item.run_dir}/job.sbatch (every trial) ----")
+            click.echo(item.sweep.prepared.script, nl=False)
+            click.echo(f"\n# ---- step {item.name} ({item.run_id}): {item.run_dir}/{FINISH_SCRIPT} (its outputs) ----")
+        else:
+            click.echo(f"\n# ---- step {item.name} ({item.run_id}): {item.run_dir}/job.sbatch ----")
         click.echo(item.script, nl=False)
     if plan.target != "local" and plan.to_run:
         from ..backends.slurm_graph import SUBMIT_SCRIPT, graph_jobs
