@@ -61,6 +61,7 @@ import argparse, json, os, sys, time
 from azureml.core import Run
 p = argparse.ArgumentParser()
 p.add_argument("--data"); p.add_argument("--lr", type=float); p.add_argument("--fail", type=int, default=0)
+p.add_argument("--sleep", type=float, default=0.5)
 a = p.parse_args()
 if a.fail:
     sys.exit("this trial fails on purpose")
@@ -69,7 +70,7 @@ run = Run.get_context()
 accuracy = round(offset + 1.0 - abs(a.lr - 0.2), 6)  # best at lr = 0.2
 for epoch in range(3):
     run.log("accuracy", round(accuracy - 0.01 * (2 - epoch), 6))
-    time.sleep(0.5)
+    time.sleep(a.sleep)
 run.log("lr", a.lr)
 os.makedirs("outputs", exist_ok=True)
 with open("outputs/model.pkl", "w") as f:
@@ -150,7 +151,7 @@ def _sources(root: Path) -> Path:
     return root
 
 
-def _pipeline(ws: Workspace, src: Path, target: str, *, fail: bool = False) -> Pipeline:
+def _pipeline(ws: Workspace, src: Path, target: str, *, fail: bool = False, sleep: float | None = None) -> Pipeline:
     prepared = PipelineData("prepared")
     metrics = PipelineData("metrics", pipeline_output_name="sweep_metrics")
     model = PipelineData("best_model", pipeline_output_name="model_output",
@@ -167,7 +168,8 @@ def _pipeline(ws: Workspace, src: Path, target: str, *, fail: bool = False) -> P
             primary_metric_name="accuracy", primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
             max_total_runs=3, max_concurrent_runs=3,
         )
-    arguments: list[Any] = ["--data", prepared, *(["--fail", 1] if fail else [])]
+    arguments: list[Any] = ["--data", prepared, *(["--fail", 1] if fail else []),
+                            *(["--sleep", sleep] if sleep is not None else [])]
     sweep = HyperDriveStep("sweep", config, estimator_entry_script_arguments=arguments, inputs=[prepared],
                            outputs=[model], metrics_output=metrics)
     check = PythonScriptStep("check.py", name="check", arguments=["--metrics", metrics, "--model", model],
@@ -245,3 +247,29 @@ def test_a_sweep_whose_trials_all_fail_fails_the_pipeline_and_skips_downstream(
     (check,) = run.find_step_run("check")
     assert check.get_status() == "Canceled"
     assert "sweep" in (run.record.status_detail or "")
+
+
+def test_cancel_stops_the_sweeps_arrays_controller_and_finish_job_together(
+    setup: tuple[Sbatch, Workspace], tmp_path: Path
+) -> None:
+    import subprocess
+    import time
+
+    _, ws = setup
+    run = _submit(ws, _pipeline(ws, _sources(tmp_path / "src"), "slurm", sleep=120))
+    (step,) = run.find_step_run("sweep")
+    deadline = time.monotonic() + 120
+    while step.get_status() != "Running":
+        assert time.monotonic() < deadline, "the sweep step never started"
+        time.sleep(1)
+    record = ws.run_store.get(step.id)
+    ids = [*record.properties["array_jobs"], record.properties["controller_job"], record.job_id]
+    run.cancel()
+    assert run.wait_for_completion(show_output=False, timeout_seconds=120, raise_on_error=False) == "Canceled"
+    listed = subprocess.run(["squeue", "--noheader", "--array", f"--jobs={','.join(ids)}", "--format=%i %T"],
+                            capture_output=True, text=True, check=False).stdout.split()
+    assert not [w for w in listed if w in ("RUNNING", "PENDING")], listed
+    assert step.get_status() == "Canceled"
+    assert {c.get_status() for c in step.get_children()} == {"Canceled"}
+    (check,) = run.find_step_run("check")
+    assert check.get_status() == "Canceled"
