@@ -4,8 +4,10 @@ prepare (PythonScriptStep) -> sweep (HyperDriveStep: Grid over 3 learning rates,
 a Bandit policy so the controller runs too) -> check (PythonScriptStep reading metrics_output and
 the best model, TrainingOutput("Model", model_file="outputs/model.pkl")). Every trial reads the
 prepared input; the check step writes what it found, compared here with the sweep's own children.
-A sweep whose trials all fail fails the pipeline and cancels the step after it. Every sbatch goes
-through a recording wrapper (a PATH shim that logs its arguments and execs the real sbatch).
+An unchanged pipeline is reused whole. A sweep whose trials all fail fails the pipeline and cancels
+the step after it; cancelling the pipeline stops the arrays, the controller and the finish job; a
+Bayesian sweep step gets its trials from its controller. Every sbatch goes through a recording
+wrapper (a PATH shim that logs its arguments and execs the real sbatch).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pytest
 
 from hpc_estimator import (
     BanditPolicy,
+    BayesianParameterSampling,
     Experiment,
     GridParameterSampling,
     HyperDriveConfig,
@@ -151,7 +154,8 @@ def _sources(root: Path) -> Path:
     return root
 
 
-def _pipeline(ws: Workspace, src: Path, target: str, *, fail: bool = False, sleep: float | None = None) -> Pipeline:
+def _pipeline(ws: Workspace, src: Path, target: str, *, fail: bool = False, sleep: float | None = None,
+              sampling: Any = None, total: int = 3) -> Pipeline:
     prepared = PipelineData("prepared")
     metrics = PipelineData("metrics", pipeline_output_name="sweep_metrics")
     model = PipelineData("best_model", pipeline_output_name="model_output",
@@ -163,10 +167,10 @@ def _pipeline(ws: Workspace, src: Path, target: str, *, fail: bool = False, slee
         warnings.simplefilter("ignore")
         config = HyperDriveConfig(
             run_config=trial,
-            hyperparameter_sampling=GridParameterSampling({"--lr": choice(0.1, 0.2, 0.4)}),
-            policy=BanditPolicy(evaluation_interval=1, slack_amount=100.0),
+            hyperparameter_sampling=sampling or GridParameterSampling({"--lr": choice(0.1, 0.2, 0.4)}),
+            policy=None if sampling is not None else BanditPolicy(evaluation_interval=1, slack_amount=100.0),
             primary_metric_name="accuracy", primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
-            max_total_runs=3, max_concurrent_runs=3,
+            max_total_runs=total, max_concurrent_runs=3 if sampling is None else 2,
         )
     arguments: list[Any] = ["--data", prepared, *(["--fail", 1] if fail else []),
                             *(["--sleep", sleep] if sleep is not None else [])]
@@ -273,3 +277,22 @@ def test_cancel_stops_the_sweeps_arrays_controller_and_finish_job_together(
     assert {c.get_status() for c in step.get_children()} == {"Canceled"}
     (check,) = run.find_step_run("check")
     assert check.get_status() == "Canceled"
+
+
+def test_a_bayesian_sweep_step_submits_its_trials_from_the_controller(
+    setup: tuple[Sbatch, Workspace], tmp_path: Path
+) -> None:
+    _, ws = setup
+    sampling = BayesianParameterSampling({"--lr": choice(0.1, 0.2, 0.4)}, properties={"seed": 3})
+    run = _submit(ws, _pipeline(ws, _sources(tmp_path / "src"), "slurm", sampling=sampling, total=4))
+    assert run.wait_for_completion(show_output=False, timeout_seconds=600) == "Finished", run.get_details()
+    (step,) = run.find_step_run("sweep")
+    children = step.get_children()
+    assert len(children) == 4 and all(c.get_status() == "Completed" for c in children)
+    best = step.get_best_run_by_primary_metric()
+    assert best is not None
+    (check,) = run.find_step_run("check")
+    check.download_file("outputs/found.json", str(tmp_path / "found.json"))
+    found = json.loads((tmp_path / "found.json").read_text())
+    assert found["model"]["lr"] == json.loads(step.get_hyperparameters()[best.id])["--lr"]
+    assert sorted(found["metrics"]) == sorted(c.id for c in children)
