@@ -239,11 +239,12 @@ def test_next_step_reads_all_metrics_and_the_best_trials_model(
     assert isinstance(reused, HyperDriveStepRun) and reused.is_reused
 
 
+@pytest.mark.parametrize("target", TARGETS)
 def test_a_sweep_whose_trials_all_fail_fails_the_pipeline_and_skips_downstream(
-    setup: tuple[Sbatch, Workspace], tmp_path: Path
+    setup: tuple[Sbatch, Workspace], target: str, tmp_path: Path
 ) -> None:
     _, ws = setup
-    run = _submit(ws, _pipeline(ws, _sources(tmp_path / "src"), "slurm", fail=True))
+    run = _submit(ws, _pipeline(ws, _sources(tmp_path / "src"), target, fail=True))
     assert run.wait_for_completion(show_output=False, timeout_seconds=600, raise_on_error=False) == "Failed"
     (step,) = run.find_step_run("sweep")
     assert step.get_status() == "Failed"
