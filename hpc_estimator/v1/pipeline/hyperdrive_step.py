@@ -70,7 +70,7 @@ class HyperDriveStep(_PythonScriptStepBase):
                 "arguments in Estimator run_config should not be provided. Please use arguments in the step"
             )
         # v1 looks for data_references on the estimator's RunConfiguration only (a ScriptRunConfig has none).
-        if not using_script_run and (run_config.data_references or run_config.data):
+        if not using_script_run and run_config.data_references:
             raise ValueError(
                 "data_references in Estimator run_config should not be provided.Please use inputs in the step"
             )
