@@ -51,12 +51,14 @@ from .v1.hyperdrive import (
 from .v1.pipeline import (
     CommandStep,
     EstimatorStep,
+    HyperDriveStep,
     MpiStep,
     Pipeline,
     PipelineData,
     PipelineParameter,
     PythonScriptStep,
     StepSequence,
+    TrainingOutput,
 )
 from .v1.runconfig import (
     DockerConfiguration,
@@ -76,6 +78,7 @@ _LAZY = {
     "PipelineRun": "hpc_estimator.runs.pipeline_run",
     "StepRun": "hpc_estimator.runs.pipeline_run",
     "HyperDriveRun": "hpc_estimator.runs.sweep_run",
+    "HyperDriveStepRun": "hpc_estimator.runs.pipeline_sweep_run",
     "Run": "hpc_estimator.runs.run",
     "Workspace": "hpc_estimator.runs.workspace",
     "dry_run": "hpc_estimator.runs.submission",
@@ -109,6 +112,7 @@ __all__ = [
     "HyperDriveConfig",
     "HyperDriveConfigException",
     "HyperDriveRunConfig",
+    "HyperDriveStep",
     "MedianStoppingPolicy",
     "Mpi",
     "MpiConfiguration",
@@ -132,6 +136,7 @@ __all__ = [
     "TensorFlow",
     "TensorflowConfiguration",
     "TrainingException",
+    "TrainingOutput",
     "TruncationSelectionPolicy",
     "UserErrorException",
     "VmSize",

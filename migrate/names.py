@@ -164,6 +164,8 @@ HPCEST_PROVIDED = frozenset(
         "PythonScriptStep",
         "MpiStep",
         "HyperDriveStep",
+        "HyperDriveStepRun",
+        "TrainingOutput",
         "EstimatorStep",
     }
 )

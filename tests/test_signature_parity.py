@@ -55,6 +55,8 @@ CLASSES: dict[str, Any] = {
     "azureml.pipeline.steps.EstimatorStep": hpc.EstimatorStep,
     "azureml.pipeline.steps.CommandStep": hpc.CommandStep,
     "azureml.pipeline.steps.MpiStep": hpc.MpiStep,
+    "azureml.pipeline.steps.HyperDriveStep": hpc.HyperDriveStep,
+    "azureml.pipeline.steps.HyperDriveStepRun": hpc.HyperDriveStepRun,
     "azureml.train.hyperdrive.HyperDriveConfig": hpc.HyperDriveConfig,
     "azureml.train.hyperdrive.HyperDriveRunConfig": hpc.HyperDriveRunConfig,
     "azureml.train.hyperdrive.RandomParameterSampling": hpc.RandomParameterSampling,
@@ -308,7 +310,7 @@ PUBLIC_NAMES = [
     "DataReference", "Dataset", "ComputeTarget", "UserErrorException", "TrainingException",
     "ComputeTargetException", "ActivityFailedException", "HyperDriveConfigException", "AzureMLException",
     "Pipeline", "PipelineData", "PipelineParameter", "StepSequence", "PythonScriptStep", "EstimatorStep",
-    "CommandStep", "MpiStep", "PipelineRun", "StepRun",
+    "CommandStep", "MpiStep", "PipelineRun", "StepRun", "HyperDriveStep", "HyperDriveStepRun", "TrainingOutput",
 ]
 
 
@@ -318,7 +320,7 @@ def test_public_names_are_exported() -> None:
     assert hpc.__version__
 
 
-@pytest.mark.parametrize("name", ["Experiment", "Run", "Workspace", "PipelineRun", "StepRun"])
+@pytest.mark.parametrize("name", ["Experiment", "Run", "Workspace", "PipelineRun", "StepRun", "HyperDriveStepRun"])
 def test_lazy_names_resolve_to_their_modules(name) -> None:
     module = hpc._LAZY[name]
     assert getattr(hpc, name) is getattr(importlib.import_module(module), name)
@@ -363,6 +365,7 @@ def _pipeline_classes() -> dict[str, Any]:
         "azureml.pipeline.core.StepRun": hpc.StepRun,
         "azureml.pipeline.core.PipelineStep": PipelineStep,
         "azureml.pipeline.core.graph.InputPortBinding": InputPortBinding,
+        "azureml.pipeline.core.TrainingOutput": hpc.TrainingOutput,
     }
 
 

@@ -15,7 +15,7 @@ import posixpath
 import tarfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from ..errors import SchedulerError, TransportError, UserErrorException
@@ -34,6 +34,20 @@ def step_run_dir(pipeline_dir: str, step_key: str) -> str:
 
 
 @dataclass(frozen=True)
+class SideJob:
+    """A further batch job of a step, submitted before the step's own job, which waits for it to end
+    whatever its outcome (afterany): a HyperDrive step's array chunks and its controller. Paths are
+    relative to the step's run directory (also the side job's working directory)."""
+
+    name: str  # its job name (unique in the graph)
+    script: str
+    id_dir: str  # where its job_id file goes (the run directory is shared)
+    sbatch_options: tuple[str, ...] = ()  # e.g. --array=0-9%4
+    after_any: tuple[str, ...] = ()  # names of earlier side jobs of the same step
+    record: tuple[str, str] | None = None  # (template, target): its id recorded once submitted
+
+
+@dataclass(frozen=True)
 class GraphStep:
     key: str  # the step's run id (also its job name)
     spec: JobSpec
@@ -41,6 +55,9 @@ class GraphStep:
     source_directory: str  # local directory snapshotted into <run dir>/src
     after: tuple[str, ...] = ()  # keys of steps of this submission that must complete successfully first
     name: str = ""  # the step's own name, for messages
+    side_jobs: tuple[SideJob, ...] = ()
+    script_name: str = SCRIPT_NAME  # where ``script`` goes in the run directory
+    files: tuple[tuple[str, str, int], ...] = ()  # more files for the run directory: (relative path, text, mode)
 
     def run_dir(self, pipeline_dir: str) -> str:
         return step_run_dir(pipeline_dir, self.key)
@@ -67,6 +84,7 @@ class GraphSubmission:
 class GraphSubmitted:
     job_ids: dict[str, str]  # step key -> job id
     found: tuple[str, ...] = ()  # steps an earlier, interrupted submission had already submitted
+    side_job_ids: dict[str, str] = field(default_factory=dict)  # side job name -> job id
     files_sent: int = 0
     bytes_sent: int = 0
 
@@ -121,9 +139,11 @@ def job_files(submission: GraphSubmission, extra: dict[str, tuple[str, int]] | N
     for step in submission.steps:
         base = posixpath.join(STEPS_DIR, step.key)
         entries[posixpath.join(base, "hpcest-logs")] = (None, 0o755)
-        entries[posixpath.join(base, SCRIPT_NAME)] = (step.script, 0o755)
+        entries[posixpath.join(base, step.script_name)] = (step.script, 0o755)
         for staged in step.spec.staged_files:
             entries[posixpath.join(base, staged.path)] = (staged.text, staged.mode)
+        for relpath, body, file_mode in step.files:
+            entries[posixpath.join(base, relpath)] = (body, file_mode)
     for name, (content, mode) in (extra or {}).items():
         entries[name] = (content, mode)
     buffer = io.BytesIO()

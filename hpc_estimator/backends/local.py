@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..cluster.profile import ClusterProfile
+from ..errors import ConfigError
 from ..job.spec import JobSpec
 from ..job.state import JobState
 from ..transport.base import Progress
@@ -194,6 +195,10 @@ class LocalBackend:
             raise graph.missing_data_error(missing)
         if not submission.steps:
             return graph.GraphSubmitted(job_ids={})
+        with_side_jobs = [s.name or s.key for s in submission.steps if s.side_jobs]
+        if with_side_jobs:
+            # Submission refuses these earlier (HyperDrive steps need a cluster); never run half a step.
+            raise ConfigError(f"steps {', '.join(with_side_jobs)} need a Slurm cluster (job arrays); not run locally")
         pipeline_dir = submission.pipeline_dir
         stats = graph.stage_steps(self.transport, submission, str(self.cas_root), progress=progress)
         document = local_graph.graph_document(pipeline_dir, submission.steps)

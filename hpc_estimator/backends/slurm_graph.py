@@ -18,7 +18,7 @@ from .. import slurm
 from ..errors import SchedulerError, TransportError
 from ..job.sbatch_options import safe_job_name
 from ..transport.base import CommandResult, Progress
-from .base import SCRIPT_NAME, JobRef
+from .base import JobRef
 from .graph import (
     GraphSubmission,
     GraphSubmitError,
@@ -38,16 +38,36 @@ SUBMIT_SCRIPT = "submit.sh"
 
 
 def graph_jobs(submission: GraphSubmission) -> list[slurm.GraphJob]:
-    index = {step.key: i for i, step in enumerate(submission.steps)}
-    jobs = []
+    """One job per step, after its side jobs (which wait for the same upstream steps as the step)."""
+    index: dict[str, int] = {}
+    jobs: list[slurm.GraphJob] = []
     for step in submission.steps:
         run_dir = step.run_dir(submission.pipeline_dir)
+        after = tuple(index[k] for k in step.after)
+        side: dict[str, int] = {}
+        for job in step.side_jobs:
+            side[job.name] = len(jobs)
+            jobs.append(
+                slurm.GraphJob(
+                    name=job.name,
+                    run_dir=run_dir,
+                    script=posixpath.join(run_dir, job.script),
+                    after=after,
+                    after_any=tuple(side[n] for n in job.after_any),
+                    sbatch_options=job.sbatch_options,
+                    id_dir=posixpath.join(run_dir, job.id_dir),
+                    record=tuple(posixpath.join(run_dir, p) for p in job.record)  # type: ignore[arg-type]
+                    if job.record else None,
+                )
+            )
+        index[step.key] = len(jobs)
         jobs.append(
             slurm.GraphJob(
                 name=safe_job_name(step.spec.name),
                 run_dir=run_dir,
-                script=posixpath.join(run_dir, SCRIPT_NAME),
-                after=tuple(index[k] for k in step.after),
+                script=posixpath.join(run_dir, step.script_name),
+                after=after,
+                after_any=tuple(side.values()),
                 dependency=step.spec.scheduler.dependency,
             )
         )
@@ -78,8 +98,10 @@ def submit_graph(
                 raise
     parsed = slurm.parse_graph_submit(result.stdout)
     _raise_on_failure(result, parsed, submission)
-    names = {job.name: step.key for job, step in zip(jobs, submission.steps)}
+    names = {safe_job_name(step.spec.name): step.key for step in submission.steps}
     ids = {names[name]: job_id for name, job_id in parsed.job_ids.items() if name in names}
+    side_names = {job.name for step in submission.steps for job in step.side_jobs}
+    side_ids = {name: job_id for name, job_id in parsed.job_ids.items() if name in side_names}
     missing = [step.key for step in submission.steps if step.key not in ids]
     if missing:
         raise GraphSubmitError(f"the graph submission printed no job id for {', '.join(missing)}", ids)
@@ -87,6 +109,7 @@ def submit_graph(
     return GraphSubmitted(
         job_ids=ids,
         found=found,
+        side_job_ids=side_ids,
         files_sent=stats.files_sent if stats else 0,
         bytes_sent=stats.bytes_sent if stats else 0,
     )

@@ -120,7 +120,15 @@ def dry_run(
     for item in plan.steps:
         if item.script is None:
             continue
-        click.echo(f"\n# ---- step {item.name} ({item.run_id}): {item.run_dir}/job.sbatch ----")
+        if item.sweep is not None:
+            # A HyperDriveStep: the trials' array script, then the step's own (finish) job.
+            from ..runs.pipeline_sweep import FINISH_SCRIPT
+
+            click.echo(f"\n# ---- step {item.name} ({item.run_id}): {item.run_dir}/job.sbatch (every trial) ----")
+            click.echo(item.sweep.prepared.script, nl=False)
+            click.echo(f"\n# ---- step {item.name} ({item.run_id}): {item.run_dir}/{FINISH_SCRIPT} (its outputs) ----")
+        else:
+            click.echo(f"\n# ---- step {item.name} ({item.run_id}): {item.run_dir}/job.sbatch ----")
         click.echo(item.script, nl=False)
     if plan.target != "local" and plan.to_run:
         from ..backends.slurm_graph import SUBMIT_SCRIPT, graph_jobs
@@ -226,6 +234,10 @@ def status(ws: Any, record: Any, as_json: bool) -> None:
     for s in ws.run_store.children(record.run_id):
         reused = s.properties.get("reused_run_id")
         detail = (s.status_detail or "").splitlines()[0] if s.status_detail else ""
+        if "hyperdrive" in s.properties:  # a HyperDriveStep: its trials (`hpcest status STEP_RUN` lists them)
+            trials = ws.run_store.children(s.run_id)
+            done = sum(1 for t in trials if t.status == "Completed")
+            detail = "; ".join(filter(None, [f"HyperDrive: {done}/{len(trials)} trial(s) completed", detail]))
         rows.append((s.name or "-", s.status, s.job_id or ("reused" if reused else "-"), s.run_id, detail))
     click.echo(format_rows(rows))
 

@@ -105,7 +105,9 @@ def status(run_id: str, wait: bool, timeout: int | None, plot: str | None, as_js
         raise click.UsageError("--timeout is for --wait (how long to wait for the run)")
     if wait and ws.run_store.get(run_id).kind == "pipeline":
         raise click.UsageError("status --wait is for single runs; follow a pipeline with hpcest submit ... --wait")
-    kind = ws.run_store.get(run_id).kind
+    record = ws.run_store.get(run_id)
+    # A HyperDriveStep's step run is a sweep too: its trials are its children.
+    kind = "sweep" if record.kind == "step" and "hyperdrive" in record.properties else record.kind
     if plot and kind != "sweep":
         raise click.UsageError("--plot is for sweeps (HyperDrive runs)")
     if kind == "sweep":

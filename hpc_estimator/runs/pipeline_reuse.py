@@ -49,7 +49,7 @@ def content_parts(
 ) -> dict[str, str]:
     """The key's parts, each a hash (``upstream_keys``: step index -> content key of the steps it reads/follows)."""
     run = asdict(step.run)
-    return {
+    parts = {
         "snapshot": _digest(snapshot),
         "command": _digest(
             [run["config_kind"], run["script"], run["arguments"], run["interpreter"], step.parameters, step.step_type]
@@ -73,6 +73,11 @@ def content_parts(
         "version": _digest(step.version),
         "target": _digest(target),
     }
+    if step.sweep is not None:
+        # A HyperDriveStep: what it sweeps and what it hands on (not its notes, nor the trial: above).
+        sweep = {k: v for k, v in asdict(step.sweep).items() if k not in ("trial", "notes")}
+        parts["sweep"] = _digest([sweep, [[o.name, o.training_output, o.model_file] for o in step.outputs]])
+    return parts
 
 
 def content_key(parts: Mapping[str, str]) -> str:

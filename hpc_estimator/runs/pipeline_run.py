@@ -80,11 +80,16 @@ def submit_pipeline_run(
 
 
 def pipeline_run_for(experiment: Experiment, record: RunRecord) -> Run:
-    """The v1 class for a stored pipeline or step run."""
+    """The v1 class for a stored pipeline or step run (a HyperDriveStep's: HyperDriveStepRun)."""
     if record.kind == "pipeline":
         return PipelineRun(experiment, record.run_id, _record=record)
-    return StepRun(experiment, record.run_id, record.parent_id or "", str(record.properties.get("step_index", "")),
+    step = StepRun(experiment, record.run_id, record.parent_id or "", str(record.properties.get("step_index", "")),
                    _record=record)
+    if record.properties.get("StepType") == "HyperDriveStep":
+        from .pipeline_sweep_run import HyperDriveStepRun
+
+        return HyperDriveStepRun(step)
+    return step
 
 
 class OutputData:
@@ -264,6 +269,13 @@ class PipelineRun(Run):
         children.sort(key=lambda r: order.get(r.run_id, len(order)))
         return [pipeline_run_for(self._experiment, r) for r in children]  # type: ignore[misc]
 
+    def _step_runs(self) -> builtins.list[StepRun]:
+        """The steps as StepRuns (v1's step words), whatever class get_steps gives them."""
+        order = {s["run_id"]: i for i, s in enumerate(self.record.spec.get("steps", []))}
+        children = sorted(self._store.children(self._run_id), key=lambda r: order.get(r.run_id, len(order)))
+        return [StepRun(self._experiment, r.run_id, self._run_id, str(r.properties.get("step_index", "")), _record=r)
+                for r in children]
+
     def find_step_run(self, name: str) -> builtins.list[StepRun]:
         """The step runs named ``name`` (a list: v1 lets several steps share a name)."""
         return [s for s in self.get_steps() if s.name == name]
@@ -273,7 +285,7 @@ class PipelineRun(Run):
         return {"steps": list(self.record.spec.get("steps", [])), "parameters": self.record.spec.get("parameters")}
 
     def get_pipeline_output(self, pipeline_output_name: str) -> OutputData:
-        for step in self.get_steps():
+        for step in self._step_runs():
             entry: dict[str, Any] = next((s for s in self.record.spec["steps"] if s["run_id"] == step.id), {})
             output = entry.get("pipeline_outputs", {}).get(pipeline_output_name)
             if output:
@@ -286,7 +298,7 @@ class PipelineRun(Run):
     def get_details(self) -> dict[str, Any]:
         details = super().get_details()
         details["steps"] = [
-            {"name": s.name, "runId": s.id, "status": s.record.status, "reused": s.is_reused} for s in self.get_steps()
+            {"name": s.name, "runId": s.id, "status": s.record.status, "reused": s.is_reused} for s in self._step_runs()
         ]
         return details
 
@@ -306,7 +318,7 @@ class PipelineRun(Run):
         if show_output:
             print(f"PipelineRunId: {self._run_id}", flush=True)
             print(f"PipelineRun Status: {self.get_status()}", flush=True)
-            for step in self.get_steps():
+            for step in self._step_runs():
                 left = timeout_seconds - (time.monotonic() - started)
                 if left <= 0:
                     break

@@ -37,6 +37,20 @@ def _ref(record: RunRecord) -> JobRef:
     return job_ref(record)  # with how long the scheduler has no longer listed it (the grace period)
 
 
+def is_sweep_step(record: RunRecord) -> bool:
+    """A HyperDriveStep's record (it keeps its sweep's settings under ``hyperdrive``)."""
+    return record.kind == "step" and "hyperdrive" in record.properties
+
+
+def _refs(record: RunRecord) -> list[JobRef]:
+    """What cancelling a step cancels: its job, and a HyperDriveStep's arrays and controller too."""
+    if not is_sweep_step(record):
+        return [_ref(record)]
+    from .pipeline_sweep import sweep_refs  # (compiles and renders: not needed to read a pipeline's status)
+
+    return sweep_refs(record)
+
+
 def refresh_pipelines(
     workspace: Any,
     records: Iterable[RunRecord],
@@ -56,10 +70,13 @@ def refresh_pipelines(
         return
     steps = {p.run_id: store.children(p.run_id) for p in active}
     by_target: dict[str, list[RunRecord]] = {}
+    sweeps: list[RunRecord] = []
     for pipeline in active:
         for step in steps[pipeline.run_id]:
             if (not step.is_terminal or step.inferred) and step.job_id and step.remote_dir:
-                by_target.setdefault(step.target, []).append(step)
+                # A HyperDriveStep is polled with its sweep (one squeue for its arrays, controller and
+                # finish job), not in the steps' poll as well.
+                (sweeps if is_sweep_step(step) else by_target.setdefault(step.target, [])).append(step)
     updates: dict[str, Any] = {}
     unreachable: set[str] = set()
     for target, active_steps in by_target.items():
@@ -71,6 +88,18 @@ def refresh_pipelines(
                 raise
             on_error(target, exc)
             unreachable.add(target)
+    if sweeps:
+        from .pipeline_sweep import poll_sweep_step
+    for step in sweeps:
+        if step.target in unreachable:
+            continue
+        try:
+            updates[step.run_id] = poll_sweep_step(workspace, step)
+        except (TransportError, ConfigError) as exc:
+            if on_error is None:
+                raise
+            on_error(step.target, exc)
+            unreachable.add(step.target)
     for pipeline in active:
         if pipeline.target not in unreachable:
             settle(workspace, pipeline, steps[pipeline.run_id], updates)
@@ -122,7 +151,7 @@ def settle(workspace: Any, pipeline: RunRecord, steps: Sequence[RunRecord], upda
                 cancel[run_id] = why
                 state[run_id] = ("Canceled", why, state[run_id][2])
     if cancel:
-        refs = [_ref(records[r]) for r in cancel if records[r].job_id and records[r].remote_dir]
+        refs = [ref for r in cancel if records[r].job_id and records[r].remote_dir for ref in _refs(records[r])]
         if refs:
             # Marked either way; Slurm's kill-on-invalid-dep still stops the steps that depend on the failure.
             with contextlib.suppress(TransportError, SchedulerError):
@@ -170,7 +199,7 @@ def cancel_pipeline(workspace: Any, pipeline: RunRecord) -> int:
     """Cancel every queued or running step of ``pipeline`` with one cancel; returns how many."""
     store = workspace.run_store
     steps = [s for s in store.children(pipeline.run_id) if not s.is_terminal]
-    refs = [_ref(s) for s in steps if s.job_id and s.remote_dir]
+    refs = [ref for s in steps if s.job_id and s.remote_dir for ref in _refs(s)]
     if refs:
         graph_backend(get_backend(workspace, pipeline.target)).cancel_graph(refs)
     for step in steps:

@@ -25,13 +25,20 @@ from ..backends.graph import GraphStep, GraphSubmission, GraphSubmitError, graph
 from ..cluster.profile import ClusterProfile
 from ..compile import CompiledJob
 from ..compile.pipeline import compile_step, output_directories
-from ..errors import UserErrorException
+from ..errors import HyperDriveScenarioNotSupportedException, UserErrorException
 from ..job.render import render_sbatch
 from ..snapshot.staging import build_manifest
 from ..transport.base import Progress
 from ..v1.compute import LOCAL_TARGET
 from ..v1.pipeline import Pipeline, ResolvedPipeline, ResolvedStep
 from .pipeline_reuse import content_key, content_parts, find_reusable, what_changed
+from .pipeline_sweep import (
+    FINISH_SCRIPT,
+    SweepStepPlan,
+    plan_sweep_step,
+    record_submitted_trials,
+    submitted_properties,
+)
 from .store import RunRecord, new_run_id
 from .submission import HpcestWarning, resolve_target
 
@@ -52,6 +59,7 @@ class PlannedStep:
     outputs: dict[str, str]  # output name -> directory on the cluster
     compiled: CompiledJob | None = None
     script: str | None = None
+    sweep: SweepStepPlan | None = None  # a HyperDriveStep: its arrays, controller and finish job
 
     @property
     def name(self) -> str:
@@ -137,6 +145,13 @@ def plan_pipeline(
                 f"step {step.name!r}: source_directory {step.run.source_directory!r} does not exist; pass the folder "
                 f"that holds its script"
             )
+    sweeps = [s.name for s in resolved.steps if s.sweep is not None]
+    if sweeps and target == LOCAL_TARGET:
+        raise HyperDriveScenarioNotSupportedException(
+            f"HyperDriveStep {', '.join(repr(n) for n in sweeps)}: Automated hyperparameter tuning is not supported "
+            f"for types DatabricksCompute and local. hpcest keeps this refusal, so this pipeline cannot run on "
+            f"compute_target='local'; run it on a cluster profile (see `hpcest cluster list`)"
+        )
     profile = placement.resolved_profile(profile)
     run_id = run_id or new_run_id(experiment)
     pipeline_dir = placement.run_dir_for(run_id)
@@ -186,16 +201,25 @@ def plan_pipeline(
     for index in order:
         item = planned[index]
         if item.reused is None:
-            compiled = compile_step(
-                item.step, directories, profile=profile, run_id=item.run_id, run_dir=item.run_dir,
-                experiment=experiment,
-            )
+            description = f"{item.step.step_type} {item.name!r} of pipeline run {run_id} ({experiment})"
+            sweep: SweepStepPlan | None = None
+            if item.step.sweep is not None:
+                sweep = plan_sweep_step(
+                    item.step, directories, profile=profile, step_id=item.run_id, sweep_dir=item.run_dir,
+                    experiment=experiment, description=f"{description}: trials (job array)",
+                )
+                compiled, script = sweep.compiled, sweep.finish_script
+                notes += list(item.step.sweep.notes)
+            else:
+                compiled = compile_step(
+                    item.step, directories, profile=profile, run_id=item.run_id, run_dir=item.run_dir,
+                    experiment=experiment,
+                )
+                script = render_sbatch(compiled.spec, description=description)
             extra = (placement.runtime_note,) if placement.runtime_note and item.step.run.use_docker else ()
             warned = tuple(f"step {item.name!r}: {w}" for w in (*compiled.warnings, *extra))
             notes += warned
-            description = f"{item.step.step_type} {item.name!r} of pipeline run {run_id} ({experiment})"
-            script = render_sbatch(compiled.spec, description=description)
-            item = replace(item, compiled=compiled, script=script)
+            item = replace(item, compiled=compiled, script=script, sweep=sweep)
         compiled_steps.append(item)
     return PipelinePlan(
         run_id=run_id, pipeline_dir=pipeline_dir, target=target, experiment=experiment, resolved=resolved,
@@ -233,22 +257,26 @@ def graph_submission(plan: PipelinePlan) -> GraphSubmission:
     """What the backend submits: the steps that run, each waiting for the running steps it depends on
     (a reused step is no dependency), and the reused outputs they read, which must still exist."""
     by_index = {s.step.index: s for s in plan.steps}
-    steps = tuple(
-        GraphStep(
+    steps = []
+    for item in plan.to_run:
+        if item.compiled is None:
+            continue
+        step = GraphStep(
             key=item.run_id, spec=item.compiled.spec, script=item.script or "", name=item.name,
             source_directory=item.step.run.source_directory,
             after=tuple(by_index[u].run_id for u in item.step.upstream if by_index[u].reused is None),
         )
-        for item in plan.to_run
-        if item.compiled is not None
-    )
+        if item.sweep is not None:
+            # The step's own job is the finish job; the array script and the sweep files come along.
+            step = replace(step, side_jobs=item.sweep.side_jobs, script_name=FINISH_SCRIPT, files=item.sweep.files)
+        steps.append(step)
     reused = (
         by_index[i.producer].outputs[i.output]
         for item in plan.to_run
         for i in item.step.inputs
         if by_index[i.producer].reused is not None
     )
-    return GraphSubmission(plan.pipeline_dir, steps, require_dirs=tuple(dict.fromkeys(reused)))
+    return GraphSubmission(plan.pipeline_dir, tuple(steps), require_dirs=tuple(dict.fromkeys(reused)))
 
 
 def _pipeline_spec(plan: PipelinePlan) -> dict[str, Any]:
@@ -306,6 +334,12 @@ def submit_pipeline(
     resolved = pipeline._resolved_pipeline(pipeline_parameters)
     name = pipeline_target(workspace, resolved, target)
     backend = get_backend(workspace, name)
+    sweeps = [s.name for s in resolved.steps if s.sweep is not None]
+    if sweeps and name != LOCAL_TARGET and backend.name != "slurm":
+        raise UserErrorException(
+            f"target {name!r} is not a Slurm cluster; HyperDriveStep {', '.join(map(repr, sweeps))} runs as Slurm "
+            f"job arrays"
+        )
     plan = plan_pipeline(
         workspace, experiment, pipeline, backend, workspace.get_profile(name), name, resolved=resolved,
         regenerate_outputs=regenerate_outputs, continue_on_step_failure=continue_on_step_failure,
@@ -331,8 +365,9 @@ def submit_pipeline(
             spec=_step_spec(item), kind="step", name=item.name, parent_id=plan.run_id,
             properties={
                 "content_key": item.key, "content_parts": item.parts, "outputs": item.outputs,
-                "step_index": item.step.index,
+                "step_index": item.step.index, "StepType": item.step.step_type,
                 **({"reused_run_id": item.origin} if item.reused else {}),
+                **(item.sweep.properties() if item.sweep is not None else {}),
             },
         )
         if item.reused is not None:
@@ -345,6 +380,9 @@ def submit_pipeline(
         raise
     for item in plan.to_run:
         store.set_job_id(item.run_id, submitted.job_ids[item.run_id], remote_dir=item.run_dir)
+        if item.sweep is not None:
+            store.add_properties(item.run_id, submitted_properties(item.sweep, submitted.side_job_ids))
+            record_submitted_trials(workspace, item.run_id, item.sweep, submitted.side_job_ids)
         store.update_status(item.run_id, "Queued")
     store.add_properties(record.run_id, {"files_sent": submitted.files_sent, "bytes_sent": submitted.bytes_sent})
     store.update_status(record.run_id, "Queued" if plan.to_run else "Completed",

@@ -432,7 +432,12 @@ def refresh_status(
             # A sweep answers for itself and its trials with one squeue over its job arrays.
             sweep_id = record.run_id if record.kind == "sweep" else record.parent_id
             if sweep_id and (not record.is_terminal or record.inferred):
-                sweeps.add(sweep_id)
+                parent = store.get(sweep_id) if record.kind == "trial" else record
+                if parent.kind == "step":
+                    # A HyperDriveStep's trial: polled with its step, by the pipeline.
+                    pipeline_family.append(parent)
+                else:
+                    sweeps.add(sweep_id)
         elif (not record.is_terminal or record.inferred) and record.job_id and record.remote_dir:
             by_target.setdefault(record.target, []).append(record)
     report = Refresh()

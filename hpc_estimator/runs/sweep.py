@@ -20,12 +20,12 @@ import secrets
 import sys
 import time
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..backends import get_backend
-from ..backends.array_status import TaskRef, poll_tasks, squeue_tasks
+from ..backends.array_status import TaskQuery, TaskRef, poll_tasks, squeue_tasks
 from ..backends.base import _tar, prepare_run_dir
 from ..cluster.profile import ClusterProfile
 from ..compile import compile_run
@@ -133,6 +133,119 @@ def _append_remote(transport: Transport, path: str, text: str) -> None:
         raise TransportError(f"cannot append to {path}: {result.stderr.strip()}")
 
 
+@dataclass(frozen=True)
+class PreparedSweep:
+    """A sweep ready to be submitted: its array script, its files, what its record keeps.
+
+    Shared by a standalone sweep (``submit_sweep``) and a pipeline's HyperDriveStep, whose
+    chunks and controller go into the pipeline's one graph submission instead.
+    """
+
+    sweep_id: str
+    sweep_dir: str
+    spec: JobSpec  # what every array task runs
+    script: str  # the rendered array script (files.SCRIPT)
+    warnings: tuple[str, ...]
+    parameters: tuple[dict[str, Any], ...]  # drawn up front (none for Bayesian: the controller asks)
+    controller: bool
+    files: dict[str, tuple[str, int]]  # relative to the sweep dir: plan, arguments, trial/stop logs, controller
+    properties: dict[str, Any]  # the sweep record's "hyperdrive" properties
+
+    def trial_lines(self, array_ids: list[str], max_array_size: int) -> str:
+        """trials.jsonl lines for the drawn trials, given each chunk's array job id."""
+        lines = []
+        for (offset, length), job_id in zip(files.chunks(0, len(self.parameters), max_array_size), array_ids):
+            for i in range(offset, offset + length):
+                params = self.parameters[i]
+                lines.append(files.trial_record(i, f"{job_id}_{i - offset}", params, trial_arguments(params)))
+        return "".join(lines)
+
+
+def policy_config_of(sweep: ResolvedSweep) -> dict[str, Any]:
+    """v1's policy_config ({"name", "properties"}) from the resolved policy, for the sweep's record."""
+    policy = sweep.policy
+    props = {k: v for k, v in policy.__dict__.items() if k != "name" and v is not None}
+    return {"name": policy.name, "properties": props}
+
+
+def prepare_sweep(
+    sweep: ResolvedSweep,
+    profile: ClusterProfile,
+    *,
+    sweep_id: str,
+    sweep_dir: str,
+    experiment: str,
+    policy_config: dict[str, Any] | None = None,
+    start_now: bool = True,
+    with_library: bool = False,
+    description: str | None = None,
+) -> PreparedSweep:
+    """Compile the trials, draw the parameters and write the sweep's plan (nothing is sent).
+
+    ``start_now``: the max_duration_minutes deadline counts from now (a standalone sweep); else
+    from when the controller starts (a pipeline step, which may wait for upstream steps).
+    ``with_library`` ships hpcest itself into the sweep dir even without a controller (a
+    pipeline step's finish job runs it).
+    """
+    seed = sweep.seed if sweep.seed is not None else secrets.randbelow(2**31)
+    spec, compile_warnings = compile_trials(
+        sweep, profile, sweep_id=sweep_id, sweep_dir=sweep_dir, experiment=experiment
+    )
+    script = render_sbatch(spec, description=description or f"HyperDrive sweep {sweep_id} of {experiment} (job array)")
+    bayesian = sweep.sampling == "BayesianOptimization"
+    parameters = [] if bayesian else plan_parameters(sweep.sampling, sweep.parameter_space, sweep.max_total_runs, seed)
+    controller = needs_controller(sweep)
+    plan = {
+        "sweep_id": sweep_id,
+        "experiment": experiment,
+        "sampling": sweep.sampling,
+        "parameter_space": sweep.parameter_space,
+        "seed": seed,
+        "primary_metric_name": sweep.primary_metric_name,
+        "primary_metric_goal": sweep.primary_metric_goal,
+        "max_total_runs": sweep.max_total_runs,
+        "max_concurrent_runs": sweep.max_concurrent_runs,
+        "max_duration_minutes": sweep.max_duration_minutes,
+        # None: the controller sets it when it starts.
+        "deadline": time.time() + sweep.max_duration_minutes * 60 if start_now else None,
+        "policy": sweep.policy.__dict__,
+        "trial_count": len(parameters) if not bayesian else sweep.max_total_runs,
+        "max_array_size": profile.max_array_size,
+        "controller": controller,
+        "tick_seconds": float(os.environ.get("HPCEST_SWEEP_TICK", "2")),
+        "kill_grace_seconds": float(os.environ.get("HPCEST_SWEEP_KILL_GRACE", "30")),
+        "resume_from": list(sweep.resume_from),
+        "resume_child_runs": list(sweep.resume_child_runs),
+    }
+    contents: dict[str, tuple[str, int]] = {files.SWEEP_FILE: (json.dumps(plan, indent=1), 0o644)}
+    contents[files.ARGS_FILE] = (
+        "".join(files.args_line(i, trial_arguments(p)) for i, p in enumerate(parameters)),
+        0o644,
+    )
+    contents[files.TRIALS_FILE] = ("", 0o644)
+    contents[files.STOPS_FILE] = ("", 0o644)
+    if controller:
+        contents[files.CONTROLLER_SCRIPT] = (controller_script(profile, sweep, sweep_id, sweep_dir), 0o755)
+    if controller or with_library:
+        contents.update(controller_library())
+    properties = {
+        "sampling": sweep.sampling,
+        "parameter_space": sweep.parameter_space,
+        "seed": seed,
+        "primary_metric_config": {"name": sweep.primary_metric_name, "goal": sweep.primary_metric_goal},
+        "max_total_runs": sweep.max_total_runs,
+        "max_concurrent_runs": sweep.max_concurrent_runs,
+        "max_duration_minutes": sweep.max_duration_minutes,
+        "policy_config": dict(policy_config if policy_config is not None else policy_config_of(sweep)),
+        "controller": controller,
+        "resume_from": list(sweep.resume_from),
+    }
+    return PreparedSweep(
+        sweep_id=sweep_id, sweep_dir=sweep_dir, spec=spec, script=script, warnings=compile_warnings,
+        parameters=tuple(parameters), controller=controller, files=contents, properties=properties,
+    )
+
+
 def submit_sweep(
     workspace: Workspace, experiment: str, config: Any, *, tags: dict[str, Any] | None = None
 ) -> RunRecord:
@@ -154,54 +267,19 @@ def submit_sweep(
     profile = backend.resolved_profile(workspace.get_profile(target))
     sweep_id = getattr(config, "_custom_run_id", None) or new_run_id(experiment)
     sweep_dir = backend.run_dir_for(sweep_id)
-    seed = sweep.seed if sweep.seed is not None else secrets.randbelow(2**31)
-    spec, compile_warnings = compile_trials(
-        sweep, profile, sweep_id=sweep_id, sweep_dir=sweep_dir, experiment=experiment
+    prepared = prepare_sweep(
+        sweep, profile, sweep_id=sweep_id, sweep_dir=sweep_dir, experiment=experiment,
+        policy_config=dict(config._policy_config),
     )
+    spec, script, controller = prepared.spec, prepared.script, prepared.controller
+    parameters = list(prepared.parameters)
+    compile_warnings = prepared.warnings
     if backend.runtime_note and sweep.trial.use_docker:
         compile_warnings = (*compile_warnings, backend.runtime_note)
     for message in (*sweep.notes, *compile_warnings):
         warnings.warn(message, HpcestWarning, stacklevel=3)
-    script = render_sbatch(spec, description=f"HyperDrive sweep {sweep_id} of {experiment} (job array)")
-    bayesian = sweep.sampling == "BayesianOptimization"
-    parameters = [] if bayesian else plan_parameters(sweep.sampling, sweep.parameter_space, sweep.max_total_runs, seed)
-    controller = needs_controller(sweep)
-    plan = {
-        "sweep_id": sweep_id,
-        "experiment": experiment,
-        "sampling": sweep.sampling,
-        "parameter_space": sweep.parameter_space,
-        "seed": seed,
-        "primary_metric_name": sweep.primary_metric_name,
-        "primary_metric_goal": sweep.primary_metric_goal,
-        "max_total_runs": sweep.max_total_runs,
-        "max_concurrent_runs": sweep.max_concurrent_runs,
-        "max_duration_minutes": sweep.max_duration_minutes,
-        "deadline": time.time() + sweep.max_duration_minutes * 60,
-        "policy": sweep.policy.__dict__,
-        "trial_count": len(parameters) if not bayesian else sweep.max_total_runs,
-        "max_array_size": profile.max_array_size,
-        "controller": controller,
-        "tick_seconds": float(os.environ.get("HPCEST_SWEEP_TICK", "2")),
-        "kill_grace_seconds": float(os.environ.get("HPCEST_SWEEP_KILL_GRACE", "30")),
-        "resume_from": list(sweep.resume_from),
-        "resume_child_runs": list(sweep.resume_child_runs),
-    }
     store = workspace.run_store
-    properties = {
-        "hyperdrive": {
-            "sampling": sweep.sampling,
-            "parameter_space": sweep.parameter_space,
-            "seed": seed,
-            "primary_metric_config": {"name": sweep.primary_metric_name, "goal": sweep.primary_metric_goal},
-            "max_total_runs": sweep.max_total_runs,
-            "max_concurrent_runs": sweep.max_concurrent_runs,
-            "max_duration_minutes": sweep.max_duration_minutes,
-            "policy_config": dict(config._policy_config),
-            "controller": controller,
-            "resume_from": list(sweep.resume_from),
-        }
-    }
+    properties = {"hyperdrive": prepared.properties}
     store.create_run(
         experiment,
         target,
@@ -224,16 +302,7 @@ def submit_sweep(
             script,
             source_directory,
         )
-        contents: dict[str, tuple[str, int]] = {files.SWEEP_FILE: (json.dumps(plan, indent=1), 0o644)}
-        contents[files.ARGS_FILE] = (
-            "".join(files.args_line(i, trial_arguments(p)) for i, p in enumerate(parameters)),
-            0o644,
-        )
-        contents[files.TRIALS_FILE] = ("", 0o644)
-        contents[files.STOPS_FILE] = ("", 0o644)
-        if controller:
-            contents[files.CONTROLLER_SCRIPT] = (controller_script(profile, sweep, sweep_id, sweep_dir), 0o755)
-            contents.update(controller_library())
+        contents = dict(prepared.files)
         _write_files(transport, sweep_dir, contents)
         array_ids: list[str] = []
         array_options: list[str] = []
@@ -280,12 +349,12 @@ def submit_sweep(
             "sbatch_calls": len(array_ids) + (1 if controller_id else 0),
         },
     )
-    _record_trials(workspace, store.get(sweep_id), files.parse_lines("".join(lines)))
+    record_trials(workspace, store.get(sweep_id), files.parse_lines("".join(lines)))
     store.update_status(sweep_id, "Queued")
     return store.get(sweep_id)
 
 
-def _record_trials(workspace: Workspace, sweep: RunRecord, trials: list[dict[str, Any]]) -> None:
+def record_trials(workspace: Workspace, sweep: RunRecord, trials: list[dict[str, Any]]) -> None:
     """Child runs for trials not recorded yet (all of a Random/Grid sweep at once; Bayesian ones as they come)."""
     store = workspace.run_store
     known = {r.name for r in store.children(sweep.run_id)}
@@ -339,24 +408,25 @@ def read_sweep_files(transport: Transport, sweep_dir: str) -> dict[str, str]:
     return out
 
 
-def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
-    """One poll of a whole sweep: the sweep files, one squeue, the trials' own files; records updated."""
+def update_trials(
+    workspace: Workspace,
+    sweep: RunRecord,
+    transport: Transport,
+    state: dict[str, str],
+    extra_jobs: tuple[str, ...] = (),
+) -> TaskQuery:
+    """Record new trials and each trial's state on evidence; one squeue over the sweep's arrays, its
+    controller and ``extra_jobs`` (a pipeline step's finish job), returned for the caller's verdict."""
     store = workspace.run_store
-    sweep = store.get(sweep_id)
-    if sweep.is_terminal or not sweep.remote_dir:
-        return sweep
-    backend = get_backend(workspace, sweep.target)
-    transport = backend.transport
-    state = read_sweep_files(transport, sweep.remote_dir)
+    sweep_id = sweep.run_id
     trials = files.parse_lines(state.get("trials.jsonl", ""))
-    _record_trials(workspace, sweep, trials)
+    record_trials(workspace, sweep, trials)
     stop_lines = files.parse_lines(state.get("stops.jsonl", ""))
     stops = files.latest_by_index({**s, "index": s.get("trial")} for s in stop_lines)
     children = store.children(sweep_id)
     controller_id = sweep.properties.get("controller_job")
     arrays = sorted({(c.job_id or "").split("_", 1)[0] for c in children if c.job_id})
-    query = squeue_tasks(transport, [*arrays, *([controller_id] if controller_id else [])])
-    known = query.known
+    query = squeue_tasks(transport, [*arrays, *([controller_id] if controller_id else []), *extra_jobs])
     active = [c for c in children if (not c.is_terminal or c.inferred) and c.job_id and c.remote_dir]
     refs = [TaskRef(c.run_id, c.job_id or "", c.remote_dir or "", unseen_for=job_ref(c).unseen_for) for c in active]
     updates = poll_tasks(transport, refs, query=query, grace=workspace.get_profile(sweep.target).status_grace_seconds)
@@ -376,6 +446,27 @@ def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
         elif stop is not None and status not in TERMINAL_STATUSES:
             status = "CancelRequested"
         store.update_status(child.run_id, status, detail=detail, exit_code=update.exit_code, inferred=update.inferred)
+    return query
+
+
+def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
+    """One poll of a whole sweep: the sweep files, one squeue, the trials' own files; records updated."""
+    store = workspace.run_store
+    sweep = store.get(sweep_id)
+    if sweep.is_terminal or not sweep.remote_dir:
+        return sweep
+    if sweep.kind == "step":
+        # A HyperDriveStep: its status is the pipeline's to settle (its finish job, the failure rules).
+        from .pipeline_status import refresh_pipelines
+
+        refresh_pipelines(workspace, [sweep])
+        return store.get(sweep_id)
+    backend = get_backend(workspace, sweep.target)
+    transport = backend.transport
+    state = read_sweep_files(transport, sweep.remote_dir)
+    query = update_trials(workspace, sweep, transport, state)
+    known = query.known
+    controller_id = sweep.properties.get("controller_job")
     if not query.answered:
         # Without the scheduler's answer the controller's state is unknown: the sweep is not settled.
         return store.get(sweep_id)
@@ -416,6 +507,11 @@ def cancel_sweep(workspace: Workspace, sweep_id: str) -> None:
     store = workspace.run_store
     sweep = store.get(sweep_id)
     if sweep.is_terminal or not sweep.remote_dir:
+        return
+    if sweep.kind == "step":
+        from .pipeline_sweep import cancel_sweep_step
+
+        cancel_sweep_step(workspace, sweep)
         return
     transport = get_backend(workspace, sweep.target).transport
     children = store.children(sweep_id)

@@ -14,6 +14,13 @@ directory after sbatch answered, else by its job name (unique: the run id) in on
 all jobs at the start. An upstream job that already completed successfully (``exit_code`` file
 ``0``) is left out of the dependency, since a purged job id would make sbatch refuse it.
 
+A job may also carry plain sbatch options (a job array's ``--array=0-9%4``), wait for earlier jobs
+of the graph to end whatever their outcome (``afterany``: the chunks of a HyperDrive sweep, its
+controller), keep its ``job_id`` file in a directory of its own when several jobs share one working
+directory, and record its id into a file once submitted (a template whose ``@HPCEST_JOB_ID@`` is
+replaced, appended to a target: a sweep's ``trials.jsonl``). These only appear in the script when a
+job uses them.
+
 Output lines (anything else is ignored)::
 
     hpcest-job <name> <job id> submitted|recorded|found
@@ -31,6 +38,9 @@ from ..util.shellquote import quote
 
 JOB_ID_FILE = "job_id"
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
+# Options passed unquoted (word-split) to sbatch: a restricted charset, so nothing else can slip in.
+_OPTION = re.compile(r"^--[a-z][a-z-]*=[A-Za-z0-9_,.%:+=@-]+$")
+JOB_ID_TOKEN = "@HPCEST_JOB_ID@"
 _DEPENDENCY = re.compile(r"^[a-z]+(:[0-9_]+(\+[0-9]+)?)+([,?][a-z]+(:[0-9_]+(\+[0-9]+)?)+)*$|^singleton$")
 
 
@@ -41,6 +51,14 @@ class GraphJob:
     script: str  # absolute path of the batch script
     after: tuple[int, ...] = ()  # indices of earlier jobs of the same graph it waits for (afterok)
     dependency: str | None = None  # a static dependency of the job's own (JobSpec.scheduler.dependency)
+    after_any: tuple[int, ...] = ()  # indices of earlier jobs it waits for, whatever their outcome (afterany)
+    sbatch_options: tuple[str, ...] = ()  # e.g. --array=0-9%4 (charset-checked)
+    id_dir: str | None = None  # where its job_id file goes (default run_dir)
+    record: tuple[str, str] | None = None  # (template, target): lines appended to target once submitted
+
+    @property
+    def extended(self) -> bool:
+        return bool(self.sbatch_options or self.id_dir or self.record)
 
 
 @dataclass(frozen=True)
@@ -58,12 +76,15 @@ def _check(jobs: Sequence[GraphJob]) -> None:
         if job.name in names:
             raise ValueError(f"two jobs are named {job.name!r}; job names identify jobs and must be unique")
         names.add(job.name)
-        for before in job.after:
+        for before in (*job.after, *job.after_any):
             if not 0 <= before < index:
                 raise ValueError(f"job {job.name!r} waits for job {before}, which is not submitted before it")
         if job.dependency is not None and not _DEPENDENCY.match(job.dependency):
             raise ValueError(f"dependency {job.dependency!r} of job {job.name!r} is not a Slurm dependency list")
-        for path in (job.run_dir, job.script):
+        for option in job.sbatch_options:
+            if not _OPTION.match(option):
+                raise ValueError(f"sbatch option {option!r} of job {job.name!r} is not of the form --name=value")
+        for path in (job.run_dir, job.script, *([job.id_dir] if job.id_dir else []), *(job.record or ())):
             if not path.startswith("/") or "\n" in path:
                 raise ValueError(f"{path!r} must be an absolute path without newlines")
 
@@ -84,19 +105,21 @@ hpcest_after() {{
 }}
 
 # hpcest_submit NAME DIR SCRIPT DEPENDENCY: sets hpcest_id; submits only a job not already there.
+# $hpcest_opts (sbatch options, word-split) and $hpcest_iddir (where job_id goes) apply to one call.
 hpcest_submit() {{
-  hpcest_id= hpcest_how=
-  if [ -s "$2/{job_id_file}" ]; then
-    hpcest_id=$(cat "$2/{job_id_file}") hpcest_how=recorded
+  hpcest_id= hpcest_how= hpcest_i=${{hpcest_iddir:-$2}}
+  if [ -s "$hpcest_i/{job_id_file}" ]; then
+    hpcest_id=$(cat "$hpcest_i/{job_id_file}") hpcest_how=recorded
   else
     hpcest_id=$(printf '%s\n' "$hpcest_known" | awk -F "$hpcest_sep" -v n="$1" '$1 == n {{print $2; exit}}')
     [ -n "$hpcest_id" ] && hpcest_how=found
   fi
   if [ -z "$hpcest_id" ]; then
     if [ -n "$4" ]; then
-      hpcest_out=$(sbatch --parsable --chdir="$2" --dependency="$4" --kill-on-invalid-dep=yes "$3") || exit 1
+      hpcest_out=$(sbatch --parsable --chdir="$2" $hpcest_opts \
+        --dependency="$4" --kill-on-invalid-dep=yes "$3") || exit 1
     else
-      hpcest_out=$(sbatch --parsable --chdir="$2" "$3") || exit 1
+      hpcest_out=$(sbatch --parsable --chdir="$2" $hpcest_opts "$3") || exit 1
     fi
     hpcest_id=$(printf '%s\n' "$hpcest_out" | tail -n 1)
     hpcest_id=${{hpcest_id%%;*}}
@@ -104,9 +127,19 @@ hpcest_submit() {{
       ''|*[!0-9]*) echo "hpcest: sbatch printed no job id for $1: $hpcest_out" >&2; exit 1 ;;
     esac
     hpcest_how=submitted
-    printf '%s\n' "$hpcest_id" > "$2/{job_id_file}.tmp" && mv -f "$2/{job_id_file}.tmp" "$2/{job_id_file}"
+    hpcest_f="$hpcest_i/{job_id_file}"
+    mkdir -p "$hpcest_i" && printf '%s\n' "$hpcest_id" > "$hpcest_f.tmp" && mv -f "$hpcest_f.tmp" "$hpcest_f"
   fi
+  hpcest_opts= hpcest_iddir=
   printf 'hpcest-job %s %s %s\n' "$1" "$hpcest_id" "$hpcest_how"
+}}
+hpcest_opts= hpcest_iddir=
+"""
+
+_RECORD = """
+# hpcest_record TEMPLATE TARGET: the template's lines with the job id filled in, appended to TARGET.
+hpcest_record() {{
+  sed "s/{token}/$hpcest_id/g" "$1" >> "$2" || exit 1
 }}
 """
 
@@ -125,13 +158,23 @@ def graph_submit_script(jobs: Sequence[GraphJob], *, require_dirs: Sequence[str]
         return "\n".join(lines) + "\n"
     lines.append("hpcest_names=" + quote(",".join(job.name for job in jobs)))
     lines.append(_FUNCTIONS.format(job_id_file=JOB_ID_FILE).strip("\n"))
+    if any(job.record for job in jobs):
+        lines.append(_RECORD.format(token=JOB_ID_TOKEN).strip("\n"))
     lines.append("")
     for index, job in enumerate(jobs):
+        if job.extended:
+            lines.append(f"hpcest_opts={quote(' '.join(job.sbatch_options))} hpcest_iddir={quote(job.id_dir or '')}")
         ups = " ".join(f"{quote(jobs[i].run_dir)} \"$hpcest_j{i}\"" for i in job.after)
         lines.append(f"hpcest_after {ups}" if ups else "hpcest_dep=")
+        if job.after_any:
+            anys = ":".join(f"$hpcest_j{i}" for i in job.after_any)
+            lines.append(f'hpcest_dep="${{hpcest_dep:+$hpcest_dep,}}afterany:{anys}"')
         if job.dependency:
             lines.append(f'hpcest_dep="${{hpcest_dep:+$hpcest_dep,}}"{quote(job.dependency)}')
         lines.append(f'hpcest_submit {quote(job.name)} {quote(job.run_dir)} {quote(job.script)} "$hpcest_dep"')
+        if job.record:
+            template, target = job.record
+            lines.append(f'if [ "$hpcest_how" = submitted ]; then hpcest_record {quote(template)} {quote(target)}; fi')
         lines.append(f"hpcest_j{index}=$hpcest_id")
     return "\n".join(lines) + "\n"
 

@@ -65,6 +65,9 @@ class Controller:
     def load(cls, sweep_dir: str | Path, transport: Transport) -> Controller:
         sweep_dir = Path(sweep_dir)
         plan = json.loads((sweep_dir / files.SWEEP_FILE).read_text())
+        if plan.get("deadline") is None:
+            # A pipeline's sweep: max_duration_minutes counts from when the sweep starts, not its submission.
+            plan["deadline"] = time.time() + float(plan["max_duration_minutes"]) * 60
         ctl = cls(sweep_dir=sweep_dir, transport=transport, plan=plan, tick_seconds=float(plan.get("tick_seconds", 2)))
         ctl.kill_grace_s = float(plan.get("kill_grace_seconds", KILL_GRACE_S))
         for stop in files.parse_lines(_read(sweep_dir / files.STOPS_FILE)):

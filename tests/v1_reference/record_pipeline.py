@@ -198,6 +198,7 @@ SIGNATURE_CLASSES = {
                                        "get_status", "get_job_log", "get_stdout_log", "get_stderr_log"]),
     "azureml.pipeline.core.PipelineStep": ("azureml.pipeline.core", "PipelineStep", ["run_after"]),
     "azureml.pipeline.core.graph.InputPortBinding": ("azureml.pipeline.core.graph", "InputPortBinding", []),
+    "azureml.pipeline.core.TrainingOutput": ("azureml.pipeline.core", "TrainingOutput", []),
 }
 
 

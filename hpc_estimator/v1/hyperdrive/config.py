@@ -294,7 +294,8 @@ class HyperDriveConfig:
             )
         return replace(run, config_kind=f"HyperDrive trial of {run.config_kind}")
 
-    def _resolved_sweep(self) -> ResolvedSweep:
+    def _resolved_sweep(self, trial: ResolvedRun | None = None) -> ResolvedSweep:
+        """The sweep; ``trial`` replaces what every trial runs (a HyperDriveStep resolves it itself)."""
         properties = self._generator_config.get("properties") or {}
         seed = properties.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
@@ -318,7 +319,7 @@ class HyperDriveConfig:
         space = self._generator_config["parameter_space"]
         _check_space(space)
         return ResolvedSweep(
-            trial=self._trial_run(),
+            trial=self._trial_run() if trial is None else trial,
             sampling=self._generator_config["name"],
             parameter_space_json=json.dumps(space),
             primary_metric_name=self._primary_metric_config["name"],

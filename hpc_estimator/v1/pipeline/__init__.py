@@ -7,7 +7,8 @@ the :class:`~.resolved.ResolvedPipeline` the compile stage lowers, one JobSpec p
 
 from __future__ import annotations
 
-from .data import InputPortBinding, PipelineData, PipelineParameter
+from .data import InputPortBinding, PipelineData, PipelineParameter, TrainingOutput
+from .hyperdrive_step import HyperDriveStep
 from .pipeline import Pipeline, StepSequence
 from .resolved import ResolvedPipeline, ResolvedStep, StepInput, StepOutput
 from .step import PipelineStep
@@ -16,6 +17,7 @@ from .steps import CommandStep, EstimatorStep, MpiStep, PythonScriptStep
 __all__ = [
     "CommandStep",
     "EstimatorStep",
+    "HyperDriveStep",
     "InputPortBinding",
     "MpiStep",
     "Pipeline",
@@ -28,4 +30,5 @@ __all__ = [
     "StepInput",
     "StepOutput",
     "StepSequence",
+    "TrainingOutput",
 ]

@@ -134,6 +134,50 @@ class PipelineData:
         return self.__str__()
 
 
+class TrainingOutput:
+    """A specialised output of a HyperDriveStep (or AutoMLStep): its metrics, or its best model (v1 signature).
+
+    Attached to a PipelineData (``PipelineData(..., training_output=TrainingOutput("Model",
+    model_file="outputs/model.pkl"))``); HyperDriveStep's ``metrics_output`` gets ``TrainingOutput("Metrics")``.
+    """
+
+    def __init__(self, type: str, iteration: int | None = None, metric: str | None = None,
+                 model_file: str | None = None) -> None:
+        kind = type.lower()
+        if kind == "metrics":
+            if iteration or metric:
+                raise ValueError("Iteration and metric shouldn't be provided for output type: Metrics")
+        elif kind == "model":
+            if iteration and metric:
+                raise ValueError("Both iteration and metric cannot be provided for output type: Model")
+        else:
+            # v1 passes the type as a second argument, so the message is a tuple's text.
+            raise ValueError("Unknown training output type has been provided:", type)
+        self._type = type
+        self._iteration = iteration
+        self._metric = metric
+        self._model_file = model_file
+
+    @property
+    def type(self) -> str:
+        return self._type
+
+    @property
+    def iteration(self) -> int | None:
+        return self._iteration
+
+    @property
+    def metric(self) -> str | None:
+        return self._metric
+
+    @property
+    def model_file(self) -> str | None:
+        return self._model_file
+
+    def __repr__(self) -> str:
+        return f"TrainingOutput(type={self._type!r}, model_file={self._model_file!r})"
+
+
 class InputPortBinding:
     """How a step consumes a PipelineData (or other data): its input name and mount/download (v1 signature)."""
 

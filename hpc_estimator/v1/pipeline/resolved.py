@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..hyperdrive.resolved import ResolvedSweep
 from ..resolved import ResolvedRun
 
 
@@ -37,6 +38,10 @@ class StepOutput:
     name: str  # the output name: token $AZUREML_DATAREFERENCE_<name>
     data_name: str  # the PipelineData's own name (differs when output_name= was given)
     pipeline_output_name: str | None = None  # PipelineData(pipeline_output_name=...): PipelineRun.get_pipeline_output
+    # PipelineData(training_output=TrainingOutput(...)): "metrics" or "model" (lower case), what a
+    # HyperDriveStep writes into it; model_file is the best trial's file to copy (relative to its run dir).
+    training_output: str | None = None
+    model_file: str | None = None
 
     @property
     def token(self) -> str:
@@ -58,6 +63,8 @@ class ResolvedStep:
     # (AML_PARAMETER_<name>, value): the step's params and the PipelineParameters in its arguments,
     # with the values of this submission; v1 set them as environment variables.
     parameters: tuple[tuple[str, str], ...] = ()
+    # A HyperDriveStep: the sweep it runs (``sweep.trial`` is ``run``, what every trial runs).
+    sweep: ResolvedSweep | None = None
 
     @property
     def upstream(self) -> tuple[int, ...]:

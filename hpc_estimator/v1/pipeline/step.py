@@ -64,6 +64,13 @@ def _output_port_name(item: Any) -> str:
     return str(item._output_name)
 
 
+def _training_output(item: Any) -> tuple[str | None, str | None]:
+    training = item._training_output
+    if training is None:
+        return None, None
+    return str(training.type).lower(), training.model_file
+
+
 def _defaults_differ(first: PipelineParameter, second: PipelineParameter, message: str) -> None:
     if first.default_value != second.default_value:
         raise UserErrorException(message.format(first.name, first.default_value, second.default_value))
@@ -292,6 +299,9 @@ def copy_run_config(rc: RunConfiguration) -> RunConfiguration:
 class _PythonScriptStepBase(PipelineStep):
     """A script (or command) run with a RunConfiguration: PythonScriptStep, EstimatorStep, CommandStep, MpiStep."""
 
+    # v1's script steps rename an input named like an output (INPUT_<name>); HyperDriveStep refuses it.
+    _fixes_port_name_collisions = True
+
     def __init__(
         self,
         script_name: str | None = None,
@@ -361,7 +371,8 @@ class _PythonScriptStepBase(PipelineStep):
             if parameter.name in self._params:
                 raise UserErrorException(f"Parameter name {parameter.name} is already in use")
             self._params[parameter.name] = parameter
-        super().__init__(name or "", inputs, outputs, arguments, fix_port_name_collisions=True)
+        super().__init__(name or "", inputs, outputs, arguments,
+                         fix_port_name_collisions=self._fixes_port_name_collisions)
 
     # -- graph build ----------------------------------------------------------------------------
 
@@ -506,7 +517,10 @@ class _PythonScriptStepBase(PipelineStep):
                                         data._output_name, item.path_on_compute))
             else:
                 inputs.append(StepInput(data.name, "mount", context.node_of(data._producer), data._output_name))
-        outputs = tuple(StepOutput(_output_port_name(o), o.name, o._pipeline_output_name) for o in self._outputs)
+        outputs = tuple(
+            StepOutput(_output_port_name(o), o.name, o._pipeline_output_name, *_training_output(o))
+            for o in self._outputs
+        )
         parameters = []
         for key, value in self._params.items():
             shown = context.value(value) if isinstance(value, PipelineParameter) else value
