@@ -150,7 +150,8 @@ SERVED: dict[str, dict[str, str]] = {
     "azureml.pipeline": {},
     "azureml.pipeline.core": {
         **{name: f"{_PIPE}:{name}" for name in (
-            "Pipeline", "PipelineData", "PipelineParameter", "StepSequence", "InputPortBinding", "PipelineStep")},
+            "Pipeline", "PipelineData", "PipelineParameter", "StepSequence", "InputPortBinding", "PipelineStep",
+            "TrainingOutput")},
         "PipelineRun": f"{_PRUN}:PipelineRun", "StepRun": f"{_PRUN}:StepRun",
         "StepRunOutput": f"{_PRUN}:StepRunOutput",
         **_azure_only("PublishedPipeline", "PipelineEndpoint", "PipelineDraft", "Schedule", "ScheduleRecurrence",
@@ -161,7 +162,9 @@ SERVED: dict[str, dict[str, str]] = {
         "DataReference": f"{_DATA}:DataReference", "PipelineRun": f"{_PRUN}:PipelineRun"},
     "azureml.pipeline.core.run": {"PipelineRun": f"{_PRUN}:PipelineRun", "StepRun": f"{_PRUN}:StepRun"},
     "azureml.pipeline.steps": {
-        **{name: f"{_PIPE}:{name}" for name in ("PythonScriptStep", "EstimatorStep", "CommandStep", "MpiStep")},
+        **{name: f"{_PIPE}:{name}" for name in (
+            "PythonScriptStep", "EstimatorStep", "CommandStep", "MpiStep", "HyperDriveStep")},
+        "HyperDriveStepRun": "hpc_estimator.runs.pipeline_sweep_run:HyperDriveStepRun",
         **_azure_only("AutoMLStep", "AutoMLStepRun", "AdlaStep", "AzureBatchStep", "DatabricksStep",
                       "DataTransferStep", "KustoStep", "ModuleStep", "ParallelRunConfig", "ParallelRunStep",
                       "RScriptStep", "SynapseSparkStep", "_HDInsightStep"),

@@ -27,10 +27,12 @@ from ..compile import CompiledJob
 from ..compile.pipeline import compile_step, output_directories
 from ..errors import HyperDriveScenarioNotSupportedException, UserErrorException
 from ..job.render import render_sbatch
+from ..job.spec import JobSpec
 from ..snapshot.staging import build_manifest
 from ..transport.base import Progress
 from ..v1.compute import LOCAL_TARGET
 from ..v1.pipeline import Pipeline, ResolvedPipeline, ResolvedStep
+from .images import provide_images
 from .pipeline_reuse import content_key, content_parts, find_reusable, what_changed
 from .pipeline_sweep import (
     FINISH_SCRIPT,
@@ -40,7 +42,7 @@ from .pipeline_sweep import (
     submitted_properties,
 )
 from .store import RunRecord, new_run_id
-from .submission import HpcestWarning, resolve_target
+from .submission import HpcestWarning, _to_stderr, resolve_target
 
 if TYPE_CHECKING:
     from ..backends.base import Placement
@@ -346,6 +348,8 @@ def submit_pipeline(
     )
     for message in plan.warnings:
         warnings.warn(message, HpcestWarning, stacklevel=3)
+    # Every image the steps (and sweep trials) run is in the cache before the first sbatch.
+    provide_images(backend, workspace.get_profile(name), _step_specs(plan), what="a pipeline", report=_to_stderr)
     store = workspace.run_store
     if parent_run_id is not None:
         store.get(parent_run_id)  # v1: the parent must exist (raises naming it)
@@ -388,6 +392,17 @@ def submit_pipeline(
     store.update_status(record.run_id, "Queued" if plan.to_run else "Completed",
                         detail=None if plan.to_run else "every step reused an earlier run")
     return store.get(record.run_id)
+
+
+def _step_specs(plan: PipelinePlan) -> list[JobSpec]:
+    """The JobSpec of every step that runs (for a HyperDriveStep, what each trial runs)."""
+    specs = []
+    for item in plan.to_run:
+        if item.sweep is not None:
+            specs.append(item.sweep.prepared.spec)
+        elif item.compiled is not None:
+            specs.append(item.compiled.spec)
+    return specs
 
 
 def _fail_submission(workspace: Workspace, backend: Any, plan: PipelinePlan, partial: dict[str, str],

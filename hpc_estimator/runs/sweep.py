@@ -41,9 +41,10 @@ from ..v1.compute import LOCAL_TARGET
 from ..v1.hyperdrive.config import LOCAL_REFUSAL, MAX_DURATION_MINUTES
 from ..v1.hyperdrive.draw import plan_parameters, trial_arguments
 from ..v1.hyperdrive.resolved import ResolvedSweep
+from .images import provide_images
 from .run import job_ref
 from .store import TERMINAL_STATUSES, V1_STATUS, RunRecord, new_run_id
-from .submission import HpcestWarning, resolve_target
+from .submission import HpcestWarning, _to_stderr, resolve_target
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -265,7 +266,7 @@ def submit_sweep(
     if backend.name != "slurm":
         raise ConfigError(f"target {target!r} is not a Slurm cluster; HyperDrive sweeps run as Slurm job arrays")
     profile = backend.resolved_profile(workspace.get_profile(target))
-    sweep_id = getattr(config, "_custom_run_id", None) or new_run_id(experiment)
+    sweep_id = config._custom_run_id or new_run_id(experiment)
     sweep_dir = backend.run_dir_for(sweep_id)
     prepared = prepare_sweep(
         sweep, profile, sweep_id=sweep_id, sweep_dir=sweep_dir, experiment=experiment,
@@ -278,6 +279,8 @@ def submit_sweep(
         compile_warnings = (*compile_warnings, backend.runtime_note)
     for message in (*sweep.notes, *compile_warnings):
         warnings.warn(message, HpcestWarning, stacklevel=3)
+    # The trials' image is in the cache before the first array is queued (compute nodes may have no internet).
+    provide_images(backend, profile, [spec], what="a sweep", report=_to_stderr)
     store = workspace.run_store
     properties = {"hyperdrive": prepared.properties}
     store.create_run(
@@ -297,7 +300,7 @@ def submit_sweep(
         prepare_run_dir(
             transport,
             sweep_dir,
-            posixpath.join(getattr(backend, "workdir", posixpath.dirname(posixpath.dirname(sweep_dir))), "cas"),
+            backend.snapshot_store()[0],
             spec,
             script,
             source_directory,

@@ -396,6 +396,82 @@ def test_an_image_tarball_is_converted_on_the_login_node_at_submission(site, ws,
     assert again.wait_for_completion(raise_on_error=False)["status"] == "Completed"
 
 
+def _ch_profile(site: lc.LocalCluster, ws: Workspace, name: str) -> None:
+    ws.add_profile(name, {
+        "transport": "local", "workdir": str(ws.path / f"work-{name}"), "partition": site.partition,
+        "container_runtime": "charliecloud", "python": sys.executable, "image_fetch": "login",
+        "client_env": {"SLURM_CONF": site.env["SLURM_CONF"]},
+    }, replace=True)  # fmt: skip
+
+
+def _converted_images(ws: Workspace, profile: str) -> list[Path]:
+    cache = Path(ws.get_profile(profile).image_cache)
+    return [p for p in cache.iterdir() if p.is_dir() and (p / "usr" / "bin" / "python3").exists()]
+
+
+def test_a_pipelines_image_is_provided_at_submission(site, ws, image_tarball, capfd) -> None:
+    """A pipeline whose steps run a container image: the image is made on the login node once,
+    before the first step is queued (a step that found it missing could only fail)."""
+    from hpc_estimator import Pipeline, PipelineData, PythonScriptStep, RunConfiguration
+
+    _ch_profile(site, ws, "site-ch-pipe")
+    src = ws.path / "pipe-in-image"
+    src.mkdir()
+    (src / "make.py").write_text(
+        "import os, sys\nout = sys.argv[sys.argv.index('--out') + 1]\nos.makedirs(out, exist_ok=True)\n"
+        "open(os.path.join(out, 'prefix.txt'), 'w').write(sys.prefix)\n"
+    )
+    (src / "read.py").write_text(
+        "import sys\nprint('first step ran in', open(sys.argv[sys.argv.index('--data') + 1] + '/prefix.txt').read())\n"
+    )
+    config = RunConfiguration()
+    config.environment.docker.base_image = str(image_tarball)
+    data = PipelineData("made")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        make = PythonScriptStep("make.py", arguments=["--out", data], outputs=[data], source_directory=str(src),
+                                compute_target="site-ch-pipe", runconfig=config, allow_reuse=False)
+        read = PythonScriptStep("read.py", arguments=["--data", data], inputs=[data], source_directory=str(src),
+                                compute_target="site-ch-pipe", runconfig=config, allow_reuse=False)
+        run = Experiment(ws, "pipe-image").submit(Pipeline(ws, [make, read]))
+    assert len(_converted_images(ws, "site-ch-pipe")) == 1  # there before any step could start
+    assert str(image_tarball) in capfd.readouterr().err  # the fetch was reported
+    run.wait_for_completion(show_output=False, raise_on_error=False)
+    assert run.get_status() == "Finished", [(s.name, s.get_status()) for s in run.get_steps()]
+    log = Path(run.find_step_run("read.py")[0].record.remote_dir or "") / "hpcest-logs" / "rank-0.log"
+    assert "first step ran in /usr" in log.read_text()  # the image's own interpreter wrote it
+
+
+def test_a_sweeps_image_is_provided_at_submission(site, ws, image_tarball, capfd) -> None:
+    """A sweep's trials run a container image: made on the login node once, before the array is queued."""
+    from hpc_estimator import GridParameterSampling, HyperDriveConfig, PrimaryMetricGoal, ScriptRunConfig
+    from hpc_estimator import choice as hd_choice
+
+    _ch_profile(site, ws, "site-ch-sweep")
+    src = ws.path / "sweep-in-image"
+    src.mkdir()
+    (src / "train.py").write_text(
+        "import sys\nfrom azureml.core import Run\nlr = float(sys.argv[sys.argv.index('--lr') + 1])\n"
+        "print('trial in', sys.prefix)\nRun.get_context().log('accuracy', lr)\n"
+    )
+    trial = ScriptRunConfig(str(src), script="train.py", compute_target="site-ch-sweep")
+    trial.run_config.environment.docker.base_image = str(image_tarball)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        config = HyperDriveConfig(
+            run_config=trial, hyperparameter_sampling=GridParameterSampling({"lr": hd_choice(0.1, 0.2)}),
+            primary_metric_name="accuracy", primary_metric_goal=PrimaryMetricGoal.MAXIMIZE, max_total_runs=2,
+        )
+        run = Experiment(ws, "sweep-image").submit(config)
+    assert len(_converted_images(ws, "site-ch-sweep")) == 1
+    assert str(image_tarball) in capfd.readouterr().err
+    details = run.wait_for_completion(raise_on_error=False)
+    assert details["status"] == "Completed", [(c.id, c.record.status_detail) for c in run.get_children()]
+    for child in run.get_children():
+        log = Path(child.record.remote_dir or "") / "hpcest-logs" / "rank-0.log"
+        assert "trial in /usr" in log.read_text(), child.id
+
+
 def test_a_failed_image_fetch_queues_nothing_and_records_nothing(site, ws, tmp_path) -> None:
     broken = tmp_path / "broken.tar.gz"
     broken.write_bytes(b"not a tarball")
