@@ -110,10 +110,10 @@ class PipelineData:
         return str(self)
 
     def as_dataset(self) -> Any:
-        raise NotImplementedError(
-            "PipelineData.as_dataset() (a FileDataset promoted from step output) is not supported on Slurm; pass the "
-            "PipelineData itself (or data.as_mount() / data.as_download()) to the consuming step"
-        )
+        """This output promoted to a FileDataset (v1); on Slurm the same directory (see output_dataset)."""
+        from .output_dataset import PipelineOutputFileDataset
+
+        return PipelineOutputFileDataset(self)
 
     @property
     def name(self) -> str:

@@ -31,6 +31,7 @@ from ..runconfig import RunConfiguration
 from ..script_params import register_data
 from ..script_run_config import MAX_DURATION_SECONDS_DEFAULT
 from .data import DATA_REFERENCE_TOKEN, InputPortBinding, PipelineData, PipelineParameter, parameter_env_name
+from .output_dataset import as_port, output_data
 from .resolved import ResolvedStep, StepInput, StepOutput
 
 _NOT_A_NAME = re.compile(r"\W")
@@ -127,9 +128,10 @@ class PipelineStep:
         self.step_type = step_type[:-4] if step_type.endswith("Base") else step_type
         self.step_type = self.step_type.lstrip("_")
         # v1 edits the lists it was given; copies keep the caller's lists as they were.
-        inputs = list(inputs or [])
-        outputs = list(outputs or [])
-        arguments = list(arguments or [])
+        # A promoted output (data.as_dataset()) is its PipelineData, or its binding, to a step.
+        inputs = [as_port(item) for item in inputs or []]
+        outputs = [output_data(item) for item in outputs or []]
+        arguments = [as_port(item) for item in arguments or []]
         if resource_inputs:
             raise UserErrorException(
                 "resource_inputs (data downloaded into the script folder) are not supported on Slurm; pass the data "
