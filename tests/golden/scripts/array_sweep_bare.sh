@@ -123,6 +123,8 @@ export HPCEST_RANK_SH
 # srun needs slurmctld to create the step: during a controller restart or failover it fails before
 # any rank starts ("Unable to contact slurm controller"). Then, and only then, launch again.
 hpcest_launches=0
+# Sleeps run in the background so that a SIGTERM is handled at once.
+hpcest_pause() { sleep "$1" & hpcest_step_pid=$!; wait "$hpcest_step_pid"; }
 while :; do
   hpcest_launches=$((hpcest_launches + 1))
   srun --nodes=1 --ntasks-per-node=1 --kill-on-bad-exit=1 --output=hpcest-logs/rank-%t.log bash -c 'eval "$HPCEST_RANK_SH" && hpcest_rank "$@"' hpcest-rank \
@@ -132,8 +134,12 @@ while :; do
   cat hpcest-logs/srun.err >&2
   if (( hpcest_rc != 0 && hpcest_launches < 20 )) && ! compgen -G 'hpcest-logs/rank-*.log' >/dev/null \
       && grep -q -e 'Unable to contact slurm controller' -e 'Unable to confirm allocation' hpcest-logs/srun.err; then
-    echo "hpcest: srun could not reach slurmctld (launch $hpcest_launches); trying again in 15 s" >&2
-    sleep 15 & hpcest_step_pid=$!; wait "$hpcest_step_pid"
+    echo "hpcest: srun could not reach slurmctld (launch $hpcest_launches); trying again once it answers" >&2
+    # An srun started while slurmctld is still coming back can hang: wait until it answers, then
+    # give it a moment to recover its jobs.
+    hpcest_pause 15
+    until scontrol ping 2>/dev/null | grep -q ' is UP'; do hpcest_pause 5; done
+    hpcest_pause 5
     continue
   fi
   exit "$hpcest_rc"
