@@ -43,7 +43,7 @@ from ..v1.hyperdrive.draw import trial_arguments
 from ..v1.pipeline import ResolvedStep
 from .run import job_ref
 from .store import RunRecord
-from .sweep import PreparedSweep, prepare_sweep, read_sweep_files, update_trials
+from .sweep import PreparedSweep, mark_cancel_requested, prepare_sweep, read_sweep_files, update_trials
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -211,9 +211,16 @@ def poll_sweep_step(workspace: Workspace, record: RunRecord) -> StatusUpdate:
     finish = poll_tasks(
         transport, [TaskRef(record.run_id, finish_id, sweep_dir, unseen_for=ref.unseen_for)], query=query, grace=grace
     )[record.run_id]
+    children = workspace.run_store.children(record.run_id)
+    if finish.state is not None and finish.state.is_terminal:
+        unsettled = [c for c in children if not c.is_terminal]
+        if unsettled:
+            # The step ends with its trials: until each has its own verdict (a canceled pipeline's
+            # trials end Canceled), the step keeps its last known state.
+            return StatusUpdate(None, f"the sweep has ended; waiting for {len(unsettled)} trial(s) to settle")
+        return finish
     if finish.state is not None and finish.state is not JobState.QUEUED:
         return finish
-    children = workspace.run_store.children(record.run_id)
     controller_id = record.properties.get("controller_job")
     controller = query.known.get(controller_id) if controller_id else None
     running = [c for c in children if c.status in ("Running", "Starting", "CancelRequested")]
@@ -229,8 +236,11 @@ def cancel_sweep_step(workspace: Workspace, record: RunRecord) -> None:
 
     store = workspace.run_store
     refs = sweep_refs(record)
+    backend = get_backend(workspace, record.target)
+    if record.remote_dir:
+        mark_cancel_requested(backend.transport, record.remote_dir, store.children(record.run_id))
     if refs:
-        graph_backend(get_backend(workspace, record.target)).cancel_graph(refs)
+        graph_backend(backend).cancel_graph(refs)
     for child in store.children(record.run_id):
         if not child.is_terminal:
             store.update_status(child.run_id, "CancelRequested", detail="canceled by user")

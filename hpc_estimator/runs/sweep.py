@@ -503,6 +503,17 @@ def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
     return store.get(sweep_id)
 
 
+def mark_cancel_requested(transport: Transport, sweep_dir: str, children: list[RunRecord]) -> None:
+    """Leave the cancel marker in the sweep directory and in every unfinished trial's: evidence that
+    a trial the scheduler forgets without an exit code (canceled while pending) was canceled."""
+    open_dirs = [c.remote_dir for c in children if not c.is_terminal and c.remote_dir]
+    script = (
+        'd=$1; shift; echo "canceled by user" > "$d/cancel_requested"; '
+        'for t in "$@"; do mkdir -p "$t" && echo "canceled by user" > "$t/cancel_requested"; done'
+    )
+    transport.run(["sh", "-c", script, "hpcest-cancel", sweep_dir, *open_dirs])
+
+
 def cancel_sweep(workspace: Workspace, sweep_id: str) -> None:
     """Cancel the arrays and the controller together; every unfinished trial ends Canceled."""
     from .. import slurm
@@ -518,12 +529,7 @@ def cancel_sweep(workspace: Workspace, sweep_id: str) -> None:
         return
     transport = get_backend(workspace, sweep.target).transport
     children = store.children(sweep_id)
-    open_dirs = [c.remote_dir for c in children if not c.is_terminal and c.remote_dir]
-    script = (
-        'd=$1; shift; echo "canceled by user" > "$d/cancel_requested"; '
-        'for t in "$@"; do mkdir -p "$t" && echo "canceled by user" > "$t/cancel_requested"; done'
-    )
-    transport.run(["sh", "-c", script, "hpcest-cancel", sweep.remote_dir, *open_dirs])
+    mark_cancel_requested(transport, sweep.remote_dir, children)
     ids = [*sweep.properties.get("array_jobs", []), *filter(None, [sweep.properties.get("controller_job")])]
     ids += sorted({(c.job_id or "").split("_", 1)[0] for c in children if c.job_id} - set(ids))
     if ids:
