@@ -10,6 +10,7 @@ APT_PACKAGES=(
   openmpi-bin libopenmpi-dev libpmix2 # srun --mpi=pmix with OpenMPI
   charliecloud python3-minimal        # ch-run: real container execution; the test image copies Debian's python3
   iproute2 procps util-linux          # ss/ip, ps, unshare/nsenter
+  python3-venv                        # the test that installs the real azureml-core into a fresh venv
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .. import slurm
-from ..errors import CommandTimeout, TransportError
+from ..errors import CommandTimeout
 from ..transport.base import Transport
+from .job_files import read_job_files
 from .status import DEFAULT_GRACE_S, QUERY_TIMEOUT_S, Observation, StatusUpdate, resolve
 
 
@@ -40,16 +41,6 @@ class TaskQuery:
         return self.unanswered is None
 
 
-# One line per trial directory: "<exit code or ->\t<started 0/1>\t<cancel 0/1>\t<end reason or ->".
-_FILES_SH = (
-    'for d in "$@"; do '
-    'if [ -f "$d/exit_code" ]; then e=$(head -c 32 "$d/exit_code" | tr -d "\\n"); else e=-; fi; '
-    '[ -f "$d/started_at" ] && s=1 || s=0; [ -f "$d/cancel_requested" ] && c=1 || c=0; '
-    'if [ -f "$d/end_reason" ]; then r=$(head -c 32 "$d/end_reason" | tr -d "\\n"); else r=-; fi; '
-    'printf "%s\\t%s\\t%s\\t%s\\n" "$e" "$s" "$c" "$r"; done'
-)
-
-
 def squeue_tasks(transport: Transport, job_ids: Sequence[str]) -> TaskQuery:
     """Every task of the given arrays (and plain jobs) the scheduler still knows, keyed
     ``<array>_<task>``, in one squeue. A transport failure raises (nothing could be asked)."""
@@ -66,27 +57,6 @@ def squeue_tasks(transport: Transport, job_ids: Sequence[str]) -> TaskQuery:
     return TaskQuery(known=slurm.parse_squeue(result.stdout) if result.ok else {})
 
 
-def read_task_files(
-    transport: Transport, tasks: Sequence[TaskRef]
-) -> dict[str, tuple[str | None, bool, bool, str | None]]:
-    """Exit code, started and cancel markers and end reason of many trial directories in one command."""
-    if not tasks:
-        return {}
-    result = transport.run(["sh", "-c", _FILES_SH, "hpcest-status", *[t.run_dir for t in tasks]])
-    if not result.ok:
-        raise TransportError(f"cannot read trial status files: {result.stderr.strip()}")
-    out: dict[str, tuple[str | None, bool, bool, str | None]] = {}
-    for task, line in zip(tasks, result.stdout.splitlines()):
-        exit_code, started, cancel, reason = [*line.split("\t"), "", "0", "0", "-"][:4]
-        out[task.key] = (
-            None if exit_code in ("-", "") else exit_code,
-            started == "1",
-            cancel == "1",
-            None if reason in ("-", "") else reason,
-        )
-    return out
-
-
 def poll_tasks(
     transport: Transport,
     tasks: Sequence[TaskRef],
@@ -101,7 +71,7 @@ def poll_tasks(
         query = squeue_tasks(transport, [t.job_id.split("_", 1)[0] for t in tasks])
     known = query.known
     need = [t for t in tasks if t.job_id not in known or known[t.job_id].is_terminal or _running(known[t.job_id])]
-    files = read_task_files(transport, need)
+    files = read_job_files(transport, [(t.key, t.run_dir) for t in need])
     updates: dict[str, StatusUpdate] = {}
     for task in tasks:
         exit_text, started, cancel, end_reason = files.get(task.key, (None, False, False, None))

@@ -22,6 +22,7 @@ from ..job import image_fetch
 from ..job.spec import JobSpec
 from ..transport.base import Progress, Transport
 from .base import SCRIPT_NAME, JobRef, Report, Submitted, fetch_image_here, prepare_run_dir
+from .job_files import read_job_files
 from .status import QUERY_TIMEOUT_S, Observation, StatusUpdate, resolve
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ class SlurmBackend:
                 # well; only "accounting is off" (or sacct's own answer) counts as knowing.
                 answered[job_id] = acct_unanswered is None
         need = [j for j in jobs if j.job_id not in known or known[j.job_id].is_terminal]
-        files = self._job_files(need)
+        files = read_job_files(self.transport, [(j.key, j.run_dir) for j in need])
         grace = self.profile.status_grace_seconds
         updates: dict[str, StatusUpdate] = {}
         for job in jobs:
@@ -227,32 +228,6 @@ class SlurmBackend:
         if why is None and result.ok:
             into.update(parse(result.stdout))
         return why
-
-    def _job_files(self, need: Sequence[JobRef]) -> dict[str, tuple[str | None, bool, bool, str | None]]:
-        """Exit code, started and cancel markers and end reason of many runs in one remote command."""
-        if not need:
-            return {}
-        # One line per run: "<exit code or ->\t<started 0/1>\t<cancel 0/1>\t<end reason or ->".
-        script = (
-            'for d in "$@"; do '
-            'if [ -f "$d/exit_code" ]; then e=$(head -c 32 "$d/exit_code" | tr -d "\\n"); else e=-; fi; '
-            '[ -f "$d/started_at" ] && s=1 || s=0; [ -f "$d/cancel_requested" ] && c=1 || c=0; '
-            'if [ -f "$d/end_reason" ]; then r=$(head -c 32 "$d/end_reason" | tr -d "\\n"); else r=-; fi; '
-            'printf "%s\\t%s\\t%s\\t%s\\n" "$e" "$s" "$c" "$r"; done'
-        )
-        result = self.transport.run(["sh", "-c", script, "hpcest-status", *[j.run_dir for j in need]])
-        if not result.ok:
-            raise TransportError(f"cannot read job status files: {result.stderr.strip()}")
-        out: dict[str, tuple[str | None, bool, bool, str | None]] = {}
-        for job, line in zip(need, result.stdout.splitlines()):
-            exit_code, started, cancel, reason = [*line.split("\t"), "", "0", "0", "-"][:4]
-            out[job.key] = (
-                None if exit_code == "-" else exit_code,
-                started == "1",
-                cancel == "1",
-                None if reason in ("-", "") else reason,
-            )
-        return out
 
     def cancel(self, job: JobRef) -> None:
         self.transport.run(["sh", "-c", 'touch "$1/cancel_requested"', "hpcest-cancel", job.run_dir])
