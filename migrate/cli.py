@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from migrate import prestart
 from migrate.files import discover
 from migrate.names import TARGETS
 from migrate.runner import EXIT_INTERNAL, FileResult, run
@@ -94,6 +95,8 @@ def migrate_command(
         if debug:
             click.echo(traceback.format_exc(), err=True, nl=False)
         sys.exit(EXIT_INTERNAL)
+    finally:
+        prestart.discard()  # a warm process no pool adopted (nothing to migrate) is not kept
     if internal:
         click.echo(f"hpcest migrate: internal error in {len(internal)} file(s); {REPORT}", err=True)
         if debug:

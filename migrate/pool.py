@@ -2,39 +2,41 @@
 
 Loading libcst and the rules costs a process ~0.3 s of CPU, more than migrating all of its share of a
 typical tree's candidates (bench/bench_migrate.py). So on Linux one process, forked from the parent
-as the run starts, loads them once (``warm_up``) while the parent goes on reading and pre-filtering,
-and then forks the workers from itself: they start with everything loaded and every cache filled.
-Loading in every worker instead made the copies compete with each other and with the parent for the
-cores; loading in the parent first made the reading wait for it.
+as the run starts (``python -m migrate`` forks it on its first line: ``migrate.prestart``), loads
+them once (``warm_up``) while the parent goes on importing, reading and pre-filtering, and then
+forks the other workers from itself (``migrate.relay``): they start with everything loaded and every
+cache filled. Loading in every worker instead made the copies compete with each other and with the
+parent for the cores; loading in the parent first made the reading wait for it.
 
-The first process relays: the parent sends it ``(index, path, target)`` through a pipe, it submits
-each to its ``ProcessPoolExecutor`` and sends ``(index, FileResult, error)`` back as they finish. A
-worker that dies surfaces as an error for the file it had (BrokenProcessPool), a relay that dies as an
-error from ``result``; either way the parent stops with an internal error instead of waiting forever.
-Where fork is not available (macOS, Windows) the workers are spawned and load everything themselves.
+The parent hands out tasks itself, at most ``IN_FLIGHT`` per worker (the rest wait here, so a slow
+file never holds up the others' queue), and collects each worker's results from its own socket. A
+worker that dies is an error for the file it had, a warm process that dies before handing out its
+workers an error from ``result``; either way the parent stops with an internal error instead of
+waiting forever. Where fork is not available (macOS, Windows) the workers are spawned and load
+everything themselves.
 """
 
 from __future__ import annotations
 
-import functools
-import gc
-import multiprocessing
-import queue
-import sys
-import threading
+import select
+import socket
 import weakref
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from migrate import relay as wire
+from migrate.prestart import Relay, fork_available, fork_relay
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+__all__ = ["ForkedPool", "Pool", "SpawnPool", "fork_available"]
 
 Task = tuple[str, str]  # (path, target)
 Work = Callable[[Task], Any]
 
-
-def fork_available() -> bool:
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+IN_FLIGHT = 2  # tasks per worker: one being migrated, one waiting in its socket
 
 
 class Pool:
@@ -54,6 +56,8 @@ class SpawnPool(Pool):
     """A plain ProcessPoolExecutor whose workers each run ``warm_up`` first (no fork here)."""
 
     def __init__(self, jobs: int, work: Work, warm_up: Callable[[], None]) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
         self._executor = ProcessPoolExecutor(max_workers=jobs)
         for _ in range(jobs):
             self._executor.submit(warm_up)
@@ -72,126 +76,112 @@ class SpawnPool(Pool):
 
 
 class ForkedPool(Pool):
-    """Workers forked from a relay process that ran ``warm_up`` (see the module docstring)."""
+    """Workers forked from one warm process (see the module docstring).
 
-    def __init__(self, jobs: int, work: Work, warm_up: Callable[[], None]) -> None:
-        context = multiprocessing.get_context("fork")
-        tasks_out, self._tasks = context.Pipe(duplex=False)
-        self._results, results_in = context.Pipe(duplex=False)
-        self._relay = context.Process(
-            target=_relay,
-            args=(jobs, work, warm_up, tasks_out, results_in, (self._tasks, self._results)),
-            name="hpcest-migrate-relay",
-            daemon=False,  # it forks the workers (daemonic processes may not); close() always ends it
-        )
-        self._relay.start()
-        tasks_out.close()
-        results_in.close()
+    ``relay`` is a warm process forked earlier (``migrate.prestart``), its warm-up already under
+    way; without it the pool forks its own, now.
+    """
+
+    def __init__(self, jobs: int, work: Work, warm_up: Callable[[], None], relay: Relay | None = None) -> None:
+        if relay is None:
+            relay = fork_relay(warm_up)
+            if relay is None:
+                raise RuntimeError("fork is not available here: use SpawnPool")
+        self._relay = relay
+        control = relay.control
+        self._jobs, self._work = jobs, work
+        self._workers: list[socket.socket] = [control]  # the warm process is worker 0
+        self._handed_out = False  # whether the other workers' sockets have arrived
+        self._outstanding: dict[socket.socket, set[int]] = {control: set()}
+        self._waiting: deque[tuple[int, Task]] = deque()
+        self._done: dict[int, Any] = {}
         self._count = 0
         self._submitted = [False]
-        self._done: dict[int, Any] = {}
-        # Also when the pool is dropped unclosed (a run() never iterated) or at exit: multiprocessing
-        # would otherwise wait for the relay at exit while the relay waits for the parent's tasks.
-        self._finalizer = weakref.finalize(self, _stop, self._relay, self._tasks, self._results, self._submitted)
+        # Also when the pool is dropped unclosed (a run() never iterated) or at exit: the warm process
+        # would otherwise wait for the parent's tasks.
+        self._finalizer = weakref.finalize(self, _stop, relay, self._workers, self._submitted)
 
     def submit(self, task: Task) -> int:
-        self._submitted[0] = True
-        self._tasks.send((self._count, task))
+        if not self._submitted[0]:
+            # Read by the warm process once its warm-up is done: how many workers to fork and what
+            # they run (sent with the first task, so that a pool given no work forks none).
+            wire.send(self._relay.control, (self._jobs, self._work))
+            self._submitted[0] = True
+        handle = self._count
         self._count += 1
-        return self._count - 1
+        self._waiting.append((handle, task))
+        self._collect(timeout=0)
+        return handle
 
     def result(self, handle: int) -> Any:
+        if not self._submitted[0]:
+            raise KeyError(handle)
         while handle not in self._done:
-            if not self._results.poll(0.5):
-                if not self._relay.is_alive():
-                    raise RuntimeError(f"the migration's worker processes stopped (exit code {self._relay.exitcode})")
-                continue
-            try:
-                index, value, error = self._results.recv()
-            except EOFError:
-                raise RuntimeError("the migration's worker processes stopped before sending every result") from None
-            if error is not None:
-                raise RuntimeError(error)
-            self._done[index] = value
+            self._collect(timeout=0.5)
         return self._done.pop(handle)
 
     def close(self) -> None:
         self._finalizer()
 
+    def _hand_out(self) -> None:
+        for worker in self._workers:
+            outstanding = self._outstanding[worker]
+            while self._waiting and len(outstanding) < IN_FLIGHT:
+                handle, task = self._waiting.popleft()
+                try:
+                    wire.send(worker, (handle, task))
+                except OSError:
+                    raise RuntimeError("a worker process of the migration stopped") from None
+                outstanding.add(handle)
 
-def _stop(relay: BaseProcess, tasks: Connection, results: Connection, submitted: list[bool]) -> None:
+    def _collect(self, timeout: float) -> bool:
+        """Hand out what waits, then take every result that is ready (waiting up to ``timeout``)."""
+        self._hand_out()
+        ready, _, _ = select.select(self._workers, [], [], timeout)
+        for worker in ready:
+            if worker is self._relay.control and not self._handed_out:
+                self._receive_workers()
+                continue
+            try:
+                index, value, error = wire.receive(worker)
+            except EOFError:
+                lost = self._outstanding.pop(worker)
+                self._workers.remove(worker)
+                if lost or not self._workers:
+                    raise RuntimeError(f"a worker process of the migration stopped with {len(lost)} file(s)") from None
+                continue
+            if error is not None:
+                raise RuntimeError(error)
+            self._outstanding[worker].discard(index)
+            self._done[index] = value
+        if ready:
+            self._hand_out()
+        return bool(ready)
+
+    def _receive_workers(self) -> None:
+        control = self._relay.control
+        try:
+            message, fds, _, _ = socket.recv_fds(control, len(wire.WORKERS_MESSAGE), self._jobs)
+        except OSError as error:
+            raise RuntimeError(f"the migration's worker processes did not start: {error}") from None
+        if message != wire.WORKERS_MESSAGE:
+            raise RuntimeError("the migration's worker processes stopped before they started")
+        self._handed_out = True
+        for fd in fds:
+            worker = socket.socket(fileno=fd)
+            self._workers.append(worker)
+            self._outstanding[worker] = set()
+
+
+def _stop(relay: Relay, workers: list[socket.socket], submitted: list[bool]) -> None:
     if not submitted[0]:
-        # Nothing was submitted, so the relay has not forked any worker (the executor forks them at its
-        # first submit): stop it even if it is still loading libcst.
+        # Nothing was submitted, so no worker has been forked (the warm process forks them once it
+        # reads the pool's first message, which comes with the first task): stop it even if it is
+        # still loading libcst.
         relay.terminate()
-    tasks.close()  # the relay reads end-of-file: it cancels what is left and exits
-    results.close()  # and its sender stops at once if results are still on their way
+    for worker in workers:
+        worker.close()  # each worker reads end-of-file: it finishes its file and exits
     relay.join(timeout=10)
     if relay.is_alive():
         relay.terminate()
-        relay.join()
-
-
-def _close(connections: tuple[Connection, ...]) -> None:
-    for connection in connections:
-        connection.close()
-
-
-def _relay(
-    jobs: int,
-    work: Work,
-    warm_up: Callable[[], None],
-    tasks: Connection,
-    results: Connection,
-    parent_ends: tuple[Connection, ...],
-) -> None:
-    _close(parent_ends)  # else the parent would never see end-of-file from the pipes if this process died
-    warm_up()
-    # Out of the collector's reach before forking: otherwise every collection in a worker writes to
-    # the inherited objects' headers, copying the pages of this process into each worker one by one.
-    gc.freeze()
-    executor = ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_close,
-        initargs=((tasks, results),),
-    )
-    # Results go out from one thread, so that a full pipe (the parent still sending) never blocks the
-    # executor's own thread, which runs the done-callbacks.
-    outbox: queue.SimpleQueue[tuple[int, Any, str | None] | None] = queue.SimpleQueue()
-    sender = threading.Thread(target=_send_all, args=(outbox, results), daemon=True)
-
-    def done(index: int, future: Future[Any]) -> None:
-        if future.cancelled():
-            return
-        error = future.exception()
-        if error is None:
-            outbox.put((index, future.result(), None))
-        else:
-            outbox.put((index, None, f"{type(error).__name__}: {error}"))
-
-    try:
-        while True:
-            try:
-                index, task = tasks.recv()
-            except EOFError:
-                # The parent has every result, stopped early or is gone: cancel what has not started.
-                break
-            executor.submit(work, task).add_done_callback(functools.partial(done, index))
-            if sender.ident is None:
-                # Started after the first submit, which forks every worker: no thread of this process
-                # is running while it forks.
-                sender.start()
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-        outbox.put(None)
-        if sender.ident is not None:
-            sender.join(timeout=10)
-
-
-def _send_all(outbox: queue.SimpleQueue[tuple[int, Any, str | None] | None], results: Connection) -> None:
-    while (item := outbox.get()) is not None:
-        try:
-            results.send(item)
-        except (BrokenPipeError, OSError):
-            return  # the parent stopped listening
+        relay.join(timeout=10)

@@ -66,7 +66,11 @@ def init(directory: str, name: str | None, as_json: bool) -> None:
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
     """Rewrite Estimator code toward ScriptRunConfig (see: hpcest migrate -h)."""
-    # Imported on use only: libcst is heavy and no other command needs it.
+    from migrate import prestart
+
+    # The workers' warm process loads libcst (heavy, and needed by no other command) while the
+    # command is imported and the tree is read.
+    prestart.start()
     from migrate.cli import migrate_command
 
     args = list(ctx.args)

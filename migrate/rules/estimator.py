@@ -27,7 +27,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrate import cst_build as b
-from migrate.cst_walk import walk
+from migrate.cst_walk import comments
 from migrate.distribution import DistributionPlan, DistributionUnresolvable, plan_distribution
 from migrate.engine import EstimatorPlan, Migration
 from migrate.environment import EnvironmentPlan, EnvironmentUnresolvable, plan_environment
@@ -325,5 +325,5 @@ def _comments_by_parameter(call: cst.Call) -> dict[str, b.ArgComments]:
 
 
 def _comment_list(node: cst.CSTNode) -> list[str]:
-    """Comments anywhere under ``node`` (order does not matter: they are de-duplicated by text)."""
-    return [n.value for n in walk(node) if type(n) is cst.Comment]  # type: ignore[attr-defined]
+    """Comments anywhere under ``node``, in source order (the order they are moved in)."""
+    return comments(node)

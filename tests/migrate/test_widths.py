@@ -7,7 +7,7 @@ import pytest
 
 from migrate import cst_build as b
 from migrate.arguments import arguments_list
-from migrate.cst_walk import walk
+from migrate.cst_walk import comments, walk
 from migrate.imports import _import_width
 
 EMPTY = cst.Module(body=[])
@@ -72,3 +72,17 @@ def test_flat_width_of_argument_lists(count):
     assert _flat_width(items, "    ") == b.width(flat) == len(EMPTY.code_for_node(flat))
     starred = [*items, cst.StarredElement(cst.Name("rest"))]
     assert _flat_width(starred, "    ") == len(EMPTY.code_for_node(_list(starred, [False] * (count + 1), "    ")))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "f(a,  # one\n  b=[1,  # two\n     2],\n  # three\n  c=g(d)  # four\n)\n",
+        "f(x)\n",
+        "f(  # only\n    (a)  # parenthesised\n)\n",
+        "d = {  # open\n    'k': [  # inner\n        v,  # item\n    ],\n}\n",
+    ],
+)
+def test_comments_are_every_comment_of_the_full_walk_in_source_order(source):
+    node = cst.parse_module(source).body[0]
+    assert comments(node) == [n.value for n in walk(node) if type(n) is cst.Comment]
