@@ -162,10 +162,10 @@ class ForkedPool(Pool):
         control = self._relay.control
         try:
             message, fds, _, _ = socket.recv_fds(control, len(wire.WORKERS_MESSAGE), self._jobs)
-        except OSError as error:
-            raise RuntimeError(f"the migration's worker processes did not start: {error}") from None
+        except OSError:  # reset: it died with our first tasks unread
+            message, fds = b"", []
         if message != wire.WORKERS_MESSAGE:
-            raise RuntimeError("the migration's worker processes stopped before they started")
+            raise RuntimeError("the migration's worker processes stopped before they started (see the error above)")
         self._handed_out = True
         for fd in fds:
             worker = socket.socket(fileno=fd)

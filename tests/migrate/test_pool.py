@@ -102,3 +102,18 @@ def test_a_pool_dropped_unclosed_still_ends_its_relay():
     del pool
     gc.collect()
     assert not relay.is_alive()
+
+
+def _failing_warm_up() -> None:
+    raise ImportError("libcst is broken here")
+
+
+def test_a_warm_process_that_dies_before_forking_the_workers_is_an_error_not_a_hang():
+    pool = ForkedPool(2, _work, _failing_warm_up)
+    try:
+        handle = pool.submit(("a", "azureml"))
+        with pytest.raises(RuntimeError, match="stopped before they started"):
+            pool.result(handle)
+    finally:
+        pool.close()
+    assert not pool._relay.is_alive()
