@@ -141,7 +141,7 @@ def startup(repo: Path) -> float:
 
 
 def worker_startup(repo: Path) -> float:
-    """Loading libcst, the rules and the caches in a fresh process (what the relay does once)."""
+    """Loading libcst, the rules and the caches in a fresh process (what the warm process does once)."""
     code = (
         "import time; t = time.perf_counter(); from migrate.runner import _warm_up; _warm_up(); "
         "print(time.perf_counter() - t)"

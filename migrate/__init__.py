@@ -29,7 +29,8 @@ Layout (one job per module):
 * ``packages`` / ``lint_script``  package warnings and entry-script lint (HPP3xx / HPL20x)
 * ``chunks`` / ``notebook`` / ``markdown``  multi-cell sources analysed as one module
 * ``files`` / ``source_text`` / ``runner`` / ``report`` / ``cli``  discovery, bytes, the run, output
-* ``pool``          worker processes forked warm from one relay that loads libcst once
+* ``prestart`` / ``workers`` / ``pool``  the workers: one warm process forked on the command's first line
+  loads libcst once and forks the others; the parent hands out files and collects results
 * ``framework_data``  framework tables, read from ``framework_tables.json`` (generated from hpc_estimator.v1)
 * ``findings``      the stable warning codes
 

@@ -3,7 +3,7 @@
 if __name__ == "__main__":
     from migrate import prestart
 
-    # Before click and the command are imported: the workers' relay loads libcst meanwhile.
+    # Before click and the command are imported: the workers' warm process loads libcst meanwhile.
     prestart.start()
 
     from migrate.cli import migrate_command

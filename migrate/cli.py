@@ -81,7 +81,7 @@ def migrate_command(
     try:
         files = discover(list(paths), include, exclude, respect_gitignore=not no_gitignore)
         results = noting(run(files, target, write=write and not check, jobs=jobs))
-        # Imported once run() has started the workers' relay, which loads libcst meanwhile.
+        # Imported once run() has started the workers' warm process, which loads libcst meanwhile.
         from migrate.report import json_report, sarif_report, text_report
 
         show_diff = not write or check

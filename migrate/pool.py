@@ -4,7 +4,7 @@ Loading libcst and the rules costs a process ~0.3 s of CPU, more than migrating 
 typical tree's candidates (bench/bench_migrate.py). So on Linux one process, forked from the parent
 as the run starts (``python -m migrate`` forks it on its first line: ``migrate.prestart``), loads
 them once (``warm_up``) while the parent goes on importing, reading and pre-filtering, and then
-forks the other workers from itself (``migrate.relay``): they start with everything loaded and every
+forks the other workers from itself (``migrate.workers``): they start with everything loaded and every
 cache filled. Loading in every worker instead made the copies compete with each other and with the
 parent for the cores; loading in the parent first made the reading wait for it.
 
@@ -25,8 +25,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from migrate import relay as wire
-from migrate.prestart import Relay, fork_available, fork_relay
+from migrate import workers as wire
+from migrate.prestart import WarmProcess, fork_available, fork_warm_process
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -78,17 +78,17 @@ class SpawnPool(Pool):
 class ForkedPool(Pool):
     """Workers forked from one warm process (see the module docstring).
 
-    ``relay`` is a warm process forked earlier (``migrate.prestart``), its warm-up already under
+    ``warm`` is a warm process forked earlier (``migrate.prestart``), its warm-up already under
     way; without it the pool forks its own, now.
     """
 
-    def __init__(self, jobs: int, work: Work, warm_up: Callable[[], None], relay: Relay | None = None) -> None:
-        if relay is None:
-            relay = fork_relay(warm_up)
-            if relay is None:
+    def __init__(self, jobs: int, work: Work, warm_up: Callable[[], None], warm: WarmProcess | None = None) -> None:
+        if warm is None:
+            warm = fork_warm_process(warm_up)
+            if warm is None:
                 raise RuntimeError("fork is not available here: use SpawnPool")
-        self._relay = relay
-        control = relay.control
+        self._warm = warm
+        control = warm.control
         self._jobs, self._work = jobs, work
         self._workers: list[socket.socket] = [control]  # the warm process is worker 0
         self._handed_out = False  # whether the other workers' sockets have arrived
@@ -99,13 +99,13 @@ class ForkedPool(Pool):
         self._submitted = [False]
         # Also when the pool is dropped unclosed (a run() never iterated) or at exit: the warm process
         # would otherwise wait for the parent's tasks.
-        self._finalizer = weakref.finalize(self, _stop, relay, self._workers, self._submitted)
+        self._finalizer = weakref.finalize(self, _stop, warm, self._workers, self._submitted)
 
     def submit(self, task: Task) -> int:
         if not self._submitted[0]:
             # Read by the warm process once its warm-up is done: how many workers to fork and what
             # they run (sent with the first task, so that a pool given no work forks none).
-            wire.send(self._relay.control, (self._jobs, self._work))
+            wire.send(self._warm.control, (self._jobs, self._work))
             self._submitted[0] = True
         handle = self._count
         self._count += 1
@@ -139,7 +139,7 @@ class ForkedPool(Pool):
         self._hand_out()
         ready, _, _ = select.select(self._workers, [], [], timeout)
         for worker in ready:
-            if worker is self._relay.control and not self._handed_out:
+            if worker is self._warm.control and not self._handed_out:
                 self._receive_workers()
                 continue
             try:
@@ -159,7 +159,7 @@ class ForkedPool(Pool):
         return bool(ready)
 
     def _receive_workers(self) -> None:
-        control = self._relay.control
+        control = self._warm.control
         try:
             message, fds, _, _ = socket.recv_fds(control, len(wire.WORKERS_MESSAGE), self._jobs)
         except OSError:  # reset: it died with our first tasks unread
@@ -173,15 +173,15 @@ class ForkedPool(Pool):
             self._outstanding[worker] = set()
 
 
-def _stop(relay: Relay, workers: list[socket.socket], submitted: list[bool]) -> None:
+def _stop(warm: WarmProcess, workers: list[socket.socket], submitted: list[bool]) -> None:
     if not submitted[0]:
         # Nothing was submitted, so no worker has been forked (the warm process forks them once it
         # reads the pool's first message, which comes with the first task): stop it even if it is
         # still loading libcst.
-        relay.terminate()
+        warm.terminate()
     for worker in workers:
         worker.close()  # each worker reads end-of-file: it finishes its file and exits
-    relay.join(timeout=10)
-    if relay.is_alive():
-        relay.terminate()
-        relay.join(timeout=10)
+    warm.join(timeout=10)
+    if warm.is_alive():
+        warm.terminate()
+        warm.join(timeout=10)

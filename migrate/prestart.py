@@ -1,13 +1,13 @@
 """The warm process of the migration's workers, forked with ``os.fork`` before anything is imported.
 
-``python -m migrate`` forks it on its first line (``start``): the relay then loads libcst and the
+``python -m migrate`` forks it on its first line (``start``): the warm process then loads libcst and the
 rules (~0.3 s of CPU) while the parent is still importing click and the command, and reading the
 tree; ``migrate.pool.ForkedPool`` adopts it (``take``) or forks one itself. This module imports only
 small standard modules (socket, signal), so starting here costs a fork and little else.
 
-An unadopted relay (``--help``, bad options, ``--jobs 1``, a platform without fork) is stopped at
-once by ``discard`` or at exit; a relay whose parent is gone reads end-of-file on its socket and
-exits. The relay ignores SIGINT: Ctrl-C stops the parent, whose exit closes that socket.
+An unadopted warm process (``--help``, bad options, ``--jobs 1``, a platform without fork) is stopped at
+once by ``discard`` or at exit; a warm process whose parent is gone reads end-of-file on its socket and
+exits. The warm process ignores SIGINT: Ctrl-C stops the parent, whose exit closes that socket.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ WarmUp = Callable[[], None]
 MIGRATION_WARM_UP = "migrate.runner:_warm_up"
 
 
-class Relay:
+class WarmProcess:
     """The forked warm process: its pid and the parent's end of their control socket."""
 
     def __init__(self, pid: int, control: socket.socket) -> None:
@@ -60,12 +60,12 @@ def fork_available() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork") and hasattr(socket, "send_fds")
 
 
-def fork_relay(warm_up: WarmUp | str) -> Relay | None:
+def fork_warm_process(warm_up: WarmUp | str) -> WarmProcess | None:
     """Fork the warm process: it runs ``warm_up`` (a callable or ``"module:function"``) and then
-    ``migrate.relay.serve``; None where fork is not available."""
+    ``migrate.workers.serve``; None where fork is not available."""
     if not fork_available():
         return None
-    parent_end, relay_end = socket.socketpair()
+    parent_end, child_end = socket.socketpair()
     pid = os.fork()
     if pid == 0:  # the warm process
         code = 1
@@ -77,11 +77,11 @@ def fork_relay(warm_up: WarmUp | str) -> Relay | None:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 1)
             os.close(devnull)
-            from migrate.relay import serve
+            from migrate.workers import serve
 
-            serve(relay_end.detach(), _resolve(warm_up))
+            serve(child_end.detach(), _resolve(warm_up))
             code = 0
-        except BaseException:  # a relay never returns into the parent's code
+        except BaseException:  # the warm process never returns into the parent's code
             import traceback
 
             traceback.print_exc()
@@ -90,8 +90,8 @@ def fork_relay(warm_up: WarmUp | str) -> Relay | None:
                 sys.stderr.flush()
             finally:
                 os._exit(code)
-    relay_end.close()
-    return Relay(pid, parent_end)
+    child_end.close()
+    return WarmProcess(pid, parent_end)
 
 
 def _resolve(warm_up: WarmUp | str) -> WarmUp:
@@ -103,28 +103,28 @@ def _resolve(warm_up: WarmUp | str) -> WarmUp:
     return function
 
 
-_STARTED: list[Relay] = []
+_STARTED: list[WarmProcess] = []
 
 
 def start() -> None:
-    """Fork the migration's relay now (the first line of ``python -m migrate``)."""
+    """Fork the migration's warm process now (the first line of ``python -m migrate``)."""
     if _STARTED:
         return
-    relay = fork_relay(MIGRATION_WARM_UP)
-    if relay is not None:
-        _STARTED.append(relay)
+    warm = fork_warm_process(MIGRATION_WARM_UP)
+    if warm is not None:
+        _STARTED.append(warm)
         atexit.register(discard)
 
 
-def take() -> Relay | None:
-    """The relay ``start`` forked, once (None if there is none or it has already been taken)."""
+def take() -> WarmProcess | None:
+    """The warm process ``start`` forked, once (None if there is none or it has already been taken)."""
     return _STARTED.pop() if _STARTED else None
 
 
 def discard() -> None:
-    """Stop an unadopted relay (it would otherwise compete for the cores until its warm-up ends)."""
+    """Stop an unadopted warm process (it would otherwise compete for the cores until its warm-up ends)."""
     while _STARTED:
-        relay = _STARTED.pop()
-        relay.terminate()
-        relay.control.close()
-        relay.join(timeout=5)
+        warm = _STARTED.pop()
+        warm.terminate()
+        warm.control.close()
+        warm.join(timeout=5)

@@ -203,13 +203,13 @@ def _candidate(path: str) -> bool:
 def run(paths: Iterable[Path], target: str, write: bool, jobs: int | None) -> Iterator[FileResult]:
     """Results in input order; with ``write`` the changed files are replaced atomically.
 
-    With several jobs and fork, the workers' relay (forked by ``python -m migrate`` on its first
-    line, or here) loads libcst while the caller and the discovery go on (a tree without
+    With several jobs and fork, the workers' warm process (forked by ``python -m migrate`` on its
+    first line, or here) loads libcst while the caller and the discovery go on (a tree without
     candidates ends it before it forks any worker).
     """
     jobs = jobs or os.cpu_count() or 1
     if jobs <= 1:
-        prestart.discard()  # a serial run migrates here: a warming relay would only take a core
+        prestart.discard()  # a serial run migrates here: a warming process would only take a core
         return _serial(paths, target, write)
     pool = ForkedPool(jobs, _work, _warm_up, prestart.take()) if fork_available() else None
     return _parallel(paths, target, write, jobs, pool)

@@ -61,7 +61,7 @@ def test_closing_early_cancels_the_rest_and_ends_the_relay():
     start = time.monotonic()
     pool.close()
     assert time.monotonic() - start < 5
-    assert not pool._relay.is_alive()
+    assert not pool._warm.is_alive()
 
 
 def test_spawn_pool_has_the_same_interface():
@@ -86,22 +86,22 @@ def _slow_warm_up() -> None:
 
 
 def test_a_pool_given_no_work_stops_without_waiting_for_its_warm_up():
-    """A tree without candidates: the relay started speculatively is stopped, not waited for."""
+    """A tree without candidates: the warm process started speculatively is stopped, not waited for."""
     pool = ForkedPool(2, _work, _slow_warm_up)
     start = time.monotonic()
     pool.close()
     assert time.monotonic() - start < 5
-    assert not pool._relay.is_alive()
+    assert not pool._warm.is_alive()
 
 
 def test_a_pool_dropped_unclosed_still_ends_its_relay():
-    """E.g. a run() that was never iterated: the relay must not outlive it (nor block the exit)."""
+    """E.g. a run() that was never iterated: the warm process must not outlive it (nor block the exit)."""
     pool = ForkedPool(2, _work, _warm_up)
     pool.submit(("a", "azureml"))
-    relay = pool._relay
+    warm = pool._warm
     del pool
     gc.collect()
-    assert not relay.is_alive()
+    assert not warm.is_alive()
 
 
 def _failing_warm_up() -> None:
@@ -116,4 +116,4 @@ def test_a_warm_process_that_dies_before_forking_the_workers_is_an_error_not_a_h
             pool.result(handle)
     finally:
         pool.close()
-    assert not pool._relay.is_alive()
+    assert not pool._warm.is_alive()

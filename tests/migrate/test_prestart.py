@@ -104,17 +104,24 @@ def _work(task: tuple[str, str]) -> tuple[int, list[int]]:
     return os.getpid(), list(WARMED)
 
 
+def test_the_early_warm_process_runs_the_migration_warm_up():
+    """The warm-up is named in prestart (importing it there would load the rules before the fork)."""
+    from migrate import runner
+
+    assert prestart._resolve(prestart.MIGRATION_WARM_UP) is runner._warm_up
+
+
 def test_a_pool_adopts_the_warm_process_forked_before_it():
-    relay = prestart.fork_relay(_warm_up)
-    assert relay is not None
-    pool = ForkedPool(2, _work, _warm_up, relay)
+    warm = prestart.fork_warm_process(_warm_up)
+    assert warm is not None
+    pool = ForkedPool(2, _work, _warm_up, warm)
     try:
         results = [pool.result(h) for h in [pool.submit((str(n), "azureml")) for n in range(6)]]
     finally:
         pool.close()
-    warm = {warmed[0] for _, warmed in results}
+    warmed_in = {warmed[0] for _, warmed in results}
     # Warmed once, in the process forked before the pool existed; both workers inherited it.
-    assert warm == {relay.pid}
-    assert relay.pid in {worker for worker, _ in results}
+    assert warmed_in == {warm.pid}
+    assert warm.pid in {worker for worker, _ in results}
     assert len({worker for worker, _ in results}) == 2
-    assert not relay.is_alive()
+    assert not warm.is_alive()
