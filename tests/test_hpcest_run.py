@@ -418,6 +418,34 @@ def test_the_workspace_is_what_the_v1_classes_expect_of_one(project: Path) -> No
     assert not isinstance("a string", ProfileSource) and not isinstance(object(), DataWorkspace)
 
 
+def test_registry_calls_and_naming_a_datastore_need_no_cluster(project: Path) -> None:
+    """The dataset registry is local (SQLite): with the data target's sshd unreachable, looking up,
+    registering and listing datasets and naming the workspace's datastores still work; only the
+    datastore's root (a ``~`` workdir resolved on the cluster) needs the connection."""
+    from hpc_estimator.errors import TransportError, UserErrorException
+    from hpc_estimator.runs.workspace import Workspace
+    from hpc_estimator.v1.data import Dataset, Datastore
+    from hpc_estimator.v1.workspace_protocol import DataWorkspace
+
+    ws = Workspace.from_config()
+    # Port 1 on the loopback refuses at once: any attempt to connect is a TransportError.
+    ws.add_profile("gpu", {"transport": "ssh", "host": "127.0.0.1", "port": 1, "workdir": "~/hpcest"})
+    ws.set_default_target("gpu")
+    assert ws.data_target() == "gpu"
+    assert isinstance(ws, DataWorkspace)
+    with pytest.raises(UserErrorException, match='Cannot find dataset registered with name "points"'):
+        Dataset.get_by_name(ws, "points")
+    registered = Dataset.File.from_files("/data/points").register(ws, "points")
+    assert registered.version == 1 and Dataset.get_by_name(ws, "points").cluster_path == "/data/points"
+    assert sorted(Dataset.get_all(ws)) == ["points"]
+    assert Dataset.get_by_id(ws, registered.id).name == "points"
+    store = Datastore(ws)
+    assert store.name == "workspaceblobstore" and Datastore(ws, "workspacefilestore").workspace is ws
+    assert sorted(ws.datastores) == ["workspaceblobstore", "workspacefilestore"]
+    with pytest.raises(TransportError):
+        _ = store.root_path
+
+
 def test_datastores_live_on_the_cluster_the_runs_go_to(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from hpc_estimator.runs.workspace import Workspace
 

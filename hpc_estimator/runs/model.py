@@ -56,9 +56,9 @@ class Model:
                 version = int(number) if number else version
             if name is None:
                 raise WebserviceException("Model(workspace, name): pass the model's name (or id='name:version')")
-            record = workspace.dataset_registry.get_model(name, None if version is None else int(version))
+            record = workspace.dataset_registry().get_model(name, None if version is None else int(version))
             if record is None:
-                known = sorted({m["name"] for m in workspace.dataset_registry.list_models()})
+                known = sorted({m["name"] for m in workspace.dataset_registry().list_models()})
                 which = "" if version is None else f" version {version}"
                 raise ModelNotFoundException(
                     f"ModelNotFound: Model with name {name}{which} not found in provided workspace "
@@ -103,7 +103,7 @@ class Model:
         _check_name(model_name)
         source = Path(model_path).expanduser()
         print(f"Registering model {model_name}", flush=True)
-        record = workspace.dataset_registry.add_model(
+        record = workspace.dataset_registry().add_model(
             model_name, lambda directory: _copy_local(source, directory), description=description,
             tags=tags, properties=properties, framework=model_framework, framework_version=model_framework_version,
         )
@@ -132,7 +132,7 @@ class Model:
             return wanted.rpartition("/")[2]
 
         print(f"Registering model {model_name}", flush=True)
-        record = run.experiment.workspace.dataset_registry.add_model(
+        record = run.experiment.workspace.dataset_registry().add_model(
             model_name, fill, run_id=run.id, experiment=run.experiment.name, **fields
         )
         return Model(run.experiment.workspace, _record=record)
@@ -152,7 +152,7 @@ class Model:
         page_count: int = 255,
         model_framework: str | None = None,
     ) -> builtins.list[Model]:
-        models = [Model(workspace, _record=r) for r in workspace.dataset_registry.list_models(name, run_id)]
+        models = [Model(workspace, _record=r) for r in workspace.dataset_registry().list_models(name, run_id)]
         if tags:
             models = [m for m in models if _has(m.tags, tags)]
         if properties:
@@ -221,7 +221,7 @@ class Model:
         self._save()
 
     def _save(self) -> None:
-        self.workspace.dataset_registry.update_model_tags(self.name, self.version, self.tags, self.properties)
+        self.workspace.dataset_registry().update_model_tags(self.name, self.version, self.tags, self.properties)
 
     def serialize(self) -> dict[str, Any]:
         return {

@@ -25,6 +25,7 @@ rewrite is generated from the parsed data, so comments in the file are not kept.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import posixpath
@@ -307,6 +308,7 @@ class Workspace:
         self.environments: dict[str, Any] = {}
         self._registry: Any = None
         self._datastores: dict[str, Datastore] | None = None
+        self._datastores_base: str | None = None
         self._default_datastore = DEFAULT_DATASTORE
         self._check_default_target()
 
@@ -533,17 +535,22 @@ class Workspace:
 
     @property
     def datastores(self) -> dict[str, Datastore]:
-        """v1's two workspace datastores, as directories ``<workdir>/datastores/<name>`` of the data target."""
+        """v1's two workspace datastores, as directories ``<workdir>/datastores/<name>`` of the data target.
+
+        Naming them contacts nothing: their root is found on the data target when first asked for
+        (a ``~`` in the workdir is resolved there), so a registry-only call works with the cluster down."""
         if self._datastores is None:
-            _cas, runs_root = self._data_backend().snapshot_store()
-            base = posixpath.join(posixpath.dirname(runs_root.rstrip("/")), "datastores")
-            stores = {}
-            for name in WORKSPACE_DATASTORES:
-                store = Datastore(name, posixpath.join(base, name))
-                store.workspace = self
-                stores[name] = store
-            self._datastores = stores
+            self._datastores = {
+                name: Datastore._of_workspace(self, name, functools.partial(self._datastore_root, name))
+                for name in WORKSPACE_DATASTORES
+            }
         return dict(self._datastores)
+
+    def _datastore_root(self, name: str) -> str:
+        if self._datastores_base is None:
+            _cas, runs_root = self._data_backend().snapshot_store()
+            self._datastores_base = posixpath.join(posixpath.dirname(runs_root.rstrip("/")), "datastores")
+        return posixpath.join(self._datastores_base, name)
 
     def get_default_datastore(self) -> Datastore:
         return self.datastores[self._default_datastore]
@@ -569,7 +576,6 @@ class Workspace:
         backend = self._data_backend()
         return ClusterFiles(lambda: backend.transport)
 
-    @property
     def dataset_registry(self) -> Any:
         """The registered datasets and models (``runs/registry.py``), in the workspace store."""
         if self._registry is None:

@@ -16,7 +16,8 @@ import importlib
 import os
 import posixpath
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from ..errors import UserErrorException
 from .keywords import explain_call_errors
@@ -95,10 +96,11 @@ class Datastore:
     @explain_call_errors
     def __init__(self, workspace: Any, name: str | os.PathLike[str] | None = None) -> None:
         self.workspace: Any = None
+        self._find_root: Callable[[], str] | None = None
         if isinstance(workspace, str):
             # hpcest's form: Datastore(name, root_path).
             self.name = _check_name(workspace, "Datastore name")
-            self.root_path = check_cluster_path(name, "Datastore root_path")
+            self._root_path: str | None = check_cluster_path(name, "Datastore root_path")
             return
         if not isinstance(workspace, DataWorkspace):
             raise UserErrorException(
@@ -106,14 +108,33 @@ class Datastore:
                 f"{type(workspace).__name__}; "
                 "to name a directory on the cluster use Datastore('name', '/absolute/cluster/path')."
             )
-        datastores = workspace.datastores
+        # v1's ws.datastores is a property, kept out of the protocol (see workspace_protocol).
+        datastores: dict[str, Datastore] = cast(Any, workspace).datastores
         found = workspace.get_default_datastore() if name is None else datastores.get(os.fspath(name))
         if found is None:
             raise UserErrorException(
                 f"the workspace has no datastore {name!r}; it has: {', '.join(sorted(datastores))}. "
                 "Datastores for directories of your own: Datastore('name', '/absolute/cluster/path')."
             )
-        self.name, self.root_path, self.workspace = found.name, found.root_path, found.workspace
+        self.name, self.workspace = found.name, found.workspace
+        self._root_path, self._find_root = found._root_path, found._find_root
+
+    @classmethod
+    def _of_workspace(cls, workspace: Any, name: str, find_root: Callable[[], str]) -> Datastore:
+        """A datastore of ``workspace`` whose root ``find_root()`` gives when first asked for (it may
+        need the cluster; naming the datastore must not)."""
+        store = cls.__new__(cls)
+        store.name, store.workspace = name, workspace
+        store._root_path, store._find_root = None, find_root
+        return store
+
+    @property
+    def root_path(self) -> str:
+        """The datastore's absolute directory on the cluster."""
+        if self._root_path is None:
+            assert self._find_root is not None
+            self._root_path = self._find_root()
+        return self._root_path
 
     @staticmethod
     def get(workspace: Any, datastore_name: str) -> Datastore:
