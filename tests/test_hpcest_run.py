@@ -269,6 +269,42 @@ def test_magics_shell_lines_and_the_last_expression(project: Path, capfd: pytest
     assert (project / "helper.py").read_text() == 'VALUE = 41\nprint("helper ran", VALUE)\n'
 
 
+def test_continuation_lines_that_start_with_escape_characters_are_python(
+    project: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """IPython takes ``!``/``%`` as escapes only where a logical line starts: inside brackets, a
+    triple-quoted string or after a backslash the line is Python (``!= b``, ``% 3``)."""
+    cell = (
+        "a, b = 1, 2\n"
+        "if (a\n"
+        "    != b):\n"
+        "    print('differ')\n"
+        "msg = ('%s!'\n"
+        "       % 3)\n"
+        "total = 7 \\\n"
+        "    % 4\n"
+        "doc = \"\"\"\n"
+        "!not a command\n"
+        "\"\"\"\n"
+        "!echo shell {msg}\n"
+        "print(msg, total, doc.strip())"
+    )
+    assert notebook.transform_cell(cell).count(notebook.MAGICS_NAME) == 1  # only the !echo line
+    nb = write_notebook(project / "n.ipynb", cell)
+    run_notebook(nb, show_headers=False)
+    out = capfd.readouterr().out
+    assert "differ" in out and "shell 3!" in out and "3! 3 !not a command" in out
+
+
+def test_a_notebook_of_another_kernel_language_is_refused(project: Path) -> None:
+    nb = write_notebook(project / "r.ipynb", "x <- c(1, 2)\n!x")
+    data = json.loads(nb.read_text())
+    data["metadata"] = {"kernelspec": {"language": "R", "name": "ir"}}
+    nb.write_text(json.dumps(data))
+    with pytest.raises(notebook.NotebookError, match="is a r notebook; hpcest run runs Python notebooks"):
+        notebook.read_notebook(nb)
+
+
 def test_cells_option_selects_code_cells(project: Path, capfd: pytest.CaptureFixture[str]) -> None:
     nb = write_notebook(project / "n.ipynb", "print('one')", "print('two')", "print('three')", "print('four')")
     run_notebook(nb, cells="2-3", show_headers=True)
