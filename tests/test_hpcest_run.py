@@ -520,6 +520,45 @@ def test_a_training_script_finds_its_named_inputs_as_v1s_run_input_datasets(
     assert run.input_datasets["points"] == "/scratch/ml/datastores/workspaceblobstore/points"
 
 
+def test_downloads_refuse_or_count_existing_files_as_v1(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """v1's FileDataset.download(overwrite=False) checks every destination first and raises when one
+    exists (nothing is copied); Datastore.download skips an existing file and counts only the files
+    it downloaded."""
+    from hpc_estimator.errors import UserErrorException
+    from hpc_estimator.runs.workspace import Workspace
+    from hpc_estimator.v1.data import Dataset
+
+    ws = Workspace.from_config()
+    source = tmp_path_factory.mktemp("src")
+    (source / "sub").mkdir()
+    (source / "a.csv").write_text("new a\n")
+    (source / "sub" / "b.csv").write_text("new b\n")
+    store = ws.get_default_datastore()
+    store.upload(str(source), target_path="points", show_progress=False)
+    dataset = Dataset.File.from_files((store, "points"))
+
+    out = tmp_path_factory.mktemp("out")
+    (out / "sub").mkdir()
+    (out / "sub" / "b.csv").write_text("stale b\n")
+    with pytest.raises(UserErrorException, match=r'File ".*/sub/b.csv" already exists. Set overwrite=True'):
+        dataset.download(str(out))
+    assert not (out / "a.csv").exists() and (out / "sub" / "b.csv").read_text() == "stale b\n"
+    fresh = tmp_path_factory.mktemp("fresh")
+    assert sorted(dataset.download(str(fresh))) == [str(fresh / "a.csv"), str(fresh / "sub" / "b.csv")]
+    assert sorted(dataset.download(str(out), overwrite=True)) == [str(out / "a.csv"), str(out / "sub" / "b.csv")]
+    assert (out / "sub" / "b.csv").read_text() == "new b\n"
+
+    into = tmp_path_factory.mktemp("into")
+    (into / "points").mkdir()
+    (into / "points" / "a.csv").write_text("stale a\n")
+    assert store.download(str(into), prefix="points", show_progress=False) == 1  # a.csv was there: not counted
+    assert (into / "points" / "a.csv").read_text() == "stale a\n"
+    assert (into / "points" / "sub" / "b.csv").read_text() == "new b\n"
+    assert store.download(str(into), prefix="points", overwrite=True, show_progress=False) == 2
+
+
 def test_datastore_uploads_keep_files_unless_overwrite_and_datasets_are_versioned(
     project: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -139,19 +139,22 @@ class ClusterFiles:
         res = self.transport.run(["sh", "-c", 'test -f "$1"', "sh", root])
         return root if res.ok else posixpath.join(root, name)
 
-    def download_tree(self, path: str, target: str | os.PathLike[str], *, overwrite: bool = False) -> list[str]:
-        """Copy every file below ``path`` into ``target``; returns the local paths (files kept
-        when they exist and ``overwrite`` is False, as v1)."""
-        out: list[str] = []
-        for name in self.list_files(path):
+    def download_tree(
+        self, path: str, target: str | os.PathLike[str], *, overwrite: bool = False, names: Sequence[str] | None = None
+    ) -> tuple[list[str], list[str]]:
+        """Copy every file below ``path`` (or the listed ``names`` below it) into ``target``; returns
+        the local paths (downloaded, kept): a file that exists is kept unless ``overwrite``."""
+        downloaded: list[str] = []
+        kept: list[str] = []
+        for name in self.list_files(path) if names is None else names:
             local = Path(target) / name
             if local.exists() and not overwrite:
-                out.append(str(local))
+                kept.append(str(local))
                 continue
             local.parent.mkdir(parents=True, exist_ok=True)
             self.transport.get(self._source(path, name), local)
-            out.append(str(local))
-        return out
+            downloaded.append(str(local))
+        return downloaded, kept
 
     def data_files(self, path: str) -> list[str]:
         """Absolute cluster paths of the files a dataset at ``path`` reads."""
@@ -236,8 +239,10 @@ class DatastoreFiles(ClusterFiles):
     def download(self, target_path: str, prefix: str | None, *, overwrite: bool, show_progress: bool) -> int:
         relative = _relative_target(prefix)
         source = posixpath.join(self.root, relative) if relative else self.root
-        files = self.download_tree(source, Path(target_path) / relative if relative else target_path,
-                                   overwrite=overwrite)
+        downloaded, kept = self.download_tree(source, Path(target_path) / relative if relative else target_path,
+                                              overwrite=overwrite)
         if show_progress:
-            print(f"Downloaded {len(files)} files from {self.name}/{relative}", file=sys.stderr, flush=True)
-        return len(files)
+            note = f", {len(kept)} already there kept (overwrite=False)" if kept else ""
+            print(f"Downloaded {len(downloaded)} files from {self.name}/{relative}{note}", file=sys.stderr, flush=True)
+        # v1 counted only the files it downloaded: one skipped because it existed is not one.
+        return len(downloaded)

@@ -530,14 +530,26 @@ class FileDataset:
     def download(
         self, target_path: str | None = None, overwrite: bool = False, ignore_not_found: bool = False
     ) -> list[str]:
-        """Copy the files to ``target_path`` (default: a new temporary directory); returns their local paths."""
+        """Copy the files to ``target_path`` (default: a new temporary directory); returns their absolute
+        local paths. Without ``overwrite``, a file already there stops the download before anything is
+        copied, as v1."""
         import tempfile
 
-        target = target_path or tempfile.mkdtemp(prefix="hpcest-dataset-")
-        files = self._files("download").download_tree(self.cluster_path, target, overwrite=overwrite)
-        if not files and not ignore_not_found:
+        target = os.path.abspath(target_path or tempfile.mkdtemp(prefix="hpcest-dataset-"))
+        files = self._files("download")
+        names = files.list_files(self.cluster_path)
+        if not overwrite:
+            for name in names:
+                local = os.path.join(target, name)
+                if os.path.exists(local):
+                    raise UserErrorException(
+                        f'File "{local}" already exists. Set overwrite=True to overwrite it, '
+                        "or choose an empty target path."
+                    )
+        downloaded, _kept = files.download_tree(self.cluster_path, target, overwrite=True, names=names)
+        if not downloaded and not ignore_not_found:
             raise UserErrorException(f"dataset {self.name or self.cluster_path!r}: no files at {self.cluster_path}")
-        return list(files)
+        return downloaded
 
     def __repr__(self) -> str:
         registered = f", name={self.name!r}, version={self.version!r}" if self.name else ""
