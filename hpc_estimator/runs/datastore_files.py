@@ -26,6 +26,7 @@ from typing import Any
 from ..errors import TransportError, UserErrorException
 from ..snapshot.staging import FileEntry, Manifest, stage
 from ..transport.base import Transport
+from ..transport.fetch_tree import fetch_tree
 
 DATASTORES_DIR = "datastores"
 
@@ -127,46 +128,42 @@ class ClusterFiles:
     def transport(self) -> Transport:
         return self._transport_for()
 
-    def list_files(self, path: str) -> list[str]:
-        """The regular files below ``path`` (relative to it; the file's own name when it is one)."""
+    def _listing(self, path: str) -> tuple[str, list[str]]:
+        """(the directory the names are relative to, the regular files below ``path``): one command."""
         res = self.transport.run(["python3", "-c", _LIST_PY, path])
         if not res.ok:
             raise TransportError(f"listing {path} on the cluster failed: {res.stderr.strip()[-300:]}")
-        names: list[str] = json.loads(res.stdout)["names"]
-        return names
+        reply = json.loads(res.stdout)
+        names: list[str] = reply["names"]
+        return (posixpath.dirname(path.rstrip("/")) or "/", names) if reply["file"] else (path, names)
 
-    def _source(self, root: str, name: str) -> str:
-        res = self.transport.run(["sh", "-c", 'test -f "$1"', "sh", root])
-        return root if res.ok else posixpath.join(root, name)
+    def list_files(self, path: str) -> list[str]:
+        """The regular files below ``path`` (relative to it; the file's own name when it is one)."""
+        return self._listing(path)[1]
 
     def download_tree(
-        self, path: str, target: str | os.PathLike[str], *, overwrite: bool = False, names: Sequence[str] | None = None
+        self,
+        path: str,
+        target: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        before: Callable[[list[Path]], None] | None = None,
     ) -> tuple[list[str], list[str]]:
-        """Copy every file below ``path`` (or the listed ``names`` below it) into ``target``; returns
-        the local paths (downloaded, kept): a file that exists is kept unless ``overwrite``."""
-        downloaded: list[str] = []
+        """Copy every file below ``path`` into ``target``, in one transfer; returns the local paths
+        (downloaded, kept): a file that exists is kept unless ``overwrite``. ``before(local paths)``
+        is called before anything is copied (it may raise to stop the download)."""
+        root, names = self._listing(path)
+        if before is not None:
+            before([Path(target) / name for name in names])
+        wanted: list[str] = []
         kept: list[str] = []
-        for name in self.list_files(path) if names is None else names:
+        for name in names:
             local = Path(target) / name
             if local.exists() and not overwrite:
                 kept.append(str(local))
-                continue
-            local.parent.mkdir(parents=True, exist_ok=True)
-            self.transport.get(self._source(path, name), local)
-            downloaded.append(str(local))
-        return downloaded, kept
-
-    def data_files(self, path: str) -> list[str]:
-        """Absolute cluster paths of the files a dataset at ``path`` reads."""
-        return [self._source(path, name) for name in self.list_files(path)]
-
-    def read_bytes(self, path: str) -> bytes:
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="hpcest-read-") as tmp:
-            local = Path(tmp) / "data"
-            self.transport.get(path, local)
-            return local.read_bytes()
+            else:
+                wanted.append(name)
+        return [str(p) for p in fetch_tree(self.transport, root, wanted, target)], kept
 
 
 class DatastoreFiles(ClusterFiles):

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import builtins
 import os
+import posixpath
 import shutil
 from pathlib import Path
 from typing import Any
 
+from ..transport.fetch_tree import fetch_tree
 from ..v1.exceptions import ModelNotFoundException, WebserviceException, azure_only_call
 
 _DEPLOY_INSTEAD = (
@@ -123,12 +125,11 @@ class Model:
             )
 
         def fill(directory: Path) -> str:
+            # The files keep their paths below model_path's parent; they come in one transfer.
             base = posixpath_dirname(wanted)
-            for name in names:
-                relative = name[len(base) + 1:] if base else name
-                local = directory / relative
-                local.parent.mkdir(parents=True, exist_ok=True)
-                run.download_file(name, str(local))
+            relative = [name[len(base) + 1:] if base else name for name in names]
+            root = posixpath.join(run.record.remote_dir or "", base)
+            fetch_tree(run._backend().transport, root, relative, directory)
             return wanted.rpartition("/")[2]
 
         print(f"Registering model {model_name}", flush=True)

@@ -536,17 +536,20 @@ class FileDataset:
         import tempfile
 
         target = os.path.abspath(target_path or tempfile.mkdtemp(prefix="hpcest-dataset-"))
-        files = self._files("download")
-        names = files.list_files(self.cluster_path)
-        if not overwrite:
-            for name in names:
-                local = os.path.join(target, name)
+
+        def refuse_existing(destinations: list[Any]) -> None:
+            if overwrite:
+                return
+            for local in destinations:
                 if os.path.exists(local):
                     raise UserErrorException(
                         f'File "{local}" already exists. Set overwrite=True to overwrite it, '
                         "or choose an empty target path."
                     )
-        downloaded, _kept = files.download_tree(self.cluster_path, target, overwrite=True, names=names)
+
+        downloaded, _kept = self._files("download").download_tree(
+            self.cluster_path, target, overwrite=True, before=refuse_existing
+        )
         if not downloaded and not ignore_not_found:
             raise UserErrorException(f"dataset {self.name or self.cluster_path!r}: no files at {self.cluster_path}")
         return downloaded
@@ -594,7 +597,7 @@ class TabularDataset(FileDataset):
 
     def to_pandas_dataframe(self, on_error: str = "null", out_of_range_datetime: str = "null") -> Any:
         """The records as a pandas DataFrame (read through the cluster's transport)."""
-        import io
+        import tempfile
 
         try:
             pandas: Any = importlib.import_module("pandas")
@@ -603,11 +606,12 @@ class TabularDataset(FileDataset):
                 "to_pandas_dataframe() needs pandas on this machine: python3 -m pip install pandas"
             ) from None
         files = self._files("to_pandas_dataframe")
-        frames = [
-            pandas.read_csv(io.BytesIO(files.read_bytes(path)), sep=self.separator,
-                            header=0 if self.header else None, encoding=self.encoding)
-            for path in files.data_files(self.cluster_path)
-        ]
+        with tempfile.TemporaryDirectory(prefix="hpcest-read-") as tmp:
+            local, _kept = files.download_tree(self.cluster_path, tmp, overwrite=True)  # one transfer
+            frames = [
+                pandas.read_csv(path, sep=self.separator, header=0 if self.header else None, encoding=self.encoding)
+                for path in local
+            ]
         if not frames:
             raise UserErrorException(f"dataset {self.name or self.cluster_path!r}: no files at {self.cluster_path}")
         frame = pandas.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
