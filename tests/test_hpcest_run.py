@@ -339,6 +339,24 @@ def test_a_caught_azure_only_refusal_is_still_reported(project: Path) -> None:
     assert outcome.caught_refusals[0].startswith("cell 2: ws.get_default_keyvault()")
 
 
+def test_each_v1_workspace_form_reads_hpcest_toml_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hpc_estimator.compat.workspace import Workspace as ServedWorkspace
+    from hpc_estimator.runs import workspace as runs_workspace
+
+    reads: list[Path] = []
+    real = runs_workspace._read_toml
+
+    def counting(path: Path) -> Any:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(runs_workspace, "_read_toml", counting)
+    for make in (ServedWorkspace.from_config, lambda: ServedWorkspace("s", "r", "w"), lambda: ServedWorkspace.get("w")):
+        reads.clear()
+        ws = make()
+        assert reads == [project / "hpcest.toml"] and ws.name == "notebooks" and ws.path == project
+
+
 def test_workspace_forms_and_config_json(project: Path, capfd: pytest.CaptureFixture[str]) -> None:
     (project / "config.json").write_text(json.dumps({"subscription_id": "s", "resource_group": "r",
                                                      "workspace_name": "azure-ws"}))

@@ -12,7 +12,6 @@ read inputs, they do not write them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import posixpath
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TransportError, UserErrorException
-from ..snapshot.staging import FileEntry, Manifest, stage
+from ..snapshot.staging import FileEntry, Manifest, sha256_file, stage
 from ..transport.base import Transport
 from ..transport.fetch_tree import fetch_tree
 
@@ -67,20 +66,12 @@ sys.stdout.write(json.dumps({"file": os.path.isfile(root), "names": names}))
 """
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _manifest(root: Path, files: Sequence[tuple[str, Path]]) -> Manifest:
     entries = []
     dirs: set[str] = set()
     for relpath, path in files:
         st = path.stat()
-        entries.append(FileEntry(relpath, _sha256(path), st.st_size, st.st_mode & 0o777))
+        entries.append(FileEntry(relpath, sha256_file(path), st.st_size, st.st_mode & 0o777))
         parent = posixpath.dirname(relpath)
         while parent:
             dirs.add(parent)

@@ -126,7 +126,7 @@ class Model:
 
         def fill(directory: Path) -> str:
             # The files keep their paths below model_path's parent; they come in one transfer.
-            base = posixpath_dirname(wanted)
+            base = posixpath.dirname(wanted)
             relative = [name[len(base) + 1:] if base else name for name in names]
             root = posixpath.join(run.record.remote_dir or "", base)
             fetch_tree(run._backend().transport, root, relative, directory)
@@ -248,10 +248,6 @@ class Model:
                                            _DEPLOY_INSTEAD))
     profile = staticmethod(azure_only_call("Model.profile(...)", "profiling a model on Azure inference compute",
                                            _DEPLOY_INSTEAD))
-
-
-def posixpath_dirname(path: str) -> str:
-    return path.rpartition("/")[0]
 
 
 def _check_name(name: Any) -> None:

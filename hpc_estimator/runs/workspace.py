@@ -328,6 +328,11 @@ class Workspace:
         ``$HPCEST_WORKSPACE`` or else the current directory is the start. ``auth`` and
         ``_logger`` are accepted for v1 compatibility and ignored.
         """
+        return cls(cls._find_config_file(path, _file_name))
+
+    @staticmethod
+    def _find_config_file(path: str | Path | None = None, _file_name: str | None = None) -> Path:
+        """The ``hpcest.toml`` that ``from_config(path)`` loads (see there)."""
         file_name = _file_name or CONFIG_NAME
         if path is None:
             env = os.environ.get(ENV_VAR)
@@ -343,7 +348,7 @@ class Workspace:
                         f"{ENV_VAR}={env} does not contain {file_name}. Point {ENV_VAR} at a "
                         f"workspace directory, or create one with `hpcest init {env}`."
                     )
-                return cls(found)
+                return found
             start = Path.cwd()
         else:
             start = Path(path).expanduser()
@@ -356,7 +361,7 @@ class Workspace:
                 f"{HISTORY_DIR}/ subdirectories). Run `hpcest init` in your project directory, or "
                 f"create {file_name} yourself; a minimal one is:\n\n{MINIMAL_EXAMPLE}"
             )
-        return cls(found)
+        return found
 
     @classmethod
     def create(cls, path: str | Path, name: str | None = None, exist_ok: bool = True) -> Workspace:
