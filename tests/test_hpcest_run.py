@@ -337,6 +337,17 @@ def test_a_caught_azure_only_refusal_is_still_reported(project: Path) -> None:
     outcome = run_notebook(nb)
     assert len(outcome.caught_refusals) == 1
     assert outcome.caught_refusals[0].startswith("cell 2: ws.get_default_keyvault()")
+    assert run_notebook(nb).caught_refusals == outcome.caught_refusals  # each run reports its own
+
+
+def test_refusals_are_kept_only_while_hpcest_run_serves_a_notebook() -> None:
+    """Outside hpcest run a refusal is an ordinary exception: nothing in the process keeps it."""
+    from hpc_estimator.v1.exceptions import AzureOnlyError
+
+    for _ in range(3):
+        with pytest.raises(AzureOnlyError):
+            raise AzureOnlyError("x()", "an Azure thing", "something else")
+    assert AzureOnlyError.recorder is None
 
 
 def test_each_v1_workspace_form_reads_hpcest_toml_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
