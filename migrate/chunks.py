@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from migrate.findings import Finding
+from migrate.magics import is_cell_magic, magic_lines
 from migrate.transform import MigrationResult, OutputDoesNotParse, migrate_source
 
 MARKER = "_hpcest_migrate_chunk_boundary_()"
-_MAGIC_LINE = re.compile(r"^(\s*)(?:[%!?]|\w[\w\s,]*=\s*[!%]|.*\?\s*$)")
 _MASK = re.compile(r"^(\s*)pass  # _hpcest_magic_(\d+)_$")
 
 
@@ -29,29 +29,19 @@ class ChunksResult:
 
 
 def _mask_magics(text: str, store: list[str]) -> str | None:
-    """Replace IPython magic lines by placeholders; None for a cell magic (``%%``) cell."""
-    if text.lstrip().startswith("%%"):
+    """Replace IPython magic lines by placeholders; None for a cell magic (``%%``) cell.
+
+    ``migrate.magics`` decides which lines are magics (the same answer ``hpcest run`` uses): only a
+    line that starts a logical line can be one."""
+    if is_cell_magic(text):
         return None
     lines = text.splitlines(keepends=True)
-    out = []
-    for line in lines:
+    for magic in magic_lines(text):
+        line = lines[magic.index]
         body = line.rstrip("\r\n")
-        ending = line[len(body) :]
-        if body.strip() and _MAGIC_LINE.match(body) and not _is_python(body):
-            indent = body[: len(body) - len(body.lstrip())]
-            out.append(f"{indent}pass  # _hpcest_magic_{len(store)}_{ending}")
-            store.append(body)
-        else:
-            out.append(line)
-    return "".join(out)
-
-
-def _is_python(line: str) -> bool:
-    try:
-        compile(line.strip(), "<line>", "exec")
-    except SyntaxError:
-        return False
-    return True
+        lines[magic.index] = f"{magic.indent}pass  # _hpcest_magic_{len(store)}_{line[len(body):]}"
+        store.append(body)
+    return "".join(lines)
 
 
 def _unmask(text: str, store: list[str]) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from migrate.chunks import ChunksResult, migrate_chunks
 from migrate.findings import Finding
+from migrate.magics import code_cells, is_python_notebook
 
 # json's own string scanner (C); typeshed does not declare it.
 scanstring: Callable[[str, int], tuple[str, int]] = getattr(json.decoder, "scanstring")  # noqa: B009
@@ -149,12 +150,6 @@ def render_source(text: str, span: SourceSpan, new: str, ascii_only: bool) -> st
     return "[" + opening + separator.join(encoded) + closing + "]"
 
 
-def _kernel_language(notebook: dict) -> str:  # type: ignore[type-arg]
-    metadata = notebook.get("metadata") or {}
-    language = (metadata.get("language_info") or {}).get("name") or (metadata.get("kernelspec") or {}).get("language")
-    return str(language or "").lower()
-
-
 def _file_position(text: str, span: SourceSpan | None, line: int, col: int) -> tuple[int, int] | None:
     """(line, column) in the .ipynb text of a cell's line ``line``, column ``col`` (1-based)."""
     if span is None:
@@ -174,13 +169,10 @@ def migrate_notebook(text: str, target: str, filename: str | None = None) -> tup
     cells = notebook.get("cells")
     if not isinstance(cells, list):
         raise ValueError("not a notebook: no 'cells' list (nbformat 4 is required)")
-    if _kernel_language(notebook) not in ("python", ""):
+    if not is_python_notebook(notebook):
         return text, ChunksResult([], [])  # an R/SQL/Scala notebook: its cells are not Python
-    positions = [index for index, c in enumerate(cells) if isinstance(c, dict) and c.get("cell_type") == "code"]
-    sources = []
-    for index in positions:
-        source = cells[index].get("source", "")
-        sources.append("".join(source) if isinstance(source, list) else str(source))
+    positions = [position for position, _source in code_cells(notebook)]
+    sources = [source for _position, source in code_cells(notebook)]
     result = migrate_chunks(sources, target, filename)
     spans = source_spans(text) if (result.changed or result.findings) else []
     # Report positions by the notebook's own cell numbering (markdown cells count too), plus where

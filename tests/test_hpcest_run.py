@@ -269,6 +269,42 @@ def test_magics_shell_lines_and_the_last_expression(project: Path, capfd: pytest
     assert (project / "helper.py").read_text() == 'VALUE = 41\nprint("helper ran", VALUE)\n'
 
 
+def test_continuation_lines_that_start_with_escape_characters_are_python(
+    project: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """IPython takes ``!``/``%`` as escapes only where a logical line starts: inside brackets, a
+    triple-quoted string or after a backslash the line is Python (``!= b``, ``% 3``)."""
+    cell = (
+        "a, b = 1, 2\n"
+        "if (a\n"
+        "    != b):\n"
+        "    print('differ')\n"
+        "msg = ('%s!'\n"
+        "       % 3)\n"
+        "total = 7 \\\n"
+        "    % 4\n"
+        "doc = \"\"\"\n"
+        "!not a command\n"
+        "\"\"\"\n"
+        "!echo shell {msg}\n"
+        "print(msg, total, doc.strip())"
+    )
+    assert notebook.transform_cell(cell).count(notebook.MAGICS_NAME) == 1  # only the !echo line
+    nb = write_notebook(project / "n.ipynb", cell)
+    run_notebook(nb, show_headers=False)
+    out = capfd.readouterr().out
+    assert "differ" in out and "shell 3!" in out and "3! 3 !not a command" in out
+
+
+def test_a_notebook_of_another_kernel_language_is_refused(project: Path) -> None:
+    nb = write_notebook(project / "r.ipynb", "x <- c(1, 2)\n!x")
+    data = json.loads(nb.read_text())
+    data["metadata"] = {"kernelspec": {"language": "R", "name": "ir"}}
+    nb.write_text(json.dumps(data))
+    with pytest.raises(notebook.NotebookError, match="is a r notebook; hpcest run runs Python notebooks"):
+        notebook.read_notebook(nb)
+
+
 def test_cells_option_selects_code_cells(project: Path, capfd: pytest.CaptureFixture[str]) -> None:
     nb = write_notebook(project / "n.ipynb", "print('one')", "print('two')", "print('three')", "print('four')")
     run_notebook(nb, cells="2-3", show_headers=True)
@@ -301,6 +337,35 @@ def test_a_caught_azure_only_refusal_is_still_reported(project: Path) -> None:
     outcome = run_notebook(nb)
     assert len(outcome.caught_refusals) == 1
     assert outcome.caught_refusals[0].startswith("cell 2: ws.get_default_keyvault()")
+    assert run_notebook(nb).caught_refusals == outcome.caught_refusals  # each run reports its own
+
+
+def test_refusals_are_kept_only_while_hpcest_run_serves_a_notebook() -> None:
+    """Outside hpcest run a refusal is an ordinary exception: nothing in the process keeps it."""
+    from hpc_estimator.v1.exceptions import AzureOnlyError
+
+    for _ in range(3):
+        with pytest.raises(AzureOnlyError):
+            raise AzureOnlyError("x()", "an Azure thing", "something else")
+    assert AzureOnlyError.recorder is None
+
+
+def test_each_v1_workspace_form_reads_hpcest_toml_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hpc_estimator.compat.workspace import Workspace as ServedWorkspace
+    from hpc_estimator.runs import workspace as runs_workspace
+
+    reads: list[Path] = []
+    real = runs_workspace._read_toml
+
+    def counting(path: Path) -> Any:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(runs_workspace, "_read_toml", counting)
+    for make in (ServedWorkspace.from_config, lambda: ServedWorkspace("s", "r", "w"), lambda: ServedWorkspace.get("w")):
+        reads.clear()
+        ws = make()
+        assert reads == [project / "hpcest.toml"] and ws.name == "notebooks" and ws.path == project
 
 
 def test_workspace_forms_and_config_json(project: Path, capfd: pytest.CaptureFixture[str]) -> None:
@@ -418,6 +483,34 @@ def test_the_workspace_is_what_the_v1_classes_expect_of_one(project: Path) -> No
     assert not isinstance("a string", ProfileSource) and not isinstance(object(), DataWorkspace)
 
 
+def test_registry_calls_and_naming_a_datastore_need_no_cluster(project: Path) -> None:
+    """The dataset registry is local (SQLite): with the data target's sshd unreachable, looking up,
+    registering and listing datasets and naming the workspace's datastores still work; only the
+    datastore's root (a ``~`` workdir resolved on the cluster) needs the connection."""
+    from hpc_estimator.errors import TransportError, UserErrorException
+    from hpc_estimator.runs.workspace import Workspace
+    from hpc_estimator.v1.data import Dataset, Datastore
+    from hpc_estimator.v1.workspace_protocol import DataWorkspace
+
+    ws = Workspace.from_config()
+    # Port 1 on the loopback refuses at once: any attempt to connect is a TransportError.
+    ws.add_profile("gpu", {"transport": "ssh", "host": "127.0.0.1", "port": 1, "workdir": "~/hpcest"})
+    ws.set_default_target("gpu")
+    assert ws.data_target() == "gpu"
+    assert isinstance(ws, DataWorkspace)
+    with pytest.raises(UserErrorException, match='Cannot find dataset registered with name "points"'):
+        Dataset.get_by_name(ws, "points")
+    registered = Dataset.File.from_files("/data/points").register(ws, "points")
+    assert registered.version == 1 and Dataset.get_by_name(ws, "points").cluster_path == "/data/points"
+    assert sorted(Dataset.get_all(ws)) == ["points"]
+    assert Dataset.get_by_id(ws, registered.id).name == "points"
+    store = Datastore(ws)
+    assert store.name == "workspaceblobstore" and Datastore(ws, "workspacefilestore").workspace is ws
+    assert sorted(ws.datastores) == ["workspaceblobstore", "workspacefilestore"]
+    with pytest.raises(TransportError):
+        _ = store.root_path
+
+
 def test_datastores_live_on_the_cluster_the_runs_go_to(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from hpc_estimator.runs.workspace import Workspace
 
@@ -454,6 +547,45 @@ def test_a_training_script_finds_its_named_inputs_as_v1s_run_input_datasets(
     monkeypatch.setenv("AZUREML_DATAREFERENCE_points", "/scratch/ml/datastores/workspaceblobstore/points")
     run = JobRunContext("r1", tmp_path)
     assert run.input_datasets["points"] == "/scratch/ml/datastores/workspaceblobstore/points"
+
+
+def test_downloads_refuse_or_count_existing_files_as_v1(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """v1's FileDataset.download(overwrite=False) checks every destination first and raises when one
+    exists (nothing is copied); Datastore.download skips an existing file and counts only the files
+    it downloaded."""
+    from hpc_estimator.errors import UserErrorException
+    from hpc_estimator.runs.workspace import Workspace
+    from hpc_estimator.v1.data import Dataset
+
+    ws = Workspace.from_config()
+    source = tmp_path_factory.mktemp("src")
+    (source / "sub").mkdir()
+    (source / "a.csv").write_text("new a\n")
+    (source / "sub" / "b.csv").write_text("new b\n")
+    store = ws.get_default_datastore()
+    store.upload(str(source), target_path="points", show_progress=False)
+    dataset = Dataset.File.from_files((store, "points"))
+
+    out = tmp_path_factory.mktemp("out")
+    (out / "sub").mkdir()
+    (out / "sub" / "b.csv").write_text("stale b\n")
+    with pytest.raises(UserErrorException, match=r'File ".*/sub/b.csv" already exists. Set overwrite=True'):
+        dataset.download(str(out))
+    assert not (out / "a.csv").exists() and (out / "sub" / "b.csv").read_text() == "stale b\n"
+    fresh = tmp_path_factory.mktemp("fresh")
+    assert sorted(dataset.download(str(fresh))) == [str(fresh / "a.csv"), str(fresh / "sub" / "b.csv")]
+    assert sorted(dataset.download(str(out), overwrite=True)) == [str(out / "a.csv"), str(out / "sub" / "b.csv")]
+    assert (out / "sub" / "b.csv").read_text() == "new b\n"
+
+    into = tmp_path_factory.mktemp("into")
+    (into / "points").mkdir()
+    (into / "points" / "a.csv").write_text("stale a\n")
+    assert store.download(str(into), prefix="points", show_progress=False) == 1  # a.csv was there: not counted
+    assert (into / "points" / "a.csv").read_text() == "stale a\n"
+    assert (into / "points" / "sub" / "b.csv").read_text() == "new b\n"
+    assert store.download(str(into), prefix="points", overwrite=True, show_progress=False) == 2
 
 
 def test_datastore_uploads_keep_files_unless_overwrite_and_datasets_are_versioned(

@@ -28,6 +28,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from migrate.magics import (
+    ASSIGN_LINE,
+    ASSIGN_SYSTEM,
+    HELP,
+    LINE,
+    SYSTEM,
+    MagicLine,
+    code_cells,
+    is_cell_magic,
+    is_python_notebook,
+    kernel_language,
+    magic_lines,
+)
+
 from ..errors import UserErrorException
 
 MAGICS_NAME = "__hpcest_magics__"
@@ -61,13 +75,11 @@ def read_notebook(path: str | os.PathLike[str]) -> list[Cell]:
     cells = data.get("cells") if isinstance(data, dict) else None
     if not isinstance(cells, list):
         raise NotebookError(f"{path} is not a Jupyter notebook (nbformat 4: no 'cells' list)")
-    out: list[Cell] = []
-    for cell in cells:
-        if isinstance(cell, dict) and cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            text = "".join(source) if isinstance(source, list) else str(source)
-            out.append(Cell(len(out) + 1, text))
-    return out
+    if not is_python_notebook(data):
+        raise NotebookError(
+            f"{path} is a {kernel_language(data)} notebook; hpcest run runs Python notebooks (and scripts)"
+        )
+    return [Cell(number, source) for number, (_position, source) in enumerate(code_cells(data), start=1)]
 
 
 def select_cells(cells: list[Cell], spec: str | None) -> list[Cell]:
@@ -94,49 +106,37 @@ def select_cells(cells: list[Cell], spec: str | None) -> list[Cell]:
 
 # -- cell -> Python ---------------------------------------------------------------------------
 
-_ASSIGN = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*=\s*([!%])(.*)$")
-_TRIPLE = re.compile(r'"""|\'\'\'')
-
-
 def transform_cell(source: str) -> str:
-    """The cell as Python source (magics and ``!`` lines turned into calls of :class:`Magics`)."""
+    """The cell as Python source (magics and ``!`` lines turned into calls of :class:`Magics`).
+
+    Which lines are magics is ``migrate.magics``' answer, shared with ``hpcest migrate``: only a line
+    that starts a logical line can be one (not a continuation inside brackets, strings or after ``\\``)."""
     lines = source.splitlines()
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is not None and lines[first].lstrip().startswith("%%"):
+    if is_cell_magic(source):
+        first = next(i for i, line in enumerate(lines) if line.strip())
         header = lines[first].strip()[2:]
         name, _, args = header.partition(" ")
         body = "\n".join(lines[first + 1:]) + ("\n" if lines[first + 1:] else "")
         return f"{MAGICS_NAME}.cell_magic({name!r}, {args.strip()!r}, {body!r}, globals())\n"
-    out = []
-    in_string = False
-    for line in lines:
-        if not in_string:
-            out.append(_transform_line(line))
-        else:
-            out.append(line)
-        if len(_TRIPLE.findall(line)) % 2:
-            in_string = not in_string
-    return "\n".join(out) + "\n"
+    for magic in magic_lines(source):
+        lines[magic.index] = _call(magic)
+    return "\n".join(lines) + "\n"
 
 
-def _transform_line(line: str) -> str:
-    stripped = line.lstrip()
-    indent = line[: len(line) - len(stripped)]
-    if stripped.startswith("!"):
-        return f"{indent}{MAGICS_NAME}.system({stripped[1:]!r}, globals())"
-    if stripped.startswith("%") and not stripped.startswith("%%"):
-        name, _, args = stripped[1:].partition(" ")
+def _call(magic: MagicLine) -> str:
+    indent, body = magic.indent, magic.body
+    name, _, args = body.partition(" ")
+    if magic.kind == SYSTEM:
+        return f"{indent}{MAGICS_NAME}.system({body!r}, globals())"
+    if magic.kind == LINE:
         return f"{indent}{MAGICS_NAME}.line_magic({name!r}, {args.strip()!r}, globals())"
-    match = _ASSIGN.match(line)
-    if match:
-        indent, target, kind, rest = match.groups()
-        if kind == "!":
-            return f"{indent}{target} = {MAGICS_NAME}.getoutput({rest!r}, globals())"
-        name, _, args = rest.partition(" ")
-        return f"{indent}{target} = {MAGICS_NAME}.line_magic({name!r}, {args.strip()!r}, globals())"
-    if stripped.endswith("?") and re.fullmatch(r"[A-Za-z_][\w.]*\?\??", stripped):
-        return f"{indent}pass  # {stripped} (help: no display here)"
-    return line
+    if magic.kind == ASSIGN_SYSTEM:
+        return f"{indent}{magic.target} = {MAGICS_NAME}.getoutput({body!r}, globals())"
+    if magic.kind == ASSIGN_LINE:
+        return f"{indent}{magic.target} = {MAGICS_NAME}.line_magic({name!r}, {args.strip()!r}, globals())"
+    if magic.kind == HELP:
+        return f"{indent}pass  # {magic.text} (help: no display here)"
+    return f"{indent}{magic.text}"  # a %% line below the first: not a cell magic there, as in IPython
 
 
 # -- what the calls do ------------------------------------------------------------------------

@@ -114,7 +114,7 @@ def _compile_cell(source: str, filename: str) -> tuple[Any, Any]:
 def _served(argv: list[str], directory: Path) -> Iterator[None]:
     """The hook on, ``sys.argv``/``sys.path``/cwd as ``python`` or Jupyter would set them; all put back after."""
     saved_argv, saved_path, saved_cwd = sys.argv, list(sys.path), os.getcwd()
-    AzureOnlyError.raised.clear()
+    saved_recorder, AzureOnlyError.recorder = AzureOnlyError.recorder, []
     sys.argv = argv
     sys.path.insert(0, str(directory))
     importer.activate()
@@ -123,15 +123,15 @@ def _served(argv: list[str], directory: Path) -> Iterator[None]:
         yield
     finally:
         importer.deactivate()
+        AzureOnlyError.recorder = saved_recorder
         os.chdir(saved_cwd)
         sys.argv, sys.path[:] = saved_argv, saved_path
 
 
-def _caught_refusals(ended_by: BaseException | None) -> list[str]:
+def _caught_refusals() -> list[str]:
+    """The refusals made so far in the served notebook or script (each was caught: none ended the run)."""
     notes = []
-    for refusal in AzureOnlyError.raised:
-        if refusal is ended_by:
-            continue
+    for refusal in AzureOnlyError.recorder or []:
         cell = _cell_of(refusal.stack)
         where = f"cell {cell}" if cell is not None else "the script"
         notes.append(f"{where}: {refusal} (the code caught this error and went on)")
@@ -149,7 +149,7 @@ def run_notebook(path: str | os.PathLike[str], *, cells: str | None = None, args
     with _served([str(notebook), *args], notebook.parent):
         for cell in chosen:
             _run_cell(cell, namespace, magics, show_headers, outcome, notebook.name)
-        outcome.caught_refusals = _caught_refusals(None)
+        outcome.caught_refusals = _caught_refusals()
     return outcome
 
 
@@ -210,5 +210,5 @@ def run_script(path: str | os.PathLike[str], *, args: Sequence[str] = ()) -> Out
             raise
         except BaseException as exc:
             raise _report(exc, None, script.name, str(script)) from exc
-        outcome.caught_refusals = _caught_refusals(None)
+        outcome.caught_refusals = _caught_refusals()
     return outcome

@@ -49,22 +49,25 @@ def _azure_name(config: Path) -> str:
         return "?"
 
 
-def _load(path: str | Path | None, named: str | None) -> Workspace:
-    """The hpcest workspace, noting what Azure workspace the code asked for."""
+def _load_into(ws: Workspace, path: str | Path | None, named: str | None) -> None:
+    """Make ``ws`` the hpcest workspace (its hpcest.toml read once), noting what Azure workspace the
+    code asked for."""
     start = Path(path).expanduser() if path is not None else Path.cwd()
     config = _azure_config(start.resolve()) if start.exists() else None
     if path is not None and (config is not None or not start.exists()):
         # v1's path pointed at config.json; hpcest.toml is found from the current directory.
         path = None
-    found = _Workspace.from_config(path)
+    _Workspace.__init__(ws, _Workspace._find_config_file(path))
     if config is not None:
         _note(f"{config} (Azure workspace {_azure_name(config)!r}) accepted and ignored; "
-              f"using the hpcest workspace {found.name!r} at {found.path}")
+              f"using the hpcest workspace {ws.name!r} at {ws.path}")
     elif named is not None:
-        _note(f"{named} stands for the hpcest workspace {found.name!r} at {found.path}")
+        _note(f"{named} stands for the hpcest workspace {ws.name!r} at {ws.path}")
+
+
+def _load(path: str | Path | None, named: str | None) -> Workspace:
     ws = Workspace.__new__(Workspace)
-    _Workspace.__init__(ws, found.config_file)
-    found.close()
+    _load_into(ws, path, named)
     return ws
 
 
@@ -84,8 +87,7 @@ class Workspace(_Workspace):
         tags: dict[str, str] | None = None,
         _cloud: str = "AzureCloud",
     ) -> None:
-        loaded = _load(None, f"Workspace({subscription_id!r}, {resource_group!r}, {workspace_name!r})")
-        self.__dict__.update(loaded.__dict__)
+        _load_into(self, None, f"Workspace({subscription_id!r}, {resource_group!r}, {workspace_name!r})")
 
     @staticmethod
     def from_config(

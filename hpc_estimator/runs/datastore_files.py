@@ -12,7 +12,6 @@ read inputs, they do not write them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import posixpath
@@ -24,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TransportError, UserErrorException
-from ..snapshot.staging import FileEntry, Manifest, stage
+from ..snapshot.staging import FileEntry, Manifest, sha256_file, stage
 from ..transport.base import Transport
+from ..transport.fetch_tree import fetch_tree
 
 DATASTORES_DIR = "datastores"
 
@@ -66,20 +66,12 @@ sys.stdout.write(json.dumps({"file": os.path.isfile(root), "names": names}))
 """
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _manifest(root: Path, files: Sequence[tuple[str, Path]]) -> Manifest:
     entries = []
     dirs: set[str] = set()
     for relpath, path in files:
         st = path.stat()
-        entries.append(FileEntry(relpath, _sha256(path), st.st_size, st.st_mode & 0o777))
+        entries.append(FileEntry(relpath, sha256_file(path), st.st_size, st.st_mode & 0o777))
         parent = posixpath.dirname(relpath)
         while parent:
             dirs.add(parent)
@@ -127,43 +119,42 @@ class ClusterFiles:
     def transport(self) -> Transport:
         return self._transport_for()
 
-    def list_files(self, path: str) -> list[str]:
-        """The regular files below ``path`` (relative to it; the file's own name when it is one)."""
+    def _listing(self, path: str) -> tuple[str, list[str]]:
+        """(the directory the names are relative to, the regular files below ``path``): one command."""
         res = self.transport.run(["python3", "-c", _LIST_PY, path])
         if not res.ok:
             raise TransportError(f"listing {path} on the cluster failed: {res.stderr.strip()[-300:]}")
-        names: list[str] = json.loads(res.stdout)["names"]
-        return names
+        reply = json.loads(res.stdout)
+        names: list[str] = reply["names"]
+        return (posixpath.dirname(path.rstrip("/")) or "/", names) if reply["file"] else (path, names)
 
-    def _source(self, root: str, name: str) -> str:
-        res = self.transport.run(["sh", "-c", 'test -f "$1"', "sh", root])
-        return root if res.ok else posixpath.join(root, name)
+    def list_files(self, path: str) -> list[str]:
+        """The regular files below ``path`` (relative to it; the file's own name when it is one)."""
+        return self._listing(path)[1]
 
-    def download_tree(self, path: str, target: str | os.PathLike[str], *, overwrite: bool = False) -> list[str]:
-        """Copy every file below ``path`` into ``target``; returns the local paths (files kept
-        when they exist and ``overwrite`` is False, as v1)."""
-        out: list[str] = []
-        for name in self.list_files(path):
+    def download_tree(
+        self,
+        path: str,
+        target: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        before: Callable[[list[Path]], None] | None = None,
+    ) -> tuple[list[str], list[str]]:
+        """Copy every file below ``path`` into ``target``, in one transfer; returns the local paths
+        (downloaded, kept): a file that exists is kept unless ``overwrite``. ``before(local paths)``
+        is called before anything is copied (it may raise to stop the download)."""
+        root, names = self._listing(path)
+        if before is not None:
+            before([Path(target) / name for name in names])
+        wanted: list[str] = []
+        kept: list[str] = []
+        for name in names:
             local = Path(target) / name
             if local.exists() and not overwrite:
-                out.append(str(local))
-                continue
-            local.parent.mkdir(parents=True, exist_ok=True)
-            self.transport.get(self._source(path, name), local)
-            out.append(str(local))
-        return out
-
-    def data_files(self, path: str) -> list[str]:
-        """Absolute cluster paths of the files a dataset at ``path`` reads."""
-        return [self._source(path, name) for name in self.list_files(path)]
-
-    def read_bytes(self, path: str) -> bytes:
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="hpcest-read-") as tmp:
-            local = Path(tmp) / "data"
-            self.transport.get(path, local)
-            return local.read_bytes()
+                kept.append(str(local))
+            else:
+                wanted.append(name)
+        return [str(p) for p in fetch_tree(self.transport, root, wanted, target)], kept
 
 
 class DatastoreFiles(ClusterFiles):
@@ -236,8 +227,10 @@ class DatastoreFiles(ClusterFiles):
     def download(self, target_path: str, prefix: str | None, *, overwrite: bool, show_progress: bool) -> int:
         relative = _relative_target(prefix)
         source = posixpath.join(self.root, relative) if relative else self.root
-        files = self.download_tree(source, Path(target_path) / relative if relative else target_path,
-                                   overwrite=overwrite)
+        downloaded, kept = self.download_tree(source, Path(target_path) / relative if relative else target_path,
+                                              overwrite=overwrite)
         if show_progress:
-            print(f"Downloaded {len(files)} files from {self.name}/{relative}", file=sys.stderr, flush=True)
-        return len(files)
+            note = f", {len(kept)} already there kept (overwrite=False)" if kept else ""
+            print(f"Downloaded {len(downloaded)} files from {self.name}/{relative}{note}", file=sys.stderr, flush=True)
+        # v1 counted only the files it downloaded: one skipped because it existed is not one.
+        return len(downloaded)

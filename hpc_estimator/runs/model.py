@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import builtins
 import os
+import posixpath
 import shutil
 from pathlib import Path
 from typing import Any
 
+from ..transport.fetch_tree import fetch_tree
 from ..v1.exceptions import ModelNotFoundException, WebserviceException, azure_only_call
 
 _DEPLOY_INSTEAD = (
@@ -56,9 +58,9 @@ class Model:
                 version = int(number) if number else version
             if name is None:
                 raise WebserviceException("Model(workspace, name): pass the model's name (or id='name:version')")
-            record = workspace.dataset_registry.get_model(name, None if version is None else int(version))
+            record = workspace.dataset_registry().get_model(name, None if version is None else int(version))
             if record is None:
-                known = sorted({m["name"] for m in workspace.dataset_registry.list_models()})
+                known = sorted({m["name"] for m in workspace.dataset_registry().list_models()})
                 which = "" if version is None else f" version {version}"
                 raise ModelNotFoundException(
                     f"ModelNotFound: Model with name {name}{which} not found in provided workspace "
@@ -103,7 +105,7 @@ class Model:
         _check_name(model_name)
         source = Path(model_path).expanduser()
         print(f"Registering model {model_name}", flush=True)
-        record = workspace.dataset_registry.add_model(
+        record = workspace.dataset_registry().add_model(
             model_name, lambda directory: _copy_local(source, directory), description=description,
             tags=tags, properties=properties, framework=model_framework, framework_version=model_framework_version,
         )
@@ -123,16 +125,15 @@ class Model:
             )
 
         def fill(directory: Path) -> str:
-            base = posixpath_dirname(wanted)
-            for name in names:
-                relative = name[len(base) + 1:] if base else name
-                local = directory / relative
-                local.parent.mkdir(parents=True, exist_ok=True)
-                run.download_file(name, str(local))
+            # The files keep their paths below model_path's parent; they come in one transfer.
+            base = posixpath.dirname(wanted)
+            relative = [name[len(base) + 1:] if base else name for name in names]
+            root = posixpath.join(run.record.remote_dir or "", base)
+            fetch_tree(run._backend().transport, root, relative, directory)
             return wanted.rpartition("/")[2]
 
         print(f"Registering model {model_name}", flush=True)
-        record = run.experiment.workspace.dataset_registry.add_model(
+        record = run.experiment.workspace.dataset_registry().add_model(
             model_name, fill, run_id=run.id, experiment=run.experiment.name, **fields
         )
         return Model(run.experiment.workspace, _record=record)
@@ -152,7 +153,7 @@ class Model:
         page_count: int = 255,
         model_framework: str | None = None,
     ) -> builtins.list[Model]:
-        models = [Model(workspace, _record=r) for r in workspace.dataset_registry.list_models(name, run_id)]
+        models = [Model(workspace, _record=r) for r in workspace.dataset_registry().list_models(name, run_id)]
         if tags:
             models = [m for m in models if _has(m.tags, tags)]
         if properties:
@@ -221,7 +222,7 @@ class Model:
         self._save()
 
     def _save(self) -> None:
-        self.workspace.dataset_registry.update_model_tags(self.name, self.version, self.tags, self.properties)
+        self.workspace.dataset_registry().update_model_tags(self.name, self.version, self.tags, self.properties)
 
     def serialize(self) -> dict[str, Any]:
         return {
@@ -247,10 +248,6 @@ class Model:
                                            _DEPLOY_INSTEAD))
     profile = staticmethod(azure_only_call("Model.profile(...)", "profiling a model on Azure inference compute",
                                            _DEPLOY_INSTEAD))
-
-
-def posixpath_dirname(path: str) -> str:
-    return path.rpartition("/")[0]
 
 
 def _check_name(name: Any) -> None:

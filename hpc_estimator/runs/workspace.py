@@ -25,6 +25,7 @@ rewrite is generated from the parsed data, so comments in the file are not kept.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import posixpath
@@ -307,6 +308,7 @@ class Workspace:
         self.environments: dict[str, Any] = {}
         self._registry: Any = None
         self._datastores: dict[str, Datastore] | None = None
+        self._datastores_base: str | None = None
         self._default_datastore = DEFAULT_DATASTORE
         self._check_default_target()
 
@@ -326,6 +328,11 @@ class Workspace:
         ``$HPCEST_WORKSPACE`` or else the current directory is the start. ``auth`` and
         ``_logger`` are accepted for v1 compatibility and ignored.
         """
+        return cls(cls._find_config_file(path, _file_name))
+
+    @staticmethod
+    def _find_config_file(path: str | Path | None = None, _file_name: str | None = None) -> Path:
+        """The ``hpcest.toml`` that ``from_config(path)`` loads (see there)."""
         file_name = _file_name or CONFIG_NAME
         if path is None:
             env = os.environ.get(ENV_VAR)
@@ -341,7 +348,7 @@ class Workspace:
                         f"{ENV_VAR}={env} does not contain {file_name}. Point {ENV_VAR} at a "
                         f"workspace directory, or create one with `hpcest init {env}`."
                     )
-                return cls(found)
+                return found
             start = Path.cwd()
         else:
             start = Path(path).expanduser()
@@ -354,7 +361,7 @@ class Workspace:
                 f"{HISTORY_DIR}/ subdirectories). Run `hpcest init` in your project directory, or "
                 f"create {file_name} yourself; a minimal one is:\n\n{MINIMAL_EXAMPLE}"
             )
-        return cls(found)
+        return found
 
     @classmethod
     def create(cls, path: str | Path, name: str | None = None, exist_ok: bool = True) -> Workspace:
@@ -533,17 +540,22 @@ class Workspace:
 
     @property
     def datastores(self) -> dict[str, Datastore]:
-        """v1's two workspace datastores, as directories ``<workdir>/datastores/<name>`` of the data target."""
+        """v1's two workspace datastores, as directories ``<workdir>/datastores/<name>`` of the data target.
+
+        Naming them contacts nothing: their root is found on the data target when first asked for
+        (a ``~`` in the workdir is resolved there), so a registry-only call works with the cluster down."""
         if self._datastores is None:
-            _cas, runs_root = self._data_backend().snapshot_store()
-            base = posixpath.join(posixpath.dirname(runs_root.rstrip("/")), "datastores")
-            stores = {}
-            for name in WORKSPACE_DATASTORES:
-                store = Datastore(name, posixpath.join(base, name))
-                store.workspace = self
-                stores[name] = store
-            self._datastores = stores
+            self._datastores = {
+                name: Datastore._of_workspace(self, name, functools.partial(self._datastore_root, name))
+                for name in WORKSPACE_DATASTORES
+            }
         return dict(self._datastores)
+
+    def _datastore_root(self, name: str) -> str:
+        if self._datastores_base is None:
+            _cas, runs_root = self._data_backend().snapshot_store()
+            self._datastores_base = posixpath.join(posixpath.dirname(runs_root.rstrip("/")), "datastores")
+        return posixpath.join(self._datastores_base, name)
 
     def get_default_datastore(self) -> Datastore:
         return self.datastores[self._default_datastore]
@@ -569,7 +581,6 @@ class Workspace:
         backend = self._data_backend()
         return ClusterFiles(lambda: backend.transport)
 
-    @property
     def dataset_registry(self) -> Any:
         """The registered datasets and models (``runs/registry.py``), in the workspace store."""
         if self._registry is None:

@@ -131,7 +131,8 @@ class StageStats:
 # --- manifest ------------------------------------------------------------------------------
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of the file's content (its name in the content-addressed store)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(_CHUNK):
@@ -205,7 +206,7 @@ def build_manifest(
             elif entry.is_file(follow_symlinks=True):
                 try:
                     st = path.stat()
-                    digest = _sha256_file(path)
+                    digest = sha256_file(path)
                 except OSError as e:
                     raise UserErrorException(
                         f"cannot read {path} for the source snapshot ({e.strerror}); fix its "

@@ -16,7 +16,8 @@ import importlib
 import os
 import posixpath
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from ..errors import UserErrorException
 from .keywords import explain_call_errors
@@ -95,10 +96,11 @@ class Datastore:
     @explain_call_errors
     def __init__(self, workspace: Any, name: str | os.PathLike[str] | None = None) -> None:
         self.workspace: Any = None
+        self._find_root: Callable[[], str] | None = None
         if isinstance(workspace, str):
             # hpcest's form: Datastore(name, root_path).
             self.name = _check_name(workspace, "Datastore name")
-            self.root_path = check_cluster_path(name, "Datastore root_path")
+            self._root_path: str | None = check_cluster_path(name, "Datastore root_path")
             return
         if not isinstance(workspace, DataWorkspace):
             raise UserErrorException(
@@ -106,14 +108,33 @@ class Datastore:
                 f"{type(workspace).__name__}; "
                 "to name a directory on the cluster use Datastore('name', '/absolute/cluster/path')."
             )
-        datastores = workspace.datastores
+        # v1's ws.datastores is a property, kept out of the protocol (see workspace_protocol).
+        datastores: dict[str, Datastore] = cast(Any, workspace).datastores
         found = workspace.get_default_datastore() if name is None else datastores.get(os.fspath(name))
         if found is None:
             raise UserErrorException(
                 f"the workspace has no datastore {name!r}; it has: {', '.join(sorted(datastores))}. "
                 "Datastores for directories of your own: Datastore('name', '/absolute/cluster/path')."
             )
-        self.name, self.root_path, self.workspace = found.name, found.root_path, found.workspace
+        self.name, self.workspace = found.name, found.workspace
+        self._root_path, self._find_root = found._root_path, found._find_root
+
+    @classmethod
+    def _of_workspace(cls, workspace: Any, name: str, find_root: Callable[[], str]) -> Datastore:
+        """A datastore of ``workspace`` whose root ``find_root()`` gives when first asked for (it may
+        need the cluster; naming the datastore must not)."""
+        store = cls.__new__(cls)
+        store.name, store.workspace = name, workspace
+        store._root_path, store._find_root = None, find_root
+        return store
+
+    @property
+    def root_path(self) -> str:
+        """The datastore's absolute directory on the cluster."""
+        if self._root_path is None:
+            assert self._find_root is not None
+            self._root_path = self._find_root()
+        return self._root_path
 
     @staticmethod
     def get(workspace: Any, datastore_name: str) -> Datastore:
@@ -509,14 +530,29 @@ class FileDataset:
     def download(
         self, target_path: str | None = None, overwrite: bool = False, ignore_not_found: bool = False
     ) -> list[str]:
-        """Copy the files to ``target_path`` (default: a new temporary directory); returns their local paths."""
+        """Copy the files to ``target_path`` (default: a new temporary directory); returns their absolute
+        local paths. Without ``overwrite``, a file already there stops the download before anything is
+        copied, as v1."""
         import tempfile
 
-        target = target_path or tempfile.mkdtemp(prefix="hpcest-dataset-")
-        files = self._files("download").download_tree(self.cluster_path, target, overwrite=overwrite)
-        if not files and not ignore_not_found:
+        target = os.path.abspath(target_path or tempfile.mkdtemp(prefix="hpcest-dataset-"))
+
+        def refuse_existing(destinations: list[Any]) -> None:
+            if overwrite:
+                return
+            for local in destinations:
+                if os.path.exists(local):
+                    raise UserErrorException(
+                        f'File "{local}" already exists. Set overwrite=True to overwrite it, '
+                        "or choose an empty target path."
+                    )
+
+        downloaded, _kept = self._files("download").download_tree(
+            self.cluster_path, target, overwrite=True, before=refuse_existing
+        )
+        if not downloaded and not ignore_not_found:
             raise UserErrorException(f"dataset {self.name or self.cluster_path!r}: no files at {self.cluster_path}")
-        return list(files)
+        return downloaded
 
     def __repr__(self) -> str:
         registered = f", name={self.name!r}, version={self.version!r}" if self.name else ""
@@ -561,7 +597,7 @@ class TabularDataset(FileDataset):
 
     def to_pandas_dataframe(self, on_error: str = "null", out_of_range_datetime: str = "null") -> Any:
         """The records as a pandas DataFrame (read through the cluster's transport)."""
-        import io
+        import tempfile
 
         try:
             pandas: Any = importlib.import_module("pandas")
@@ -570,11 +606,12 @@ class TabularDataset(FileDataset):
                 "to_pandas_dataframe() needs pandas on this machine: python3 -m pip install pandas"
             ) from None
         files = self._files("to_pandas_dataframe")
-        frames = [
-            pandas.read_csv(io.BytesIO(files.read_bytes(path)), sep=self.separator,
-                            header=0 if self.header else None, encoding=self.encoding)
-            for path in files.data_files(self.cluster_path)
-        ]
+        with tempfile.TemporaryDirectory(prefix="hpcest-read-") as tmp:
+            local, _kept = files.download_tree(self.cluster_path, tmp, overwrite=True)  # one transfer
+            frames = [
+                pandas.read_csv(path, sep=self.separator, header=0 if self.header else None, encoding=self.encoding)
+                for path in local
+            ]
         if not frames:
             raise UserErrorException(f"dataset {self.name or self.cluster_path!r}: no files at {self.cluster_path}")
         frame = pandas.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

@@ -20,7 +20,7 @@ def _registry(workspace: Any, call: str) -> Any:
         raise UserErrorException(
             f"{call} needs a Workspace (Workspace.from_config()), got {type(workspace).__name__}."
         )
-    return workspace.dataset_registry
+    return workspace.dataset_registry()
 
 
 def _from_record(workspace: Any, record: dict[str, Any]) -> FileDataset:

@@ -5,9 +5,10 @@
 
 ``AzureOnlyError`` is hpcest's own: a call whose meaning was an Azure service (AKS/ACI deployment,
 AutoML, Key Vault, Azure storage registration ...) and has none on a Slurm cluster. It names the
-call and what to do instead. Every instance is remembered in ``AzureOnlyError.raised`` with the
-stack where it was made, so ``hpcest run`` can report one that a notebook caught and went on from:
-such a call never passes silently.
+call and what to do instead. While ``hpcest run`` serves a notebook it sets
+``AzureOnlyError.recorder`` to a list, and every instance is added to it with the stack where it
+was made, so a refusal the notebook caught and went on from is still reported: such a call never
+passes silently. Outside ``hpcest run`` the recorder is None and nothing is kept.
 """
 
 from __future__ import annotations
@@ -33,17 +34,20 @@ class AuthenticationException(AzureMLException):
 class AzureOnlyError(UserErrorException):
     """A v1 call that only had a meaning on Azure; the message says what to do on Slurm instead."""
 
-    # Every refusal made in this process, oldest first (see the module docstring).
-    raised: ClassVar[list[AzureOnlyError]] = []
+    # The refusals made while hpcest run serves a notebook, oldest first; None otherwise (see the
+    # module docstring).
+    recorder: ClassVar[list[AzureOnlyError] | None] = None
 
     def __init__(self, call: str, what: str, instead: str) -> None:
         self.call = call
         self.what = what
         self.instead = instead
+        recorder = AzureOnlyError.recorder
         # Where the call was made, for the report of a refusal the caller caught.
-        self.stack = traceback.extract_stack()[:-1]
+        self.stack: list[traceback.FrameSummary] = traceback.extract_stack()[:-1] if recorder is not None else []
         super().__init__(f"{call}: {what} has no meaning on a Slurm cluster. Instead: {instead}")
-        AzureOnlyError.raised.append(self)
+        if recorder is not None:
+            recorder.append(self)
 
 
 def azure_only_call(call: str, what: str, instead: str) -> Any:

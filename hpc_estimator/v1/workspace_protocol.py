@@ -3,6 +3,11 @@
 The v1 room may not import the workspace, and must not guess by attribute names or class names
 what it was given; ``isinstance(value, ProfileSource)`` / ``isinstance(value, DataWorkspace)`` is
 the one test. ``runs.workspace.Workspace`` provides both (tests/test_hpcest_run.py checks it).
+
+``DataWorkspace`` has methods only: for such a protocol ``isinstance`` looks at the class, while a
+property member would be evaluated on the instance (Python 3.10/3.11 call ``hasattr``), and the
+workspace's properties may open the registry or connect to the cluster. The v1 property
+``ws.datastores`` is therefore not a member, though ``Datastore(ws, name)`` reads it.
 """
 
 from __future__ import annotations
@@ -25,10 +30,7 @@ class ProfileSource(Protocol):
 
 @runtime_checkable
 class DataWorkspace(Protocol):
-    """Datastores, dataset files and the registry of datasets and models."""
-
-    @property
-    def datastores(self) -> Mapping[str, Any]: ...
+    """Datastores, dataset files and the registry of datasets and models (methods only, see above)."""
 
     def get_default_datastore(self) -> Any: ...
 
@@ -38,5 +40,4 @@ class DataWorkspace(Protocol):
 
     def cluster_files(self) -> Any: ...
 
-    @property
     def dataset_registry(self) -> Any: ...

@@ -29,21 +29,26 @@ SCRIPTS = ROOT / "tests" / "data" / "v1_scripts"
 TARGETS = ["slurm", "ssh"]
 
 
+def workdir(root: Path, target: str) -> Path:
+    return root / f"cluster-work-{target}"
+
+
 @pytest.fixture(scope="module")
 def project(local_cluster: lc.LocalCluster) -> Iterator[Path]:
     assert local_cluster.ssh is not None
     root = Path(tempfile.mkdtemp(prefix="hpcest-run-"))
     ws = Workspace.create(root, name="notebooks")
     common = {
-        "workdir": str(root / "cluster-work"),
         "partition": local_cluster.partition,
         "gpus_per_node": local_cluster.gpus_per_node,
         "container_runtime": "none",
         "python": sys.executable,
         "image_cache": str(root / "images"),
     }
-    ws.add_profile("slurm", {"transport": "local", **common})
-    ws.add_profile("ssh", {"transport": "ssh", "host": local_cluster.ssh.alias,
+    # One workdir per target: the ssh case must not find the files (datastore, content store) of the
+    # slurm case.
+    ws.add_profile("slurm", {"transport": "local", "workdir": str(workdir(root, "slurm")), **common})
+    ws.add_profile("ssh", {"transport": "ssh", "host": local_cluster.ssh.alias, "workdir": str(workdir(root, "ssh")),
                            "ssh_config": str(local_cluster.ssh.ssh_config), **common})
     ws.close()
     try:
@@ -78,8 +83,9 @@ def test_dataset_notebook_uploads_mounts_trains_and_registers(project: Path, tar
     assert "Found existing compute target." in out and f"cluster profile '{target}'" in out
     assert "fitted y = 3.000 x + 2.000 on 50 points" in out and "{'slope': 3.0, 'intercept': 2.0}" in out
     assert "['3.0', '2.0']" in out
-    stored = project / "cluster-work" / "datastores" / "workspaceblobstore" / "points" / "points.csv"
+    stored = workdir(project, target) / "datastores" / "workspaceblobstore" / "points" / "points.csv"
     assert stored.read_text().startswith("x,y\n0,2\n1,5\n")
+    assert "(1 new contents sent)" in result.stderr, result.stderr
     # The upload went through the content store: a second run of the cell sends no new content.
     again = hpcest_run(folder, "train-with-dataset.ipynb", "--target", target, "--cells", "1-4")
     assert again.returncode == 0, again.stderr

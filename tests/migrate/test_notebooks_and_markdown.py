@@ -152,3 +152,32 @@ def test_imports_added_at_the_end_of_a_cell_keep_its_last_line_ending() -> None:
     new, _ = migrate_notebook(notebook(("code", imports), ("code", cell)), "azureml")
     first = _sources(new)[0]
     assert first == "from azureml.core import Workspace\nfrom azureml.core.runconfig import MpiConfiguration"
+
+
+def test_continuation_lines_starting_with_escape_characters_are_not_masked() -> None:
+    """``!``/``%`` start a magic only at the start of a logical line (IPython's rule, shared with
+    hpcest run through migrate.magics): a cell with such continuation lines is migrated, not skipped."""
+    cell = (
+        ESTIMATOR_CELL + "\n"
+        "if (params\n"
+        "    != {}):\n"
+        "    msg = ('%s'\n"
+        "           % 3)\n"
+        "!echo done"
+    )
+    text = notebook(("code", IMPORTS_CELL), ("code", cell), ("code", SUBMIT_CELL))
+    new, result = migrate_notebook(text, "azureml")
+    source = _sources(new)[1]
+    assert [f.code for f in result.findings if f.code == "HPM111"] == []
+    assert "ScriptRunConfig(" in source
+    assert "if (params\n    != {}):\n    msg = ('%s'\n           % 3)\n!echo done" in source
+
+
+def test_the_magic_classifier_loads_no_libcst() -> None:
+    """hpcest run and the warm start of hpcest migrate import it; libcst must stay unloaded."""
+    import subprocess
+    import sys
+
+    code = ("import sys, migrate.magics, hpc_estimator.compat.notebook\n"
+            "assert 'libcst' not in sys.modules, 'libcst loaded'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
