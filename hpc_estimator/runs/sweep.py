@@ -453,10 +453,15 @@ def update_trials(
 
 
 def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
-    """One poll of a whole sweep: the sweep files, one squeue, the trials' own files; records updated."""
+    """One poll of a whole sweep: the sweep files, one squeue, the trials' own files; records updated.
+
+    A sweep settled on evidence is final. One whose verdict rests on an inferred trial (declared
+    lost without an exit code) is polled again, so that evidence arriving later corrects the
+    trials and then the sweep.
+    """
     store = workspace.run_store
     sweep = store.get(sweep_id)
-    if sweep.is_terminal or not sweep.remote_dir:
+    if (sweep.is_terminal and not sweep.inferred) or not sweep.remote_dir:
         return sweep
     if sweep.kind == "step":
         # A HyperDriveStep: its status is the pipeline's to settle (its finish job, the failure rules).
@@ -478,24 +483,46 @@ def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
     controller_job = known.get(controller_id) if controller_id else None
     canceled = state.get("cancel", "").strip() == "1"
     controller_gone = controller_job is None or controller_job.is_terminal
+    controller_done = controller.get("state") in ("done", "canceled")
     controller_over = (
         controller_id is None
-        or controller.get("state") in ("done", "canceled")
+        or controller_done
         # A controller canceled with the sweep may never have written its state.
         or (controller_gone and (bool(controller) or canceled))
     )
+    # The controller ended without finishing the sweep, on evidence: the scheduler lists it ended,
+    # or has not listed it for the grace period (inferred, so a later answer can correct it).
+    ended_how: str | None = None
+    ended_inferred = False
+    if controller_id and not controller_done and not canceled:
+        if controller_job is not None:
+            store.mark_seen(sweep_id)
+            if controller_job.is_terminal:
+                ended_how = controller_job.state
+        else:
+            unseen_for = job_ref(sweep).unseen_for
+            store.mark_unseen(sweep_id)
+            if unseen_for is not None and unseen_for >= workspace.get_profile(sweep.target).status_grace_seconds:
+                ended_how, ended_inferred = f"not listed by the scheduler for {int(unseen_for)} s", True
     planned = int(sweep.properties.get("hyperdrive", {}).get("max_total_runs", 0))
-    all_submitted = controller_id is None or controller.get("state") in ("done", "canceled") or len(children) >= planned
-    if children and all(c.is_terminal for c in children) and controller_over and (all_submitted or canceled):
+    all_submitted = controller_id is None or controller_done or len(children) >= planned
+    all_terminal = all(c.is_terminal for c in children)
+    inferred = any(c.inferred for c in children)
+    if children and all_terminal and controller_over and (all_submitted or canceled):
         if canceled:
-            store.update_status(sweep_id, "Canceled", detail="canceled by user")
+            store.update_status(sweep_id, "Canceled", detail="canceled by user", inferred=inferred)
         elif all(c.status == "Failed" for c in children):
-            store.update_status(sweep_id, "Failed", detail="every trial failed")
+            store.update_status(sweep_id, "Failed", detail="every trial failed", inferred=inferred)
         else:
             detail = "max_duration_minutes reached" if controller.get("deadline_reached") else None
-            store.update_status(sweep_id, "Completed", detail=detail)
-    elif controller_id and controller_gone and controller_job is not None and not controller and not canceled:
-        store.update_status(sweep_id, "Failed", detail=f"the controller job {controller_id} ended before it started")
+            store.update_status(sweep_id, "Completed", detail=detail, inferred=inferred)
+    elif ended_how is not None and all_terminal:
+        # No controller any more: no policy, no deadline, no new trials. Once the trials it left
+        # have their own verdicts, the sweep has one too (its trials keep their own).
+        ran = sum(1 for c in children if c.is_terminal)
+        when = "before it started" if not controller else "before the sweep finished"
+        detail = f"the controller job {controller_id} ended ({ended_how}) {when}; {ran} of {planned} trial(s) ran"
+        store.update_status(sweep_id, "Failed", detail=detail, inferred=inferred or ended_inferred)
     elif any(c.status in ("Running", "Starting", "CancelRequested") for c in children) or (
         controller_job is not None and controller_job.state == "RUNNING"
     ):

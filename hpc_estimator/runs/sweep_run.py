@@ -51,7 +51,7 @@ class HyperDriveRun(Run):
         from .sweep import refresh_sweep
 
         record = self._reload()
-        if record.status in TERMINAL_STATUSES:
+        if record.status in TERMINAL_STATUSES and not record.inferred:
             return record.status
         refresh_sweep(self._experiment.workspace, self._run_id)
         return self._reload().status
