@@ -154,3 +154,98 @@ def test_a_controller_no_longer_listed_fails_the_sweep_only_after_the_grace_and_
     (sweep_dir / files.CONTROLLER_FILE).write_text(json.dumps({"state": "done", "trials": 2}))
     sweep = refresh_sweep(workspace, sweep_id)
     assert (sweep.status, sweep.inferred) == ("Completed", False), sweep
+
+
+# -- cancel ---------------------------------------------------------------------------------------
+
+
+def bayesian_trials_on_the_cluster(sweep_dir: Path) -> None:
+    """What a Bayesian controller left: trial 0 finished, 1 running (array 71), 2 pending (array 72,
+    no directory yet); the client has recorded none of them."""
+    (sweep_dir / files.TRIALS_FILE).write_text(
+        files.trial_record(0, "71_0", {"lr": 0.1}, ["--lr", "0.1"])
+        + files.trial_record(1, "71_1", {"lr": 0.2}, ["--lr", "0.2"])
+        + files.trial_record(2, "72_0", {"lr": 0.3}, ["--lr", "0.3"])
+    )
+    trial_files(sweep_dir, 0, exit_code=0)
+    trial_files(sweep_dir, 1)
+
+
+def scancels(fake: Path) -> list[str]:
+    log = fake / "scancel.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def assert_trials_marked(sweep_dir: Path) -> None:
+    marked = [(Path(files.trial_dir(str(sweep_dir), i)) / files.CANCEL_FILE).exists() for i in range(3)]
+    assert marked == [False, True, True]  # the finished trial is left alone
+    assert (sweep_dir / files.CANCEL_FILE).exists()
+
+
+def test_cancel_reaches_the_arrays_the_controller_submitted(workspace: Workspace, fake: Path, tmp_path: Path) -> None:
+    from hpc_estimator.runs.sweep import cancel_sweep
+
+    sweep_id, sweep_dir = make_sweep(workspace, tmp_path, trials=0, planned=6, controller="50")
+    bayesian_trials_on_the_cluster(sweep_dir)
+    cancel_sweep(workspace, sweep_id)
+    # The controller first (it submits nothing more), then every open trial, in one more scancel.
+    assert scancels(fake) == ["50", "71_1 72_0"]
+    assert_trials_marked(sweep_dir)
+    assert workspace.run_store.get(sweep_id).status == "CancelRequested"
+
+
+def _step(ws: Workspace, sweep_dir: Path) -> str:
+    ws.run_store.create_run(
+        "exp", "cluster", "slurm", run_id="exp_1_p_step0", remote_dir=str(sweep_dir), kind="step", status="Running",
+        properties={"controller_job": "50", "array_jobs": [], "hyperdrive": {"max_total_runs": 6}},
+    )
+    ws.run_store.set_job_id("exp_1_p_step0", "60", remote_dir=str(sweep_dir))
+    return "exp_1_p_step0"
+
+
+def test_the_pipeline_cancel_marks_and_cancels_a_bayesian_steps_trials(
+    workspace: Workspace, fake: Path, tmp_path: Path
+) -> None:
+    """cancel_pipeline and the failure rules cancel a step through sweep_refs and cancel_graph."""
+    from hpc_estimator.backends import get_backend
+    from hpc_estimator.backends.graph import graph_backend
+    from hpc_estimator.runs.pipeline_sweep import sweep_refs
+
+    sweep_dir = tmp_path / "with space"
+    sweep_dir.mkdir()
+    step_id = _step(workspace, sweep_dir)
+    bayesian_trials_on_the_cluster(sweep_dir)
+    graph_backend(get_backend(workspace, "cluster")).cancel_graph(sweep_refs(workspace.run_store.get(step_id)))
+    assert scancels(fake) == ["60 50", "71_1 72_0"]
+    assert_trials_marked(sweep_dir)
+
+
+def test_cancel_of_a_step_is_the_same_one_command(workspace: Workspace, fake: Path, tmp_path: Path) -> None:
+    from hpc_estimator.runs.sweep import cancel_sweep
+
+    sweep_dir = tmp_path / "step"
+    sweep_dir.mkdir()
+    step_id = _step(workspace, sweep_dir)
+    bayesian_trials_on_the_cluster(sweep_dir)
+    cancel_sweep(workspace, step_id)
+    assert scancels(fake) == ["60 50", "71_1 72_0"]
+    assert_trials_marked(sweep_dir)
+
+
+def test_the_cancel_script_reads_trials_jsonl_as_trial_record_writes_it(tmp_path: Path) -> None:
+    """The shell parse of trials.jsonl and the writer agree, hostile parameter values included."""
+    import subprocess
+
+    from hpc_estimator.backends.slurm_graph import _CANCEL_SH
+
+    (tmp_path / files.TRIALS_FILE).write_text(
+        files.trial_record(12, "345_6", {"x": '", "job_id": "9'}, ["--x", "a\nb"]) + '{"index": 1, "job_i'
+    )
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "scancel").write_text('#!/bin/sh\necho "$*" >> "$0.log"\n')
+    (bin_dir / "scancel").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    subprocess.run(["sh", "-c", _CANCEL_SH, "x", str(tmp_path), "--"], check=True, env=env)
+    assert (bin_dir / "scancel.log").read_text() == "345_6\n"
+    assert (tmp_path / "trials" / "12" / files.CANCEL_FILE).exists()

@@ -43,7 +43,7 @@ from ..v1.hyperdrive.draw import trial_arguments
 from ..v1.pipeline import ResolvedStep
 from .run import job_ref
 from .store import RunRecord
-from .sweep import PreparedSweep, mark_cancel_requested, prepare_sweep, read_sweep_files, update_trials
+from .sweep import PreparedSweep, prepare_sweep, read_sweep_files, update_trials
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -191,9 +191,10 @@ def record_submitted_trials(workspace: Workspace, step_id: str, plan: SweepStepP
 
 
 def sweep_refs(record: RunRecord) -> list[JobRef]:
-    """The step's finish job and its sweep's arrays and controller, to cancel together."""
+    """The step's finish job and its sweep's controller and arrays, to cancel together (the trials
+    ``trials.jsonl`` lists in the step's directory are cancelled with them: ``cancel_graph``)."""
     refs = [job_ref(record)] if record.job_id and record.remote_dir else []
-    ids = [*record.properties.get("array_jobs", []), *filter(None, [record.properties.get("controller_job")])]
+    ids = [*filter(None, [record.properties.get("controller_job")]), *record.properties.get("array_jobs", [])]
     refs += [JobRef(f"{record.run_id}:{i}", i, record.remote_dir or "") for i in ids]
     return refs
 
@@ -231,16 +232,14 @@ def poll_sweep_step(workspace: Workspace, record: RunRecord) -> StatusUpdate:
 
 
 def cancel_sweep_step(workspace: Workspace, record: RunRecord) -> None:
-    """Cancel one HyperDriveStep: its finish job, arrays and controller with one scancel."""
+    """Cancel one HyperDriveStep: its finish job, controller, arrays and open trials, in one command
+    (the shared pipeline cancel, which also marks the trials and reaches the controller's arrays)."""
     from ..backends.graph import graph_backend
 
     store = workspace.run_store
     refs = sweep_refs(record)
-    backend = get_backend(workspace, record.target)
-    if record.remote_dir:
-        mark_cancel_requested(backend.transport, record.remote_dir, store.children(record.run_id))
     if refs:
-        graph_backend(backend).cancel_graph(refs)
+        graph_backend(get_backend(workspace, record.target)).cancel_graph(refs)
     for child in store.children(record.run_id):
         if not child.is_terminal:
             store.update_status(child.run_id, "CancelRequested", detail="canceled by user")

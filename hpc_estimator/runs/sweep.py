@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..backends import get_backend
 from ..backends.array_status import TaskQuery, TaskRef, poll_tasks, squeue_tasks
-from ..backends.base import _tar, prepare_run_dir
+from ..backends.base import JobRef, _tar, prepare_run_dir
 from ..cluster.profile import ClusterProfile
 from ..compile import compile_run
 from ..errors import ConfigError, HyperDriveScenarioNotSupportedException, TransportError, UserErrorException
@@ -530,20 +530,15 @@ def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
     return store.get(sweep_id)
 
 
-def mark_cancel_requested(transport: Transport, sweep_dir: str, children: list[RunRecord]) -> None:
-    """Leave the cancel marker in the sweep directory and in every unfinished trial's: evidence that
-    a trial the scheduler forgets without an exit code (canceled while pending) was canceled."""
-    open_dirs = [c.remote_dir for c in children if not c.is_terminal and c.remote_dir]
-    script = (
-        'd=$1; shift; echo "canceled by user" > "$d/cancel_requested"; '
-        'for t in "$@"; do mkdir -p "$t" && echo "canceled by user" > "$t/cancel_requested"; done'
-    )
-    transport.run(["sh", "-c", script, "hpcest-cancel", sweep_dir, *open_dirs])
-
-
 def cancel_sweep(workspace: Workspace, sweep_id: str) -> None:
-    """Cancel the arrays and the controller together; every unfinished trial ends Canceled."""
-    from .. import slurm
+    """Cancel the controller, the arrays and every trial together; every unfinished trial ends Canceled.
+
+    One remote command (:func:`~hpc_estimator.backends.slurm_graph.cancel_graph`): the sweep is
+    marked, the controller and the arrays are cancelled, then every trial ``trials.jsonl`` lists
+    on the cluster (the Bayesian controller's arrays too, recorded here or not) is marked and
+    cancelled. A scancel that fails raises, and nothing is recorded as requested.
+    """
+    from ..backends.graph import graph_backend
 
     store = workspace.run_store
     sweep = store.get(sweep_id)
@@ -554,13 +549,13 @@ def cancel_sweep(workspace: Workspace, sweep_id: str) -> None:
 
         cancel_sweep_step(workspace, sweep)
         return
-    transport = get_backend(workspace, sweep.target).transport
     children = store.children(sweep_id)
-    mark_cancel_requested(transport, sweep.remote_dir, children)
-    ids = [*sweep.properties.get("array_jobs", []), *filter(None, [sweep.properties.get("controller_job")])]
+    # The controller first: it submits nothing once it is gone.
+    ids = [*filter(None, [sweep.properties.get("controller_job")]), *sweep.properties.get("array_jobs", [])]
     ids += sorted({(c.job_id or "").split("_", 1)[0] for c in children if c.job_id} - set(ids))
-    if ids:
-        transport.run(slurm.scancel_argv(ids))
+    refs = [JobRef(sweep_id, job_id, sweep.remote_dir) for job_id in ids]
+    if refs:
+        graph_backend(get_backend(workspace, sweep.target)).cancel_graph(refs)
     for child in children:
         if not child.is_terminal:
             store.update_status(child.run_id, "CancelRequested", detail="canceled by user")
