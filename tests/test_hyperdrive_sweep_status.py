@@ -249,3 +249,47 @@ def test_the_cancel_script_reads_trials_jsonl_as_trial_record_writes_it(tmp_path
     subprocess.run(["sh", "-c", _CANCEL_SH, "x", str(tmp_path), "--"], check=True, env=env)
     assert (bin_dir / "scancel.log").read_text() == "345_6\n"
     assert (tmp_path / "trials" / "12" / files.CANCEL_FILE).exists()
+
+
+def test_a_cancel_the_scheduler_refused_is_not_recorded_and_says_why(
+    workspace: Workspace, fake: Path, tmp_path: Path
+) -> None:
+    from hpc_estimator import Experiment
+    from hpc_estimator.errors import TrainingException
+    from hpc_estimator.runs.sweep_run import HyperDriveRun
+
+    sweep_id, _ = make_sweep(workspace, tmp_path, trials=2, planned=2, controller="50")
+    (fake / "scancel.fail").write_text("")
+    run = HyperDriveRun(Experiment(workspace, "exp"), sweep_id)
+    with pytest.raises(TrainingException, match=r"cancelling HyperDrive run.*Unable to contact slurm controller"):
+        run.cancel()
+    assert workspace.run_store.get(sweep_id).status == "Queued"  # not CancelRequested: nothing was canceled
+    (fake / "scancel.fail").unlink()
+    assert run.cancel() is True  # v1: True when the cancel was taken
+    assert workspace.run_store.get(sweep_id).status == "CancelRequested"
+
+
+def test_the_controller_retries_a_refused_cancel_before_it_ends(fake: Path, tmp_path: Path) -> None:
+    from hpc_estimator.sweep.controller import Controller
+    from hpc_estimator.transport.local import LocalTransport
+
+    sweep_dir = tmp_path / "sweep"
+    sweep_dir.mkdir()
+    plan = {"sampling": "GridSearch", "policy": {"name": "Default"}, "deadline": 0, "max_duration_minutes": 1,
+            "primary_metric_name": "acc", "primary_metric_goal": "maximize", "trial_count": 1, "max_total_runs": 1,
+            "max_concurrent_runs": 1, "max_array_size": 10}
+    (sweep_dir / files.SWEEP_FILE).write_text(json.dumps(plan))
+    (sweep_dir / files.TRIALS_FILE).write_text(files.trial_record(0, "40_0", {"lr": 1}, ["--lr", "1"]))
+    listed(fake, ("40_0", "RUNNING"))
+    (fake / "scancel.fail").write_text("")
+    ctl = Controller.load(sweep_dir, LocalTransport())
+    # Past the deadline: the cancel is refused, so the deadline is not taken as handled.
+    assert ctl.tick() is False and not ctl._deadline_hit
+    (sweep_dir / files.CANCEL_FILE).write_text("")
+    assert ctl.tick() is False  # the user's cancel, refused too: the controller stays to try again
+    assert json.loads((sweep_dir / files.CONTROLLER_FILE).read_text())["state"] == "running"
+    (fake / "scancel.fail").unlink()
+    assert ctl.tick() is True
+    assert json.loads((sweep_dir / files.CONTROLLER_FILE).read_text())["state"] == "canceled"
+    assert scancels(fake) == ["40_0"] * 3
+    assert len(files.parse_lines((sweep_dir / files.STOPS_FILE).read_text())) == 1  # recorded once
