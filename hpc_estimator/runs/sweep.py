@@ -29,7 +29,7 @@ from ..backends.array_status import TaskQuery, TaskRef, poll_tasks, squeue_tasks
 from ..backends.base import JobRef, _tar, prepare_run_dir
 from ..cluster.profile import ClusterProfile
 from ..compile import compile_run
-from ..errors import ConfigError, HyperDriveScenarioNotSupportedException, TransportError, UserErrorException
+from ..errors import ConfigError, HyperDriveScenarioNotSupportedException, TransportError
 from ..job.render import render_sbatch
 from ..job.sbatch_options import directive_lines
 from ..job.spec import ARRAY_ARGS, ARRAY_TASK, ArraySpec, JobSpec, ResourceSpec, SchedulerSpec
@@ -41,8 +41,10 @@ from ..v1.compute import LOCAL_TARGET
 from ..v1.hyperdrive.config import LOCAL_REFUSAL, MAX_DURATION_MINUTES
 from ..v1.hyperdrive.draw import plan_parameters, trial_arguments
 from ..v1.hyperdrive.resolved import ResolvedSweep
+from .cluster_facts import ClusterFacts, fit_warnings, load_facts, slurm_time_seconds
 from .images import provide_images
 from .run import job_ref
+from .source_check import check_source
 from .store import TERMINAL_STATUSES, V1_STATUS, RunRecord, new_run_id
 from .submission import HpcestWarning, _to_stderr, resolve_target
 
@@ -105,6 +107,36 @@ def controller_script(profile: ClusterProfile, sweep: ResolvedSweep, sweep_id: s
         f"exec {quote(profile.python)} -m hpc_estimator.sweep.controller {quote(sweep_dir)}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def fit_controller_time(
+    sweep: ResolvedSweep, profile: ClusterProfile, facts: ClusterFacts | None
+) -> tuple[ResolvedSweep, tuple[str, ...]]:
+    """The sweep with max_duration_minutes shortened so its controller fits the partition's time limit.
+
+    The controller must outlive the deadline (CONTROLLER_SLACK_S) to cancel what is left and record
+    it; asked for longer than the partition allows, it would pend forever (PartitionTimeLimit)
+    while the trials ran with no policy. Unknown limits (no ``hpcest cluster check``) change nothing.
+    """
+    part = facts.partition(profile.partition) if facts is not None else None
+    limit = slurm_time_seconds(part.time_limit) if part is not None else None
+    if part is None or limit is None or sweep.max_duration_minutes * 60 + CONTROLLER_SLACK_S <= limit:
+        return sweep, ()
+    minutes = (limit - CONTROLLER_SLACK_S) // 60
+    checked = f"(as `hpcest cluster check {facts.cluster}` found on {facts.checked_at[:10]})" if facts else ""
+    if minutes < 1:
+        raise ConfigError(
+            f"partition {part.name!r} allows jobs of at most {part.time_limit} {checked}, too short for the sweep's "
+            f"controller, which runs for max_duration_minutes plus {CONTROLLER_SLACK_S // 60} minutes; use a "
+            f"partition with a longer time limit (partition in the cluster profile)"
+        )
+    note = (
+        f"max_duration_minutes={sweep.max_duration_minutes} is shortened to {minutes}: the sweep's controller "
+        f"must run {CONTROLLER_SLACK_S // 60} minutes past the deadline and partition {part.name!r} allows jobs of "
+        f"at most {part.time_limit} {checked}. Set max_duration_minutes <= {minutes}, or use a partition with a "
+        f"longer time limit"
+    )
+    return replace(sweep, max_duration_minutes=minutes), (note,)
 
 
 def controller_library() -> dict[str, tuple[str, int]]:
@@ -180,22 +212,28 @@ def prepare_sweep(
     start_now: bool = True,
     with_library: bool = False,
     description: str | None = None,
+    facts: ClusterFacts | None = None,
 ) -> PreparedSweep:
     """Compile the trials, draw the parameters and write the sweep's plan (nothing is sent).
 
     ``start_now``: the max_duration_minutes deadline counts from now (a standalone sweep); else
     from when the controller starts (a pipeline step, which may wait for upstream steps).
     ``with_library`` ships hpcest itself into the sweep dir even without a controller (a
-    pipeline step's finish job runs it).
+    pipeline step's finish job runs it). ``facts`` (``hpcest cluster check``) add the warnings
+    for trials the cluster can never start, and fit the controller into the partition's time limit.
     """
     seed = sweep.seed if sweep.seed is not None else secrets.randbelow(2**31)
+    controller = needs_controller(sweep)
+    duration_notes: tuple[str, ...] = ()
+    if controller:
+        sweep, duration_notes = fit_controller_time(sweep, profile, facts)
     spec, compile_warnings = compile_trials(
         sweep, profile, sweep_id=sweep_id, sweep_dir=sweep_dir, experiment=experiment
     )
+    compile_warnings = (*compile_warnings, *fit_warnings(spec, facts), *duration_notes)
     script = render_sbatch(spec, description=description or f"HyperDrive sweep {sweep_id} of {experiment} (job array)")
     bayesian = sweep.sampling == "BayesianOptimization"
     parameters = [] if bayesian else plan_parameters(sweep.sampling, sweep.parameter_space, sweep.max_total_runs, seed)
-    controller = needs_controller(sweep)
     plan = {
         "sweep_id": sweep_id,
         "experiment": experiment,
@@ -252,11 +290,9 @@ def submit_sweep(
 ) -> RunRecord:
     """Submit ``config`` (a HyperDriveConfig) and return the sweep's run record."""
     sweep = config._resolved_sweep()
+    # The checks of any submission: the folder exists, the entry script is in it (else "did you mean").
+    sweep = replace(sweep, trial=check_source(sweep.trial))
     source_directory = sweep.trial.source_directory
-    if not os.path.isdir(source_directory):
-        raise UserErrorException(
-            f"source_directory {source_directory!r} does not exist; pass the folder that holds the training script"
-        )
     target = resolve_target(workspace, sweep.trial)
     if target == LOCAL_TARGET:
         raise HyperDriveScenarioNotSupportedException(
@@ -270,7 +306,7 @@ def submit_sweep(
     sweep_dir = backend.run_dir_for(sweep_id)
     prepared = prepare_sweep(
         sweep, profile, sweep_id=sweep_id, sweep_dir=sweep_dir, experiment=experiment,
-        policy_config=dict(config._policy_config),
+        policy_config=dict(config._policy_config), facts=load_facts(workspace.history_dir, target),
     )
     spec, script, controller = prepared.spec, prepared.script, prepared.controller
     parameters = list(prepared.parameters)
