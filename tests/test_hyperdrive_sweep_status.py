@@ -1,11 +1,11 @@
-"""A standalone sweep's verdict from its files and the scheduler's answer, without a cluster.
+"""A standalone sweep's submission, verdict and cancel against a stand-in scheduler, without a cluster.
 
-The scheduler is a stand-in ``squeue``/``scancel`` on PATH that prints what a test wrote (the
-format is the one :func:`hpc_estimator.slurm.squeue_argv` asks for); everything else is real:
-the run store, the local transport, the sweep directory and the trials' files. The rule under
-test is "terminal only on evidence": a verdict that rests on an inferred trial or controller
-stays correctable, and a sweep whose controller is gone still gets a verdict once its trials
-have theirs.
+The scheduler is a stand-in ``sbatch``/``squeue``/``scancel`` on PATH that answers what a test
+wrote (the format is the one :func:`hpc_estimator.slurm.squeue_argv` asks for) and logs what it
+was asked; everything else is real: the run store, the local transport, the graph submit script,
+the sweep directory and the trials' files. The rule under test for status is "terminal only on
+evidence": a verdict that rests on an inferred trial or controller stays correctable, and a sweep
+whose controller is gone still gets a verdict once its trials have theirs.
 """
 
 from __future__ import annotations
@@ -22,10 +22,19 @@ from hpc_estimator.runs.sweep import refresh_sweep
 from hpc_estimator.runs.workspace import Workspace
 from hpc_estimator.slurm.commands import FIELD_SEP
 from hpc_estimator.sweep import files
+from hpc_estimator.transport.local import LocalTransport
 
 FAKE_SQUEUE = """#!/bin/sh
 if [ -s "$HPCEST_FAKE/squeue.out" ]; then cat "$HPCEST_FAKE/squeue.out"; exit 0; fi
 echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1
+"""
+FAKE_SBATCH = """#!/bin/sh
+n=$(cat "$HPCEST_FAKE/sbatch.count" 2>/dev/null || echo 0); n=$((n+1)); echo "$n" > "$HPCEST_FAKE/sbatch.count"
+echo "$*" >> "$HPCEST_FAKE/sbatch.log"
+if [ "$n" = "$(cat "$HPCEST_FAKE/sbatch.fail_at" 2>/dev/null)" ]; then
+  echo "sbatch: error: QOSMaxSubmitJobPerUserLimit" >&2; exit 1
+fi
+echo "$((700 + n));cluster"
 """
 FAKE_SCANCEL = """#!/bin/sh
 echo "$*" >> "$HPCEST_FAKE/scancel.log"
@@ -38,7 +47,7 @@ exit 0
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for name, text in (("squeue", FAKE_SQUEUE), ("scancel", FAKE_SCANCEL)):
+    for name, text in (("squeue", FAKE_SQUEUE), ("scancel", FAKE_SCANCEL), ("sbatch", FAKE_SBATCH)):
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
@@ -50,7 +59,7 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def workspace(tmp_path: Path, fake: Path) -> Iterator[Workspace]:
     ws = Workspace.create(tmp_path / "ws", name="sweep-status")
     ws.add_profile("cluster", {"transport": "local", "workdir": str(tmp_path / "work"), "container_runtime": "none",
-                               "status_grace_seconds": 0})
+                               "status_grace_seconds": 0, "max_array_size": 2})
     yield ws
     close_all()
     ws.close()
@@ -293,3 +302,84 @@ def test_the_controller_retries_a_refused_cancel_before_it_ends(fake: Path, tmp_
     assert json.loads((sweep_dir / files.CONTROLLER_FILE).read_text())["state"] == "canceled"
     assert scancels(fake) == ["40_0"] * 3
     assert len(files.parse_lines((sweep_dir / files.STOPS_FILE).read_text())) == 1  # recorded once
+
+
+# -- submission -----------------------------------------------------------------------------------
+
+
+class CountingTransport(LocalTransport):
+    """The local transport, counting the commands it runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.commands: list[list[str]] = []
+
+    def run(self, argv, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        self.commands.append(list(argv))
+        return super().run(argv, *args, **kwargs)
+
+
+def _submit_random(workspace: Workspace, tmp_path: Path, trials: int):  # type: ignore[no-untyped-def]
+    import warnings
+
+    from hpc_estimator import (
+        Experiment,
+        HyperDriveConfig,
+        PrimaryMetricGoal,
+        RandomParameterSampling,
+        ScriptRunConfig,
+        uniform,
+    )
+    from hpc_estimator.backends import get_backend
+
+    src = tmp_path / "src"
+    src.mkdir(exist_ok=True)
+    (src / "train.py").write_text("print('hi')\n")
+    transport = CountingTransport()
+    get_backend(workspace, "cluster").transport = transport  # type: ignore[attr-defined]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        config = HyperDriveConfig(
+            run_config=ScriptRunConfig(str(src), script="train.py", compute_target="cluster"),
+            hyperparameter_sampling=RandomParameterSampling({"lr": uniform(0, 1)}, properties={"seed": 3}),
+            primary_metric_name="acc", primary_metric_goal=PrimaryMetricGoal.MAXIMIZE, max_total_runs=trials,
+            max_concurrent_runs=2,
+        )
+        return transport, lambda: Experiment(workspace, "exp").submit(config)
+
+
+def test_a_sweep_is_submitted_in_one_command_after_staging(workspace: Workspace, fake: Path, tmp_path: Path) -> None:
+    transport, submit = _submit_random(workspace, tmp_path, trials=5)
+    run = submit()
+    sweep_dir = Path(run.record.remote_dir or "")
+    # MaxArraySize 2: three chunks, each after the previous one ended, in one command.
+    sbatch = (fake / "sbatch.log").read_text().splitlines()
+    assert [next(a for a in line.split() if a.startswith("--array=")) for line in sbatch] == [
+        "--array=0-1%2", "--array=0-1%2", "--array=0%2"]
+    assert "--dependency=afterany:701" in sbatch[1] and "--dependency=afterany:702" in sbatch[2]
+    sbatching = [c for c in transport.commands if "submit.sh" in " ".join(c)]
+    assert len(sbatching) == 1
+    assert transport.commands[-1] == sbatching[0]  # nothing after it: trials.jsonl was written by the script
+    props = run.record.properties
+    assert props["array_jobs"] == ["701", "702", "703"] and props["array_options"] == ["0-1%2", "0-1%2", "0%2"]
+    assert props["sbatch_calls"] == 3 and props["controller_job"] is None
+    on_cluster = files.parse_lines((sweep_dir / files.TRIALS_FILE).read_text())
+    assert [t["job_id"] for t in on_cluster] == ["701_0", "701_1", "702_0", "702_1", "703_0"]
+    children = sorted(workspace.run_store.children(run.id), key=lambda c: int(c.name or 0))
+    assert [c.job_id for c in children] == [t["job_id"] for t in on_cluster]
+    assert run.record.status == "Queued"
+
+
+def test_a_submission_refused_part_way_cancels_and_records_what_was_queued(
+    workspace: Workspace, fake: Path, tmp_path: Path
+) -> None:
+    from hpc_estimator.errors import SchedulerError
+
+    (fake / "sbatch.fail_at").write_text("2\n")
+    _, submit = _submit_random(workspace, tmp_path, trials=5)
+    with pytest.raises(SchedulerError, match=r"sbatch refused the sweep at exp_\w+_a1 \(1 of 3 job\(s\) submitted\)"):
+        submit()
+    assert scancels(fake)[0] == "701"  # the chunk already queued would have run every trial untracked
+    (sweep,) = workspace.run_store.list("exp", top_level=True)
+    assert sweep.status == "Failed" and "QOSMaxSubmitJobPerUserLimit" in (sweep.status_detail or "")
+    assert sweep.properties["submitted_before_failure"] == {f"{sweep.run_id}_a0": "701"}

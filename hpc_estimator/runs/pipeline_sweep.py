@@ -32,14 +32,12 @@ from ..backends.status import StatusUpdate
 from ..cluster.profile import ClusterProfile
 from ..compile import CompiledJob
 from ..compile.pipeline import bound_run
-from ..job.sbatch_options import directive_lines, safe_job_name
+from ..job.sbatch_options import directive_lines
 from ..job.spec import JobSpec, ResourceSpec, SchedulerSpec
 from ..job.state import JobState
-from ..slurm.graph import JOB_ID_TOKEN
 from ..sweep import files
 from ..sweep.finish import WHOLE_OUTPUTS
 from ..util.shellquote import quote
-from ..v1.hyperdrive.draw import trial_arguments
 from ..v1.pipeline import ResolvedStep
 from .run import job_ref
 from .store import RunRecord
@@ -50,7 +48,6 @@ if TYPE_CHECKING:
 
 FINISH_SCRIPT = "finish.sbatch"
 FINISH_TIME_LIMIT_S = 1800
-GRAPH_DIR = "graph"  # job_id files of the side jobs (they share the step's run directory)
 HYPERDRIVE = "hyperdrive"  # the property that marks a step record as a sweep
 
 
@@ -68,14 +65,6 @@ class SweepStepPlan:
 
     def properties(self) -> dict[str, Any]:
         return {HYPERDRIVE: self.prepared.properties}
-
-
-def _array_name(step_id: str, chunk: int) -> str:
-    return safe_job_name(f"{step_id}_a{chunk}")
-
-
-def _controller_name(step_id: str) -> str:
-    return safe_job_name(f"{step_id}-controller")
 
 
 def finish_script(profile: ClusterProfile, step_id: str, sweep_dir: str, step: ResolvedStep,
@@ -136,34 +125,11 @@ def plan_sweep_step(
         sweep, profile, sweep_id=step_id, sweep_dir=sweep_dir, experiment=experiment, start_now=False,
         with_library=True, description=description,
     )
-    side: list[SideJob] = []
-    chunks: list[tuple[str, int, int]] = []
     extra_files: list[tuple[str, str, int]] = [(p, text, mode) for p, (text, mode) in prepared.files.items()]
     extra_files.append((files.SCRIPT, prepared.script, 0o755))
-    parameters = prepared.parameters
-    for chunk, (offset, length) in enumerate(files.chunks(0, len(parameters), profile.max_array_size)):
-        name = _array_name(step_id, chunk)
-        id_dir = f"{GRAPH_DIR}/array-{chunk}"
-        template = "".join(
-            files.trial_record(i, f"{JOB_ID_TOKEN}_{i - offset}", parameters[i], trial_arguments(parameters[i]))
-            for i in range(offset, offset + length)
-        )
-        extra_files.append((f"{id_dir}/trials.in", template, 0o644))
-        chunks.append((name, offset, length))
-        side.append(SideJob(
-            name=name, script=files.SCRIPT, id_dir=id_dir,
-            sbatch_options=(f"--array={files.array_range(length, sweep.max_concurrent_runs)}",
-                            f"--export=ALL,HPCEST_TASK_OFFSET={offset}", f"--job-name={name}"),
-            after_any=(side[-1].name,) if side else (),
-            record=(f"{id_dir}/trials.in", files.TRIALS_FILE),
-        ))
-    if prepared.controller:
-        name = _controller_name(step_id)
-        side.append(SideJob(name=name, script=files.CONTROLLER_SCRIPT, id_dir=f"{GRAPH_DIR}/controller",
-                            sbatch_options=(f"--job-name={name}",)))
     return SweepStepPlan(
         prepared=prepared, finish_script=finish_script(profile, step_id, sweep_dir, step, directories),
-        side_jobs=tuple(side), files=tuple(extra_files), chunks=tuple(chunks),
+        side_jobs=prepared.side_jobs, files=tuple(extra_files), chunks=prepared.chunks,
     )
 
 
@@ -178,13 +144,7 @@ def record_submitted_trials(workspace: Workspace, step_id: str, plan: SweepStepP
     """The drawn trials as child runs of the step, with their array task ids."""
     from .sweep import record_trials
 
-    trials = []
-    parameters = plan.prepared.parameters
-    for name, offset, length in plan.chunks:
-        for i in range(offset, offset + length):
-            trials.append({"index": i, "job_id": f"{side_ids[name]}_{i - offset}", "parameters": parameters[i],
-                           "arguments": trial_arguments(parameters[i])})
-    record_trials(workspace, workspace.run_store.get(step_id), trials)
+    record_trials(workspace, workspace.run_store.get(step_id), plan.prepared.submitted_trials(side_ids))
 
 
 # -- status and cancel ------------------------------------------------------------------------------

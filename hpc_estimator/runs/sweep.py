@@ -6,7 +6,10 @@ compiled once, for "every task" of a job array, through the same resolution and 
 any run; Random and Grid draw all parameter sets up front and submit one array
 (``--array=0-(N-1)%<max_concurrent_runs>``, in chunks of MaxArraySize, each chunk waiting for the
 previous so the concurrency limit holds for the whole sweep). A controller job is added when the
-sweep needs decisions while it runs (:mod:`hpc_estimator.sweep.controller`).
+sweep needs decisions while it runs (:mod:`hpc_estimator.sweep.controller`). After the snapshot
+is staged, the sweep's files and every sbatch go to the cluster in one command, the graph submit
+script pipelines use (:mod:`hpc_estimator.slurm.graph`): safe to repeat, and on a refusal
+part-way the jobs already queued are canceled.
 
 Status: one squeue over every array (and the controller) per poll, then the trials' own files.
 """
@@ -24,17 +27,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import slurm
 from ..backends import get_backend
 from ..backends.array_status import TaskQuery, TaskRef, poll_tasks, squeue_tasks
-from ..backends.base import JobRef, _tar, prepare_run_dir
+from ..backends.base import JobRef, _tar
+from ..backends.graph import GraphSubmitError, SideJob
 from ..cluster.profile import ClusterProfile
 from ..compile import compile_run
 from ..errors import ConfigError, HyperDriveScenarioNotSupportedException, TransportError
 from ..job.render import render_sbatch
-from ..job.sbatch_options import directive_lines
+from ..job.sbatch_options import directive_lines, safe_job_name
 from ..job.spec import ARRAY_ARGS, ARRAY_TASK, ArraySpec, JobSpec, ResourceSpec, SchedulerSpec
+from ..slurm.graph import JOB_ID_FILE, JOB_ID_TOKEN, GraphJob
+from ..snapshot.staging import build_manifest, stage
 from ..sweep import files
-from ..sweep.controller import submit_array
 from ..transport.base import Transport
 from ..util.shellquote import quote
 from ..v1.compute import LOCAL_TARGET
@@ -51,6 +57,7 @@ from .submission import HpcestWarning, _to_stderr, resolve_target
 if TYPE_CHECKING:
     from .workspace import Workspace
 
+GRAPH_DIR = "graph"  # job_id files of the chunks and the controller (they share the sweep's directory)
 CONTROLLER_SLACK_S = 600  # the controller outlives the deadline by this much, to cancel and record
 
 
@@ -151,27 +158,107 @@ def controller_library() -> dict[str, tuple[str, int]]:
     return out
 
 
-def _write_files(transport: Transport, sweep_dir: str, contents: dict[str, tuple[str, int]]) -> None:
-    result = transport.run(
-        ["sh", "-c", 'mkdir -p "$1/hpcest-logs" && tar -x -f - -C "$1"', "hpcest-sweep-files", sweep_dir],
-        stdin=_tar(contents),
-    )
-    if not result.ok:
-        raise TransportError(f"cannot write the sweep files into {sweep_dir}: {result.stderr.strip()}")
+SUBMIT_SCRIPT = "submit.sh"
+# Unpack the sweep's files and run its submit script, in one command. trials.jsonl and stops.jsonl
+# are created, never truncated: when the command is repeated (its reply was lost) the records the
+# first run appended stay.
+_SUBMIT_SH = (
+    'umask "$2" && mkdir -p "$1/hpcest-logs" && tar -x -f - -C "$1" && '
+    ': >> "$1/trials.jsonl" && : >> "$1/stops.jsonl" && exec sh "$1/' + SUBMIT_SCRIPT + '"'
+)
 
 
-def _append_remote(transport: Transport, path: str, text: str) -> None:
-    result = transport.run(["sh", "-c", 'cat >> "$1"', "hpcest-append", path], stdin=text.encode("utf-8"))
-    if not result.ok:
-        raise TransportError(f"cannot append to {path}: {result.stderr.strip()}")
+def sweep_graph_jobs(prepared: PreparedSweep) -> list[GraphJob]:
+    """The sweep's chunks and controller as jobs of one graph submission (absolute paths)."""
+    d = prepared.sweep_dir
+    index: dict[str, int] = {}
+    jobs: list[GraphJob] = []
+    for job in prepared.side_jobs:
+        index[job.name] = len(jobs)
+        record = (posixpath.join(d, job.record[0]), posixpath.join(d, job.record[1])) if job.record else None
+        jobs.append(GraphJob(
+            name=job.name, run_dir=d, script=posixpath.join(d, job.script),
+            after_any=tuple(index[n] for n in job.after_any), sbatch_options=job.sbatch_options,
+            id_dir=posixpath.join(d, job.id_dir), record=record,
+        ))
+    return jobs
+
+
+def _submit_graph(transport: Transport, prepared: PreparedSweep, umask: str) -> dict[str, str]:
+    """Write the sweep's files and submit its jobs in one remote command; job name -> job id.
+
+    Safe to repeat (the graph script finds jobs already submitted), and repeated once when the
+    connection drops before the reply. Raises GraphSubmitError with what was submitted when sbatch
+    refused a job part-way.
+    """
+    jobs = sweep_graph_jobs(prepared)
+    contents = {files.SCRIPT: (prepared.script, 0o755)}
+    contents.update({staged.path: (staged.text, staged.mode) for staged in prepared.spec.staged_files})
+    contents.update({k: v for k, v in prepared.files.items() if k not in (files.TRIALS_FILE, files.STOPS_FILE)})
+    contents[SUBMIT_SCRIPT] = (slurm.graph_submit_script(jobs), 0o755)
+    argv = ["sh", "-c", _SUBMIT_SH, "hpcest-sweep", prepared.sweep_dir, umask]
+    archive = _tar(contents)
+    for attempt in (1, 2):
+        try:
+            result = transport.run(argv, stdin=archive, idempotent=False)
+            break
+        except TransportError:
+            if attempt == 2:
+                raise
+    parsed = slurm.parse_graph_submit(result.stdout)
+    missing = [job.name for job in jobs if job.name not in parsed.job_ids]
+    if not result.ok or missing:
+        if not parsed.job_ids and "tar" in result.stderr and "sbatch" not in result.stderr:
+            raise TransportError(f"cannot write the sweep files into {prepared.sweep_dir}: {result.stderr.strip()}")
+        why = result.stderr.strip() or f"exit status {result.returncode}"
+        raise GraphSubmitError(
+            f"sbatch refused the sweep at {missing[0] if missing else 'its last job'} "
+            f"({len(parsed.job_ids)} of {len(jobs)} job(s) submitted): {why}",
+            parsed.job_ids,
+        )
+    return parsed.job_ids
+
+
+def _recorded_ids(transport: Transport, prepared: PreparedSweep) -> dict[str, str]:
+    """The job ids the submit script wrote (job name -> id); best effort, {} when they cannot be read."""
+    names = [job.name for job in prepared.side_jobs]
+    paths = [posixpath.join(prepared.sweep_dir, job.id_dir, JOB_ID_FILE) for job in prepared.side_jobs]
+    script = 'for f in "$@"; do i=$(cat "$f" 2>/dev/null) || i=; printf "%s\\n" "$i"; done'
+    try:
+        result = transport.run(["sh", "-c", script, "hpcest-ids", *paths])
+    except Exception:  # the submission error is the one to report
+        return {}
+    ids = result.stdout.splitlines() if result.ok else []
+    return {name: i for name, i in zip(names, ids) if i.isdigit()}
+
+
+def _fail_submission(
+    workspace: Workspace, backend: Any, sweep_id: str, sweep_dir: str, submitted: dict[str, str], exc: BaseException
+) -> None:
+    """A failed submission: what was submitted is recorded and canceled (else it would run untracked)."""
+    from ..backends.graph import graph_backend
+
+    store = workspace.run_store
+    if submitted:
+        store.add_properties(sweep_id, {"submitted_before_failure": dict(submitted)})
+        try:
+            graph_backend(backend).cancel_graph([JobRef(name, i, sweep_dir) for name, i in submitted.items()])
+        except Exception as cancel_error:  # the submission error is the one to report
+            warnings.warn(
+                f"could not cancel the jobs the failed submission of {sweep_id} had queued "
+                f"({', '.join(sorted(submitted.values()))}): {cancel_error}; scancel them",
+                HpcestWarning,
+                stacklevel=4,
+            )
+    store.update_status(sweep_id, "Failed", detail=f"submission failed: {exc}")
 
 
 @dataclass(frozen=True)
 class PreparedSweep:
-    """A sweep ready to be submitted: its array script, its files, what its record keeps.
+    """A sweep ready to be submitted: its array script, its files, its jobs, what its record keeps.
 
-    Shared by a standalone sweep (``submit_sweep``) and a pipeline's HyperDriveStep, whose
-    chunks and controller go into the pipeline's one graph submission instead.
+    Shared by a standalone sweep (``submit_sweep``: its own graph submission) and a pipeline's
+    HyperDriveStep, whose chunks and controller go into the pipeline's one graph submission.
     """
 
     sweep_id: str
@@ -183,15 +270,61 @@ class PreparedSweep:
     controller: bool
     files: dict[str, tuple[str, int]]  # relative to the sweep dir: plan, arguments, trial/stop logs, controller
     properties: dict[str, Any]  # the sweep record's "hyperdrive" properties
+    # The array chunks (each after the previous one ended, recording its trials into trials.jsonl
+    # once submitted) and the controller; paths relative to the sweep dir.
+    side_jobs: tuple[SideJob, ...] = ()
+    chunks: tuple[tuple[str, int, int], ...] = ()  # (array job name, first trial, trials)
 
-    def trial_lines(self, array_ids: list[str], max_array_size: int) -> str:
-        """trials.jsonl lines for the drawn trials, given each chunk's array job id."""
-        lines = []
-        for (offset, length), job_id in zip(files.chunks(0, len(self.parameters), max_array_size), array_ids):
+    def submitted_trials(self, ids: dict[str, str]) -> list[dict[str, Any]]:
+        """The drawn trials with their array task ids, given each chunk's job id by job name."""
+        trials = []
+        for name, offset, length in self.chunks:
             for i in range(offset, offset + length):
                 params = self.parameters[i]
-                lines.append(files.trial_record(i, f"{job_id}_{i - offset}", params, trial_arguments(params)))
-        return "".join(lines)
+                trials.append({"index": i, "job_id": f"{ids[name]}_{i - offset}", "parameters": params,
+                               "arguments": trial_arguments(params)})
+        return trials
+
+
+def array_job_name(sweep_id: str, chunk: int) -> str:
+    return safe_job_name(f"{sweep_id}_a{chunk}")
+
+
+def controller_job_name(sweep_id: str) -> str:
+    return safe_job_name(f"{sweep_id}-controller")
+
+
+def sweep_side_jobs(
+    sweep_id: str, parameters: tuple[dict[str, Any], ...], max_array_size: int, max_concurrent: int, controller: bool
+) -> tuple[list[SideJob], list[tuple[str, int, int]], dict[str, tuple[str, int]]]:
+    """The chunks (each waiting for the previous one to end, afterany, so the concurrency limit holds
+    across chunks), the controller, and each chunk's trials.jsonl template (``graph/array-<i>/trials.in``)."""
+    side: list[SideJob] = []
+    chunks: list[tuple[str, int, int]] = []
+    templates: dict[str, tuple[str, int]] = {}
+    for chunk, (offset, length) in enumerate(files.chunks(0, len(parameters), max_array_size)):
+        name = array_job_name(sweep_id, chunk)
+        id_dir = f"{GRAPH_DIR}/array-{chunk}"
+        templates[f"{id_dir}/trials.in"] = (
+            "".join(
+                files.trial_record(i, f"{JOB_ID_TOKEN}_{i - offset}", parameters[i], trial_arguments(parameters[i]))
+                for i in range(offset, offset + length)
+            ),
+            0o644,
+        )
+        chunks.append((name, offset, length))
+        side.append(SideJob(
+            name=name, script=files.SCRIPT, id_dir=id_dir,
+            sbatch_options=(f"--array={files.array_range(length, max_concurrent)}",
+                            f"--export=ALL,HPCEST_TASK_OFFSET={offset}", f"--job-name={name}"),
+            after_any=(side[-1].name,) if side else (),
+            record=(f"{id_dir}/trials.in", files.TRIALS_FILE),
+        ))
+    if controller:
+        name = controller_job_name(sweep_id)
+        side.append(SideJob(name=name, script=files.CONTROLLER_SCRIPT, id_dir=f"{GRAPH_DIR}/controller",
+                            sbatch_options=(f"--job-name={name}",)))
+    return side, chunks, templates
 
 
 def policy_config_of(sweep: ResolvedSweep) -> dict[str, Any]:
@@ -267,6 +400,10 @@ def prepare_sweep(
         contents[files.CONTROLLER_SCRIPT] = (controller_script(profile, sweep, sweep_id, sweep_dir), 0o755)
     if controller or with_library:
         contents.update(controller_library())
+    side, chunks, templates = sweep_side_jobs(
+        sweep_id, tuple(parameters), profile.max_array_size, sweep.max_concurrent_runs, controller
+    )
+    contents.update(templates)
     properties = {
         "sampling": sweep.sampling,
         "parameter_space": sweep.parameter_space,
@@ -282,6 +419,7 @@ def prepare_sweep(
     return PreparedSweep(
         sweep_id=sweep_id, sweep_dir=sweep_dir, spec=spec, script=script, warnings=compile_warnings,
         parameters=tuple(parameters), controller=controller, files=contents, properties=properties,
+        side_jobs=tuple(side), chunks=tuple(chunks),
     )
 
 
@@ -308,8 +446,7 @@ def submit_sweep(
         sweep, profile, sweep_id=sweep_id, sweep_dir=sweep_dir, experiment=experiment,
         policy_config=dict(config._policy_config), facts=load_facts(workspace.history_dir, target),
     )
-    spec, script, controller = prepared.spec, prepared.script, prepared.controller
-    parameters = list(prepared.parameters)
+    spec, controller = prepared.spec, prepared.controller
     compile_warnings = prepared.warnings
     if backend.runtime_note and sweep.trial.use_docker:
         compile_warnings = (*compile_warnings, backend.runtime_note)
@@ -331,64 +468,38 @@ def submit_sweep(
         spec={"config": "HyperDriveConfig", "trial_argv": list(spec.argv)},
         kind="sweep",
     )
+    transport = backend.transport
+    submitting = False
     try:
-        transport = backend.transport
-        prepare_run_dir(
-            transport,
-            sweep_dir,
-            backend.snapshot_store()[0],
-            spec,
-            script,
-            source_directory,
-        )
-        contents = dict(prepared.files)
-        _write_files(transport, sweep_dir, contents)
-        array_ids: list[str] = []
-        array_options: list[str] = []
-        lines = []
-        previous: str | None = None
-        for offset, length in files.chunks(0, len(parameters), profile.max_array_size):
-            job_id = submit_array(
-                transport,
-                sweep_dir,
-                offset,
-                length,
-                sweep.max_concurrent_runs,
-                dependency=f"afterany:{previous}" if previous else None,
-            )
-            array_ids.append(job_id)
-            array_options.append(files.array_range(length, sweep.max_concurrent_runs))
-            previous = job_id
-            for i in range(offset, offset + length):
-                lines.append(
-                    files.trial_record(i, f"{job_id}_{i - offset}", parameters[i], trial_arguments(parameters[i]))
-                )
-        if lines:
-            _append_remote(transport, posixpath.join(sweep_dir, files.TRIALS_FILE), "".join(lines))
-        controller_id = None
-        if controller:
-            result = transport.run(
-                ["sbatch", "--parsable", f"--chdir={sweep_dir}", posixpath.join(sweep_dir, files.CONTROLLER_SCRIPT)],
-                idempotent=False,
-            )
-            from .. import slurm
-
-            slurm.check(result)
-            controller_id = slurm.parse_sbatch_parsable(result.stdout).job_id
+        # The snapshot through the content store (what is already there is not sent again), then
+        # every other file and all the sbatch calls in one command.
+        umask = spec.umask or "0022"
+        source = Path(source_directory)
+        stage(transport, build_manifest(source), source, posixpath.join(sweep_dir, "src"),
+              backend.snapshot_store()[0], umask=umask)
+        submitting = True
+        submitted = _submit_graph(transport, prepared, umask)
     except BaseException as exc:
-        store.update_status(sweep_id, "Failed", detail=f"submission failed: {exc}")
+        if isinstance(exc, GraphSubmitError):
+            partial = exc.submitted
+        else:
+            # Interrupted or cut off mid-command: what the script had queued is in its job_id files.
+            partial = _recorded_ids(transport, prepared) if submitting else {}
+        _fail_submission(workspace, backend, sweep_id, sweep_dir, partial, exc)
         raise
+    array_ids = [submitted[name] for name, _, _ in prepared.chunks]
+    controller_id = submitted.get(controller_job_name(sweep_id)) if controller else None
     store.set_job_id(sweep_id, ",".join(array_ids) or controller_id, remote_dir=sweep_dir)
     store.add_properties(
         sweep_id,
         {
             "array_jobs": array_ids,
-            "array_options": array_options,
+            "array_options": [files.array_range(length, sweep.max_concurrent_runs) for _, _, length in prepared.chunks],
             "controller_job": controller_id,
             "sbatch_calls": len(array_ids) + (1 if controller_id else 0),
         },
     )
-    record_trials(workspace, store.get(sweep_id), files.parse_lines("".join(lines)))
+    record_trials(workspace, store.get(sweep_id), prepared.submitted_trials(submitted))
     store.update_status(sweep_id, "Queued")
     return store.get(sweep_id)
 
