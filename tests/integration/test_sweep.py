@@ -351,6 +351,38 @@ def test_cancel_stops_arrays_and_controller(workspace: Workspace, src: Path) -> 
     assert left.strip() == ""
 
 
+def test_cancel_reaches_the_trials_a_bayesian_controller_submitted(workspace: Workspace, src: Path) -> None:
+    """The client is canceled before it has seen any trial: the arrays are found on the cluster."""
+    config = _config(
+        src,
+        "slurm",
+        BayesianParameterSampling({"lr": uniform(0.05, 1.0)}, properties={"seed": 2}),
+        args=["--sleep", 30.0, "--epochs", 10],
+        max_total_runs=6,
+        max_concurrent_runs=2,
+    )
+    run = _submit(workspace, config)
+    trials_file = Path(run.record.remote_dir or "") / "trials.jsonl"
+    deadline = time.time() + 90
+    while time.time() < deadline and len(files_lines(trials_file)) < 2:
+        time.sleep(0.5)  # read on the shared filesystem: the client's store knows no trial yet
+    trials = files_lines(trials_file)
+    assert len(trials) == 2 and run.get_children() == []
+    run.cancel()
+    details = _wait(run)
+    assert details["status"] == "Canceled", (run.record.status_detail, _explain(run))
+    assert {c.record.status for c in run.get_children()} == {"Canceled"}, _explain(run)
+    ids = [t["job_id"] for t in trials] + [run.record.properties["controller_job"]]
+    left = _squeue("--array", "--states=PENDING,RUNNING", f"--jobs={','.join(ids)}", "--format=%i")
+    assert left.strip() == ""
+
+
+def files_lines(path: Path) -> list[dict]:
+    from hpc_estimator.sweep import files
+
+    return files.parse_lines(path.read_text()) if path.exists() else []
+
+
 KILLED_CLIENT = textwrap.dedent(
     """
     import sys, warnings, time
