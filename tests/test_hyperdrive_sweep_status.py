@@ -383,3 +383,23 @@ def test_a_submission_refused_part_way_cancels_and_records_what_was_queued(
     (sweep,) = workspace.run_store.list("exp", top_level=True)
     assert sweep.status == "Failed" and "QOSMaxSubmitJobPerUserLimit" in (sweep.status_detail or "")
     assert sweep.properties["submitted_before_failure"] == {f"{sweep.run_id}_a0": "701"}
+
+
+def test_a_policy_stop_whose_scancel_was_refused_is_killed_later(fake: Path, tmp_path: Path) -> None:
+    """A stopped trial with no job step yet is scancelled at once; refused, it is not taken as killed."""
+    from hpc_estimator.sweep.controller import Controller
+
+    sweep_dir = tmp_path / "sweep"
+    sweep_dir.mkdir()
+    trials = {0: {"index": 0, "job_id": "40_0"}}
+    (fake / "squeue.out").write_text("\n")  # squeue --steps answers: no step
+    (fake / "scancel.fail").write_text("")
+    ctl = Controller(sweep_dir=sweep_dir, transport=LocalTransport(), kill_grace_s=0)
+    ctl._stopped[0] = 0.0
+    ctl._signal_ranks(0, "40_0")
+    assert 0 not in ctl._killed
+    ctl._finish_kills(trials)
+    assert 0 not in ctl._killed  # still refused: tried again on the next tick
+    (fake / "scancel.fail").unlink()
+    ctl._finish_kills(trials)
+    assert 0 in ctl._killed and scancels(fake) == ["40_0"] * 3

@@ -218,9 +218,8 @@ class Controller:
             answers = slurm.scancel_steps_stdin(len(steps))
             self.transport.run(slurm.scancel_steps_argv(steps, "TERM"), stdin=answers, timeout=60)
             _say(f"trial {index}: SIGTERM to {', '.join(steps)}; scancel in {self.kill_grace_s:g} s if still running")
-        else:
-            self.transport.run(slurm.scancel_argv([job_id]))
-            self._killed.add(index)
+        elif _scancel(self.transport, [job_id]):
+            self._killed.add(index)  # else _finish_kills tries again after the grace period
 
     def _finish_kills(self, trials: dict[int, dict[str, Any]]) -> None:
         now = time.time()
