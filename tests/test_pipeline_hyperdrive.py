@@ -185,7 +185,7 @@ def test_finish_writes_all_metrics_and_copies_the_best_completed_trials_model(tm
     assert json.loads((sweep_dir / "best.json").read_text())["run_id"] == "p_step1_1"
 
 
-def test_finish_fails_when_no_trial_completed_or_the_best_wrote_no_model(tmp_path: Path) -> None:
+def test_finish_fails_when_no_trial_completed_or_the_best_wrote_no_model(tmp_path: Path, capsys) -> None:
     sweep_dir = _sweep_dir(tmp_path)
     for i in range(3):
         _trial(sweep_dir, i, [0.1 * i], 1 if i else None, None)
@@ -193,7 +193,15 @@ def test_finish_fails_when_no_trial_completed_or_the_best_wrote_no_model(tmp_pat
     assert (tmp_path / "m" / "metrics.json").exists()  # the metrics are written all the same
     (Path(files.trial_dir(str(sweep_dir), 2)) / "exit_code").write_text("0\n")
     assert finish(sweep_dir, [], [(str(tmp_path / "model"), "outputs/model.pkl")]) == 1
-    assert finish(sweep_dir, [], [(str(tmp_path / "model"), "../../etc/passwd")]) == 1
+    # A model_file leading out of the trial's directory is refused even when its target exists (it
+    # would be copied out of the sweep, and into a path outside the output directory).
+    (sweep_dir / "etc").mkdir()
+    (sweep_dir / "etc" / "passwd").write_text("not a model\n")
+    capsys.readouterr()
+    model_dir = tmp_path / "a" / "b" / "model"
+    assert finish(sweep_dir, [], [(str(model_dir), "../../etc/passwd")]) == 1
+    assert "model_file '../../etc/passwd' must be a path inside the trial's run directory" in capsys.readouterr().err
+    assert not (tmp_path / "a" / "etc").exists()
 
 
 def test_dry_run_prints_the_trials_array_script_and_the_finish_job(ws, src, capsys) -> None:

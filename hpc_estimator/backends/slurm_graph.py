@@ -133,16 +133,51 @@ def _raise_on_failure(result: CommandResult, parsed: slurm.GraphSubmitResult, su
     )
 
 
+# Arguments: the run directories, "--", the job ids. The run directories are marked first (a
+# sweep's controller reads its marker and submits nothing more), then the jobs are cancelled (a
+# sweep's controller among them); then, in every run directory that holds a sweep's trials.jsonl,
+# each trial without an exit code is marked (its directory made: a pending task has none yet) and
+# all those trials are cancelled with one more scancel, whoever submitted their arrays. The
+# trials.jsonl lines are parsed as hpc_estimator.sweep.files.trial_record writes them. Exits
+# non-zero when a scancel failed (its error on stderr).
+_CANCEL_SH = r"""
+n=0; for a in "$@"; do [ "$a" = -- ] && break; n=$((n+1)); done
+i=0; ids=""; rc=0
+for a in "$@"; do
+  if [ "$i" -lt "$n" ]; then touch "$a/cancel_requested"; elif [ "$i" -gt "$n" ]; then ids="$ids $a"; fi
+  i=$((i+1))
+done
+if [ -n "$ids" ]; then scancel $ids || rc=1; fi
+trials=$(i=0; for d in "$@"; do
+  [ "$i" -ge "$n" ] && break; i=$((i+1))
+  [ -f "$d/trials.jsonl" ] || continue
+  sed -n 's/^{"index": \([0-9][0-9]*\), "job_id": "\([0-9][0-9_]*\)".*/\1 \2/p' "$d/trials.jsonl" |
+  while read -r t job; do
+    [ -f "$d/trials/$t/exit_code" ] && continue
+    mkdir -p "$d/trials/$t" && touch "$d/trials/$t/cancel_requested"; echo "$job"
+  done
+done)
+if [ -n "$trials" ]; then scancel $trials || rc=1; fi
+exit $rc
+"""
+
+
 def cancel_graph(backend: SlurmBackend, jobs: Sequence[JobRef]) -> None:
-    """Mark every job's cancel request and cancel them all with one scancel, in one command."""
+    """Mark every job's cancel request and cancel them all, in one command; a sweep's trials too.
+
+    A run directory holding a sweep (a HyperDriveStep's, or a standalone sweep's) also cancels
+    every trial its ``trials.jsonl`` lists, including the arrays its controller submitted, which
+    the client may not know yet. Raises SchedulerError when a scancel failed.
+    """
     if not jobs:
         return
     ids = slurm.scancel_argv([j.job_id for j in jobs], full=False)[1:]
-    script = 'while [ "$1" != -- ]; do touch "$1/cancel_requested"; shift; done; shift; exec scancel "$@"'
-    argv = ["sh", "-c", script, "hpcest-cancel", *[j.run_dir for j in jobs], "--", *ids]
+    dirs = list(dict.fromkeys(j.run_dir for j in jobs if j.run_dir))
+    argv = ["sh", "-c", _CANCEL_SH, "hpcest-cancel", *dirs, "--", *ids]
     result = backend.transport.run(argv)
     if not result.ok:
-        raise SchedulerError(f"scancel {' '.join(ids)} failed: {result.stderr.strip()}")
+        why = result.stderr.strip() or f"exit status {result.returncode}"
+        raise SchedulerError(f"scancel {' '.join(ids)} failed: {why}")
 
 
 def poll_graph(backend: SlurmBackend, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]:

@@ -32,25 +32,22 @@ from ..backends.status import StatusUpdate
 from ..cluster.profile import ClusterProfile
 from ..compile import CompiledJob
 from ..compile.pipeline import bound_run
-from ..job.sbatch_options import directive_lines, safe_job_name
+from ..job.sbatch_options import directive_lines
 from ..job.spec import JobSpec, ResourceSpec, SchedulerSpec
 from ..job.state import JobState
-from ..slurm.graph import JOB_ID_TOKEN
 from ..sweep import files
 from ..sweep.finish import WHOLE_OUTPUTS
 from ..util.shellquote import quote
-from ..v1.hyperdrive.draw import trial_arguments
 from ..v1.pipeline import ResolvedStep
 from .run import job_ref
 from .store import RunRecord
-from .sweep import PreparedSweep, mark_cancel_requested, prepare_sweep, read_sweep_files, update_trials
+from .sweep import PreparedSweep, prepare_sweep, read_sweep_files, update_trials
 
 if TYPE_CHECKING:
     from .workspace import Workspace
 
 FINISH_SCRIPT = "finish.sbatch"
 FINISH_TIME_LIMIT_S = 1800
-GRAPH_DIR = "graph"  # job_id files of the side jobs (they share the step's run directory)
 HYPERDRIVE = "hyperdrive"  # the property that marks a step record as a sweep
 
 
@@ -68,14 +65,6 @@ class SweepStepPlan:
 
     def properties(self) -> dict[str, Any]:
         return {HYPERDRIVE: self.prepared.properties}
-
-
-def _array_name(step_id: str, chunk: int) -> str:
-    return safe_job_name(f"{step_id}_a{chunk}")
-
-
-def _controller_name(step_id: str) -> str:
-    return safe_job_name(f"{step_id}-controller")
 
 
 def finish_script(profile: ClusterProfile, step_id: str, sweep_dir: str, step: ResolvedStep,
@@ -136,34 +125,11 @@ def plan_sweep_step(
         sweep, profile, sweep_id=step_id, sweep_dir=sweep_dir, experiment=experiment, start_now=False,
         with_library=True, description=description,
     )
-    side: list[SideJob] = []
-    chunks: list[tuple[str, int, int]] = []
     extra_files: list[tuple[str, str, int]] = [(p, text, mode) for p, (text, mode) in prepared.files.items()]
     extra_files.append((files.SCRIPT, prepared.script, 0o755))
-    parameters = prepared.parameters
-    for chunk, (offset, length) in enumerate(files.chunks(0, len(parameters), profile.max_array_size)):
-        name = _array_name(step_id, chunk)
-        id_dir = f"{GRAPH_DIR}/array-{chunk}"
-        template = "".join(
-            files.trial_record(i, f"{JOB_ID_TOKEN}_{i - offset}", parameters[i], trial_arguments(parameters[i]))
-            for i in range(offset, offset + length)
-        )
-        extra_files.append((f"{id_dir}/trials.in", template, 0o644))
-        chunks.append((name, offset, length))
-        side.append(SideJob(
-            name=name, script=files.SCRIPT, id_dir=id_dir,
-            sbatch_options=(f"--array={files.array_range(length, sweep.max_concurrent_runs)}",
-                            f"--export=ALL,HPCEST_TASK_OFFSET={offset}", f"--job-name={name}"),
-            after_any=(side[-1].name,) if side else (),
-            record=(f"{id_dir}/trials.in", files.TRIALS_FILE),
-        ))
-    if prepared.controller:
-        name = _controller_name(step_id)
-        side.append(SideJob(name=name, script=files.CONTROLLER_SCRIPT, id_dir=f"{GRAPH_DIR}/controller",
-                            sbatch_options=(f"--job-name={name}",)))
     return SweepStepPlan(
         prepared=prepared, finish_script=finish_script(profile, step_id, sweep_dir, step, directories),
-        side_jobs=tuple(side), files=tuple(extra_files), chunks=tuple(chunks),
+        side_jobs=prepared.side_jobs, files=tuple(extra_files), chunks=prepared.chunks,
     )
 
 
@@ -178,22 +144,17 @@ def record_submitted_trials(workspace: Workspace, step_id: str, plan: SweepStepP
     """The drawn trials as child runs of the step, with their array task ids."""
     from .sweep import record_trials
 
-    trials = []
-    parameters = plan.prepared.parameters
-    for name, offset, length in plan.chunks:
-        for i in range(offset, offset + length):
-            trials.append({"index": i, "job_id": f"{side_ids[name]}_{i - offset}", "parameters": parameters[i],
-                           "arguments": trial_arguments(parameters[i])})
-    record_trials(workspace, workspace.run_store.get(step_id), trials)
+    record_trials(workspace, workspace.run_store.get(step_id), plan.prepared.submitted_trials(side_ids))
 
 
 # -- status and cancel ------------------------------------------------------------------------------
 
 
 def sweep_refs(record: RunRecord) -> list[JobRef]:
-    """The step's finish job and its sweep's arrays and controller, to cancel together."""
+    """The step's finish job and its sweep's controller and arrays, to cancel together (the trials
+    ``trials.jsonl`` lists in the step's directory are cancelled with them: ``cancel_graph``)."""
     refs = [job_ref(record)] if record.job_id and record.remote_dir else []
-    ids = [*record.properties.get("array_jobs", []), *filter(None, [record.properties.get("controller_job")])]
+    ids = [*filter(None, [record.properties.get("controller_job")]), *record.properties.get("array_jobs", [])]
     refs += [JobRef(f"{record.run_id}:{i}", i, record.remote_dir or "") for i in ids]
     return refs
 
@@ -231,16 +192,14 @@ def poll_sweep_step(workspace: Workspace, record: RunRecord) -> StatusUpdate:
 
 
 def cancel_sweep_step(workspace: Workspace, record: RunRecord) -> None:
-    """Cancel one HyperDriveStep: its finish job, arrays and controller with one scancel."""
+    """Cancel one HyperDriveStep: its finish job, controller, arrays and open trials, in one command
+    (the shared pipeline cancel, which also marks the trials and reaches the controller's arrays)."""
     from ..backends.graph import graph_backend
 
     store = workspace.run_store
     refs = sweep_refs(record)
-    backend = get_backend(workspace, record.target)
-    if record.remote_dir:
-        mark_cancel_requested(backend.transport, record.remote_dir, store.children(record.run_id))
     if refs:
-        graph_backend(backend).cancel_graph(refs)
+        graph_backend(get_backend(workspace, record.target)).cancel_graph(refs)
     for child in store.children(record.run_id):
         if not child.is_terminal:
             store.update_status(child.run_id, "CancelRequested", detail="canceled by user")

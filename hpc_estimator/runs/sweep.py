@@ -6,7 +6,10 @@ compiled once, for "every task" of a job array, through the same resolution and 
 any run; Random and Grid draw all parameter sets up front and submit one array
 (``--array=0-(N-1)%<max_concurrent_runs>``, in chunks of MaxArraySize, each chunk waiting for the
 previous so the concurrency limit holds for the whole sweep). A controller job is added when the
-sweep needs decisions while it runs (:mod:`hpc_estimator.sweep.controller`).
+sweep needs decisions while it runs (:mod:`hpc_estimator.sweep.controller`). After the snapshot
+is staged, the sweep's files and every sbatch go to the cluster in one command, the graph submit
+script pipelines use (:mod:`hpc_estimator.slurm.graph`): safe to repeat, and on a refusal
+part-way the jobs already queued are canceled.
 
 Status: one squeue over every array (and the controller) per poll, then the trials' own files.
 """
@@ -24,31 +27,37 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import slurm
 from ..backends import get_backend
 from ..backends.array_status import TaskQuery, TaskRef, poll_tasks, squeue_tasks
-from ..backends.base import _tar, prepare_run_dir
+from ..backends.base import JobRef, _tar
+from ..backends.graph import GraphSubmitError, SideJob
 from ..cluster.profile import ClusterProfile
 from ..compile import compile_run
-from ..errors import ConfigError, HyperDriveScenarioNotSupportedException, TransportError, UserErrorException
+from ..errors import ConfigError, HyperDriveScenarioNotSupportedException, TransportError
 from ..job.render import render_sbatch
-from ..job.sbatch_options import directive_lines
+from ..job.sbatch_options import directive_lines, safe_job_name
 from ..job.spec import ARRAY_ARGS, ARRAY_TASK, ArraySpec, JobSpec, ResourceSpec, SchedulerSpec
+from ..slurm.graph import JOB_ID_FILE, JOB_ID_TOKEN, GraphJob
+from ..snapshot.staging import build_manifest, stage
 from ..sweep import files
-from ..sweep.controller import submit_array
 from ..transport.base import Transport
 from ..util.shellquote import quote
 from ..v1.compute import LOCAL_TARGET
 from ..v1.hyperdrive.config import LOCAL_REFUSAL, MAX_DURATION_MINUTES
 from ..v1.hyperdrive.draw import plan_parameters, trial_arguments
 from ..v1.hyperdrive.resolved import ResolvedSweep
+from .cluster_facts import ClusterFacts, fit_warnings, load_facts, slurm_time_seconds
 from .images import provide_images
 from .run import job_ref
+from .source_check import check_source
 from .store import TERMINAL_STATUSES, V1_STATUS, RunRecord, new_run_id
 from .submission import HpcestWarning, _to_stderr, resolve_target
 
 if TYPE_CHECKING:
     from .workspace import Workspace
 
+GRAPH_DIR = "graph"  # job_id files of the chunks and the controller (they share the sweep's directory)
 CONTROLLER_SLACK_S = 600  # the controller outlives the deadline by this much, to cancel and record
 
 
@@ -107,6 +116,36 @@ def controller_script(profile: ClusterProfile, sweep: ResolvedSweep, sweep_id: s
     return "\n".join(lines) + "\n"
 
 
+def fit_controller_time(
+    sweep: ResolvedSweep, profile: ClusterProfile, facts: ClusterFacts | None
+) -> tuple[ResolvedSweep, tuple[str, ...]]:
+    """The sweep with max_duration_minutes shortened so its controller fits the partition's time limit.
+
+    The controller must outlive the deadline (CONTROLLER_SLACK_S) to cancel what is left and record
+    it; asked for longer than the partition allows, it would pend forever (PartitionTimeLimit)
+    while the trials ran with no policy. Unknown limits (no ``hpcest cluster check``) change nothing.
+    """
+    part = facts.partition(profile.partition) if facts is not None else None
+    limit = slurm_time_seconds(part.time_limit) if part is not None else None
+    if part is None or limit is None or sweep.max_duration_minutes * 60 + CONTROLLER_SLACK_S <= limit:
+        return sweep, ()
+    minutes = (limit - CONTROLLER_SLACK_S) // 60
+    checked = f"(as `hpcest cluster check {facts.cluster}` found on {facts.checked_at[:10]})" if facts else ""
+    if minutes < 1:
+        raise ConfigError(
+            f"partition {part.name!r} allows jobs of at most {part.time_limit} {checked}, too short for the sweep's "
+            f"controller, which runs for max_duration_minutes plus {CONTROLLER_SLACK_S // 60} minutes; use a "
+            f"partition with a longer time limit (partition in the cluster profile)"
+        )
+    note = (
+        f"max_duration_minutes={sweep.max_duration_minutes} is shortened to {minutes}: the sweep's controller "
+        f"must run {CONTROLLER_SLACK_S // 60} minutes past the deadline and partition {part.name!r} allows jobs of "
+        f"at most {part.time_limit} {checked}. Set max_duration_minutes <= {minutes}, or use a partition with a "
+        f"longer time limit"
+    )
+    return replace(sweep, max_duration_minutes=minutes), (note,)
+
+
 def controller_library() -> dict[str, tuple[str, int]]:
     """hpcest's own modules, to run the controller with the same code that wrote the plan."""
     root = Path(__file__).resolve().parent.parent
@@ -119,27 +158,107 @@ def controller_library() -> dict[str, tuple[str, int]]:
     return out
 
 
-def _write_files(transport: Transport, sweep_dir: str, contents: dict[str, tuple[str, int]]) -> None:
-    result = transport.run(
-        ["sh", "-c", 'mkdir -p "$1/hpcest-logs" && tar -x -f - -C "$1"', "hpcest-sweep-files", sweep_dir],
-        stdin=_tar(contents),
-    )
-    if not result.ok:
-        raise TransportError(f"cannot write the sweep files into {sweep_dir}: {result.stderr.strip()}")
+SUBMIT_SCRIPT = "submit.sh"
+# Unpack the sweep's files and run its submit script, in one command. trials.jsonl and stops.jsonl
+# are created, never truncated: when the command is repeated (its reply was lost) the records the
+# first run appended stay.
+_SUBMIT_SH = (
+    'umask "$2" && mkdir -p "$1/hpcest-logs" && tar -x -f - -C "$1" && '
+    ': >> "$1/trials.jsonl" && : >> "$1/stops.jsonl" && exec sh "$1/' + SUBMIT_SCRIPT + '"'
+)
 
 
-def _append_remote(transport: Transport, path: str, text: str) -> None:
-    result = transport.run(["sh", "-c", 'cat >> "$1"', "hpcest-append", path], stdin=text.encode("utf-8"))
-    if not result.ok:
-        raise TransportError(f"cannot append to {path}: {result.stderr.strip()}")
+def sweep_graph_jobs(prepared: PreparedSweep) -> list[GraphJob]:
+    """The sweep's chunks and controller as jobs of one graph submission (absolute paths)."""
+    d = prepared.sweep_dir
+    index: dict[str, int] = {}
+    jobs: list[GraphJob] = []
+    for job in prepared.side_jobs:
+        index[job.name] = len(jobs)
+        record = (posixpath.join(d, job.record[0]), posixpath.join(d, job.record[1])) if job.record else None
+        jobs.append(GraphJob(
+            name=job.name, run_dir=d, script=posixpath.join(d, job.script),
+            after_any=tuple(index[n] for n in job.after_any), sbatch_options=job.sbatch_options,
+            id_dir=posixpath.join(d, job.id_dir), record=record,
+        ))
+    return jobs
+
+
+def _submit_graph(transport: Transport, prepared: PreparedSweep, umask: str) -> dict[str, str]:
+    """Write the sweep's files and submit its jobs in one remote command; job name -> job id.
+
+    Safe to repeat (the graph script finds jobs already submitted), and repeated once when the
+    connection drops before the reply. Raises GraphSubmitError with what was submitted when sbatch
+    refused a job part-way.
+    """
+    jobs = sweep_graph_jobs(prepared)
+    contents = {files.SCRIPT: (prepared.script, 0o755)}
+    contents.update({staged.path: (staged.text, staged.mode) for staged in prepared.spec.staged_files})
+    contents.update({k: v for k, v in prepared.files.items() if k not in (files.TRIALS_FILE, files.STOPS_FILE)})
+    contents[SUBMIT_SCRIPT] = (slurm.graph_submit_script(jobs), 0o755)
+    argv = ["sh", "-c", _SUBMIT_SH, "hpcest-sweep", prepared.sweep_dir, umask]
+    archive = _tar(contents)
+    for attempt in (1, 2):
+        try:
+            result = transport.run(argv, stdin=archive, idempotent=False)
+            break
+        except TransportError:
+            if attempt == 2:
+                raise
+    parsed = slurm.parse_graph_submit(result.stdout)
+    missing = [job.name for job in jobs if job.name not in parsed.job_ids]
+    if not result.ok or missing:
+        if not parsed.job_ids and "tar" in result.stderr and "sbatch" not in result.stderr:
+            raise TransportError(f"cannot write the sweep files into {prepared.sweep_dir}: {result.stderr.strip()}")
+        why = result.stderr.strip() or f"exit status {result.returncode}"
+        raise GraphSubmitError(
+            f"sbatch refused the sweep at {missing[0] if missing else 'its last job'} "
+            f"({len(parsed.job_ids)} of {len(jobs)} job(s) submitted): {why}",
+            parsed.job_ids,
+        )
+    return parsed.job_ids
+
+
+def _recorded_ids(transport: Transport, prepared: PreparedSweep) -> dict[str, str]:
+    """The job ids the submit script wrote (job name -> id); best effort, {} when they cannot be read."""
+    names = [job.name for job in prepared.side_jobs]
+    paths = [posixpath.join(prepared.sweep_dir, job.id_dir, JOB_ID_FILE) for job in prepared.side_jobs]
+    script = 'for f in "$@"; do i=$(cat "$f" 2>/dev/null) || i=; printf "%s\\n" "$i"; done'
+    try:
+        result = transport.run(["sh", "-c", script, "hpcest-ids", *paths])
+    except Exception:  # the submission error is the one to report
+        return {}
+    ids = result.stdout.splitlines() if result.ok else []
+    return {name: i for name, i in zip(names, ids) if i.isdigit()}
+
+
+def _fail_submission(
+    workspace: Workspace, backend: Any, sweep_id: str, sweep_dir: str, submitted: dict[str, str], exc: BaseException
+) -> None:
+    """A failed submission: what was submitted is recorded and canceled (else it would run untracked)."""
+    from ..backends.graph import graph_backend
+
+    store = workspace.run_store
+    if submitted:
+        store.add_properties(sweep_id, {"submitted_before_failure": dict(submitted)})
+        try:
+            graph_backend(backend).cancel_graph([JobRef(name, i, sweep_dir) for name, i in submitted.items()])
+        except Exception as cancel_error:  # the submission error is the one to report
+            warnings.warn(
+                f"could not cancel the jobs the failed submission of {sweep_id} had queued "
+                f"({', '.join(sorted(submitted.values()))}): {cancel_error}; scancel them",
+                HpcestWarning,
+                stacklevel=4,
+            )
+    store.update_status(sweep_id, "Failed", detail=f"submission failed: {exc}")
 
 
 @dataclass(frozen=True)
 class PreparedSweep:
-    """A sweep ready to be submitted: its array script, its files, what its record keeps.
+    """A sweep ready to be submitted: its array script, its files, its jobs, what its record keeps.
 
-    Shared by a standalone sweep (``submit_sweep``) and a pipeline's HyperDriveStep, whose
-    chunks and controller go into the pipeline's one graph submission instead.
+    Shared by a standalone sweep (``submit_sweep``: its own graph submission) and a pipeline's
+    HyperDriveStep, whose chunks and controller go into the pipeline's one graph submission.
     """
 
     sweep_id: str
@@ -151,15 +270,61 @@ class PreparedSweep:
     controller: bool
     files: dict[str, tuple[str, int]]  # relative to the sweep dir: plan, arguments, trial/stop logs, controller
     properties: dict[str, Any]  # the sweep record's "hyperdrive" properties
+    # The array chunks (each after the previous one ended, recording its trials into trials.jsonl
+    # once submitted) and the controller; paths relative to the sweep dir.
+    side_jobs: tuple[SideJob, ...] = ()
+    chunks: tuple[tuple[str, int, int], ...] = ()  # (array job name, first trial, trials)
 
-    def trial_lines(self, array_ids: list[str], max_array_size: int) -> str:
-        """trials.jsonl lines for the drawn trials, given each chunk's array job id."""
-        lines = []
-        for (offset, length), job_id in zip(files.chunks(0, len(self.parameters), max_array_size), array_ids):
+    def submitted_trials(self, ids: dict[str, str]) -> list[dict[str, Any]]:
+        """The drawn trials with their array task ids, given each chunk's job id by job name."""
+        trials = []
+        for name, offset, length in self.chunks:
             for i in range(offset, offset + length):
                 params = self.parameters[i]
-                lines.append(files.trial_record(i, f"{job_id}_{i - offset}", params, trial_arguments(params)))
-        return "".join(lines)
+                trials.append({"index": i, "job_id": f"{ids[name]}_{i - offset}", "parameters": params,
+                               "arguments": trial_arguments(params)})
+        return trials
+
+
+def array_job_name(sweep_id: str, chunk: int) -> str:
+    return safe_job_name(f"{sweep_id}_a{chunk}")
+
+
+def controller_job_name(sweep_id: str) -> str:
+    return safe_job_name(f"{sweep_id}-controller")
+
+
+def sweep_side_jobs(
+    sweep_id: str, parameters: tuple[dict[str, Any], ...], max_array_size: int, max_concurrent: int, controller: bool
+) -> tuple[list[SideJob], list[tuple[str, int, int]], dict[str, tuple[str, int]]]:
+    """The chunks (each waiting for the previous one to end, afterany, so the concurrency limit holds
+    across chunks), the controller, and each chunk's trials.jsonl template (``graph/array-<i>/trials.in``)."""
+    side: list[SideJob] = []
+    chunks: list[tuple[str, int, int]] = []
+    templates: dict[str, tuple[str, int]] = {}
+    for chunk, (offset, length) in enumerate(files.chunks(0, len(parameters), max_array_size)):
+        name = array_job_name(sweep_id, chunk)
+        id_dir = f"{GRAPH_DIR}/array-{chunk}"
+        templates[f"{id_dir}/trials.in"] = (
+            "".join(
+                files.trial_record(i, f"{JOB_ID_TOKEN}_{i - offset}", parameters[i], trial_arguments(parameters[i]))
+                for i in range(offset, offset + length)
+            ),
+            0o644,
+        )
+        chunks.append((name, offset, length))
+        side.append(SideJob(
+            name=name, script=files.SCRIPT, id_dir=id_dir,
+            sbatch_options=(f"--array={files.array_range(length, max_concurrent)}",
+                            f"--export=ALL,HPCEST_TASK_OFFSET={offset}", f"--job-name={name}"),
+            after_any=(side[-1].name,) if side else (),
+            record=(f"{id_dir}/trials.in", files.TRIALS_FILE),
+        ))
+    if controller:
+        name = controller_job_name(sweep_id)
+        side.append(SideJob(name=name, script=files.CONTROLLER_SCRIPT, id_dir=f"{GRAPH_DIR}/controller",
+                            sbatch_options=(f"--job-name={name}",)))
+    return side, chunks, templates
 
 
 def policy_config_of(sweep: ResolvedSweep) -> dict[str, Any]:
@@ -180,22 +345,28 @@ def prepare_sweep(
     start_now: bool = True,
     with_library: bool = False,
     description: str | None = None,
+    facts: ClusterFacts | None = None,
 ) -> PreparedSweep:
     """Compile the trials, draw the parameters and write the sweep's plan (nothing is sent).
 
     ``start_now``: the max_duration_minutes deadline counts from now (a standalone sweep); else
     from when the controller starts (a pipeline step, which may wait for upstream steps).
     ``with_library`` ships hpcest itself into the sweep dir even without a controller (a
-    pipeline step's finish job runs it).
+    pipeline step's finish job runs it). ``facts`` (``hpcest cluster check``) add the warnings
+    for trials the cluster can never start, and fit the controller into the partition's time limit.
     """
     seed = sweep.seed if sweep.seed is not None else secrets.randbelow(2**31)
+    controller = needs_controller(sweep)
+    duration_notes: tuple[str, ...] = ()
+    if controller:
+        sweep, duration_notes = fit_controller_time(sweep, profile, facts)
     spec, compile_warnings = compile_trials(
         sweep, profile, sweep_id=sweep_id, sweep_dir=sweep_dir, experiment=experiment
     )
+    compile_warnings = (*compile_warnings, *fit_warnings(spec, facts), *duration_notes)
     script = render_sbatch(spec, description=description or f"HyperDrive sweep {sweep_id} of {experiment} (job array)")
     bayesian = sweep.sampling == "BayesianOptimization"
     parameters = [] if bayesian else plan_parameters(sweep.sampling, sweep.parameter_space, sweep.max_total_runs, seed)
-    controller = needs_controller(sweep)
     plan = {
         "sweep_id": sweep_id,
         "experiment": experiment,
@@ -229,6 +400,10 @@ def prepare_sweep(
         contents[files.CONTROLLER_SCRIPT] = (controller_script(profile, sweep, sweep_id, sweep_dir), 0o755)
     if controller or with_library:
         contents.update(controller_library())
+    side, chunks, templates = sweep_side_jobs(
+        sweep_id, tuple(parameters), profile.max_array_size, sweep.max_concurrent_runs, controller
+    )
+    contents.update(templates)
     properties = {
         "sampling": sweep.sampling,
         "parameter_space": sweep.parameter_space,
@@ -244,6 +419,7 @@ def prepare_sweep(
     return PreparedSweep(
         sweep_id=sweep_id, sweep_dir=sweep_dir, spec=spec, script=script, warnings=compile_warnings,
         parameters=tuple(parameters), controller=controller, files=contents, properties=properties,
+        side_jobs=tuple(side), chunks=tuple(chunks),
     )
 
 
@@ -252,11 +428,9 @@ def submit_sweep(
 ) -> RunRecord:
     """Submit ``config`` (a HyperDriveConfig) and return the sweep's run record."""
     sweep = config._resolved_sweep()
+    # The checks of any submission: the folder exists, the entry script is in it (else "did you mean").
+    sweep = replace(sweep, trial=check_source(sweep.trial))
     source_directory = sweep.trial.source_directory
-    if not os.path.isdir(source_directory):
-        raise UserErrorException(
-            f"source_directory {source_directory!r} does not exist; pass the folder that holds the training script"
-        )
     target = resolve_target(workspace, sweep.trial)
     if target == LOCAL_TARGET:
         raise HyperDriveScenarioNotSupportedException(
@@ -270,10 +444,9 @@ def submit_sweep(
     sweep_dir = backend.run_dir_for(sweep_id)
     prepared = prepare_sweep(
         sweep, profile, sweep_id=sweep_id, sweep_dir=sweep_dir, experiment=experiment,
-        policy_config=dict(config._policy_config),
+        policy_config=dict(config._policy_config), facts=load_facts(workspace.history_dir, target),
     )
-    spec, script, controller = prepared.spec, prepared.script, prepared.controller
-    parameters = list(prepared.parameters)
+    spec, controller = prepared.spec, prepared.controller
     compile_warnings = prepared.warnings
     if backend.runtime_note and sweep.trial.use_docker:
         compile_warnings = (*compile_warnings, backend.runtime_note)
@@ -295,64 +468,38 @@ def submit_sweep(
         spec={"config": "HyperDriveConfig", "trial_argv": list(spec.argv)},
         kind="sweep",
     )
+    transport = backend.transport
+    submitting = False
     try:
-        transport = backend.transport
-        prepare_run_dir(
-            transport,
-            sweep_dir,
-            backend.snapshot_store()[0],
-            spec,
-            script,
-            source_directory,
-        )
-        contents = dict(prepared.files)
-        _write_files(transport, sweep_dir, contents)
-        array_ids: list[str] = []
-        array_options: list[str] = []
-        lines = []
-        previous: str | None = None
-        for offset, length in files.chunks(0, len(parameters), profile.max_array_size):
-            job_id = submit_array(
-                transport,
-                sweep_dir,
-                offset,
-                length,
-                sweep.max_concurrent_runs,
-                dependency=f"afterany:{previous}" if previous else None,
-            )
-            array_ids.append(job_id)
-            array_options.append(files.array_range(length, sweep.max_concurrent_runs))
-            previous = job_id
-            for i in range(offset, offset + length):
-                lines.append(
-                    files.trial_record(i, f"{job_id}_{i - offset}", parameters[i], trial_arguments(parameters[i]))
-                )
-        if lines:
-            _append_remote(transport, posixpath.join(sweep_dir, files.TRIALS_FILE), "".join(lines))
-        controller_id = None
-        if controller:
-            result = transport.run(
-                ["sbatch", "--parsable", f"--chdir={sweep_dir}", posixpath.join(sweep_dir, files.CONTROLLER_SCRIPT)],
-                idempotent=False,
-            )
-            from .. import slurm
-
-            slurm.check(result)
-            controller_id = slurm.parse_sbatch_parsable(result.stdout).job_id
+        # The snapshot through the content store (what is already there is not sent again), then
+        # every other file and all the sbatch calls in one command.
+        umask = spec.umask or "0022"
+        source = Path(source_directory)
+        stage(transport, build_manifest(source), source, posixpath.join(sweep_dir, "src"),
+              backend.snapshot_store()[0], umask=umask)
+        submitting = True
+        submitted = _submit_graph(transport, prepared, umask)
     except BaseException as exc:
-        store.update_status(sweep_id, "Failed", detail=f"submission failed: {exc}")
+        if isinstance(exc, GraphSubmitError):
+            partial = exc.submitted
+        else:
+            # Interrupted or cut off mid-command: what the script had queued is in its job_id files.
+            partial = _recorded_ids(transport, prepared) if submitting else {}
+        _fail_submission(workspace, backend, sweep_id, sweep_dir, partial, exc)
         raise
+    array_ids = [submitted[name] for name, _, _ in prepared.chunks]
+    controller_id = submitted.get(controller_job_name(sweep_id)) if controller else None
     store.set_job_id(sweep_id, ",".join(array_ids) or controller_id, remote_dir=sweep_dir)
     store.add_properties(
         sweep_id,
         {
             "array_jobs": array_ids,
-            "array_options": array_options,
+            "array_options": [files.array_range(length, sweep.max_concurrent_runs) for _, _, length in prepared.chunks],
             "controller_job": controller_id,
             "sbatch_calls": len(array_ids) + (1 if controller_id else 0),
         },
     )
-    record_trials(workspace, store.get(sweep_id), files.parse_lines("".join(lines)))
+    record_trials(workspace, store.get(sweep_id), prepared.submitted_trials(submitted))
     store.update_status(sweep_id, "Queued")
     return store.get(sweep_id)
 
@@ -453,10 +600,15 @@ def update_trials(
 
 
 def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
-    """One poll of a whole sweep: the sweep files, one squeue, the trials' own files; records updated."""
+    """One poll of a whole sweep: the sweep files, one squeue, the trials' own files; records updated.
+
+    A sweep settled on evidence is final. One whose verdict rests on an inferred trial (declared
+    lost without an exit code) is polled again, so that evidence arriving later corrects the
+    trials and then the sweep.
+    """
     store = workspace.run_store
     sweep = store.get(sweep_id)
-    if sweep.is_terminal or not sweep.remote_dir:
+    if (sweep.is_terminal and not sweep.inferred) or not sweep.remote_dir:
         return sweep
     if sweep.kind == "step":
         # A HyperDriveStep: its status is the pipeline's to settle (its finish job, the failure rules).
@@ -478,24 +630,46 @@ def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
     controller_job = known.get(controller_id) if controller_id else None
     canceled = state.get("cancel", "").strip() == "1"
     controller_gone = controller_job is None or controller_job.is_terminal
+    controller_done = controller.get("state") in ("done", "canceled")
     controller_over = (
         controller_id is None
-        or controller.get("state") in ("done", "canceled")
+        or controller_done
         # A controller canceled with the sweep may never have written its state.
         or (controller_gone and (bool(controller) or canceled))
     )
+    # The controller ended without finishing the sweep, on evidence: the scheduler lists it ended,
+    # or has not listed it for the grace period (inferred, so a later answer can correct it).
+    ended_how: str | None = None
+    ended_inferred = False
+    if controller_id and not controller_done and not canceled:
+        if controller_job is not None:
+            store.mark_seen(sweep_id)
+            if controller_job.is_terminal:
+                ended_how = controller_job.state
+        else:
+            unseen_for = job_ref(sweep).unseen_for
+            store.mark_unseen(sweep_id)
+            if unseen_for is not None and unseen_for >= workspace.get_profile(sweep.target).status_grace_seconds:
+                ended_how, ended_inferred = f"not listed by the scheduler for {int(unseen_for)} s", True
     planned = int(sweep.properties.get("hyperdrive", {}).get("max_total_runs", 0))
-    all_submitted = controller_id is None or controller.get("state") in ("done", "canceled") or len(children) >= planned
-    if children and all(c.is_terminal for c in children) and controller_over and (all_submitted or canceled):
+    all_submitted = controller_id is None or controller_done or len(children) >= planned
+    all_terminal = all(c.is_terminal for c in children)
+    inferred = any(c.inferred for c in children)
+    if children and all_terminal and controller_over and (all_submitted or canceled):
         if canceled:
-            store.update_status(sweep_id, "Canceled", detail="canceled by user")
+            store.update_status(sweep_id, "Canceled", detail="canceled by user", inferred=inferred)
         elif all(c.status == "Failed" for c in children):
-            store.update_status(sweep_id, "Failed", detail="every trial failed")
+            store.update_status(sweep_id, "Failed", detail="every trial failed", inferred=inferred)
         else:
             detail = "max_duration_minutes reached" if controller.get("deadline_reached") else None
-            store.update_status(sweep_id, "Completed", detail=detail)
-    elif controller_id and controller_gone and controller_job is not None and not controller and not canceled:
-        store.update_status(sweep_id, "Failed", detail=f"the controller job {controller_id} ended before it started")
+            store.update_status(sweep_id, "Completed", detail=detail, inferred=inferred)
+    elif ended_how is not None and all_terminal:
+        # No controller any more: no policy, no deadline, no new trials. Once the trials it left
+        # have their own verdicts, the sweep has one too (its trials keep their own).
+        ran = sum(1 for c in children if c.is_terminal)
+        when = "before it started" if not controller else "before the sweep finished"
+        detail = f"the controller job {controller_id} ended ({ended_how}) {when}; {ran} of {planned} trial(s) ran"
+        store.update_status(sweep_id, "Failed", detail=detail, inferred=inferred or ended_inferred)
     elif any(c.status in ("Running", "Starting", "CancelRequested") for c in children) or (
         controller_job is not None and controller_job.state == "RUNNING"
     ):
@@ -503,20 +677,15 @@ def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
     return store.get(sweep_id)
 
 
-def mark_cancel_requested(transport: Transport, sweep_dir: str, children: list[RunRecord]) -> None:
-    """Leave the cancel marker in the sweep directory and in every unfinished trial's: evidence that
-    a trial the scheduler forgets without an exit code (canceled while pending) was canceled."""
-    open_dirs = [c.remote_dir for c in children if not c.is_terminal and c.remote_dir]
-    script = (
-        'd=$1; shift; echo "canceled by user" > "$d/cancel_requested"; '
-        'for t in "$@"; do mkdir -p "$t" && echo "canceled by user" > "$t/cancel_requested"; done'
-    )
-    transport.run(["sh", "-c", script, "hpcest-cancel", sweep_dir, *open_dirs])
-
-
 def cancel_sweep(workspace: Workspace, sweep_id: str) -> None:
-    """Cancel the arrays and the controller together; every unfinished trial ends Canceled."""
-    from .. import slurm
+    """Cancel the controller, the arrays and every trial together; every unfinished trial ends Canceled.
+
+    One remote command (:func:`~hpc_estimator.backends.slurm_graph.cancel_graph`): the sweep is
+    marked, the controller and the arrays are cancelled, then every trial ``trials.jsonl`` lists
+    on the cluster (the Bayesian controller's arrays too, recorded here or not) is marked and
+    cancelled. A scancel that fails raises, and nothing is recorded as requested.
+    """
+    from ..backends.graph import graph_backend
 
     store = workspace.run_store
     sweep = store.get(sweep_id)
@@ -527,13 +696,13 @@ def cancel_sweep(workspace: Workspace, sweep_id: str) -> None:
 
         cancel_sweep_step(workspace, sweep)
         return
-    transport = get_backend(workspace, sweep.target).transport
     children = store.children(sweep_id)
-    mark_cancel_requested(transport, sweep.remote_dir, children)
-    ids = [*sweep.properties.get("array_jobs", []), *filter(None, [sweep.properties.get("controller_job")])]
+    # The controller first: it submits nothing once it is gone.
+    ids = [*filter(None, [sweep.properties.get("controller_job")]), *sweep.properties.get("array_jobs", [])]
     ids += sorted({(c.job_id or "").split("_", 1)[0] for c in children if c.job_id} - set(ids))
-    if ids:
-        transport.run(slurm.scancel_argv(ids))
+    refs = [JobRef(sweep_id, job_id, sweep.remote_dir) for job_id in ids]
+    if refs:
+        graph_backend(get_backend(workspace, sweep.target)).cancel_graph(refs)
     for child in children:
         if not child.is_terminal:
             store.update_status(child.run_id, "CancelRequested", detail="canceled by user")

@@ -10,11 +10,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import ActivityFailedException, HyperDriveConfigException, HyperDriveNotImplementedException
+from ..errors import (
+    ActivityFailedException,
+    HyperDriveConfigException,
+    HyperDriveNotImplementedException,
+    SchedulerError,
+    TrainingException,
+    TransportError,
+)
 from .run import Run
 from .store import TERMINAL_STATUSES
 
 AML_PREFIX = "_aml_system_"
+# v1's HyperDriveErrorStrings.HYPERDRIVE_RUN_CANCELLATION_FAILED.
+CANCEL_FAILED = "Exception occurred while cancelling HyperDrive run. Please try again later."
 
 
 class HyperDriveRun(Run):
@@ -51,7 +60,7 @@ class HyperDriveRun(Run):
         from .sweep import refresh_sweep
 
         record = self._reload()
-        if record.status in TERMINAL_STATUSES:
+        if record.status in TERMINAL_STATUSES and not record.inferred:
             return record.status
         refresh_sweep(self._experiment.workspace, self._run_id)
         return self._reload().status
@@ -88,11 +97,22 @@ class HyperDriveRun(Run):
             return ""
         return f", best {self._metric}={rows[0]['best_primary_metric']:.6g} ({rows[0]['run_id']})"
 
-    def cancel(self) -> None:
-        """Cancel the job arrays and the controller together (v1: the whole experiment)."""
+    def cancel(self) -> bool:  # type: ignore[override]  # v1: Run.cancel returns None, HyperDriveRun.cancel a bool
+        """Cancel the controller, the job arrays and every trial together; True once the scheduler
+        took the cancel (or nothing was left to cancel), as v1 returns True when the service did.
+
+        Raises TrainingException, with v1's message and the scheduler's reason, when it did not;
+        nothing is then recorded as canceled.
+        """
         from .sweep import cancel_sweep
 
-        cancel_sweep(self._experiment.workspace, self._run_id)
+        try:
+            cancel_sweep(self._experiment.workspace, self._run_id)
+        except (SchedulerError, TransportError) as exc:
+            raise TrainingException(
+                f"{CANCEL_FAILED} The scheduler did not take the cancel of {self._run_id}: {exc}"
+            ) from exc
+        return True
 
     # -- children -----------------------------------------------------------------------------
 

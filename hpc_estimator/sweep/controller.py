@@ -59,7 +59,8 @@ class Controller:
     _unseen: dict[int, float] = field(default_factory=dict)
     _running_before: set[int] = field(default_factory=set)
     _bayes: Any = None
-    _deadline_hit: bool = False
+    _deadline_hit: bool = False  # the deadline's cancel was taken by the scheduler
+    _cancel_logged: set[int] = field(default_factory=set)  # trials whose cancel is in stops.jsonl
 
     @classmethod
     def load(cls, sweep_dir: str | Path, transport: Transport) -> Controller:
@@ -138,15 +139,18 @@ class Controller:
             if index not in self._histories or index in running or str(index) in states:
                 self._histories[index] = primary_history(files.trial_dir(str(self.sweep_dir), index), metric)
         if (self.sweep_dir / files.CANCEL_FILE).exists():
-            self._cancel_remaining(trials, "the sweep was canceled")
+            # Over only once the scheduler took the cancel; else the next tick tries again.
+            if not self._cancel_remaining(trials, "the sweep was canceled"):
+                return False
             self._state(state="canceled")
             return True
-        if time.time() >= float(self.plan["deadline"]) and not self._deadline_hit:
-            self._deadline_hit = True
-            self._cancel_remaining(trials, f"max_duration_minutes ({self.plan['max_duration_minutes']}) reached")
+        past_deadline = time.time() >= float(self.plan["deadline"])
+        if past_deadline and not self._deadline_hit:
+            reason = f"max_duration_minutes ({self.plan['max_duration_minutes']}) reached"
+            self._deadline_hit = self._cancel_remaining(trials, reason)
         self._apply_policy(trials, running)
         self._finish_kills(trials)
-        if self._bayes is not None and not self._deadline_hit:
+        if self._bayes is not None and not past_deadline:
             self._bayes_step(trials)
             trials = self.trials()
         planned = int(self.plan["trial_count"]) if self._bayes is None else int(self.plan["max_total_runs"])
@@ -214,9 +218,8 @@ class Controller:
             answers = slurm.scancel_steps_stdin(len(steps))
             self.transport.run(slurm.scancel_steps_argv(steps, "TERM"), stdin=answers, timeout=60)
             _say(f"trial {index}: SIGTERM to {', '.join(steps)}; scancel in {self.kill_grace_s:g} s if still running")
-        else:
-            self.transport.run(slurm.scancel_argv([job_id]))
-            self._killed.add(index)
+        elif _scancel(self.transport, [job_id]):
+            self._killed.add(index)  # else _finish_kills tries again after the grace period
 
     def _finish_kills(self, trials: dict[int, dict[str, Any]]) -> None:
         now = time.time()
@@ -225,23 +228,27 @@ class Controller:
                 continue
             if now - at >= self.kill_grace_s:
                 _say(f"trial {index}: still running {self.kill_grace_s:g} s after SIGTERM, scancel")
-                self.transport.run(slurm.scancel_argv([trials[index]["job_id"]]))
-                self._killed.add(index)
+                if _scancel(self.transport, [trials[index]["job_id"]]):
+                    self._killed.add(index)  # else tried again next tick
 
-    def _cancel_remaining(self, trials: dict[int, dict[str, Any]], reason: str) -> None:
+    def _cancel_remaining(self, trials: dict[int, dict[str, Any]], reason: str) -> bool:
+        """Mark and cancel every open trial; True once the scheduler took the cancel (or none was open)."""
         open_trials = [t for i, t in trials.items() if i not in self._terminal]
         for trial in open_trials:
             run_dir = Path(files.trial_dir(str(self.sweep_dir), trial["index"]))
             run_dir.mkdir(parents=True, exist_ok=True)
             if not (run_dir / "cancel_requested").exists():
                 (run_dir / "cancel_requested").write_text(reason + "\n")
-            self._append(
-                files.STOPS_FILE,
-                json.dumps({"trial": trial["index"], "policy": None, "reason": reason, "at": time.time()}) + "\n",
-            )
-        if open_trials:
-            _say(f"{reason}: cancelling trial(s) {', '.join(str(t['index']) for t in open_trials)}")
-            self.transport.run(slurm.scancel_argv(sorted({t["job_id"] for t in open_trials})))
+            if trial["index"] not in self._cancel_logged:  # once, however many attempts the cancel takes
+                self._cancel_logged.add(trial["index"])
+                self._append(
+                    files.STOPS_FILE,
+                    json.dumps({"trial": trial["index"], "policy": None, "reason": reason, "at": time.time()}) + "\n",
+                )
+        if not open_trials:
+            return True
+        _say(f"{reason}: cancelling trial(s) {', '.join(str(t['index']) for t in open_trials)}")
+        return _scancel(self.transport, sorted({t["job_id"] for t in open_trials}))
 
     # -- Bayesian -----------------------------------------------------------------------------
 
@@ -317,6 +324,16 @@ def submit_array(
     result = transport.run(slurm.sbatch_argv(f"{sweep_dir}/{files.SCRIPT}", extra=extra), idempotent=False)
     slurm.check(result)
     return slurm.parse_sbatch_parsable(result.stdout).job_id
+
+
+def _scancel(transport: Transport, job_ids: list[str]) -> bool:
+    """scancel; False (and why, in the log) when the scheduler did not take it, to be tried again."""
+    result = transport.run(slurm.scancel_argv(job_ids))
+    if result.ok:
+        return True
+    why = result.stderr.strip() or f"exit status {result.returncode}"
+    _say(f"scancel {' '.join(job_ids)} failed ({why}); trying again next tick")
+    return False
 
 
 def _say(text: str) -> None:

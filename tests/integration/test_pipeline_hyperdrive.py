@@ -297,3 +297,33 @@ def test_a_bayesian_sweep_step_submits_its_trials_from_the_controller(
     found = json.loads((tmp_path / "found.json").read_text())
     assert found["model"]["lr"] == json.loads(step.get_hyperparameters()[best.id])["--lr"]
     assert sorted(found["metrics"]) == sorted(c.id for c in children)
+
+
+def test_cancel_reaches_the_trials_of_a_bayesian_step_s_controller(
+    setup: tuple[Sbatch, Workspace], tmp_path: Path
+) -> None:
+    """The pipeline is canceled before the client has seen a trial: its controller's arrays are
+    found on the cluster (trials.jsonl), marked and canceled with the step."""
+    import subprocess
+    import time
+
+    from hpc_estimator.sweep import files
+
+    _, ws = setup
+    sampling = BayesianParameterSampling({"--lr": choice(0.1, 0.2, 0.4)}, properties={"seed": 4})
+    run = _submit(ws, _pipeline(ws, _sources(tmp_path / "src"), "slurm", sampling=sampling, total=4, sleep=120))
+    (step,) = run.find_step_run("sweep")
+    trials_file = Path(ws.run_store.get(step.id).remote_dir or "") / files.TRIALS_FILE
+    deadline = time.monotonic() + 180
+    while len(files.parse_lines(trials_file.read_text() if trials_file.exists() else "")) < 2:
+        assert time.monotonic() < deadline, "the controller never submitted its first trials"
+        time.sleep(1)
+    trials = files.parse_lines(trials_file.read_text())
+    assert ws.run_store.children(step.id) == []  # not polled yet: the client knows none of them
+    run.cancel()
+    assert run.wait_for_completion(show_output=False, timeout_seconds=180, raise_on_error=False) == "Canceled"
+    ids = [t["job_id"] for t in trials]
+    listed = subprocess.run(["squeue", "--noheader", "--array", f"--jobs={','.join(ids)}", "--format=%i %T"],
+                            capture_output=True, text=True, check=False).stdout.split()
+    assert not [w for w in listed if w in ("RUNNING", "PENDING")], listed
+    assert {c.get_status() for c in step.get_children()} == {"Canceled"}

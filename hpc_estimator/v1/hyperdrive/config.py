@@ -331,7 +331,27 @@ class HyperDriveConfig:
             seed=seed,
             resume_from=tuple(k["run_id"] for k in self._resume_from or ()),
             resume_child_runs=tuple(k["run_id"] for k in self._resume_child_runs or ()),
+            notes=self._resume_notes(),
         )
+
+    def _resume_notes(self) -> tuple[str, ...]:
+        """Warnings at submission: hpcest keeps v1's checks of resume_from / resume_child_runs but does
+        not act on them yet (README, "HyperDrive on Slurm")."""
+        notes = []
+        if self._resume_from:
+            ids = ", ".join(k["run_id"] for k in self._resume_from)
+            notes.append(
+                f"resume_from is not implemented by hpcest: the trials of {ids} are not given to this sweep as "
+                "data points to warm-start it (v1 did); it samples as if it had no parents. "
+                "get_best_run_by_primary_metric(include_resume_from_runs=True) still looks at their trials."
+            )
+        if self._resume_child_runs:
+            ids = ", ".join(k["run_id"] for k in self._resume_child_runs)
+            notes.append(
+                f"resume_child_runs is not implemented by hpcest: {ids} are not resumed as child runs of this "
+                "sweep (v1 did); only the newly sampled trials run."
+            )
+        return tuple(notes)
 
 
 def _check_space(space: Any) -> None:
