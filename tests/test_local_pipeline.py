@@ -185,3 +185,28 @@ def test_experiment_lists_pipeline_runs_and_their_steps_only_with_include_childr
     step = Run.get(ws, run.get_steps()[0].id)
     assert type(step).__name__ == "StepRun" and step.parent.id == run.id  # type: ignore[attr-defined]
 
+
+
+def test_the_pipeline_run_dir_is_created_under_the_profiles_umask(ws, src) -> None:
+    """The local profile's umask is 0077: the pipeline dir, each step's dir, batch script, in-job
+    library and log dir are private to the user whatever umask the submitting shell has (as a
+    single run's directory is)."""
+    import os
+    import stat
+
+    from hpc_estimator.runtime.jobshim import PYLIB
+
+    run = _submit(ws, graphs.chain(ws, src, "local"))
+    assert run.wait_for_completion(show_output=False) == "Finished"
+    pipeline_dir = Path(run.record.remote_dir or "")
+    checked = [pipeline_dir, pipeline_dir / "steps"]
+    for step in run.get_steps():
+        step_dir = Path(step.record.remote_dir or "")
+        assert step_dir.parent == pipeline_dir / "steps"
+        checked += [step_dir, step_dir / "job.sbatch", step_dir / "hpcest-logs", step_dir / "src"]
+        library = [Path(root, name) for root, dirs, files in os.walk(step_dir / PYLIB) for name in dirs + files]
+        assert library
+        checked += library
+    modes = {str(p.relative_to(pipeline_dir)): oct(stat.S_IMODE(p.stat().st_mode)) for p in checked}
+    assert all(int(mode, 8) & 0o077 == 0 for mode in modes.values()), modes
+    assert modes[str(Path("steps", run.get_steps()[0].id, "job.sbatch"))] == "0o700"
