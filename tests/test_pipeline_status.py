@@ -163,3 +163,19 @@ def test_an_inferred_failure_standing_for_another_grace_period_cancels_the_other
     assert "upstream step 'a' failed" in (store.get(ids["c"]).status_detail or "")
     pipeline = store.get(pipeline_id)
     assert (pipeline.status, pipeline.inferred) == ("Failed", True)
+
+
+def test_pipeline_and_step_runs_get_status_refresh_an_inferred_verdict(ws, monkeypatch) -> None:
+    from hpc_estimator import Experiment, PipelineRun
+
+    pipeline_id, ids = _pipeline(ws, {"a": []})
+    backend = _backend(monkeypatch, ids)
+    backend.answers.append({"a": LOST})
+    run = PipelineRun(Experiment(ws, "pipes"), pipeline_id)
+    assert run.get_status() == "Failed"
+    (step,) = run.find_step_run("a")
+    backend.answers.append({"a": LOST})
+    assert step.get_status() == "Failed"  # asked again: still no exit code
+    backend.answers.append({"a": DONE})
+    assert run.get_status() == "Finished"
+    assert len(backend.polled) == 3

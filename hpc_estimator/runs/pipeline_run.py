@@ -182,7 +182,7 @@ class StepRun(Run):
 
     def _refresh(self) -> RunRecord:
         record = self._reload()
-        if not record.is_terminal:
+        if not record.is_terminal or record.inferred:  # an inferred verdict may still be corrected
             refresh_pipelines(self._experiment.workspace, [record])
             record = self._reload()
         return record
@@ -253,7 +253,7 @@ class PipelineRun(Run):
 
     def _refresh(self) -> RunRecord:
         record = self._reload()
-        if not record.is_terminal:
+        if not record.is_terminal or record.inferred:  # an inferred verdict may still be corrected
             refresh_pipelines(self._experiment.workspace, [record])
             record = self._reload()
         return record
