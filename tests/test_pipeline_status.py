@@ -42,13 +42,14 @@ class ScriptedBackend:
         self.polled: list[list[str]] = []
         self.canceled: list[str] = []
         self.transport = _Transport()
+        self.current: dict[str, StatusUpdate] | None = None  # when set, the answer to every poll
 
     def submit_graph(self, submission: Any, *, progress: Any = None) -> Any:
         raise AssertionError("nothing is submitted here")
 
     def poll_graph(self, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]:
         self.polled.append(sorted(self.names[j.key] for j in jobs))
-        answer = self.answers.pop(0)
+        answer = self.current if self.current is not None else self.answers.pop(0)
         return {j.key: answer[self.names[j.key]] for j in jobs if self.names[j.key] in answer}
 
     def cancel_graph(self, jobs: Sequence[JobRef]) -> None:
@@ -179,3 +180,21 @@ def test_pipeline_and_step_runs_get_status_refresh_an_inferred_verdict(ws, monke
     backend.answers.append({"a": DONE})
     assert run.get_status() == "Finished"
     assert len(backend.polled) == 3
+
+
+def test_a_pipeline_is_never_queued_in_v1s_words_and_stays_running_between_steps(ws, monkeypatch) -> None:
+    """v1's pipeline status is NotStarted/Running/Failed/Finished/Canceled; "Queued" is a step's word."""
+    from hpc_estimator import Experiment, PipelineRun
+
+    pipeline_id, ids = _pipeline(ws, {"a": [], "b": ["a"]})
+    ws.run_store.update_status(pipeline_id, "Queued")
+    backend = _backend(monkeypatch, ids)
+    run = PipelineRun(Experiment(ws, "pipes"), pipeline_id)
+    seen = []
+    for answer in ({"a": QUEUED, "b": QUEUED}, {"a": RUNNING, "b": QUEUED}, {"a": DONE, "b": QUEUED},
+                   {"b": RUNNING}, {"b": DONE}):
+        backend.current = answer
+        seen.append((run.get_status(), [s.get_status() for s in run.find_step_run("a") + run.find_step_run("b")]))
+    assert [pipeline for pipeline, _steps in seen] == ["NotStarted", "Running", "Running", "Running", "Finished"]
+    assert seen[2][1] == ["Finished", "Queued"]  # between the steps: the step is Queued, the pipeline Running
+    assert [h.status for h in ws.run_store.history(pipeline_id)].count("Queued") == 1  # never back to Queued

@@ -11,7 +11,8 @@ backend's ``poll_graph``: one squeue on Slurm), then settles each pipeline:
   with True, steps that do not depend on the failed one go on;
 * the pipeline is Failed as soon as all steps have ended and one failed (the detail names the
   step and ends with the last lines of its log), Canceled when steps were cancelled, Completed
-  when all completed (or were reused); before that Running while a step runs, else Queued.
+  when all completed (or were reused); before that Queued until a step has started or ended, then
+  Running (also between two steps: a pipeline never goes back to Queued).
 
 A step's failure may be *inferred* (the scheduler no longer lists its job and it wrote no exit
 code within the grace period; see ``backends.status``), and evidence arriving later corrects it.
@@ -197,8 +198,8 @@ def settle(workspace: Any, pipeline: RunRecord, steps: Sequence[RunRecord], upda
         else:
             store.update_status(pipeline.run_id, "Completed")
     elif pipeline.status != "CancelRequested":
-        running = any(s in _RUNNING for s in statuses)
-        store.update_status(pipeline.run_id, "Running" if running else "Queued")
+        started = pipeline.status == "Running" or any(s in _RUNNING or s in TERMINAL_STATUSES for s in statuses)
+        store.update_status(pipeline.run_id, "Running" if started else "Queued")
 
 
 def _unsettled(workspace: Any, pipeline: RunRecord, records: dict[str, RunRecord], inferred: set[str]) -> set[str]:
