@@ -210,3 +210,23 @@ def test_the_pipeline_run_dir_is_created_under_the_profiles_umask(ws, src) -> No
     modes = {str(p.relative_to(pipeline_dir)): oct(stat.S_IMODE(p.stat().st_mode)) for p in checked}
     assert all(int(mode, 8) & 0o077 == 0 for mode in modes.values()), modes
     assert modes[str(Path("steps", run.get_steps()[0].id, "job.sbatch"))] == "0o700"
+
+
+def test_a_shared_source_directory_is_hashed_once_per_submission(ws, src, monkeypatch) -> None:
+    """Three steps share one source_directory: one walk gives their reuse keys and what is staged."""
+    from hpc_estimator.backends import graph as graph_module
+    from hpc_estimator.runs import pipeline_submission
+    from hpc_estimator.snapshot.staging import build_manifest
+
+    walked: list[str] = []
+
+    def counting(source: object) -> object:
+        walked.append(str(source))
+        return build_manifest(source)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline_submission, "build_manifest", counting)
+    monkeypatch.setattr(graph_module, "build_manifest", counting)
+    run = _submit(ws, graphs.chain(ws, src, "local"))
+    assert len(run.get_steps()) == 3
+    assert walked == [str(src)]
+    assert run.wait_for_completion(show_output=False) == "Finished"

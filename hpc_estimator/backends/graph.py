@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 from ..errors import SchedulerError, TransportError, UserErrorException
 from ..job.spec import JobSpec
 from ..snapshot.combined import stage_many
-from ..snapshot.staging import StageStats, build_manifest
+from ..snapshot.staging import Manifest, StageStats, build_manifest
 from ..transport.base import Progress, Transport
 from .base import SCRIPT_NAME, JobRef, _tar
 from .status import StatusUpdate
@@ -55,6 +55,7 @@ class GraphStep:
     side_jobs: tuple[SideJob, ...] = ()
     script_name: str = SCRIPT_NAME  # where ``script`` goes in the run directory
     files: tuple[tuple[str, str, int], ...] = ()  # more files for the run directory: (relative path, text, mode)
+    manifest: Manifest | None = None  # of source_directory, when already built (else staging builds it)
 
     def run_dir(self, pipeline_dir: str) -> str:
         return step_run_dir(pipeline_dir, self.key)
@@ -134,7 +135,7 @@ def stage_steps(
     """Every step's snapshot into ``<pipeline dir>/steps/<key>/src``, in the round trips of one."""
     if not submission.steps:
         return None
-    parts = [(s.key, build_manifest(s.source_directory), s.source_directory) for s in submission.steps]
+    parts = [(s.key, s.manifest or build_manifest(s.source_directory), s.source_directory) for s in submission.steps]
     return stage_many(
         transport, parts, posixpath.join(submission.pipeline_dir, STEPS_DIR), cas, progress=progress,
         umask=submission_umask(submission),

@@ -28,7 +28,7 @@ from ..compile.pipeline import compile_step, output_directories
 from ..errors import HyperDriveScenarioNotSupportedException, UserErrorException
 from ..job.render import render_sbatch
 from ..job.spec import JobSpec
-from ..snapshot.staging import build_manifest
+from ..snapshot.staging import Manifest, build_manifest
 from ..transport.base import Progress
 from ..v1.compute import LOCAL_TARGET
 from ..v1.pipeline import Pipeline, ResolvedPipeline, ResolvedStep
@@ -59,6 +59,7 @@ class PlannedStep:
     reused: RunRecord | None  # the earlier step run whose outputs this step takes
     reason: str  # why it runs, or what it reuses
     outputs: dict[str, str]  # output name -> directory on the cluster
+    manifest: Manifest | None = None  # the snapshot its key was computed from, staged as it is
     compiled: CompiledJob | None = None
     script: str | None = None
     sweep: SweepStepPlan | None = None  # a HyperDriveStep: its arrays, controller and finish job
@@ -163,11 +164,16 @@ def plan_pipeline(
     planned: dict[int, PlannedStep] = {}
     directories: dict[tuple[int, str], str] = {}
     notes: list[str] = []
+    # Each source directory is walked and hashed once per submission (steps usually share one), and
+    # the very manifest a step's key comes from is the one staged for it.
+    manifests: dict[str, Manifest] = {}
     for index in order:
         step = resolved.steps[index]
-        parts = content_parts(
-            step, snapshot=build_manifest(step.run.source_directory).digest, upstream_keys=keys, target=target
-        )
+        where = os.path.abspath(step.run.source_directory)
+        manifest = manifests.get(where)
+        if manifest is None:
+            manifest = manifests[where] = build_manifest(step.run.source_directory)
+        parts = content_parts(step, snapshot=manifest.digest, upstream_keys=keys, target=target)
         key = keys[index] = content_key(parts)
         step_id = step_run_id(run_id, len(planned))
         reused: RunRecord | None = None
@@ -198,6 +204,7 @@ def plan_pipeline(
         planned[index] = PlannedStep(
             step=step, run_id=step_id, run_dir=step_run_dir(pipeline_dir, step_id) if reused is None else
             (reused.remote_dir or ""), key=key, parts=parts, reused=reused, reason=reason, outputs=outputs,
+            manifest=manifest,
         )
     compiled_steps = []
     for index in order:
@@ -265,7 +272,7 @@ def graph_submission(plan: PipelinePlan) -> GraphSubmission:
             continue
         step = GraphStep(
             key=item.run_id, spec=item.compiled.spec, script=item.script or "", name=item.name,
-            source_directory=item.step.run.source_directory,
+            source_directory=item.step.run.source_directory, manifest=item.manifest,
             after=tuple(by_index[u].run_id for u in item.step.upstream if by_index[u].reused is None),
         )
         if item.sweep is not None:
