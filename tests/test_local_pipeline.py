@@ -230,3 +230,29 @@ def test_a_shared_source_directory_is_hashed_once_per_submission(ws, src, monkey
     assert len(run.get_steps()) == 3
     assert walked == [str(src)]
     assert run.wait_for_completion(show_output=False) == "Finished"
+
+
+def test_the_reuse_lookup_reads_the_completed_runs_once_per_plan(ws, src, monkeypatch) -> None:
+    """Every step of an unchanged pipeline looks for a reusable run, and a changed step also for what
+    changed; the completed step runs are read once per plan all the same."""
+    from hpc_estimator.runs.pipeline_submission import dry_run_pipeline
+
+    first = _submit(ws, graphs.chain(ws, src, "local"))
+    assert first.wait_for_completion(show_output=False) == "Finished"
+    store = ws.run_store
+    reads: list[dict[str, object]] = []
+    real_list = store.list
+
+    def counting(*args: object, **kwargs: object) -> object:
+        reads.append(dict(kwargs))
+        return real_list(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "list", counting)
+    unchanged = dry_run_pipeline(ws, "pipes", graphs.chain(ws, src, "local"))
+    assert [s.origin for s in unchanged.steps] == [s.id for s in first.get_steps()]
+    assert len(reads) == 1
+    (src / "produce.py").write_text((src / "produce.py").read_text() + "\n# changed\n")
+    changed = dry_run_pipeline(ws, "pipes", graphs.chain(ws, src, "local"))
+    assert [s.reused is None for s in changed.steps] == [True, True, True]
+    assert "a file in source_directory" in changed.steps[0].reason  # what_changed, from the same read
+    assert reads == [{"status": "Completed", "kind": "step"}] * 2

@@ -33,7 +33,7 @@ from ..transport.base import Progress
 from ..v1.compute import LOCAL_TARGET
 from ..v1.pipeline import Pipeline, ResolvedPipeline, ResolvedStep
 from .images import provide_images
-from .pipeline_reuse import content_key, content_parts, find_reusable, what_changed
+from .pipeline_reuse import CompletedSteps, content_key, content_parts, find_reusable, what_changed
 from .pipeline_sweep import (
     FINISH_SCRIPT,
     SweepStepPlan,
@@ -167,6 +167,7 @@ def plan_pipeline(
     # Each source directory is walked and hashed once per submission (steps usually share one), and
     # the very manifest a step's key comes from is the one staged for it.
     manifests: dict[str, Manifest] = {}
+    completed: CompletedSteps | None = None  # the store's completed step runs, read once when first needed
     for index in order:
         step = resolved.steps[index]
         where = os.path.abspath(step.run.source_directory)
@@ -185,11 +186,12 @@ def plan_pipeline(
         elif running_upstream:
             reason = f"upstream step {', '.join(running_upstream)} runs"
         else:
-            reused = find_reusable(store, key, target)
+            completed = completed or CompletedSteps.load(store)
+            reused = find_reusable(completed, key, target)
             reason = (
                 f"same content as step run {reused.properties.get('reused_run_id') or reused.run_id}"
                 if reused is not None
-                else what_changed(store, experiment, step.name, parts)
+                else what_changed(completed, experiment, step.name, parts)
             )
         if reused is not None:
             outputs = {name: str(path) for name, path in reused.properties["outputs"].items()}
