@@ -185,3 +185,74 @@ def test_experiment_lists_pipeline_runs_and_their_steps_only_with_include_childr
     step = Run.get(ws, run.get_steps()[0].id)
     assert type(step).__name__ == "StepRun" and step.parent.id == run.id  # type: ignore[attr-defined]
 
+
+
+def test_the_pipeline_run_dir_is_created_under_the_profiles_umask(ws, src) -> None:
+    """The local profile's umask is 0077: the pipeline dir, each step's dir, batch script, in-job
+    library and log dir are private to the user whatever umask the submitting shell has (as a
+    single run's directory is)."""
+    import os
+    import stat
+
+    from hpc_estimator.runtime.jobshim import PYLIB
+
+    run = _submit(ws, graphs.chain(ws, src, "local"))
+    assert run.wait_for_completion(show_output=False) == "Finished"
+    pipeline_dir = Path(run.record.remote_dir or "")
+    checked = [pipeline_dir, pipeline_dir / "steps"]
+    for step in run.get_steps():
+        step_dir = Path(step.record.remote_dir or "")
+        assert step_dir.parent == pipeline_dir / "steps"
+        checked += [step_dir, step_dir / "job.sbatch", step_dir / "hpcest-logs", step_dir / "src"]
+        library = [Path(root, name) for root, dirs, files in os.walk(step_dir / PYLIB) for name in dirs + files]
+        assert library
+        checked += library
+    modes = {str(p.relative_to(pipeline_dir)): oct(stat.S_IMODE(p.stat().st_mode)) for p in checked}
+    assert all(int(mode, 8) & 0o077 == 0 for mode in modes.values()), modes
+    assert modes[str(Path("steps", run.get_steps()[0].id, "job.sbatch"))] == "0o700"
+
+
+def test_a_shared_source_directory_is_hashed_once_per_submission(ws, src, monkeypatch) -> None:
+    """Three steps share one source_directory: one walk gives their reuse keys and what is staged."""
+    from hpc_estimator.backends import graph as graph_module
+    from hpc_estimator.runs import pipeline_submission
+    from hpc_estimator.snapshot.staging import build_manifest
+
+    walked: list[str] = []
+
+    def counting(source: object) -> object:
+        walked.append(str(source))
+        return build_manifest(source)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline_submission, "build_manifest", counting)
+    monkeypatch.setattr(graph_module, "build_manifest", counting)
+    run = _submit(ws, graphs.chain(ws, src, "local"))
+    assert len(run.get_steps()) == 3
+    assert walked == [str(src)]
+    assert run.wait_for_completion(show_output=False) == "Finished"
+
+
+def test_the_reuse_lookup_reads_the_completed_runs_once_per_plan(ws, src, monkeypatch) -> None:
+    """Every step of an unchanged pipeline looks for a reusable run, and a changed step also for what
+    changed; the completed step runs are read once per plan all the same."""
+    from hpc_estimator.runs.pipeline_submission import dry_run_pipeline
+
+    first = _submit(ws, graphs.chain(ws, src, "local"))
+    assert first.wait_for_completion(show_output=False) == "Finished"
+    store = ws.run_store
+    reads: list[dict[str, object]] = []
+    real_list = store.list
+
+    def counting(*args: object, **kwargs: object) -> object:
+        reads.append(dict(kwargs))
+        return real_list(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "list", counting)
+    unchanged = dry_run_pipeline(ws, "pipes", graphs.chain(ws, src, "local"))
+    assert [s.origin for s in unchanged.steps] == [s.id for s in first.get_steps()]
+    assert len(reads) == 1
+    (src / "produce.py").write_text((src / "produce.py").read_text() + "\n# changed\n")
+    changed = dry_run_pipeline(ws, "pipes", graphs.chain(ws, src, "local"))
+    assert [s.reused is None for s in changed.steps] == [True, True, True]
+    assert "a file in source_directory" in changed.steps[0].reason  # what_changed, from the same read
+    assert reads == [{"status": "Completed", "kind": "step"}] * 2

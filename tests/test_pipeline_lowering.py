@@ -264,3 +264,33 @@ def test_step_run_ids_stay_unique_job_names_for_long_experiment_names() -> None:
     assert len(set(ids)) == 200 and all(len(i) <= 128 for i in ids)
     graph_submit_script([GraphJob(i, f"/w/{i}", f"/w/{i}/job.sbatch") for i in ids])  # names accepted, unique
     assert step_run_id("short_1_abcd", 3) == "short_1_abcd_step3"
+
+
+def test_parameter_tokens_are_replaced_like_data_tokens_longest_first() -> None:
+    """One substitution for both kinds of token: a whole argument, or inside a larger one with the
+    longest token first (so $AML_PARAMETER_ab is not eaten by a parameter named a)."""
+    from hpc_estimator.compile.command import substitute
+
+    values = {"$AML_PARAMETER_a": "1", "$AML_PARAMETER_ab": "2"}
+    assert substitute("$AML_PARAMETER_a", values, prefix="$AML_PARAMETER_") == "1"
+    assert substitute("--x=$AML_PARAMETER_ab,$AML_PARAMETER_a", values, prefix="$AML_PARAMETER_") == "--x=2,1"
+    assert substitute("--x=$AML_PARAMETER_ab", values) == "--x=$AML_PARAMETER_ab"  # data tokens only by default
+
+
+def test_the_v1_tokens_and_name_check_are_defined_once() -> None:
+    """One definition of the data-reference token and of v1's name check, imported where used."""
+    import re
+
+    import hpc_estimator
+    from hpc_estimator.v1.pipeline import data as pipeline_data
+    from hpc_estimator.v1.pipeline import resolved
+
+    sources = {p: p.read_text() for p in Path(hpc_estimator.__file__).parent.rglob("*.py")}
+    for name in ("DATA_REFERENCE_TOKEN", "_NOT_A_NAME"):
+        defined = [str(p) for p, text in sources.items() if re.search(rf"^{name} = ", text, re.MULTILINE)]
+        assert len(defined) == 1, (name, defined)
+    spelled = [str(p) for p, text in sources.items() if 'f"$AZUREML_DATAREFERENCE_{' in text]
+    assert spelled == []
+    assert resolved.StepInput("in1", "mount", 0, "out").token == "$AZUREML_DATAREFERENCE_in1"
+    assert resolved.StepOutput("out1", "out1").token == "$AZUREML_DATAREFERENCE_out1"
+    assert str(pipeline_data.PipelineData("raw").as_input("raw_in")) == "$AZUREML_DATAREFERENCE_raw_in"

@@ -64,7 +64,35 @@ def test_v1_names_of_a_promoted_output() -> None:
     named = promoted.as_named_input("n")
     assert (named.name, named.input_name) == ("x", "n")
     assert isinstance(named.as_mount(), PipelineOutputFileDataset)
-    assert named.create_input_binding() is named.create_input_binding()  # steps match bindings by identity
+    # create_input_binding: a new InputPortBinding on every call, named after input_name.
+    binding = named.create_input_binding()
+    assert binding is not named.create_input_binding()
+    assert (binding.name, binding.bind_mode, binding.path_on_compute, str(binding)) == (
+        "n", "mount", None, "$AZUREML_DATAREFERENCE_n"
+    )
+    assert binding.bind_object is promoted._pipeline_data
+    download = named.as_download("/p").create_input_binding()
+    assert (download.name, download.bind_mode, download.path_on_compute) == ("n", "download", "/p")
+
+
+def test_v1_refuses_an_argument_binding_made_apart_from_the_input(src) -> None:
+    # As recorded from azureml-pipeline-core 1.62.0: the promoted output in inputs=, its own
+    # create_input_binding() in arguments= is another object, not an input of the step.
+    named = PipelineData("x").as_dataset().as_named_input("n")
+    with pytest.raises(ValueError, match="Input n appears in arguments list but is not in the input list"):
+        PythonScriptStep("produce.py", source_directory=str(src), compute_target="c", inputs=[named],
+                         arguments=["--in", named.create_input_binding()])
+
+
+def test_a_step_sees_one_binding_per_promoted_output() -> None:
+    """hpcest's own: steps match the arguments they read to their inputs by identity, so a promoted
+    output given in both inputs= and arguments= must be the same binding in both."""
+    from hpc_estimator.v1.pipeline.output_dataset import as_port
+
+    named = PipelineData("x").as_dataset().as_named_input("n")
+    assert as_port(named) is as_port(named)
+    assert as_port(named) is not named.create_input_binding()
+    assert as_port(PipelineData("y").as_dataset()).__class__ is PipelineData  # v1's defaults: the PipelineData
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import io
 import posixpath
 import tarfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -124,20 +124,31 @@ def prepare_run_dir(
         files[staged.path] = (staged.text, staged.mode)
     result = transport.run(
         ["sh", "-c", 'umask "$2" && mkdir -p "$1/hpcest-logs" && tar -x -f - -C "$1"', "hpcest-files", run_dir, umask],
-        stdin=_tar(files),
+        stdin=_tar(files, umask=umask),
     )
     if not result.ok:
         raise TransportError(f"cannot write the job files into {run_dir}: {result.stderr.strip()}")
     return stats
 
 
-def _tar(files: dict[str, tuple[str, int]]) -> bytes:
+def _tar(files: Mapping[str, tuple[str | None, int]], *, umask: str | None = None) -> bytes:
+    """A tar archive of ``files`` (name -> (text, mode); text None is a directory).
+
+    With ``umask`` the modes are masked by it in the archive itself: tar run as root restores the
+    archive's modes as they are, whatever the umask of the shell that unpacks it.
+    """
+    mask = int(umask, 8) if umask else 0
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name, (text, mode) in files.items():
-            data = text.encode("utf-8")
             info = tarfile.TarInfo(name)
-            info.size, info.mode, info.mtime = len(data), mode, int(time.time())
+            info.mode, info.mtime = mode & ~mask, int(time.time())
+            if text is None:
+                info.type = tarfile.DIRTYPE
+                tar.addfile(info)
+                continue
+            data = text.encode("utf-8")
+            info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 

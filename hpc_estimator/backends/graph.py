@@ -10,10 +10,7 @@ The layout on the cluster is fixed here so every backend builds the same tree::
 
 from __future__ import annotations
 
-import io
 import posixpath
-import tarfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -21,9 +18,9 @@ from typing import Any, Protocol, runtime_checkable
 from ..errors import SchedulerError, TransportError, UserErrorException
 from ..job.spec import JobSpec
 from ..snapshot.combined import stage_many
-from ..snapshot.staging import StageStats, build_manifest
+from ..snapshot.staging import Manifest, StageStats, build_manifest
 from ..transport.base import Progress, Transport
-from .base import SCRIPT_NAME, JobRef
+from .base import SCRIPT_NAME, JobRef, _tar
 from .status import StatusUpdate
 
 STEPS_DIR = "steps"
@@ -58,6 +55,7 @@ class GraphStep:
     side_jobs: tuple[SideJob, ...] = ()
     script_name: str = SCRIPT_NAME  # where ``script`` goes in the run directory
     files: tuple[tuple[str, str, int], ...] = ()  # more files for the run directory: (relative path, text, mode)
+    manifest: Manifest | None = None  # of source_directory, when already built (else staging builds it)
 
     def run_dir(self, pipeline_dir: str) -> str:
         return step_run_dir(pipeline_dir, self.key)
@@ -121,20 +119,32 @@ def missing_data_error(missing: Sequence[str]) -> UserErrorException:
     )
 
 
+def submission_umask(submission: GraphSubmission) -> str:
+    """The umask the pipeline's files are created under: its steps' profile umask (one profile per
+    pipeline; should steps differ, the strictest of them, as they share the pipeline directory).
+    A spec without one gets 0022, as a single run's directory does (``prepare_run_dir``)."""
+    mask = 0
+    for step in submission.steps:
+        mask |= int(step.spec.umask or "0022", 8)
+    return f"{mask:04o}" if submission.steps else "0022"
+
+
 def stage_steps(
     transport: Transport, submission: GraphSubmission, cas: str, *, progress: Progress | None = None
 ) -> StageStats | None:
     """Every step's snapshot into ``<pipeline dir>/steps/<key>/src``, in the round trips of one."""
     if not submission.steps:
         return None
-    parts = [(s.key, build_manifest(s.source_directory), s.source_directory) for s in submission.steps]
+    parts = [(s.key, s.manifest or build_manifest(s.source_directory), s.source_directory) for s in submission.steps]
     return stage_many(
-        transport, parts, posixpath.join(submission.pipeline_dir, STEPS_DIR), cas, progress=progress
+        transport, parts, posixpath.join(submission.pipeline_dir, STEPS_DIR), cas, progress=progress,
+        umask=submission_umask(submission),
     )
 
 
 def job_files(submission: GraphSubmission, extra: dict[str, tuple[str, int]] | None = None) -> bytes:
-    """A tar archive (relative to the pipeline dir) of each step's batch script, in-job library and log dir."""
+    """A tar archive (relative to the pipeline dir) of each step's batch script, in-job library and log
+    dir, with modes masked by the pipeline's umask."""
     entries: dict[str, tuple[str | None, int]] = {}
     for step in submission.steps:
         base = posixpath.join(STEPS_DIR, step.key)
@@ -146,25 +156,14 @@ def job_files(submission: GraphSubmission, extra: dict[str, tuple[str, int]] | N
             entries[posixpath.join(base, relpath)] = (body, file_mode)
     for name, (content, mode) in (extra or {}).items():
         entries[name] = (content, mode)
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, (text, mode) in entries.items():
-            info = tarfile.TarInfo(name)
-            info.mode, info.mtime = mode, int(time.time())
-            if text is None:
-                info.type = tarfile.DIRTYPE
-                tar.addfile(info)
-                continue
-            data = text.encode("utf-8")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return _tar(entries, umask=submission_umask(submission))
 
 
-def write_files_command(pipeline_dir: str, then: str = "") -> list[str]:
-    """``sh -c`` that unpacks the job files (tar on stdin) into ``pipeline_dir``, then runs ``then``."""
-    script = 'mkdir -p "$1" && tar -x -f - -C "$1"' + (f" && {then}" if then else "")
-    return ["sh", "-c", script, "hpcest-graph", pipeline_dir]
+def write_files_command(pipeline_dir: str, umask: str, then: str = "") -> list[str]:
+    """``sh -c`` that unpacks the job files (tar on stdin) into ``pipeline_dir`` under ``umask``, then
+    runs ``then`` (which sees the pipeline dir as ``$1``)."""
+    script = 'umask "$2" && mkdir -p "$1" && tar -x -f - -C "$1"' + (f" && {then}" if then else "")
+    return ["sh", "-c", script, "hpcest-graph", pipeline_dir, umask]
 
 
 def check_written(ok: bool, stderr: str, pipeline_dir: str) -> None:

@@ -203,7 +203,8 @@ class LocalBackend:
         stats = graph.stage_steps(self.transport, submission, str(self.cas_root), progress=progress)
         document = local_graph.graph_document(pipeline_dir, submission.steps)
         archive = graph.job_files(submission, {local_graph.GRAPH_FILE: (document, 0o644)})
-        result = self.transport.run(graph.write_files_command(pipeline_dir), stdin=archive)
+        argv = graph.write_files_command(pipeline_dir, graph.submission_umask(submission))
+        result = self.transport.run(argv, stdin=archive)
         graph.check_written(result.ok, result.stderr, pipeline_dir)
         env = self._job_env()
         # The runner must run this very hpc_estimator (a checkout, not whatever is installed).

@@ -27,6 +27,7 @@ from .graph import (
     job_files,
     missing_data_error,
     stage_steps,
+    submission_umask,
     write_files_command,
 )
 from .status import StatusUpdate
@@ -86,7 +87,8 @@ def submit_graph(
         return GraphSubmitted(job_ids={})
     stats = stage_steps(transport, submission, posixpath.join(backend.workdir, "cas"), progress=progress)
     archive = job_files(submission, {SUBMIT_SCRIPT: (script, 0o755)})
-    argv = write_files_command(submission.pipeline_dir, then=f'exec sh "$1/{SUBMIT_SCRIPT}"')
+    umask = submission_umask(submission)
+    argv = write_files_command(submission.pipeline_dir, umask, then=f'exec sh "$1/{SUBMIT_SCRIPT}"')
     for attempt in (1, 2):
         try:
             # Not retried blindly by the transport; the whole command is idempotent by design and is

@@ -12,13 +12,14 @@ from ..v1.resolved import ResolvedRun
 _DATAREF_PREFIX = DATA_REFERENCE_TOKEN.format("")
 
 
-def substitute(arg: str, paths: Mapping[str, str]) -> str:
-    """``arg`` with every data token in it replaced by the path the job sees."""
+def substitute(arg: str, paths: Mapping[str, str], *, prefix: str = _DATAREF_PREFIX) -> str:
+    """``arg`` with every token in it replaced by its value: a whole-argument token of any kind, and
+    tokens starting with ``prefix`` (by default the data-reference one) inside a larger argument."""
     if arg in paths:
         return paths[arg]
-    if _DATAREF_PREFIX in arg:
+    if prefix in arg:
         # Longest tokens first so $AZUREML_DATAREFERENCE_ab is not eaten by a reference named a.
-        for token in sorted((t for t in paths if t.startswith(_DATAREF_PREFIX)), key=len, reverse=True):
+        for token in sorted((t for t in paths if t.startswith(prefix)), key=len, reverse=True):
             arg = arg.replace(token, paths[token])
     return arg
 

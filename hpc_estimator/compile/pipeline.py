@@ -18,9 +18,13 @@ from dataclasses import replace
 
 from ..cluster.profile import ClusterProfile
 from ..errors import ConfigError
+from ..v1.pipeline.data import PARAMETER_ENV_PREFIX
 from ..v1.pipeline.resolved import ResolvedStep
 from ..v1.resolved import DataInput, DataOutput, ResolvedRun
 from . import CompiledJob, compile_run
+from .command import substitute
+
+_PARAMETER_TOKEN_PREFIX = f"${PARAMETER_ENV_PREFIX}"
 
 DATA_DIR = "data"
 
@@ -43,16 +47,6 @@ def output_directories(pipeline_dir: str, steps: tuple[ResolvedStep, ...]) -> di
     return paths
 
 
-def _replace_parameters(argument: str, values: Mapping[str, str]) -> str:
-    if argument in values:
-        return values[argument]
-    if "$AML_PARAMETER_" in argument:
-        # Longest names first, so $AML_PARAMETER_ab is not eaten by a parameter named a.
-        for token in sorted(values, key=len, reverse=True):
-            argument = argument.replace(token, values[token])
-    return argument
-
-
 def bound_run(step: ResolvedStep, directories: Mapping[tuple[int, str], str]) -> ResolvedRun:
     """The step's ResolvedRun with its pipeline data at ``directories`` and its parameter values set."""
     run = step.run
@@ -63,10 +57,10 @@ def bound_run(step: ResolvedStep, directories: Mapping[tuple[int, str], str]) ->
             raise ConfigError(f"step {step.name!r}: no directory for input {item.name!r} (output {item.output!r})")
         inputs.append(DataInput(item.name, source, item.mode, item.token, item.path_on_compute))
     outputs = tuple(DataOutput(o.name, directories[(step.index, o.name)], o.token) for o in step.outputs)
-    tokens = {f"${name}": value for name, value in step.parameters}
+    tokens = {f"${name}": value for name, value in step.parameters}  # each name is AML_PARAMETER_<name>
     return replace(
         run,
-        arguments=tuple(_replace_parameters(a, tokens) for a in run.arguments),
+        arguments=tuple(substitute(a, tokens, prefix=_PARAMETER_TOKEN_PREFIX) for a in run.arguments),
         inputs=tuple(inputs),
         outputs=outputs,
         environment_variables=(*run.environment_variables, *step.parameters),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -84,23 +84,39 @@ def content_key(parts: Mapping[str, str]) -> str:
     return _digest([KEY_SCHEME, sorted(parts.items())])
 
 
-def find_reusable(store: RunStore, key: str, target: str) -> RunRecord | None:
+class CompletedSteps:
+    """The completed step runs of the run store, read once per plan and indexed by content key and
+    by step name, each list newest first (as the store lists runs)."""
+
+    def __init__(self, records: Sequence[RunRecord]) -> None:
+        self.by_key: dict[str, list[RunRecord]] = {}
+        self.by_name: dict[str, list[RunRecord]] = {}
+        for record in records:
+            key = record.properties.get("content_key")
+            if isinstance(key, str):
+                self.by_key.setdefault(key, []).append(record)
+            if record.name is not None:
+                self.by_name.setdefault(record.name, []).append(record)
+
+    @classmethod
+    def load(cls, store: RunStore) -> CompletedSteps:
+        return cls(store.list(status="Completed", kind="step"))
+
+
+def find_reusable(completed: CompletedSteps, key: str, target: str) -> RunRecord | None:
     """The newest Completed step run with ``key`` on ``target`` whose outputs are recorded."""
-    for record in store.list(status="Completed"):
-        if record.kind != "step" or record.target != target:
-            continue
-        props = record.properties
-        if props.get("content_key") == key and isinstance(props.get("outputs"), dict):
+    for record in completed.by_key.get(key, ()):
+        if record.target == target and isinstance(record.properties.get("outputs"), dict):
             return record
     return None
 
 
-def what_changed(store: RunStore, experiment: str, name: str, parts: Mapping[str, str]) -> str:
+def what_changed(completed: CompletedSteps, experiment: str, name: str, parts: Mapping[str, str]) -> str:
     """Why a step with these key parts is not reused, compared with the last completed run of a step of
     that name (in ``experiment`` if it has one, else in any experiment)."""
-    completed = [r for r in store.list(status="Completed") if r.kind == "step" and r.name == name]
-    completed.sort(key=lambda r: r.experiment != experiment)  # stable: newest first within each group
-    for record in completed:
+    # stable: newest first within each group
+    named = sorted(completed.by_name.get(name, ()), key=lambda r: r.experiment != experiment)
+    for record in named:
         before = record.properties.get("content_parts")
         if not isinstance(before, dict):
             continue

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from ..v1.pipeline import Pipeline
     from .experiment import Experiment
 
-# Run-store status -> what v1's PipelineRun.get_status / StepRun.get_status answered.
-V1_PIPELINE_STATUS = {
+# Run-store status -> what v1's StepRun.get_status answered (a node's status, which has "Queued").
+V1_STEP_STATUS = {
     "Completed": "Finished",
     "NotStarted": "NotStarted",
     "Preparing": "NotStarted",
@@ -44,11 +44,21 @@ V1_PIPELINE_STATUS = {
     "Canceled": "Canceled",
     "NotResponding": "Running",
 }
+# ... and PipelineRun.get_status: a pipeline's own status is one of NotStarted, Running, Failed,
+# Finished, Canceled (azureml.pipeline.core's _AevaPipelineRunProvider.get_status); the run store
+# has a pipeline Queued until one of its steps has started.
+V1_PIPELINE_STATUS = {**V1_STEP_STATUS, "Queued": "NotStarted"}
 _SUBMIT_KEYWORDS = ("continue_on_step_failure", "regenerate_outputs", "pipeline_parameters", "pipeline_params",
                     "parent_run_id", "_parent_run_id", "credential_passthrough", "enable_email_notification")
 
 
 def v1_status(status: str) -> str:
+    """A step's run-store status in v1's words."""
+    return V1_STEP_STATUS.get(status, status)
+
+
+def v1_pipeline_status(status: str) -> str:
+    """A pipeline's run-store status in v1's words."""
     return V1_PIPELINE_STATUS.get(status, status)
 
 
@@ -182,7 +192,7 @@ class StepRun(Run):
 
     def _refresh(self) -> RunRecord:
         record = self._reload()
-        if not record.is_terminal:
+        if not record.is_terminal or record.inferred:  # an inferred verdict may still be corrected
             refresh_pipelines(self._experiment.workspace, [record])
             record = self._reload()
         return record
@@ -253,14 +263,14 @@ class PipelineRun(Run):
 
     def _refresh(self) -> RunRecord:
         record = self._reload()
-        if not record.is_terminal:
+        if not record.is_terminal or record.inferred:  # an inferred verdict may still be corrected
             refresh_pipelines(self._experiment.workspace, [record])
             record = self._reload()
         return record
 
     def get_status(self) -> str:
-        """v1's pipeline status: NotStarted, Queued, Running, Failed, Finished or Canceled."""
-        return v1_status(self._refresh().status)
+        """v1's pipeline status: NotStarted, Running, Failed, Finished or Canceled."""
+        return v1_pipeline_status(self._refresh().status)
 
     def get_steps(self) -> builtins.list[StepRun]:
         """The steps in the order they run (each after the steps it depends on)."""
@@ -349,7 +359,8 @@ def _poll(run: PipelineRun | StepRun) -> PollResult:
     try:
         status = run.get_status()
     except TransportError as exc:
-        return PollResult(run.record.status, False, lost=f"cannot reach {run.record.target!r}: {exc}")
+        words = v1_pipeline_status if isinstance(run, PipelineRun) else v1_status
+        return PollResult(words(run.record.status), False, lost=f"cannot reach {run.record.target!r}: {exc}")
     return PollResult(status, status in _DONE)
 
 

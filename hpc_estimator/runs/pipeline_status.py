@@ -11,7 +11,15 @@ backend's ``poll_graph``: one squeue on Slurm), then settles each pipeline:
   with True, steps that do not depend on the failed one go on;
 * the pipeline is Failed as soon as all steps have ended and one failed (the detail names the
   step and ends with the last lines of its log), Canceled when steps were cancelled, Completed
-  when all completed (or were reused); before that Running while a step runs, else Queued.
+  when all completed (or were reused); before that Queued until a step has started or ended, then
+  Running (also between two steps: a pipeline never goes back to Queued).
+
+A step's failure may be *inferred* (the scheduler no longer lists its job and it wrote no exit
+code within the grace period; see ``backends.status``), and evidence arriving later corrects it.
+Such a failure is not acted on at once: it cancels nothing (neither its downstream nor the other
+steps) until it has stood for one more grace period. A pipeline verdict that rests on inferred
+failures only is recorded as inferred too, and such a pipeline is refreshed again (as
+``refresh_status`` does for a single run), so an exit-code file that turns up later corrects it.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import posixpath
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from ..backends import get_backend
@@ -65,7 +74,8 @@ def refresh_pipelines(
             pipelines[record.run_id] = record
         elif record.kind == "step" and record.parent_id and record.parent_id not in pipelines:
             pipelines[record.parent_id] = store.get(record.parent_id)
-    active = [p for p in pipelines.values() if not p.is_terminal]
+    # Terminal but inferred: its verdict rests on a step's inferred failure, which evidence may still correct.
+    active = [p for p in pipelines.values() if not p.is_terminal or p.inferred]
     if not active:
         return
     steps = {p.run_id: store.children(p.run_id) for p in active}
@@ -116,10 +126,14 @@ def settle(workspace: Any, pipeline: RunRecord, steps: Sequence[RunRecord], upda
     state: dict[str, tuple[str, str | None, int | None]] = {
         s.run_id: (s.status, s.status_detail, s.exit_code) for s in steps
     }
-    inferred: set[str] = set()
+    # Steps whose state rests on inference (kept from earlier refreshes unless evidence arrives now).
+    inferred = {s.run_id for s in steps if s.inferred and s.is_terminal}
     for run_id, update in updates.items():
         if run_id not in records or (records[run_id].is_terminal and not records[run_id].inferred):
             continue
+        late = update.state is not None and V1_STATUS[update.state] not in TERMINAL_STATUSES
+        if records[run_id].is_terminal and late:
+            continue  # only a verdict corrects an inferred one (as the run store has it)
         if update.state is None:
             # No answer (or not listed, within the grace period): the last known state stands.
             if update.unseen:
@@ -129,11 +143,17 @@ def settle(workspace: Any, pipeline: RunRecord, steps: Sequence[RunRecord], upda
             store.mark_seen(run_id)
         if update.inferred:
             inferred.add(run_id)
+        else:
+            inferred.discard(run_id)
         state[run_id] = (V1_STATUS[update.state], update.detail, update.exit_code)
+    unsettled = _unsettled(workspace, pipeline, records, inferred)
     cancel: dict[str, str] = {}  # run id -> why
     for entry in graph:  # the spec lists steps in dependency order
         run_id = entry["run_id"]
-        blocked = [run_of[u] for u in entry["upstream"] if state[run_of[u]][0] in ("Failed", "Canceled")]
+        blocked = [
+            run_of[u] for u in entry["upstream"]
+            if state[run_of[u]][0] in ("Failed", "Canceled") and run_of[u] not in unsettled
+        ]
         if not blocked or state[run_id][0] == "Completed":
             continue
         word = "failed" if any(state[b][0] == "Failed" for b in blocked) else "was canceled"
@@ -141,9 +161,11 @@ def settle(workspace: Any, pipeline: RunRecord, steps: Sequence[RunRecord], upda
         if state[run_id][0] not in TERMINAL_STATUSES:
             cancel[run_id] = why
         state[run_id] = ("Canceled", why, state[run_id][2])
+        inferred.discard(run_id)
     failed = [e["run_id"] for e in graph if state[e["run_id"]][0] == "Failed"]
-    if failed and not pipeline.spec.get("continue_on_step_failure", False):
-        first = name_of[failed[0]]
+    settled_failures = [f for f in failed if f not in unsettled]
+    if settled_failures and not pipeline.spec.get("continue_on_step_failure", False):
+        first = name_of[settled_failures[0]]
         for entry in graph:
             run_id = entry["run_id"]
             if state[run_id][0] not in TERMINAL_STATUSES:
@@ -163,19 +185,49 @@ def settle(workspace: Any, pipeline: RunRecord, steps: Sequence[RunRecord], upda
     statuses = [state[e["run_id"]][0] for e in graph]
     if all(s in TERMINAL_STATUSES for s in statuses):
         if failed:
-            record = records[failed[0]]
+            # Named after a failure with evidence when there is one; inferred when none has any.
+            cause = next((f for f in failed if f not in inferred), failed[0])
+            record = records[cause]
             tail = log_tail(workspace, record)
-            detail = f"step {name_of[failed[0]]!r} failed: {state[failed[0]][1] or 'unknown reason'}"
+            detail = f"step {name_of[cause]!r} failed: {state[cause][1] or 'unknown reason'}"
             if tail:
                 detail += f"\n--- last lines of its log ({record.remote_dir}/hpcest-logs/rank-0.log) ---\n{tail}"
-            store.update_status(pipeline.run_id, "Failed", detail=detail)
+            store.update_status(pipeline.run_id, "Failed", detail=detail, inferred=cause in inferred)
         elif "Canceled" in statuses:
             store.update_status(pipeline.run_id, "Canceled", detail=pipeline.status_detail or "steps were canceled")
         else:
             store.update_status(pipeline.run_id, "Completed")
     elif pipeline.status != "CancelRequested":
-        running = any(s in _RUNNING for s in statuses)
-        store.update_status(pipeline.run_id, "Running" if running else "Queued")
+        started = pipeline.status == "Running" or any(s in _RUNNING or s in TERMINAL_STATUSES for s in statuses)
+        store.update_status(pipeline.run_id, "Running" if started else "Queued")
+
+
+def _unsettled(workspace: Any, pipeline: RunRecord, records: dict[str, RunRecord], inferred: set[str]) -> set[str]:
+    """The inferred step verdicts not to act on yet: inferred in this refresh, or recorded less than
+    one more grace period ago (evidence, the job's exit-code file, may still arrive and correct them)."""
+    if not inferred:
+        return set()
+    try:
+        grace = float(workspace.get_profile(pipeline.target).status_grace_seconds)
+    except ConfigError:
+        grace = 0.0
+    now = datetime.now(timezone.utc)
+    out: set[str] = set()
+    for run_id in inferred:
+        record = records[run_id]
+        since = _parse_time(record.ended_at) if record.is_terminal and record.inferred else None
+        if since is None or (now - since).total_seconds() < grace:
+            out.add(run_id)
+    return out
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
 
 
 def log_tail(workspace: Any, step: RunRecord, lines: int = LOG_TAIL_LINES) -> str:

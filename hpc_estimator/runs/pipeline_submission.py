@@ -28,12 +28,12 @@ from ..compile.pipeline import compile_step, output_directories
 from ..errors import HyperDriveScenarioNotSupportedException, UserErrorException
 from ..job.render import render_sbatch
 from ..job.spec import JobSpec
-from ..snapshot.staging import build_manifest
+from ..snapshot.staging import Manifest, build_manifest
 from ..transport.base import Progress
 from ..v1.compute import LOCAL_TARGET
 from ..v1.pipeline import Pipeline, ResolvedPipeline, ResolvedStep
 from .images import provide_images
-from .pipeline_reuse import content_key, content_parts, find_reusable, what_changed
+from .pipeline_reuse import CompletedSteps, content_key, content_parts, find_reusable, what_changed
 from .pipeline_sweep import (
     FINISH_SCRIPT,
     SweepStepPlan,
@@ -59,6 +59,7 @@ class PlannedStep:
     reused: RunRecord | None  # the earlier step run whose outputs this step takes
     reason: str  # why it runs, or what it reuses
     outputs: dict[str, str]  # output name -> directory on the cluster
+    manifest: Manifest | None = None  # the snapshot its key was computed from, staged as it is
     compiled: CompiledJob | None = None
     script: str | None = None
     sweep: SweepStepPlan | None = None  # a HyperDriveStep: its arrays, controller and finish job
@@ -163,11 +164,17 @@ def plan_pipeline(
     planned: dict[int, PlannedStep] = {}
     directories: dict[tuple[int, str], str] = {}
     notes: list[str] = []
+    # Each source directory is walked and hashed once per submission (steps usually share one), and
+    # the very manifest a step's key comes from is the one staged for it.
+    manifests: dict[str, Manifest] = {}
+    completed: CompletedSteps | None = None  # the store's completed step runs, read once when first needed
     for index in order:
         step = resolved.steps[index]
-        parts = content_parts(
-            step, snapshot=build_manifest(step.run.source_directory).digest, upstream_keys=keys, target=target
-        )
+        where = os.path.abspath(step.run.source_directory)
+        manifest = manifests.get(where)
+        if manifest is None:
+            manifest = manifests[where] = build_manifest(step.run.source_directory)
+        parts = content_parts(step, snapshot=manifest.digest, upstream_keys=keys, target=target)
         key = keys[index] = content_key(parts)
         step_id = step_run_id(run_id, len(planned))
         reused: RunRecord | None = None
@@ -179,11 +186,12 @@ def plan_pipeline(
         elif running_upstream:
             reason = f"upstream step {', '.join(running_upstream)} runs"
         else:
-            reused = find_reusable(store, key, target)
+            completed = completed or CompletedSteps.load(store)
+            reused = find_reusable(completed, key, target)
             reason = (
                 f"same content as step run {reused.properties.get('reused_run_id') or reused.run_id}"
                 if reused is not None
-                else what_changed(store, experiment, step.name, parts)
+                else what_changed(completed, experiment, step.name, parts)
             )
         if reused is not None:
             outputs = {name: str(path) for name, path in reused.properties["outputs"].items()}
@@ -198,6 +206,7 @@ def plan_pipeline(
         planned[index] = PlannedStep(
             step=step, run_id=step_id, run_dir=step_run_dir(pipeline_dir, step_id) if reused is None else
             (reused.remote_dir or ""), key=key, parts=parts, reused=reused, reason=reason, outputs=outputs,
+            manifest=manifest,
         )
     compiled_steps = []
     for index in order:
@@ -265,7 +274,7 @@ def graph_submission(plan: PipelinePlan) -> GraphSubmission:
             continue
         step = GraphStep(
             key=item.run_id, spec=item.compiled.spec, script=item.script or "", name=item.name,
-            source_directory=item.step.run.source_directory,
+            source_directory=item.step.run.source_directory, manifest=item.manifest,
             after=tuple(by_index[u].run_id for u in item.step.upstream if by_index[u].reused is None),
         )
         if item.sweep is not None:

@@ -504,12 +504,17 @@ class RunStore:
         status: str | None = None,
         limit: int | None = None,
         top_level: bool = False,
+        kind: str | None = None,
     ) -> builtins.list[RunRecord]:
-        """Runs, newest first (like v1 ``Experiment.get_runs``); ``top_level`` leaves out child runs."""
+        """Runs, newest first (like v1 ``Experiment.get_runs``); ``top_level`` leaves out child runs,
+        ``kind`` keeps one kind of run (one of RUN_KINDS)."""
         clauses: builtins.list[str] = []
         params: builtins.list[Any] = []
         if top_level:
             clauses.append("parent_id IS NULL")
+        if kind is not None:
+            clauses.append("kind = ?")
+            params.append(kind)
         if experiment is not None:
             clauses.append("experiment = ?")
             params.append(experiment)

@@ -58,12 +58,13 @@ def stage_many(
     remote_cas: str,
     *,
     progress: Callable[[int, int], None] | None = None,
+    umask: str = "0077",
 ) -> StageStats:
     """Stage each (name, manifest, local source directory) into ``<remote_dst>/<name>/src``, all at once.
 
     ``remote_dst`` is created (or replaced) as a whole, so it must be new: a pipeline run's own
-    ``steps`` directory.
+    ``steps`` directory. Everything is created under ``umask``, as :func:`stage` does.
     """
     with linked_tree([(name, source) for name, _m, source in parts]) as root:
         manifest = combined_manifest([(name, m) for name, m, _s in parts], root)
-        return stage(transport, manifest, root, remote_dst, remote_cas, progress=progress)
+        return stage(transport, manifest, root, remote_dst, remote_cas, progress=progress, umask=umask)

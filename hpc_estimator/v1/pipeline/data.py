@@ -13,18 +13,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..data import DatasetConsumptionConfig, FileDataset
+from ..data import DATA_REFERENCE_TOKEN, DatasetConsumptionConfig, FileDataset
 
 # v1 checks names with re.search(r"\W"): letters, digits and underscores only.
 _NOT_A_NAME = re.compile(r"\W")
 OUTPUT_MODES = ("mount", "upload")
 INPUT_MODES = ("mount", "download")
-DATA_REFERENCE_TOKEN = "$AZUREML_DATAREFERENCE_{}"
+PARAMETER_ENV_PREFIX = "AML_PARAMETER_"  # a step parameter's variable; $AML_PARAMETER_<name> in arguments
 
 
 def parameter_env_name(name: str) -> str:
     """The environment variable v1 set for a step parameter (``ParamDef._param_name_to_env_variable``)."""
-    return "AML_PARAMETER_" + re.sub(r"[~\W]", "_", name)
+    return PARAMETER_ENV_PREFIX + re.sub(r"[~\W]", "_", name)
 
 
 class PipelineData:
@@ -213,7 +213,7 @@ class InputPortBinding:
         return str(getattr(bound, "data_reference_name", None) or bound.name)
 
     def __str__(self) -> str:
-        return f"$AZUREML_DATAREFERENCE_{self.name}"
+        return DATA_REFERENCE_TOKEN.format(self.name)
 
     def __repr__(self) -> str:
         return f"InputPortBinding(name={self.name!r}, bind_mode={self.bind_mode!r}, bind_object={self.bind_object!r})"

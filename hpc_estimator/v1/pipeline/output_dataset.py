@@ -76,11 +76,14 @@ class PipelineOutputFileDataset:
         )
 
     def create_input_binding(self) -> InputPortBinding:
-        """The binding a consuming step gets (the same object every time, as steps match by identity)."""
+        """A new binding of this input on every call, as in v1."""
+        return InputPortBinding(self.input_name, self._pipeline_data, self._mode, self._path_on_compute)
+
+    def _step_binding(self) -> InputPortBinding:
+        """The binding steps see for this object: the same one every time, as a step matches the
+        arguments it reads to its inputs by identity (hpcest's own; v1 keeps the dataset itself)."""
         if self._binding is None:
-            self._binding = InputPortBinding(
-                self.input_name, self._pipeline_data, self._mode, self._path_on_compute
-            )
+            self._binding = self.create_input_binding()
         return self._binding
 
     def parse_delimited_files(self, *args: Any, **kwargs: Any) -> Any:
@@ -109,7 +112,7 @@ def as_port(item: Any) -> Any:
         return item
     if item._input_name is None and item._mode == "mount" and item._path_on_compute is None:
         return item._pipeline_data
-    return item.create_input_binding()
+    return item._step_binding()
 
 
 def output_data(item: Any) -> Any:

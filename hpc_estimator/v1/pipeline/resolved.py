@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..data import DATA_REFERENCE_TOKEN
 from ..hyperdrive.resolved import ResolvedSweep
 from ..resolved import ResolvedRun
 
@@ -28,7 +29,7 @@ class StepInput:
 
     @property
     def token(self) -> str:
-        return f"$AZUREML_DATAREFERENCE_{self.name}"
+        return DATA_REFERENCE_TOKEN.format(self.name)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class StepOutput:
 
     @property
     def token(self) -> str:
-        return f"$AZUREML_DATAREFERENCE_{self.name}"
+        return DATA_REFERENCE_TOKEN.format(self.name)
 
 
 @dataclass(frozen=True)

@@ -17,24 +17,21 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from ...errors import UserErrorException
-from ..data import DataPath, DataReference, DatasetConsumptionConfig, Datastore, FileDataset
+from ..data import DATA_REFERENCE_TOKEN, DataPath, DataReference, DatasetConsumptionConfig, Datastore, FileDataset
 from ..deprecation import warn_deprecated
 from ..resolve import resolve_run_configuration
 from ..resolved import ResolvedRun
 from ..runconfig import RunConfiguration
 from ..script_params import register_data
 from ..script_run_config import MAX_DURATION_SECONDS_DEFAULT
-from .data import DATA_REFERENCE_TOKEN, InputPortBinding, PipelineData, PipelineParameter, parameter_env_name
+from .data import _NOT_A_NAME, InputPortBinding, PipelineData, PipelineParameter, parameter_env_name
 from .output_dataset import as_port, output_data
 from .resolved import ResolvedStep, StepInput, StepOutput
-
-_NOT_A_NAME = re.compile(r"\W")
 
 # The run-configuration properties v1 knows by name (its module parameter provider), and the
 # four of them runconfig_pipeline_params may bind to a PipelineParameter.
