@@ -311,8 +311,8 @@ def print_dry_run(ws: Any, config: Any, experiment: str, target: str | None, run
     from ..job.ranks import format_table, placements
     from ..runs.submission import dry_run, resolve_target
 
-    name = resolve_target(ws, resolve(config), target)
-    result = dry_run(config, profile=ws.get_profile(name), run_id=run_id, experiment=experiment, workspace=ws)
+    name, _run = resolve_target(ws, resolve(config), target)
+    result = dry_run(config, target=target, run_id=run_id, experiment=experiment, workspace=ws)
     if as_json:
         echo_json(
             {

@@ -257,7 +257,8 @@ def submit_sweep(
         raise UserErrorException(
             f"source_directory {source_directory!r} does not exist; pass the folder that holds the training script"
         )
-    target = resolve_target(workspace, sweep.trial)
+    target, trial = resolve_target(workspace, sweep.trial)
+    sweep = replace(sweep, trial=trial)
     if target == LOCAL_TARGET:
         raise HyperDriveScenarioNotSupportedException(
             f"{LOCAL_REFUSAL} hpcest keeps this refusal: set compute_target to a cluster profile."
