@@ -444,13 +444,13 @@ def refresh_status(
     if pipeline_family:
         from .pipeline_status import refresh_pipelines
 
-        refresh_pipelines(workspace, pipeline_family, on_error=on_error)
+        report.unknown.update(refresh_pipelines(workspace, pipeline_family, on_error=on_error))
     if sweeps:
         from .sweep import refresh_sweep
 
         for sweep_id in sorted(sweeps):
             try:
-                refresh_sweep(workspace, sweep_id)
+                report.unknown.update(refresh_sweep(workspace, sweep_id))
             except (TransportError, ConfigError) as exc:
                 sweep_target = store.get(sweep_id).target
                 report.unreachable[sweep_target] = str(exc)

@@ -453,18 +453,19 @@ def update_trials(
     return query
 
 
-def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
-    """One poll of a whole sweep: the sweep files, one squeue, the trials' own files; records updated."""
+def refresh_sweep(workspace: Workspace, sweep_id: str) -> dict[str, str]:
+    """One poll of a whole sweep: the sweep files, one squeue, the trials' own files; records updated.
+
+    Returns the runs whose scheduler did not answer (run id -> why; their last state stands)."""
     store = workspace.run_store
     sweep = store.get(sweep_id)
     if sweep.is_terminal or not sweep.remote_dir:
-        return sweep
+        return {}
     if sweep.kind == "step":
         # A HyperDriveStep: its status is the pipeline's to settle (its finish job, the failure rules).
         from .pipeline_status import refresh_pipelines
 
-        refresh_pipelines(workspace, [sweep])
-        return store.get(sweep_id)
+        return refresh_pipelines(workspace, [sweep])
     backend = get_backend(workspace, sweep.target)
     transport = backend.transport
     state = read_sweep_files(transport, sweep.remote_dir)
@@ -473,7 +474,8 @@ def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
     controller_id = sweep.properties.get("controller_job")
     if not query.answered:
         # Without the scheduler's answer the controller's state is unknown: the sweep is not settled.
-        return store.get(sweep_id)
+        why = f"the scheduler is not answering ({query.unanswered}); last known state kept"
+        return {sweep_id: why, **{c.run_id: why for c in store.children(sweep_id) if not c.is_terminal}}
     children = store.children(sweep_id)
     controller = _json(state.get("controller.json", ""))
     controller_job = known.get(controller_id) if controller_id else None
@@ -501,7 +503,7 @@ def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
         controller_job is not None and controller_job.state == "RUNNING"
     ):
         store.update_status(sweep_id, "Running")
-    return store.get(sweep_id)
+    return {}
 
 
 def mark_cancel_requested(transport: Transport, sweep_dir: str, children: list[RunRecord]) -> None:
