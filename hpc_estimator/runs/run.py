@@ -259,13 +259,13 @@ class Run:
             return []
 
     def get_portal_url(self) -> str:
+        """Where the run's files are: a file URI on this machine, else ssh://[user@]host/run-dir."""
         record = self.record
-        backend = self._backend()
-        if record.backend == "local" or backend.transport.__class__.__name__ == "LocalTransport":
-            return Path(record.remote_dir or "").as_uri() if record.remote_dir else ""
-        profile = getattr(backend, "profile", None)
-        host = getattr(profile, "host", None) or "cluster"
-        return f"ssh://{host}{record.remote_dir}"
+        profile = self._experiment.workspace.get_profile(record.target)
+        if record.backend == "local" or profile.transport == "local":
+            return Path(record.remote_dir).as_uri() if record.remote_dir else ""
+        user = f"{profile.user}@" if profile.user else ""
+        return f"ssh://{user}{profile.host}{record.remote_dir}"
 
     def register_model(
         self,
