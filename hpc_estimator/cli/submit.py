@@ -336,7 +336,7 @@ def submit_and_report(
     ws: Any, config: Any, experiment: str, target: str | None, *, wait: bool, as_json: bool, timeout: int | None = None
 ) -> None:
     from ..runs.experiment import Experiment
-    from ..runs.run import Run
+    from ..runs.run import run_for
     from ..runs.submission import submit as do_submit
     from .waiting import StagingProgress, wait_for_run
 
@@ -346,7 +346,7 @@ def submit_and_report(
     for w in caught:
         if not issubclass(w.category, DeprecationWarning):
             click.echo(f"warning: {w.message}", err=True)
-    run = Run(Experiment(ws, experiment, _skip_name_validation=True), record.run_id, _record=record)
+    run = run_for(Experiment(ws, experiment, _skip_name_validation=True), record)
     if as_json and not wait:
         echo_json(run_json(run.record))
         return
