@@ -11,7 +11,10 @@ APT_PACKAGES=(
   charliecloud python3-minimal        # ch-run: real container execution; the test image copies Debian's python3
   iproute2 procps util-linux          # ss/ip, ps, unshare/nsenter
   python3-venv                        # the test that installs the real azureml-core into a fresh venv
+  git                                 # the staging and ignore-file tests compare with git's own view
 )
+# Debian's own python3 comes without pip; a python3 that has one (pyenv, a venv) keeps it.
+python3 -m pip --version >/dev/null 2>&1 || APT_PACKAGES+=(python3-pip)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,6 +25,10 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Debian's python3 is marked externally managed (PEP 668) and pip refuses to install into it. This
+# is a dedicated test machine and the tests run `hpcest` and sys.executable, so the package goes
+# into the python3 that runs pytest, whichever it is (no effect on a python3 not so marked).
+export PIP_BREAK_SYSTEM_PACKAGES=1
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 
 python3 -m ruff check .

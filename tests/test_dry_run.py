@@ -106,3 +106,34 @@ def test_show_lint_and_package_warnings_appear_in_the_dry_run(tmp_path: Path) ->
     assert "lint: train.py:5: undefined name 'undefined_name'" in warnings
     missing = sorted(w.split("import ")[1].split()[0].strip("'") for w in warnings if w.startswith("packages:"))
     assert missing == ["pandas", "yaml"]  # numpy comes with torch, as v1's dependency table knew
+
+
+LOCAL_JOB = textwrap.dedent(
+    """
+    import os
+    from hpc_estimator import ScriptRunConfig
+    src = ScriptRunConfig(os.path.dirname(os.path.abspath(__file__)), script="train.py", compute_target="local")
+    """
+)
+
+
+def test_a_run_sent_to_another_target_is_the_same_job_whichever_way_it_is_sent(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ScriptRunConfig naming "local" sent to an apptainer cluster: ``--target``, $HPCEST_TARGET and
+    ``dry_run(profile=...)`` all give it v1's container default for a cluster, so one script."""
+    (project / "job2.py").write_text(LOCAL_JOB)
+    (project / "hpcest.toml").write_text(TOML + 'container_runtime = "apptainer"\n')
+    args = ["submit", "job2.py:src", "--dry-run", "--json", "--run-id", "job2_1_feedface"]
+    monkeypatch.delenv("HPCEST_TARGET", raising=False)
+    by_option = json.loads(CliRunner().invoke(main, [*args, "--target", "gpu"]).output)
+    monkeypatch.setenv("HPCEST_TARGET", "gpu")
+    by_env = json.loads(CliRunner().invoke(main, args).output)
+    monkeypatch.delenv("HPCEST_TARGET")
+    namespace: dict[str, object] = {"__file__": str(project / "job2.py")}
+    exec(compile(LOCAL_JOB, str(project / "job2.py"), "exec"), namespace)
+    ws = Workspace.from_config()
+    api = dry_run(namespace["src"], profile=ws.get_profile("gpu"), run_id="job2_1_feedface", experiment="job2")  # type: ignore[arg-type]
+    assert by_option["target"] == by_env["target"] == "gpu"
+    assert by_option["script"] == by_env["script"] == api.script
+    assert "apptainer exec" in api.script and api.spec.container.runtime == "apptainer"

@@ -207,3 +207,35 @@ def test_tags_and_properties_set_inside_the_job_reach_the_client(ws) -> None:
     again.tag("stage", "reviewed")
     again.remove_tags(["epochs"])
     assert Run.get(workspace, run.id).tags == {"client": "overwritten-by-job", "stage": "reviewed"}
+
+
+def test_a_batch_shell_whose_proc_entry_is_unreadable_is_not_taken_for_ours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Single runs and pipeline steps share one /proc check: our own live batch shell is recognised,
+    and a PID whose /proc entry may not be read (another user's process under hidepid) is not ours."""
+    import builtins
+    import subprocess
+
+    from hpc_estimator.backends.base import SCRIPT_NAME
+    from hpc_estimator.backends.local import _pid_is_our_job
+
+    script = tmp_path / SCRIPT_NAME
+    script.write_text("sleep 30\n")
+    proc = subprocess.Popen(["bash", str(script)])
+    try:
+        assert _pid_is_our_job(proc.pid, str(tmp_path))
+        assert not _pid_is_our_job(proc.pid, str(tmp_path / "elsewhere"))
+        real_open = builtins.open
+
+        def hidden(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if str(file).startswith(f"/proc/{proc.pid}/"):
+                raise PermissionError(13, "Permission denied", str(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "open", hidden)
+        assert not _pid_is_our_job(proc.pid, str(tmp_path))
+    finally:
+        monkeypatch.undo()
+        proc.kill()
+        proc.wait()

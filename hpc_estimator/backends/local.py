@@ -16,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +28,7 @@ from ..transport.base import Progress
 from ..transport.local import LocalTransport
 from ..util.atomic import write_atomic
 from .base import SCRIPT_NAME, JobRef, Report, Submitted, fetch_image_here, prepare_run_dir
+from .local_graph import pid_runs
 from .status import StatusUpdate, from_exit_code, parse_exit_file
 
 if TYPE_CHECKING:
@@ -45,22 +45,7 @@ _LOCAL_SRUN = Path(__file__).with_name("local_srun.py")
 
 def _pid_is_our_job(pid: int, run_dir: str) -> bool:
     """True if ``pid`` is alive and is the batch shell of this run (never act on a reused PID)."""
-    script = os.fsencode(posixpath.join(run_dir, SCRIPT_NAME))
-    for _attempt in range(50):
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                state = fh.read().rsplit(")", 1)[1].split()[0]
-            if state == "Z":
-                return False
-            with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                cmdline = fh.read()
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            return False
-        if cmdline:
-            return script in cmdline.split(b"\0")
-        # An empty command line: the process is between fork and exec. Look again shortly.
-        time.sleep(0.005)
-    return False
+    return pid_runs(pid, posixpath.join(run_dir, SCRIPT_NAME))
 
 
 class LocalBackend:
@@ -115,12 +100,7 @@ class LocalBackend:
             self.transport, run_dir, str(self.cas_root), spec, script, source_directory, progress=progress
         )
         script_path = posixpath.join(run_dir, SCRIPT_NAME)
-        env = dict(os.environ)
-        env["PATH"] = f"{self._shim_dir()}{os.pathsep}{env.get('PATH', '')}"
-        env["HPCEST_MASTER_ADDR"] = "127.0.0.1"
-        # A job started from inside a Slurm allocation must not think it is one.
-        for key in [k for k in env if k.startswith("SLURM_") and k != "SLURM_CONF"]:
-            del env[key]
+        env = self._job_env()
         with open(Path(run_dir, "hpcest-logs", "batch.out"), "ab") as out:
             proc = subprocess.Popen(
                 ["bash", script_path],
@@ -179,6 +159,8 @@ class LocalBackend:
     # -- pipelines (hpc_estimator.backends.local_graph) ----------------------------------------
 
     def _job_env(self) -> dict[str, str]:
+        """The environment of a local job: the srun stand-in first on PATH, and no SLURM_* variables
+        (a job started from inside a Slurm allocation must not think it is one)."""
         env = dict(os.environ)
         env["PATH"] = f"{self._shim_dir()}{os.pathsep}{env.get('PATH', '')}"
         env["HPCEST_MASTER_ADDR"] = "127.0.0.1"
@@ -238,7 +220,7 @@ class LocalBackend:
     def cancel_graph(self, jobs: Sequence[JobRef]) -> None:
         """Cancel these steps: a running one's process group is stopped, a pending one is never started
         (the runner reads the cancel marker); the runner goes on with the other steps."""
-        from .local_graph import PID_FILE, pid_runs
+        from .local_graph import PID_FILE
 
         for job in jobs:
             run_dir = Path(job.run_dir)

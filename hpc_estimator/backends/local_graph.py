@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..job.state import JobState
+from .base import SCRIPT_NAME
 from .status import StatusUpdate, from_exit_code, parse_exit_file
 
 GRAPH_FILE = "graph.json"
@@ -162,7 +163,7 @@ def graph_document(pipeline_dir: str, steps: Sequence[Any]) -> str:
         run_dir = step_run_dir(pipeline_dir, step.key)
         rows.append(
             {"key": step.key, "name": step.name or step.key, "run_dir": run_dir,
-             "script": os.path.join(run_dir, "job.sbatch"), "after": list(step.after)}
+             "script": os.path.join(run_dir, SCRIPT_NAME), "after": list(step.after)}
         )
     return json.dumps({"steps": rows}, indent=1)
 
@@ -179,7 +180,7 @@ def poll_step(job_id: str, run_dir: str) -> StatusUpdate:
     if skipped is not None:
         return StatusUpdate(JobState.CANCELED, skipped.strip())
     pid_text = (_read(path / PID_FILE) or "").strip()
-    if pid_text.isdigit() and pid_runs(int(pid_text), str(path / "job.sbatch")):
+    if pid_text.isdigit() and pid_runs(int(pid_text), str(path / SCRIPT_NAME)):
         return StatusUpdate(JobState.RUNNING if (path / "started_at").exists() else JobState.STARTING)
     runner_alive = job_id.isdigit() and pid_runs(int(job_id), graph)
     code = parse_exit_file(_read(path / "exit_code"))  # it may have ended between the looks

@@ -45,6 +45,8 @@ class StatusUpdate:
     # Terminal without evidence from the job or the scheduler (declared lost after the grace period):
     # a later exit-code file may still correct it.
     inferred: bool = False
+    # The scheduler did not answer (``state`` is None): the job's state is unknown, not unchanged.
+    unanswered: bool = False
 
 
 def parse_exit_file(text: str | None) -> int | None:
@@ -107,7 +109,7 @@ def resolve(obs: Observation, *, unseen_for: float | None = None, grace: float =
         return from_exit_code(code, obs.cancel_requested, obs.end_reason)
     if not obs.scheduler_answered:
         why = obs.unanswered or "no answer"
-        return StatusUpdate(None, f"the scheduler is not answering ({why}); last known state kept")
+        return StatusUpdate(None, f"the scheduler is not answering ({why}); last known state kept", unanswered=True)
     if obs.cancel_requested:
         return StatusUpdate(JobState.CANCELED, "canceled by user; the job left the queue", None)
     if unseen_for is None or unseen_for < grace:

@@ -43,11 +43,9 @@ def refresh(ws: Any, records: Sequence[Any]) -> dict[str, Exception | str]:
 
 
 def _run_handle(ws: Any, run_id: str) -> Any:
-    from ..runs.experiment import Experiment
     from ..runs.run import Run
 
-    rec = ws.run_store.get(run_id)
-    return Run(Experiment(ws, rec.experiment, _skip_name_validation=True), run_id, _record=rec)
+    return Run.get(ws, run_id)
 
 
 @click.command()

@@ -311,8 +311,8 @@ def print_dry_run(ws: Any, config: Any, experiment: str, target: str | None, run
     from ..job.ranks import format_table, placements
     from ..runs.submission import dry_run, resolve_target
 
-    name = resolve_target(ws, resolve(config), target)
-    result = dry_run(config, profile=ws.get_profile(name), run_id=run_id, experiment=experiment, workspace=ws)
+    name, _run = resolve_target(ws, resolve(config), target)
+    result = dry_run(config, target=target, run_id=run_id, experiment=experiment, workspace=ws)
     if as_json:
         echo_json(
             {
@@ -336,7 +336,7 @@ def submit_and_report(
     ws: Any, config: Any, experiment: str, target: str | None, *, wait: bool, as_json: bool, timeout: int | None = None
 ) -> None:
     from ..runs.experiment import Experiment
-    from ..runs.run import Run
+    from ..runs.run import run_for
     from ..runs.submission import submit as do_submit
     from .waiting import StagingProgress, wait_for_run
 
@@ -346,7 +346,7 @@ def submit_and_report(
     for w in caught:
         if not issubclass(w.category, DeprecationWarning):
             click.echo(f"warning: {w.message}", err=True)
-    run = Run(Experiment(ws, experiment, _skip_name_validation=True), record.run_id, _record=record)
+    run = run_for(Experiment(ws, experiment, _skip_name_validation=True), record)
     if as_json and not wait:
         echo_json(run_json(run.record))
         return

@@ -169,6 +169,7 @@ def render_sbatch(spec: JobSpec, *, description: str = "") -> str:
         "tf_port": str(spec.launcher.tf_port),
         "tf_workers": str(spec.launcher.worker_count),
         "tf_probe": shjoin(launchers.tf_probe(spec)),
+        "tf_tasks": str(spec.resources.total_tasks),
         "gpu_bind": gpu_bind,
         # LOCAL_WORLD_SIZE and the GPU slice need the number of tasks on the node.
         "local_size": gpu_bind or spec.launcher.kind == "torch",

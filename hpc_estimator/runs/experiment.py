@@ -74,20 +74,16 @@ class Experiment:
     def get_runs(
         self, type: str | None = None, tags: Any = None, properties: Any = None, include_children: bool = False
     ) -> Iterator[Any]:
-        """Runs of this experiment, newest first (v1 order); pipeline steps only with ``include_children``."""
-        from .run import Run
+        """Runs of this experiment, newest first (v1 order), each as the v1 class of its kind; pipeline steps
+        only with ``include_children``."""
+        from .run import run_for
 
         for record in self._workspace.run_store.list(experiment=self._name, top_level=not include_children):
             if tags and not _matches(record.tags, tags):
                 continue
             if properties and not _matches(record.properties, properties):
                 continue
-            if record.kind in ("pipeline", "step"):
-                from .pipeline_run import pipeline_run_for
-
-                yield pipeline_run_for(self, record)
-                continue
-            yield Run(self, record.run_id, _record=record)
+            yield run_for(self, record)
 
     @staticmethod
     def list(

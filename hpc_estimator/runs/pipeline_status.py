@@ -65,8 +65,11 @@ def refresh_pipelines(
     records: Iterable[RunRecord],
     *,
     on_error: Callable[[str, Exception], None] | None = None,
-) -> None:
-    """Refresh the pipeline runs among ``records`` (and those of the steps among them)."""
+) -> dict[str, str]:
+    """Refresh the pipeline runs among ``records`` (and those of the steps among them).
+
+    Returns the runs whose scheduler did not answer (run id -> why; their last state stands): the
+    steps, and each pipeline with such a step."""
     store = workspace.run_store
     pipelines: dict[str, RunRecord] = {}
     for record in records:
@@ -77,7 +80,7 @@ def refresh_pipelines(
     # Terminal but inferred: its verdict rests on a step's inferred failure, which evidence may still correct.
     active = [p for p in pipelines.values() if not p.is_terminal or p.inferred]
     if not active:
-        return
+        return {}
     steps = {p.run_id: store.children(p.run_id) for p in active}
     by_target: dict[str, list[RunRecord]] = {}
     sweeps: list[RunRecord] = []
@@ -110,9 +113,17 @@ def refresh_pipelines(
                 raise
             on_error(step.target, exc)
             unreachable.add(step.target)
+    unknown: dict[str, str] = {}
     for pipeline in active:
         if pipeline.target not in unreachable:
             settle(workspace, pipeline, steps[pipeline.run_id], updates)
+        for step in steps[pipeline.run_id]:
+            update = updates.get(step.run_id)
+            if update is not None and update.unanswered:
+                why = update.detail or "the scheduler did not answer"
+                unknown.setdefault(pipeline.run_id, why)
+                unknown[step.run_id] = why
+    return unknown
 
 
 def settle(workspace: Any, pipeline: RunRecord, steps: Sequence[RunRecord], updates: dict[str, Any]) -> None:

@@ -109,11 +109,18 @@ def step_run_id(pipeline_run_id: str, position: int) -> str:
     return f"{pipeline_run_id[:90]}_{digest}_step{position}"
 
 
-def pipeline_target(workspace: Workspace, resolved: ResolvedPipeline, target: str | None = None) -> str:
-    """The one compute target all steps run on (a pipeline is one Slurm dependency graph)."""
+def pipeline_target(
+    workspace: Workspace, resolved: ResolvedPipeline, target: str | None = None
+) -> tuple[str, ResolvedPipeline]:
+    """The one compute target all steps run on (a pipeline is one Slurm dependency graph), and the
+    pipeline with each step's run as it runs there (see ``resolve_target``)."""
     targets: dict[str, list[str]] = {}
+    steps = []
     for step in resolved.steps:
-        targets.setdefault(resolve_target(workspace, step.run, target), []).append(step.name)
+        name, run = resolve_target(workspace, step.run, target)
+        sweep = step.sweep and replace(step.sweep, trial=resolve_target(workspace, step.sweep.trial, target)[1])
+        steps.append(replace(step, run=run, sweep=sweep))
+        targets.setdefault(name, []).append(step.name)
     if len(targets) > 1:
         listed = "; ".join(f"{t}: {', '.join(names)}" for t, names in sorted(targets.items()))
         raise UserErrorException(
@@ -122,7 +129,7 @@ def pipeline_target(workspace: Workspace, resolved: ResolvedPipeline, target: st
         )
     if not targets:
         raise UserErrorException("the pipeline has no steps")
-    return next(iter(targets))
+    return next(iter(targets)), replace(resolved, steps=tuple(steps))
 
 
 def plan_pipeline(
@@ -251,7 +258,7 @@ def dry_run_pipeline(
 ) -> PipelinePlan:
     """The plan a submission would follow (which steps run, which are reused and why, paths, scripts)."""
     resolved = pipeline._resolved_pipeline(pipeline_parameters)
-    name = pipeline_target(workspace, resolved, target)
+    name, resolved = pipeline_target(workspace, resolved, target)
     profile = workspace.get_profile(name)
     local = name == LOCAL_TARGET
     placement = DryRunBackend(
@@ -343,7 +350,7 @@ def submit_pipeline(
     if not isinstance(pipeline, Pipeline):
         raise UserErrorException(f"expected a Pipeline, got {type(pipeline).__name__}")
     resolved = pipeline._resolved_pipeline(pipeline_parameters)
-    name = pipeline_target(workspace, resolved, target)
+    name, resolved = pipeline_target(workspace, resolved, target)
     backend = get_backend(workspace, name)
     sweeps = [s.name for s in resolved.steps if s.sweep is not None]
     if sweeps and name != LOCAL_TARGET and backend.name != "slurm":

@@ -53,20 +53,11 @@ class Run:
 
     @staticmethod
     def get(workspace: Any, run_id: str) -> Run:
-        """The run ``run_id``; a pipeline run as a PipelineRun and a step as a StepRun (v1 rehydrates them so)."""
+        """The run ``run_id`` as the v1 class of its kind (see ``run_for``)."""
         from .experiment import Experiment
 
         record = workspace.run_store.get(run_id)
-        experiment = Experiment(workspace, record.experiment, _skip_name_validation=True)
-        if record.kind in ("pipeline", "step"):
-            from .pipeline_run import pipeline_run_for
-
-            return pipeline_run_for(experiment, record)
-        if record.kind == "sweep":
-            from .sweep_run import HyperDriveRun
-
-            return HyperDriveRun(experiment, run_id, _record=record)
-        return Run(experiment, run_id, _record=record)
+        return run_for(Experiment(workspace, record.experiment, _skip_name_validation=True), record)
 
     @staticmethod
     def list(
@@ -259,13 +250,13 @@ class Run:
             return []
 
     def get_portal_url(self) -> str:
+        """Where the run's files are: a file URI on this machine, else ssh://[user@]host/run-dir."""
         record = self.record
-        backend = self._backend()
-        if record.backend == "local" or backend.transport.__class__.__name__ == "LocalTransport":
-            return Path(record.remote_dir or "").as_uri() if record.remote_dir else ""
-        profile = getattr(backend, "profile", None)
-        host = getattr(profile, "host", None) or "cluster"
-        return f"ssh://{host}{record.remote_dir}"
+        profile = self._experiment.workspace.get_profile(record.target)
+        if record.backend == "local" or profile.transport == "local":
+            return Path(record.remote_dir).as_uri() if record.remote_dir else ""
+        user = f"{profile.user}@" if profile.user else ""
+        return f"ssh://{user}{profile.host}{record.remote_dir}"
 
     def register_model(
         self,
@@ -368,11 +359,6 @@ class Run:
         record = self._reload()
         if record.status in TERMINAL_STATUSES:
             return
-        if record.kind == "sweep":
-            from .sweep import cancel_sweep
-
-            cancel_sweep(self._experiment.workspace, record.run_id)
-            return
         self._backend().cancel(job_ref(record))
         self._store.update_status(record.run_id, "CancelRequested", detail="cancel requested by user")
 
@@ -393,6 +379,20 @@ class Run:
 
     def _repr_json(self) -> str:
         return json.dumps({"runId": self._run_id, "status": self.record.status})
+
+
+def run_for(experiment: Any, record: RunRecord) -> Run:
+    """The stored run ``record`` as the v1 class of its kind, as v1 rehydrates runs: a PipelineRun, a
+    StepRun (a HyperDriveStep's: HyperDriveStepRun), a HyperDriveRun for a sweep, else a Run."""
+    if record.kind in ("pipeline", "step"):
+        from .pipeline_run import pipeline_run_for
+
+        return pipeline_run_for(experiment, record)
+    if record.kind == "sweep":
+        from .sweep_run import HyperDriveRun
+
+        return HyperDriveRun(experiment, record.run_id, _record=record)
+    return Run(experiment, record.run_id, _record=record)
 
 
 @dataclass(frozen=True)
@@ -444,13 +444,13 @@ def refresh_status(
     if pipeline_family:
         from .pipeline_status import refresh_pipelines
 
-        refresh_pipelines(workspace, pipeline_family, on_error=on_error)
+        report.unknown.update(refresh_pipelines(workspace, pipeline_family, on_error=on_error))
     if sweeps:
         from .sweep import refresh_sweep
 
         for sweep_id in sorted(sweeps):
             try:
-                refresh_sweep(workspace, sweep_id)
+                report.unknown.update(refresh_sweep(workspace, sweep_id))
             except (TransportError, ConfigError) as exc:
                 sweep_target = store.get(sweep_id).target
                 report.unreachable[sweep_target] = str(exc)

@@ -21,7 +21,8 @@ from ..compile import CompiledJob, compile_run, resolve
 from ..job.render import render_sbatch
 from ..job.spec import JobSpec
 from ..transport.base import Progress
-from ..v1.compute import LOCAL_TARGET
+from ..v1.compute import LOCAL_TARGET, target_override
+from ..v1.resolve import retarget
 from ..v1.resolved import ResolvedRun, Submittable
 from .cluster_facts import ClusterFacts, fit_warnings, load_facts
 from .source_check import check_source
@@ -60,14 +61,25 @@ class Prepared:
         return self.compiled.warnings
 
 
-def resolve_target(workspace: Workspace, run: ResolvedRun, target: str | None = None) -> str:
-    name = target or run.target or workspace.default_target
+def resolve_target(
+    workspace: Workspace, run: ResolvedRun, target: str | None = None
+) -> tuple[str, ResolvedRun]:
+    """The profile ``run`` goes to, and ``run`` as it runs there.
+
+    One precedence: ``target`` (``hpcest submit --target``), then ``$HPCEST_TARGET`` (``hpcest run
+    --target``), then the target the code names, then the workspace's default. A run sent elsewhere
+    than its code says gets v1's target-dependent defaults for where it goes (``retarget``).
+    """
+    override = target or target_override()
+    if override:
+        run = retarget(run, override)
+    name = run.target or workspace.default_target
     if name == AMLCOMPUTE_TARGET:
         # v1's run-based compute (vm_size without compute_target): the workspace's default cluster,
         # where vm_size selects partition and GPUs through the profile's vm_sizes table.
         name = workspace.default_target
     workspace.get_profile(name)  # raises with the known names if missing
-    return name
+    return name, run
 
 
 def prepare(
@@ -116,11 +128,13 @@ def dry_run(
     run_id: str | None = None,
     experiment: str = "dry_run",
     workspace: Workspace | None = None,
+    target: str | None = None,
 ) -> DryRun:
     """Prepare ``config`` exactly as a submission would, contacting nothing and submitting nothing.
 
-    ``profile`` is the cluster to compile for (default: the workspace's profile of the config's
-    target); ``workspace`` places "local" runs in its history directory, as submission does.
+    ``profile`` is the cluster to compile for, as if the run were sent there (``--target``); without
+    it, the workspace's profile of ``target``, else of the config's target as submission chooses it.
+    ``workspace`` places "local" runs in its history directory, as submission does.
     ``hpcest submit FILE.py:NAME --dry-run`` prints the same script for the same run id.
     """
     run = check_source(resolve(config))
@@ -129,7 +143,10 @@ def dry_run(
             from .workspace import Workspace
 
             workspace = Workspace.from_config()
-        profile = workspace.get_profile(resolve_target(workspace, run))
+        name, run = resolve_target(workspace, run, target)
+        profile = workspace.get_profile(name)
+    else:
+        run = retarget(run, profile.name)
     local = profile.name == LOCAL_TARGET
     placement = DryRunBackend(
         profile,
@@ -175,7 +192,7 @@ def submit(
     run = check_source(resolve(config))
     report = report or _to_stderr
     source_directory = run.source_directory
-    target = resolve_target(workspace, run, target)
+    target, run = resolve_target(workspace, run, target)
     backend = get_backend(workspace, target)
     facts = load_facts(workspace.history_dir, target) if target != LOCAL_TARGET else None
     prepared = prepare(backend, workspace.get_profile(target), run, experiment=experiment, facts=facts)

@@ -431,7 +431,8 @@ def submit_sweep(
     # The checks of any submission: the folder exists, the entry script is in it (else "did you mean").
     sweep = replace(sweep, trial=check_source(sweep.trial))
     source_directory = sweep.trial.source_directory
-    target = resolve_target(workspace, sweep.trial)
+    target, trial = resolve_target(workspace, sweep.trial)
+    sweep = replace(sweep, trial=trial)
     if target == LOCAL_TARGET:
         raise HyperDriveScenarioNotSupportedException(
             f"{LOCAL_REFUSAL} hpcest keeps this refusal: set compute_target to a cluster profile."
@@ -599,23 +600,22 @@ def update_trials(
     return query
 
 
-def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
+def refresh_sweep(workspace: Workspace, sweep_id: str) -> dict[str, str]:
     """One poll of a whole sweep: the sweep files, one squeue, the trials' own files; records updated.
 
     A sweep settled on evidence is final. One whose verdict rests on an inferred trial (declared
     lost without an exit code) is polled again, so that evidence arriving later corrects the
-    trials and then the sweep.
-    """
+    trials and then the sweep. Returns the runs whose scheduler did not answer (run id -> why;
+    their last state stands)."""
     store = workspace.run_store
     sweep = store.get(sweep_id)
     if (sweep.is_terminal and not sweep.inferred) or not sweep.remote_dir:
-        return sweep
+        return {}
     if sweep.kind == "step":
         # A HyperDriveStep: its status is the pipeline's to settle (its finish job, the failure rules).
         from .pipeline_status import refresh_pipelines
 
-        refresh_pipelines(workspace, [sweep])
-        return store.get(sweep_id)
+        return refresh_pipelines(workspace, [sweep])
     backend = get_backend(workspace, sweep.target)
     transport = backend.transport
     state = read_sweep_files(transport, sweep.remote_dir)
@@ -624,7 +624,8 @@ def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
     controller_id = sweep.properties.get("controller_job")
     if not query.answered:
         # Without the scheduler's answer the controller's state is unknown: the sweep is not settled.
-        return store.get(sweep_id)
+        why = f"the scheduler is not answering ({query.unanswered}); last known state kept"
+        return {sweep_id: why, **{c.run_id: why for c in store.children(sweep_id) if not c.is_terminal}}
     children = store.children(sweep_id)
     controller = _json(state.get("controller.json", ""))
     controller_job = known.get(controller_id) if controller_id else None
@@ -674,7 +675,7 @@ def refresh_sweep(workspace: Workspace, sweep_id: str) -> RunRecord:
         controller_job is not None and controller_job.state == "RUNNING"
     ):
         store.update_status(sweep_id, "Running")
-    return store.get(sweep_id)
+    return {}
 
 
 def cancel_sweep(workspace: Workspace, sweep_id: str) -> None:

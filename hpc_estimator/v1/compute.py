@@ -31,14 +31,6 @@ def target_override() -> str | None:
     return value or None
 
 
-def run_target_name(target: Any) -> str | None:
-    """The profile a run's ``compute_target`` stands for: the override, else the target's name (None: unset)."""
-    override = target_override()
-    if override is not None:
-        return override
-    return None if target is None else as_target_name(target)
-
-
 def is_workspace(value: Any) -> bool:
     """True for a workspace that holds cluster profiles (see ``ProfileSource``)."""
     return isinstance(value, ProfileSource)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from ..errors import UserErrorException
-from .compute import LOCAL_TARGET, run_target_name
+from .compute import LOCAL_TARGET, as_target_name
 from .data import DataReference, DatasetConsumptionConfig
 from .environment import AZUREML_DEFAULTS, DEFAULT_CPU_IMAGE, DEFAULT_GPU_IMAGE, Environment, package_name
 from .resolved import (
@@ -239,9 +240,9 @@ def resolve_run_configuration(
     script, arguments = resolve_command(rc)
     env = rc.environment
     image, packages = resolve_software(env)
-    target = rc.target
-    # hpcest run --target NAME ($HPCEST_TARGET) sends every run to NAME, whatever the code names.
-    target_name = run_target_name(target)
+    # The target the code names. Sending the run elsewhere (hpcest submit --target, $HPCEST_TARGET)
+    # is decided at submission, which calls ``retarget``.
+    target_name = None if rc.target is None else as_target_name(rc.target)
     if rc.docker_given:
         use_docker = bool(rc.docker.use_docker)
     else:
@@ -280,5 +281,21 @@ def resolve_run_configuration(
         vm_priority="lowpriority" if priority == "lowpriority" else "dedicated",
         time_limit_s=duration,
         checks=_script_checks(checks, image, target_name),
+        docker_given=rc.docker_given,
+        checks_asked=checks or ScriptChecks(),
         notes=notes,
     )
+
+
+def retarget(run: ResolvedRun, name: str) -> ResolvedRun:
+    """``run`` sent to the compute target ``name`` rather than the one its code named.
+
+    v1's defaults that follow the target are decided again for ``name``: a container everywhere but
+    "local" when the configuration did not choose, and the package check not for "local". What the
+    configuration set itself stays.
+    """
+    if name == run.target:
+        return run
+    use_docker = run.use_docker if run.docker_given else name != LOCAL_TARGET
+    checks = run.checks if run.checks_asked is None else _script_checks(run.checks_asked, run.image, name)
+    return replace(run, target=name, use_docker=use_docker, checks=checks)

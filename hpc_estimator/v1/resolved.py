@@ -160,6 +160,11 @@ class ResolvedRun:
     vm_priority: Literal["dedicated", "lowpriority"] = "dedicated"
     time_limit_s: int | None = None  # None: no limit asked for
     checks: ScriptChecks = field(default_factory=ScriptChecks)
+    # What ``retarget`` needs to decide v1's target-dependent defaults again for another target:
+    # whether the configuration itself chose ``use_docker`` (False: it is the target's usual), and
+    # the checks the class asked for before the target ruled some out (None: ``checks`` are final).
+    docker_given: bool = True
+    checks_asked: ScriptChecks | None = None
     # What v1 told (or should have told) the user about this configuration, shown at submission.
     notes: tuple[str, ...] = ()
 

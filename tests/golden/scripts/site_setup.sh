@@ -111,31 +111,39 @@ HPCEST_RANK_SH=$(declare -f hpcest_rank)
 export HPCEST_RANK_SH
 
 # srun needs slurmctld to create the step: during a controller restart or failover it fails before
-# any rank starts ("Unable to contact slurm controller"). Then, and only then, launch again.
-hpcest_launches=0
+# any task starts ("Unable to contact slurm controller"). Then, and only then, launch again.
+# hpcest_srun_retrying OUT SRUN...: SRUN's output goes to the file OUT ("": the batch log), its own
+# messages to hpcest-logs/srun.err; no task started when no rank log exists and OUT is empty.
 # Sleeps run in the background so that a SIGTERM is handled at once.
 hpcest_pause() { sleep "$1" & hpcest_step_pid=$!; wait "$hpcest_step_pid"; }
-while :; do
-  hpcest_launches=$((hpcest_launches + 1))
-  srun --nodes=1 --ntasks-per-node=1 --kill-on-bad-exit=1 --output=hpcest-logs/rank-%t.log bash -c 'eval "$HPCEST_RANK_SH" && hpcest_rank "$@"' hpcest-rank \
+hpcest_srun_retrying() {
+  local out=$1 launches=0 rc
+  shift
+  while :; do
+    launches=$((launches + 1))
+    if [ -n "$out" ]; then "$@" > "$out" 2> hpcest-logs/srun.err & else "$@" 2> hpcest-logs/srun.err & fi
+    hpcest_step_pid=$!
+    wait "$hpcest_step_pid"; rc=$?
+    cat hpcest-logs/srun.err >&2
+    if (( rc != 0 && launches < 20 )) && ! compgen -G 'hpcest-logs/rank-*.log' >/dev/null \
+        && { [ -z "$out" ] || [ ! -s "$out" ]; } \
+        && grep -q -e 'Unable to contact slurm controller' -e 'Unable to confirm allocation' hpcest-logs/srun.err; then
+      echo "hpcest: srun could not reach slurmctld (launch $launches); trying again once it answers" >&2
+      # An srun started while slurmctld is still coming back can hang: wait until it answers, then
+      # give it a moment to recover its jobs.
+      hpcest_pause 15
+      until scontrol ping 2>/dev/null | grep -q ' is UP'; do hpcest_pause 5; done
+      hpcest_pause 5
+      continue
+    fi
+    return "$rc"
+  done
+}
+
+hpcest_srun_retrying "" srun --nodes=1 --ntasks-per-node=1 --kill-on-bad-exit=1 --output=hpcest-logs/rank-%t.log bash -c 'eval "$HPCEST_RANK_SH" && hpcest_rank "$@"' hpcest-rank \
     apptainer exec --cleanenv --no-eval \
     --bind /scratch/alice/hpcest/runs/golden_1790000000_0123abcd:/hpcest/run \
     --bind /scratch/alice/hpcest/runs/golden_1790000000_0123abcd/src:/hpcest/run/src:ro \
     --pwd /hpcest/run/src \
     /scratch/alice/.cache/hpcest/images/apptainer-6e6e6e6e6e6e6e6e6e6e6e6e.sif \
-    sh -c 'exec "$(command -v python3 || command -v python)" "$@"' python train.py 2> hpcest-logs/srun.err &
-  hpcest_step_pid=$!
-  wait "$hpcest_step_pid"; hpcest_rc=$?
-  cat hpcest-logs/srun.err >&2
-  if (( hpcest_rc != 0 && hpcest_launches < 20 )) && ! compgen -G 'hpcest-logs/rank-*.log' >/dev/null \
-      && grep -q -e 'Unable to contact slurm controller' -e 'Unable to confirm allocation' hpcest-logs/srun.err; then
-    echo "hpcest: srun could not reach slurmctld (launch $hpcest_launches); trying again once it answers" >&2
-    # An srun started while slurmctld is still coming back can hang: wait until it answers, then
-    # give it a moment to recover its jobs.
-    hpcest_pause 15
-    until scontrol ping 2>/dev/null | grep -q ' is UP'; do hpcest_pause 5; done
-    hpcest_pause 5
-    continue
-  fi
-  exit "$hpcest_rc"
-done
+    sh -c 'exec "$(command -v python3 || command -v python)" "$@"' python train.py
