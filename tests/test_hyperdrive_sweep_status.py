@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from hpc_estimator.backends import close_all
-from hpc_estimator.runs.sweep import refresh_sweep
+from hpc_estimator.runs.sweep import refresh_sweep as _refresh_sweep
 from hpc_estimator.runs.workspace import Workspace
 from hpc_estimator.slurm.commands import FIELD_SEP
 from hpc_estimator.sweep import files
@@ -63,6 +63,12 @@ def workspace(tmp_path: Path, fake: Path) -> Iterator[Workspace]:
     yield ws
     close_all()
     ws.close()
+
+
+def refresh_sweep(workspace, sweep_id):
+    """One poll of the sweep, then its record (the poll itself returns what went unanswered)."""
+    _refresh_sweep(workspace, sweep_id)
+    return workspace.run_store.get(sweep_id)
 
 
 def listed(fake: Path, *jobs: tuple[str, str]) -> None:
