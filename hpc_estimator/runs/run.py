@@ -154,8 +154,8 @@ class Run:
     def get_status(self) -> str:
         """Ask the backend (one squeue/sacct/exit-file round) and record the answer."""
         record = self._reload()
-        if record.status in TERMINAL_STATUSES:
-            return record.status
+        if record.status in TERMINAL_STATUSES and not record.inferred:
+            return record.status  # a verdict on evidence is final; an inferred one is asked again
         refresh_status(self._experiment.workspace, [record])
         return self._reload().status
 
