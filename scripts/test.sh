@@ -13,8 +13,9 @@ APT_PACKAGES=(
   python3-venv                        # the test that installs the real azureml-core into a fresh venv
   git                                 # the staging and ignore-file tests compare with git's own view
 )
-# Debian's own python3 comes without pip; a python3 that has one (pyenv, a venv) keeps it.
-python3 -m pip --version >/dev/null 2>&1 || APT_PACKAGES+=(python3-pip)
+# Debian's own python3 comes without pip (nor the headers a source build of mpi4py needs); a python3
+# that has pip (pyenv, a venv) keeps its own.
+python3 -m pip --version >/dev/null 2>&1 || APT_PACKAGES+=(python3-pip python3-dev)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
