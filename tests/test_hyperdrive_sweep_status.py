@@ -45,6 +45,11 @@ exit 0
 
 @pytest.fixture
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return install_stand_in_scheduler(tmp_path, monkeypatch)
+
+
+def install_stand_in_scheduler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """sbatch/squeue/scancel stand-ins first on PATH, answering and logging under ``tmp_path``."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for name, text in (("squeue", FAKE_SQUEUE), ("scancel", FAKE_SCANCEL), ("sbatch", FAKE_SBATCH)):

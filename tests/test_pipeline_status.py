@@ -55,6 +55,9 @@ class ScriptedBackend:
     def cancel_graph(self, jobs: Sequence[JobRef]) -> None:
         self.canceled += [self.names[j.key] for j in jobs]
 
+    def recorded_job_ids(self, submission: Any) -> dict[str, str]:
+        return {}
+
 
 @pytest.fixture
 def ws(tmp_path: Path):

@@ -416,3 +416,15 @@ def test_parse_mpi_list_from_recorded_output() -> None:
 
     text = (Path(__file__).parent / "data" / "slurm" / "srun_mpi_list.txt").read_text()
     assert sorted(parse_mpi_list(text)) == ["cray_shasta", "none", "pmi2", "pmix", "pmix_v4"]
+
+
+def test_recorded_ids_are_read_in_job_order_and_a_short_or_odd_answer_yields_less():
+    from hpc_estimator.slurm import GraphJob, parse_recorded_ids, recorded_ids_argv
+
+    jobs = [GraphJob("a", "/w/a", "/w/a/job.sbatch"), GraphJob("b", "/w/b", "/w/b/job.sbatch", id_dir="/w/ids/b"),
+            GraphJob("c", "/w/c", "/w/c/job.sbatch")]
+    argv = recorded_ids_argv(jobs)
+    assert argv[-3:] == ["/w/a/job_id", "/w/ids/b/job_id", "/w/c/job_id"]
+    assert parse_recorded_ids(jobs, "812\n\n814\n") == {"a": "812", "c": "814"}
+    assert parse_recorded_ids(jobs, "812\n") == {"a": "812"}  # cut short: what was read
+    assert parse_recorded_ids(jobs, "sh: cat: denied\n813\n") == {"b": "813"}

@@ -105,6 +105,8 @@ class GraphBackend(Protocol):
 
     def cancel_graph(self, jobs: Sequence[JobRef]) -> None: ...
 
+    def recorded_job_ids(self, submission: GraphSubmission) -> dict[str, str]: ...
+
 
 def graph_backend(backend: Any) -> GraphBackend:
     if not isinstance(backend, GraphBackend):

@@ -255,3 +255,8 @@ class SlurmBackend:
         from . import slurm_graph
 
         slurm_graph.cancel_graph(self, jobs)
+
+    def recorded_job_ids(self, submission: GraphSubmission) -> dict[str, str]:
+        from . import slurm_graph
+
+        return slurm_graph.recorded_job_ids(self, submission)

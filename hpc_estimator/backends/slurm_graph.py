@@ -117,6 +117,21 @@ def submit_graph(
     )
 
 
+def recorded_job_ids(backend: SlurmBackend, submission: GraphSubmission) -> dict[str, str]:
+    """What a submission that did not answer (reply lost, interrupted) had queued: step key (a side
+    job by its name) -> job id, from the job_id files the submit script writes as it goes; {} when
+    they cannot be read (the submission's own error is the one to report)."""
+    jobs = graph_jobs(submission)
+    try:
+        result = backend.transport.run(slurm.recorded_ids_argv(jobs), timeout=60)
+    except Exception:
+        return {}
+    if not result.ok:
+        return {}
+    names = {safe_job_name(step.spec.name): step.key for step in submission.steps}
+    return {names.get(name, name): job_id for name, job_id in slurm.parse_recorded_ids(jobs, result.stdout).items()}
+
+
 def _raise_on_failure(result: CommandResult, parsed: slurm.GraphSubmitResult, submission: GraphSubmission) -> None:
     if parsed.missing:
         raise missing_data_error(parsed.missing)

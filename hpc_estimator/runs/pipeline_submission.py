@@ -392,10 +392,16 @@ def submit_pipeline(
         )
         if item.reused is not None:
             store.update_status(item.run_id, "Completed", detail=f"reused step run {item.origin}")
+    submission = graph_submission(plan)
     try:
-        submitted = graph_backend(backend).submit_graph(graph_submission(plan), progress=progress)
+        submitted = graph_backend(backend).submit_graph(submission, progress=progress)
     except BaseException as exc:
-        partial = exc.submitted if isinstance(exc, GraphSubmitError) else {}
+        # A refusal says what was queued; a reply lost for good or an interrupt may have left the
+        # submit script running on the login node: the job_id files it writes say what it queued.
+        if isinstance(exc, GraphSubmitError):
+            partial = exc.submitted
+        else:
+            partial = graph_backend(backend).recorded_job_ids(submission)
         _fail_submission(workspace, backend, plan, partial, exc)
         raise
     for item in plan.to_run:

@@ -38,7 +38,7 @@ from ..errors import ConfigError, HyperDriveScenarioNotSupportedException, Trans
 from ..job.render import render_sbatch
 from ..job.sbatch_options import directive_lines, safe_job_name
 from ..job.spec import ARRAY_ARGS, ARRAY_TASK, ArraySpec, JobSpec, ResourceSpec, SchedulerSpec
-from ..slurm.graph import JOB_ID_FILE, JOB_ID_TOKEN, GraphJob
+from ..slurm.graph import JOB_ID_TOKEN, GraphJob
 from ..snapshot.staging import build_manifest, stage
 from ..sweep import files
 from ..transport.base import Transport
@@ -221,15 +221,12 @@ def _submit_graph(transport: Transport, prepared: PreparedSweep, umask: str) -> 
 
 def _recorded_ids(transport: Transport, prepared: PreparedSweep) -> dict[str, str]:
     """The job ids the submit script wrote (job name -> id); best effort, {} when they cannot be read."""
-    names = [job.name for job in prepared.side_jobs]
-    paths = [posixpath.join(prepared.sweep_dir, job.id_dir, JOB_ID_FILE) for job in prepared.side_jobs]
-    script = 'for f in "$@"; do i=$(cat "$f" 2>/dev/null) || i=; printf "%s\\n" "$i"; done'
+    jobs = sweep_graph_jobs(prepared)
     try:
-        result = transport.run(["sh", "-c", script, "hpcest-ids", *paths])
+        result = transport.run(slurm.recorded_ids_argv(jobs), timeout=60)
     except Exception:  # the submission error is the one to report
         return {}
-    ids = result.stdout.splitlines() if result.ok else []
-    return {name: i for name, i in zip(names, ids) if i.isdigit()}
+    return slurm.parse_recorded_ids(jobs, result.stdout) if result.ok else {}
 
 
 def _fail_submission(

@@ -34,7 +34,14 @@ from .errors import (
     is_accounting_disabled,
     unanswered,
 )
-from .graph import GraphJob, GraphSubmitResult, graph_submit_script, parse_graph_submit
+from .graph import (
+    GraphJob,
+    GraphSubmitResult,
+    graph_submit_script,
+    parse_graph_submit,
+    parse_recorded_ids,
+    recorded_ids_argv,
+)
 from .parse import (
     Gres,
     NodeInfo,
@@ -87,6 +94,7 @@ __all__ = [
     "parse_graph_submit",
     "parse_gres",
     "parse_mpi_list",
+    "parse_recorded_ids",
     "parse_sacct",
     "parse_sbatch_parsable",
     "parse_scontrol_records",
@@ -96,6 +104,7 @@ __all__ = [
     "parse_squeue",
     "parse_squeue_json",
     "parse_task_steps",
+    "recorded_ids_argv",
     "sacct_argv",
     "sbatch_argv",
     "scancel_argv",

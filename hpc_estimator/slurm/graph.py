@@ -29,6 +29,7 @@ Output lines (anything else is ignored)::
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -196,3 +197,19 @@ def parse_graph_submit(stdout: str) -> GraphSubmitResult:
         ids[parts[1]] = parts[2]
         how[parts[1]] = parts[3]
     return GraphSubmitResult(job_ids=ids, how=how, missing=tuple(missing))
+
+
+# Each argument a job_id file: its content (or an empty line) per file, in order.
+_RECORDED_SH = 'for f in "$@"; do i=$(cat "$f" 2>/dev/null) || i=; printf "%s\\n" "$i"; done'
+
+
+def recorded_ids_argv(jobs: Sequence[GraphJob]) -> list[str]:
+    """One command that prints the id the submit script recorded for each job (its job_id file),
+    a line per job, empty where there is none: what a submission whose reply was lost had queued."""
+    paths = [posixpath.join(job.id_dir or job.run_dir, JOB_ID_FILE) for job in jobs]
+    return ["sh", "-c", _RECORDED_SH, "hpcest-ids", *paths]
+
+
+def parse_recorded_ids(jobs: Sequence[GraphJob], stdout: str) -> dict[str, str]:
+    """Job name -> id from the output of ``recorded_ids_argv`` (a short or odd answer yields less)."""
+    return {job.name: line.strip() for job, line in zip(jobs, stdout.splitlines()) if line.strip().isdigit()}
