@@ -232,6 +232,26 @@ def drive(visitor: Any, root: cst.CSTNode) -> None:
 Edit = Callable[[cst.CSTNode], Any]
 
 
+def _depth(node: cst.CSTNode, parent: dict[cst.CSTNode, cst.CSTNode], depth: dict[cst.CSTNode, int]) -> int:
+    """Depth of ``node`` below the root, memoised in ``depth`` (a loop, not a recursive closure: the
+    closure would be a reference cycle holding the parent map, i.e. the whole tree, until a
+    collection)."""
+    chain: list[cst.CSTNode] = []
+    current: cst.CSTNode | None = node
+    found = -1
+    while current is not None:
+        known = depth.get(current)
+        if known is not None:
+            found = known
+            break
+        chain.append(current)
+        current = parent.get(current)
+    for item in reversed(chain):
+        found += 1
+        depth[item] = found
+    return depth[node]
+
+
 def rebuild(
     module: cst.Module,
     parent: dict[cst.CSTNode, cst.CSTNode],
@@ -251,12 +271,7 @@ def rebuild(
     depth: dict[cst.CSTNode, int] = {}
 
     def depth_of(node: cst.CSTNode) -> int:
-        found = depth.get(node)
-        if found is None:
-            up = parent.get(node)
-            found = 0 if up is None else depth_of(up) + 1
-            depth[node] = found
-        return found
+        return _depth(node, parent, depth)
 
     dirty: set[cst.CSTNode] = set()
     for node in edits:

@@ -97,13 +97,14 @@ def migrate_file(path: str, target: str = "azureml") -> FileResult:
 
     result = FileResult(path)
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as error:
         result.error = Finding("HPE904", f"cannot read: {error.strerror}", path=path, fix="check permissions")
         return result
     if b"azureml" not in data:
         return result  # cannot reference v1 classes: not parsed at all
-    suffix = Path(path).suffix
+    suffix = os.path.splitext(path)[1]
     try:
         if suffix == ".py":
             decoded = decode_python(data)
@@ -200,7 +201,7 @@ def _candidate(path: str) -> bool:
         return True
 
 
-def run(paths: Iterable[Path], target: str, write: bool, jobs: int | None) -> Iterator[FileResult]:
+def run(paths: Iterable[str | Path], target: str, write: bool, jobs: int | None) -> Iterator[FileResult]:
     """Results in input order; with ``write`` the changed files are replaced atomically.
 
     With several jobs and fork, the workers' warm process (forked by ``python -m migrate`` on its
@@ -215,13 +216,15 @@ def run(paths: Iterable[Path], target: str, write: bool, jobs: int | None) -> It
     return _parallel(paths, target, write, jobs, pool)
 
 
-def _serial(paths: Iterable[Path], target: str, write: bool) -> Iterator[FileResult]:
+def _serial(paths: Iterable[str | Path], target: str, write: bool) -> Iterator[FileResult]:
     for path in paths:
         name = str(path)
         yield _finish(migrate_file(name, target), write) if _candidate(name) else FileResult(name)
 
 
-def _parallel(paths: Iterable[Path], target: str, write: bool, jobs: int, pool: Pool | None) -> Iterator[FileResult]:
+def _parallel(
+    paths: Iterable[str | Path], target: str, write: bool, jobs: int, pool: Pool | None
+) -> Iterator[FileResult]:
     order: list[str | int] = []
     try:
         for path in paths:

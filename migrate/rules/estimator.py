@@ -273,7 +273,7 @@ def _rewrite(m: Migration, p: EstimatorPlan, updated: cst.Call) -> cst.BaseExpre
         indent_unit=unit,
     )
     m.forget(p.call)
-    lost = _comment_list(updated)
+    lost = _comment_list(updated) if m.may_have_comments else []
     if lost:
         kept = {text for before, after in comments for text in [*before, *after]}
         kept.update(_comment_list(new_call))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from migrate.files import discover
@@ -14,8 +15,8 @@ def _tree(root: Path, files: list[str]) -> None:
         path.write_text("x = 1\n")
 
 
-def _names(paths: object, root: Path) -> set[str]:
-    return {p.relative_to(root).as_posix() for p in paths}  # type: ignore[attr-defined]
+def _names(paths: Iterable[str], root: Path) -> set[str]:
+    return {Path(p).relative_to(root).as_posix() for p in paths}
 
 
 def test_gitignore_globs_anchors_directories_and_negation(tmp_path: Path) -> None:
@@ -46,5 +47,5 @@ def test_include_exclude_and_explicit_files(tmp_path: Path) -> None:
     _tree(tmp_path, ["a.py", "notes.md", "vendor/v.py", "t/test_a.py"])
     found = _names(discover([tmp_path], include=("*.md",), exclude=("vendor", "test_*.py")), tmp_path)
     assert found == {"a.py", "notes.md"}
-    assert list(discover([tmp_path / "notes.md"])) == [tmp_path / "notes.md"]
+    assert list(discover([tmp_path / "notes.md"])) == [str(tmp_path / "notes.md")]
     assert list(discover([tmp_path], respect_gitignore=False)) != []
