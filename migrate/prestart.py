@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import select
 import signal
 import socket
 import sys
@@ -52,6 +53,21 @@ class WarmProcess:
                 os.kill(self.pid, signal.SIGTERM)
 
     def join(self, timeout: float) -> None:
+        if not self.is_alive():
+            return
+        pidfd_open = getattr(os, "pidfd_open", None)  # Linux >= 5.3: woken the moment it exits
+        if pidfd_open is not None:
+            try:
+                pidfd = pidfd_open(self.pid)
+            except OSError:
+                pidfd = None  # no longer there, or no pidfd here: poll below
+            if pidfd is not None:
+                try:
+                    select.select([pidfd], [], [], timeout)
+                finally:
+                    os.close(pidfd)
+                self.is_alive()
+                return
         deadline = time.monotonic() + timeout
         while self.is_alive() and time.monotonic() < deadline:
             time.sleep(0.005)
