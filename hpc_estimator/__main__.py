@@ -1,5 +1,5 @@
 """``python -m hpc_estimator`` is the ``hpcest`` command (useful where console scripts are not on PATH)."""
 
-from .cli import main
+from .cli import console
 
-main(prog_name="hpcest")
+console()

@@ -7,5 +7,7 @@ if __name__ == "__main__":
     prestart.start()
 
     from migrate.cli import migrate_command
+    from migrate.process import OWN_PROCESS, end_process
 
-    migrate_command(prog_name="python -m migrate")
+    OWN_PROCESS[0] = True
+    end_process(lambda: migrate_command(prog_name="python -m migrate"))

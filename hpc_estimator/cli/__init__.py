@@ -14,6 +14,6 @@ from __future__ import annotations
 
 from .errors import handle_errors
 from .loader import load_config_object
-from .main import main
+from .main import console, main
 
-__all__ = ["handle_errors", "load_config_object", "main"]
+__all__ = ["console", "handle_errors", "load_config_object", "main"]

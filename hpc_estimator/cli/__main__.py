@@ -1,5 +1,5 @@
 """``python -m hpc_estimator.cli`` is the ``hpcest`` command."""
 
-from . import main
+from . import console
 
-main(prog_name="hpcest")
+console()

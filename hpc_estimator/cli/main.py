@@ -72,11 +72,20 @@ def migrate(ctx: click.Context) -> None:
     # command is imported and the tree is read.
     prestart.start()
     from migrate.cli import migrate_command
+    from migrate.process import end_process
 
     args = list(ctx.args)
     if debug_enabled() and "--debug" not in args:
         args.insert(0, "--debug")  # hpcest --debug migrate ...
-    migrate_command.main(args=args, prog_name="hpcest migrate", standalone_mode=True)
+    end_process(lambda: migrate_command.main(args=args, prog_name="hpcest migrate", standalone_mode=True))
+
+
+def console() -> None:
+    """The ``hpcest`` console script (and ``python -m hpc_estimator``): ``main`` in a process of its own."""
+    from migrate.process import OWN_PROCESS
+
+    OWN_PROCESS[0] = True
+    main(prog_name="hpcest")
 
 
 def _register() -> None:

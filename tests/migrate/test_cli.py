@@ -250,3 +250,32 @@ def test_sarif_uris_regions_and_fixes(tmp_path: Path) -> None:
     assert "ScriptRunConfig(" in rebuilt and rebuilt.endswith("print(os.sep)\n")
     assert all(r["deletedRegion"]["charLength"] < len(old) for r in replacements)
     assert not any("print(os.sep)" in r["insertedContent"]["text"] for r in replacements)
+
+
+def test_the_command_ending_its_own_process_still_delivers_every_line(tmp_path: Path) -> None:
+    """``python -m migrate`` ends its process itself (no interpreter teardown): everything it printed
+    into a pipe arrives first, and the exit status is the command's."""
+    for index in range(150):
+        (tmp_path / f"job{index}.py").write_text(ESTIMATOR_PY)
+    result = run_cli(str(tmp_path), "--check")
+    assert result.returncode == 1
+    assert result.stdout.count("\n--- a/") + result.stdout.startswith("--- a/") == 150
+    assert result.stderr.strip().splitlines()[-1].startswith("files scanned: 150")
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "a.py").write_text("print('no v1 here')\n")
+    assert run_cli(str(clean), "--check").returncode == 0
+    assert run_cli(str(tmp_path / "missing")).returncode == 2  # click's usage error, through the same exit
+
+
+def test_in_process_callers_get_an_ordinary_exit() -> None:
+    from migrate.process import OWN_PROCESS, end_process
+
+    assert OWN_PROCESS == [False]
+
+    def command() -> None:
+        raise SystemExit(3)
+
+    with pytest.raises(SystemExit) as stop:
+        end_process(command)
+    assert stop.value.code == 3
