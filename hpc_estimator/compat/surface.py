@@ -91,6 +91,7 @@ SERVED: dict[str, dict[str, str]] = {
         "AmlCompute": f"{_AML}:AmlCompute",
         "AmlComputeProvisioningConfiguration": f"{_AML}:AmlComputeProvisioningConfiguration",
         "AmlComputeStatus": f"{_AML}:AmlComputeStatus",
+        "ScaleSettings": f"{_AML}:ScaleSettings",
     },
     "azureml.core.compute_target": {"ComputeTargetException": f"{_ERR}:ComputeTargetException"},
     "azureml.core.datastore": _DATASTORE,

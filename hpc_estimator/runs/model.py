@@ -3,13 +3,17 @@
 ``Model.register(ws, model_path, model_name)`` copies a local file or folder into
 ``.hpcest/models/<name>/<version>/``; ``run.register_model(model_name, model_path)`` copies the
 run's own files (``outputs/model.pt``) from the cluster. ``Model(ws, name)`` is the latest
-version (or ``version=``), ``Model.list`` every version, ``model.download(target_dir)`` a copy.
-Deployment (``deploy``, ``package``, ``profile``) was an Azure service: refused, with what to do.
+version (or ``version=``; ``run_id=``, ``tags=``, ``properties=``, ``model_framework=`` narrow the
+search as v1's service did), ``Model.list`` every version, ``model.download(target_dir)`` a copy,
+``Model.get_model_path(name)`` v1's local cache ``./azureml-models/<name>/<version>/`` (filled from
+the registry when a workspace is given). Deployment (``deploy``, ``package``, ``profile``) was an
+Azure service: refused, with what to do.
 """
 
 from __future__ import annotations
 
 import builtins
+import logging
 import os
 import posixpath
 import shutil
@@ -18,6 +22,11 @@ from typing import Any
 
 from ..transport.fetch_tree import fetch_tree
 from ..v1.exceptions import ModelNotFoundException, WebserviceException, azure_only_call
+
+logger = logging.getLogger(__name__)
+
+# v1's cache of downloaded models (azureml.core.model.MODELS_DIR), fixed when the module is imported.
+MODELS_DIR = os.path.join(os.environ.get("AML_APP_ROOT", ""), "azureml-models")
 
 _DEPLOY_INSTEAD = (
     "download the model (Model(ws, name).download('model_dir')) and serve it with your own server on a "
@@ -53,20 +62,7 @@ class Model:
     ) -> None:
         record = kwargs.get("_record")
         if record is None:
-            if id is not None:
-                name, _, number = str(id).partition(":")
-                version = int(number) if number else version
-            if name is None:
-                raise WebserviceException("Model(workspace, name): pass the model's name (or id='name:version')")
-            record = workspace.dataset_registry().get_model(name, None if version is None else int(version))
-            if record is None:
-                known = sorted({m["name"] for m in workspace.dataset_registry().list_models()})
-                which = "" if version is None else f" version {version}"
-                raise ModelNotFoundException(
-                    f"ModelNotFound: Model with name {name}{which} not found in provided workspace "
-                    f"(registered: {', '.join(known) or 'none yet'}); register it with "
-                    "run.register_model(model_name, model_path) or Model.register(ws, model_path, model_name)"
-                )
+            record = _lookup(workspace, name, id, tags, properties, version, run_id, model_framework, kwargs)
         self.workspace = workspace
         self._record = record
         self.name: str = record["name"]
@@ -170,13 +166,26 @@ class Model:
 
     @staticmethod
     def get_model_path(model_name: str, version: int | None = None, _workspace: Any = None) -> str:
-        """The registry path of a model's files (v1 answered this inside a deployment, from its copy)."""
-        if _workspace is None:
-            raise WebserviceException(
-                "Model.get_model_path(model_name) outside a deployment needs _workspace=ws here (there is no "
-                "deployment container on Slurm)"
-            )
-        return Model(_workspace, model_name, version=version).url
+        """The path of a model's file or folder, found where v1 looked, in v1's order.
+
+        With ``version``: the cache ``azureml-models/<name>/<version>/`` (``$AML_APP_ROOT/azureml-models``
+        when that is set), else ``./<name>``, else the workspace's registry (copied into the cache).
+        Without: the registry's latest version (copied into the cache) when a workspace is given;
+        otherwise the cache's highest version, else ``./<name>``. The path is relative when the
+        cache is, as in v1.
+        """
+        if version is not None and not isinstance(version, int):
+            raise WebserviceException("version should be an int")
+        if version is not None:
+            try:
+                return _model_path_local(model_name, version)
+            except ModelNotFoundException as missing:
+                if _workspace is not None:
+                    return _model_path_remote(model_name, version, _workspace)
+                raise WebserviceException(str(missing)) from None
+        if _workspace is not None:
+            return _model_path_remote(model_name, version, _workspace)
+        return _model_path_local(model_name, version)
 
     def download(self, target_dir: str = ".", exist_ok: bool = False, exists_ok: bool | None = None) -> str:
         """Copy the model's files into ``target_dir``; returns the path of the model file or folder there."""
@@ -248,6 +257,131 @@ class Model:
                                            _DEPLOY_INSTEAD))
     profile = staticmethod(azure_only_call("Model.profile(...)", "profiling a model on Azure inference compute",
                                            _DEPLOY_INSTEAD))
+
+
+def _not_found(**fields: Any) -> str:
+    """v1's message for a lookup that found nothing (the fields given, in v1's order)."""
+    given = ", ".join(f"{key} {value}" for key, value in fields.items() if value)
+    return f"ModelNotFound: Model with {given} not found in provided workspace"
+
+
+def _registered_hint(registry: Any) -> str:
+    known = sorted({m["name"] for m in registry.list_models()})
+    return (f" (registered: {', '.join(known) or 'none yet'}; register a model with "
+            "run.register_model(model_name, model_path) or Model.register(ws, model_path, model_name))")
+
+
+def _query(values: Any) -> str | None:
+    """v1's filter string for tags or properties: ``key`` or ``key=value`` terms joined by commas
+    (built as v1 built it, so what v1 could not build fails the same way)."""
+    if not values:
+        return None
+    query = ""
+    for item in values:
+        if type(item) is builtins.list:
+            query = query + item[0] + "=" + item[1] + ","
+        else:
+            query = query + item + ","
+    return query[:-1]
+
+
+def _matches(values: dict[str, Any], query: str | None) -> bool:
+    """Whether ``values`` has every ``key`` (and every ``key=value``) of ``query``."""
+    if query is None:
+        return True
+    for term in query.split(","):
+        key, eq, value = term.partition("=")
+        if key not in values or (eq and str(values[key]) != value):
+            return False
+    return True
+
+
+def _by_id(registry: Any, model_id: str) -> dict[str, Any]:
+    name, _, number = model_id.partition(":")
+    record = None
+    if not number:
+        record = registry.get_model(name, None)
+    elif number.isdigit():
+        record = registry.get_model(name, int(number))
+    if record is None:
+        raise WebserviceException(_not_found(id=model_id) + _registered_hint(registry))
+    return dict(record)
+
+
+def _lookup(workspace: Any, name: str | None, model_id: str | None, tags: Any, properties: Any, version: Any,
+            run_id: str | None, model_framework: str | None, extra: dict[str, Any]) -> dict[str, Any]:
+    """``Model(ws, ...)``'s search, as v1 asked its service: an id (or a name with a version) names
+    one version and the other filters are not used; otherwise the newest version of ``name`` that
+    has the ``run_id``, ``model_framework``, ``tags`` and ``properties`` asked for."""
+    if not model_id and not name:
+        raise WebserviceException("Error, one of id or name must be provided.")
+    registry = workspace.dataset_registry()
+    if model_id:
+        return _by_id(registry, str(model_id))
+    if version:
+        return _by_id(registry, f"{name}:{version}")
+    tags_query, properties_query = _query(tags), _query(properties)
+    for record in registry.list_models(name, run_id or None):  # newest first
+        if model_framework and record.get("framework") != model_framework:
+            continue
+        if _matches(record["tags"], tags_query) and _matches(record["properties"], properties_query):
+            return dict(record)
+    message = _not_found(name=name, id=model_id, tags=tags, properties=properties, version=version, run_id=run_id,
+                         model_framework=model_framework, **extra)
+    raise WebserviceException(message + _registered_hint(registry))
+
+
+def _model_path_local(model_name: str, version: int | None) -> str:
+    """v1's ``Model._get_model_path_local``: the cache, then the working directory."""
+    if model_name is None:
+        raise WebserviceException("model_name is None")
+    candidate = os.path.join(MODELS_DIR, model_name)
+    if not os.path.exists(candidate):
+        return _model_path_from_root(model_name)
+    chosen = _latest_version(os.listdir(candidate)) if version is None else version
+    candidate = os.path.join(candidate, str(chosen))
+    if not os.path.exists(candidate):
+        return _model_path_from_root(model_name)
+    entries = os.listdir(candidate)
+    if len(entries) != 1:
+        raise WebserviceException(f"Dir {candidate} can contain only 1 file or folder. Found {entries}")
+    return os.path.join(candidate, entries[0])
+
+
+def _model_path_from_root(model_name: str) -> str:
+    if os.path.exists(model_name):
+        return model_name
+    cached = [os.path.join(root, f) for root, _, files in os.walk(MODELS_DIR) for f in files]
+    logger.debug("model %s: not in the cache %s (%d files: %s) nor in the working directory",
+                 model_name, MODELS_DIR, len(cached), "\n".join(cached))
+    raise ModelNotFoundException(
+        f"Model {model_name} not found in cache at {MODELS_DIR} or in current working directory {os.getcwd()}. "
+        "For more info, set logging level to DEBUG."
+    )
+
+
+def _latest_version(versions: builtins.list[str]) -> int:
+    if not len(versions) > 0:
+        raise WebserviceException("versions is empty")
+    return max(int(v) for v in versions)
+
+
+def _model_path_remote(model_name: str, version: int | None, workspace: Any) -> str:
+    """v1's ``Model._get_model_path_remote``: the registry's version, copied into the cache."""
+    try:
+        model = Model(workspace, name=model_name, version=version)
+    except WebserviceException as error:
+        if "ModelNotFound" not in str(error):
+            raise
+        infos = sorted(f"{m.name}/{m.version}" for m in Model.list(workspace))
+        raise ModelNotFoundException(f"Model/Version {model_name}/{version} not found in workspace. {infos}") from None
+    target_dir = os.path.join(MODELS_DIR, model_name, str(model.version))
+    model_path = model.download(target_dir, exist_ok=True)
+    if not os.path.exists(model_path):
+        raise ModelNotFoundException(
+            f"Expected model path does not exist: {model_path}. Found items in dir: {os.listdir(target_dir)}"
+        )
+    return model_path
 
 
 def _check_name(name: Any) -> None:

@@ -17,18 +17,80 @@ waits return at once. Nothing is provisioned, so nothing is left half-done. No I
 from __future__ import annotations
 
 import builtins
+import math
+import re
+import string
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..cluster.profile import ClusterProfile
-from ..errors import ComputeTargetException
+from ..errors import ComputeTargetException, UserErrorException
 from .compute import LOCAL_TARGET, ComputeTarget, check_target_exists, is_workspace, target_override
 
 AMLCOMPUTE_TYPE = "AmlCompute"
 
 
+class ScaleSettings:
+    """A cluster's node counts and idle time (v1 name; ``config.scale_settings``)."""
+
+    def __init__(self, minimum_node_count: Any, maximum_node_count: Any, idle_seconds_before_scaledown: Any) -> None:
+        self.minimum_node_count = minimum_node_count
+        self.maximum_node_count = maximum_node_count
+        self.idle_seconds_before_scaledown = idle_seconds_before_scaledown
+
+    def serialize(self) -> dict[str, Any]:
+        duration = ""
+        if self.idle_seconds_before_scaledown:
+            duration = _seconds_to_duration(self.idle_seconds_before_scaledown)
+        return {"minNodeCount": self.minimum_node_count, "maxNodeCount": self.maximum_node_count,
+                "nodeIdleTimeBeforeScaleDown": duration}
+
+    @staticmethod
+    def deserialize(object_dict: Any) -> ScaleSettings | None:
+        if not object_dict:
+            return None
+        for key in ["minNodeCount", "maxNodeCount", "nodeIdleTimeBeforeScaleDown"]:
+            if key not in object_dict:
+                raise ComputeTargetException(f'Invalid scale settings payload, missing "{key}":\n{object_dict}')
+        return ScaleSettings(object_dict["minNodeCount"], object_dict["maxNodeCount"],
+                             _duration_to_seconds(object_dict["nodeIdleTimeBeforeScaleDown"]))
+
+
+def _seconds_to_duration(seconds: Any) -> str:
+    """v1's ISO-8601 idle time: ``PT<seconds>S``."""
+    try:
+        value = int(seconds)
+    except Exception:
+        raise UserErrorException("Invalid input, provide an integer duration in seconds") from None
+    if value < 0:
+        raise UserErrorException("Invalid input, provide duration in seconds")
+    return f"PT{value}S"
+
+
+_DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?")
+
+
+def _duration_to_seconds(text: Any) -> Any:
+    if not text or text.isspace():
+        return text
+    match = _DURATION.fullmatch(text)
+    if match is None or not any(match.groups()):
+        raise UserErrorException("Invalid input, provide ISO-8601 formatted duration string")
+    days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    return math.floor(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+
+
+# The characters v1 counts as special in an admin password.
+_PASSWORD_SPECIALS = set("`~!@#$%^&*()=+_[]{}|;:./'\",<>?")
+
+
 class AmlComputeProvisioningConfiguration:
-    """What v1 would have provisioned; kept so the notebook can read it back, and compared with the profile."""
+    """What v1 would have provisioned; kept so the notebook can read it back.
+
+    The attributes are v1's: ``location`` (always None here, as in v1), ``compute_location`` (the
+    ``location=`` given to ``provisioning_configuration``) and the node counts in ``scale_settings``.
+    The constructor runs ``validate_configuration`` (v1's rules, messages and exception type).
+    """
 
     def __init__(
         self,
@@ -51,12 +113,11 @@ class AmlComputeProvisioningConfiguration:
         compute_location: str | None = None,
         enable_node_public_ip: bool = True,
     ) -> None:
-        self.type = AmlCompute
+        self._compute_type = AmlCompute
+        self.location: str | None = None
         self.vm_size = vm_size
         self.vm_priority = vm_priority
-        self.min_nodes = min_nodes
-        self.max_nodes = max_nodes
-        self.idle_seconds_before_scaledown = idle_seconds_before_scaledown
+        self.scale_settings = ScaleSettings(min_nodes or 0, max_nodes, idle_seconds_before_scaledown)
         self.admin_username = admin_username
         self.admin_user_password = admin_user_password
         self.admin_user_ssh_key = admin_user_ssh_key
@@ -68,21 +129,55 @@ class AmlComputeProvisioningConfiguration:
         self.remote_login_port_public_access = remote_login_port_public_access
         self.identity_type = identity_type
         self.identity_id = identity_id
-        self.location = compute_location
+        self.compute_location = compute_location
         self.enable_node_public_ip = enable_node_public_ip
+        self.validate_configuration()
 
     def validate_configuration(self) -> None:
-        """v1's client-side checks that still mean something: node counts."""
-        if self.max_nodes is not None and self.max_nodes < 1:
-            raise ComputeTargetException(f"max_nodes must be a positive integer, got {self.max_nodes!r}")
-        if self.max_nodes is not None and self.min_nodes > self.max_nodes:
-            raise ComputeTargetException(
-                f"min_nodes ({self.min_nodes}) must not exceed max_nodes ({self.max_nodes})"
-            )
-        if self.vm_priority not in ("dedicated", "lowpriority"):
-            raise ComputeTargetException(
-                f"vm_priority must be 'dedicated' or 'lowpriority', got {self.vm_priority!r}"
-            )
+        """v1's client-side checks, in v1's order and words (``ComputeTargetException``).
+
+        ``vm_priority`` is not checked here (v1 left it to the service): ``ComputeTarget.create``
+        refuses a value other than dedicated/lowpriority.
+        """
+        if any([self.admin_username, self.admin_user_password, self.admin_user_ssh_key]) and not self.admin_username:
+            raise ComputeTargetException("Invalid user credentials, admin username must be provided along "
+                                         "with either a password or SSH key information.")
+        if self.admin_username:
+            if not self.admin_user_password and not self.admin_user_ssh_key:
+                raise ComputeTargetException("Invalid user credentials, no password or key information provided. "
+                                             "Please provide either a password or SSH key information.")
+            elif self.admin_user_password and not self._is_valid_password():
+                raise ComputeTargetException("Invalid admin user password provided. The admin user password must "
+                                             "have 3 of the following: 1 lowercase character, 1 uppercase "
+                                             "character, 1 number, and 1 special character "
+                                             "`~!@#$%^&*()=+_[]{}|;:./'\",<>?")
+        vnet = [self.vnet_name, self.vnet_resourcegroup_name, self.subnet_name]
+        if any(vnet) and not all(vnet):
+            raise ComputeTargetException("Invalid configuration, not all virtual net information provided. "
+                                         "To use a custom virtual net, please provide vnet name, vnet resource "
+                                         "group and subnet name")
+        scale = self.scale_settings
+        if scale.maximum_node_count is None:
+            raise ComputeTargetException("Invalid provisioning configuration, max nodes count is mandatory")
+        elif scale.maximum_node_count < 0:
+            raise ComputeTargetException("Invalid provisioning configuration, max nodes count must be greater "
+                                         "than or equal to 0")
+        elif scale.maximum_node_count < scale.minimum_node_count:
+            raise ComputeTargetException("Invalid provisioning configuration, max nodes count must be greater than "
+                                         "or equal to min nodes count")
+        if self.identity_type:
+            AmlCompute._validate_identity(self.identity_type, self.identity_id)
+        elif self.identity_id:
+            raise ComputeTargetException("Invalid configuration, identity_id cannot be set when "
+                                         "identity type is not user assigned.")
+
+    def _is_valid_password(self) -> bool:
+        """v1's password policy: three of lowercase, uppercase, digit, special character."""
+        if self.admin_user_password is None:
+            return False
+        chars = set(self.admin_user_password)
+        classes = [set(string.ascii_lowercase), set(string.ascii_uppercase), set(string.digits), _PASSWORD_SPECIALS]
+        return sum(1 for c in classes if chars & c) >= 3
 
 
 class AmlComputeStatus:
@@ -141,6 +236,14 @@ class AmlCompute(ComputeTarget):
                 f"from AmlCompute.provisioning_configuration(...), got {type(provisioning_configuration).__name__}"
             )
         provisioning_configuration.validate_configuration()
+        # v1 sent vm_priority to the service (none: its default), which refused an unknown one when
+        # creating the cluster; nothing is created or queued with it here either.
+        priority = provisioning_configuration.vm_priority
+        if priority and str(priority).lower() not in ("dedicated", "lowpriority"):
+            raise ComputeTargetException(
+                f"ComputeTarget.create(workspace, {name!r}, provisioning_configuration): vm_priority must be "
+                f"'dedicated' or 'lowpriority', got {provisioning_configuration.vm_priority!r}"
+            )
         target = cls(workspace, name)
         target.vm_size = provisioning_configuration.vm_size or None
         return target
@@ -186,8 +289,20 @@ class AmlCompute(ComputeTarget):
             compute_location=location,
             enable_node_public_ip=enable_node_public_ip,
         )
-        config.validate_configuration()
         return config
+
+    @staticmethod
+    def _validate_identity(identity_type: Any, identity_id: Any) -> None:
+        """v1's identity rules (the identity itself has no meaning on Slurm)."""
+        if identity_type not in ["UserAssigned", "SystemAssigned"]:
+            raise ComputeTargetException("Invalid configuration, identity_type must be set to "
+                                         "'UserAssigned' or 'SystemAssigned'.")
+        elif identity_type == "UserAssigned" and (type(identity_id) is not builtins.list or not identity_id):
+            raise ComputeTargetException("Invalid configuration, please pass the identity_id of the user assigned "
+                                         "identity as a list (eg. ['resource_ID1','resourceID2',...])")
+        elif identity_type != "UserAssigned" and identity_id:
+            raise ComputeTargetException("Invalid configuration, identity_id cannot be set when "
+                                         "identity type is not user assigned.")
 
     @staticmethod
     def supported_vmsizes(workspace: Any, location: str | None = None) -> builtins.list[dict[str, Any]]:

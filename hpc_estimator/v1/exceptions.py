@@ -1,7 +1,9 @@
 """v1 exception types for the workspace assets (models, authentication), and the Azure-only refusal.
 
-``WebserviceException`` is what v1's model registry raised (a missing model, a bad model path);
-``ModelNotFoundException`` derives from it as in v1, so ``except WebserviceException`` catches both.
+``WebserviceException`` is what v1's model registry raised (a model ``Model(ws, name)`` does not
+find, a bad model path). ``ModelNotFoundException`` is what ``Model.get_model_path`` raises when it
+finds no model files; as in v1 it derives from ``AzureMLException`` directly, not from
+``WebserviceException``, so ``except WebserviceException`` does not catch it.
 
 ``AzureOnlyError`` is hpcest's own: a call whose meaning was an Azure service (AKS/ACI deployment,
 AutoML, Key Vault, Azure storage registration ...) and has none on a Slurm cluster. It names the
@@ -23,8 +25,8 @@ class WebserviceException(AzureMLException):
     """A model registry or deployment request failed (v1: azureml.exceptions.WebserviceException)."""
 
 
-class ModelNotFoundException(WebserviceException):
-    """No registered model matches (v1 name)."""
+class ModelNotFoundException(AzureMLException):
+    """No model files where ``Model.get_model_path`` looked (v1: azureml.exceptions.ModelNotFoundException)."""
 
 
 class AuthenticationException(AzureMLException):

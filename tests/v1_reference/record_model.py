@@ -1,0 +1,118 @@
+"""Record what the real Azure ML SDK v1 does for the ``Model`` lookup and ``get_model_path`` cases.
+
+Runs under the real SDK's interpreter only (never a project dependency, never in CI)::
+
+    /work/v1sdk/bin/python -m tests.v1_reference.record_model      # from the worktree root
+
+writes ``tests/data/v1_reference/model_rules.json``: per lookup of ``model_cases.LOOKUPS`` the request
+v1's ``Model(ws, ...)`` sent its model service and the exception it raised; per case of
+``model_cases.CASES`` the facts it observed and the exception it raised, if any (class, v1 base
+classes, one-line message). No Azure service is contacted: ``ModelsClient`` talks to a stand-in
+that records each request and answers it as the service answered a registry without that model
+(404 for an id, an empty page for a query); everything else is v1's own code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator
+from importlib import metadata
+from types import SimpleNamespace
+from typing import Any
+from unittest import mock
+
+from .model_cases import CASES, LOOKUPS, normalise
+from .record_compute import error_record
+
+HERE = os.path.dirname(__file__)
+OUT = os.path.join(HERE, "..", "data", "v1_reference", "model_rules.json")
+
+
+@contextlib.contextmanager
+def empty_model_service(requests: list[Any]) -> Iterator[None]:
+    from azureml._restclient.models import ModelErrorResponseException
+    from azureml._restclient.models_client import ModelsClient
+
+    def query_by_id(model_id: str, **_: Any) -> Any:
+        requests.append(["get_by_id", model_id])
+        error = ModelErrorResponseException.__new__(ModelErrorResponseException)
+        error.error = SimpleNamespace(status_code=404, correlation=None, details=None)
+        raise error
+
+    def list_query(**kwargs: Any) -> Any:
+        kwargs.pop("is_paginated", None)
+        kwargs.pop("custom_headers", None)
+        requests.append(["query", dict(sorted(kwargs.items()))])
+        return iter([])
+
+    client = SimpleNamespace(ml_models=SimpleNamespace(query_by_id=query_by_id, list_query=list_query))
+    with mock.patch.object(ModelsClient, "__init__", lambda self, *a, **k: None), \
+            mock.patch.object(ModelsClient, "_client", client, create=True), \
+            mock.patch.object(ModelsClient, "_execute_with_workspace_arguments",
+                              lambda self, func, *args, **kwargs: func(*args, **kwargs)):
+        yield
+
+
+class V1:
+    def __init__(self) -> None:
+        from azureml.core import Model, Workspace
+
+        self.Model = Model
+        self._Workspace = Workspace
+
+    def workspace(self) -> Any:
+        ws = object.__new__(self._Workspace)
+        ws._service_context = mock.MagicMock()
+        return ws
+
+
+def main() -> None:
+    logging.disable(logging.CRITICAL)
+    warnings.simplefilter("ignore")
+    lib = V1()
+    lookups: dict[str, Any] = {}
+    for name, kwargs in LOOKUPS.items():
+        requests: list[Any] = []
+        record: dict[str, Any] = {"requests": requests}
+        with empty_model_service(requests):
+            try:
+                lib.Model(lib.workspace(), **kwargs)
+                record["found"] = True  # the stand-in never finds one
+            except Exception as exc:  # every exception is a recorded fact
+                record["error"] = error_record(exc)
+        lookups[name] = record
+    cases: dict[str, Any] = {}
+    old = os.getcwd()
+    for name, func in CASES.items():
+        facts: dict[str, Any] = {}
+        record = {"facts": facts}
+        with tempfile.TemporaryDirectory(prefix="hpcest-v1-model-") as tmp, empty_model_service([]):
+            os.chdir(tmp)
+            try:
+                func(lib, facts)
+            except Exception as exc:
+                record["error"] = error_record(exc)
+                record["error"]["message"] = normalise(record["error"]["message"], os.getcwd())
+            finally:
+                os.chdir(old)
+        cases[name] = record
+    data = {
+        "generated_by": "tests/v1_reference/record_model.py",
+        "sdk_versions": {p: metadata.version(p) for p in ("azureml-core",)},
+        "lookups": lookups,
+        "cases": cases,
+    }
+    with open(OUT, "w") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+        f.write("\n")
+    print(f"wrote {len(lookups)} lookups and {len(cases)} cases to {os.path.relpath(OUT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
