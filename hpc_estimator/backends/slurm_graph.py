@@ -6,6 +6,7 @@ and one command that unpacks all batch scripts and runs the generated submit scr
 (``hpc_estimator.slurm.graph``), which calls sbatch per step with ``--dependency=afterok:...``.
 That last command is safe to run again: when its reply is lost it is repeated, and steps already
 submitted are found (their ``job_id`` files, else ``squeue --name``), not submitted twice.
+A submission with no step to run (every step reused) costs no command at all.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ def submit_graph(
     backend: SlurmBackend, submission: GraphSubmission, *, progress: Progress | None = None
 ) -> GraphSubmitted:
     transport = backend.transport
+    if not submission.steps and not submission.require_dirs:
+        return GraphSubmitted(job_ids={})  # every step reused: nothing to check, nothing to submit
     jobs = graph_jobs(submission)
     script = slurm.graph_submit_script(jobs, require_dirs=submission.require_dirs)
     if not submission.steps:
