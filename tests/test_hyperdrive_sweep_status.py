@@ -396,6 +396,38 @@ def test_a_submission_refused_part_way_cancels_and_records_what_was_queued(
     assert sweep.properties["submitted_before_failure"] == {f"{sweep.run_id}_a0": "701"}
 
 
+def test_a_refusal_whose_text_contains_tar_is_reported_as_sbatchs(
+    workspace: Workspace, fake: Path, tmp_path: Path
+) -> None:
+    """Told by the exit status of the command, not by "tar" in the error (here in restart, target)."""
+    from hpc_estimator.errors import SchedulerError
+
+    refusal = "ERROR: job rejected by the site submit filter: restart with a shorter --time or target 'long'"
+    (fake / "bin" / "sbatch").write_text(f'#!/bin/sh\necho "{refusal}" >&2\nexit 1\n')
+    _, submit = _submit_random(workspace, tmp_path, trials=5)
+    with pytest.raises(SchedulerError, match=r"sbatch refused the sweep at exp_\w+_a0 \(0 of 3 job\(s\) submitted\)"):
+        submit()
+
+
+def test_sweep_files_that_could_not_be_written_are_reported_as_such_though_tar_names_job_sbatch(
+    workspace: Workspace, fake: Path, tmp_path: Path
+) -> None:
+    from hpc_estimator.errors import TransportError
+
+    transport, submit = _submit_random(workspace, tmp_path, trials=5)
+    real_run = transport.run
+
+    def blocking_the_batch_script(argv, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "submit.sh" in " ".join(argv):
+            (Path(argv[4]) / files.SCRIPT / "x").mkdir(parents=True, exist_ok=True)  # tar cannot write it
+        return real_run(argv, *args, **kwargs)
+
+    transport.run = blocking_the_batch_script  # type: ignore[method-assign]
+    with pytest.raises(TransportError, match=r"cannot write the sweep files into .*job\.sbatch"):
+        submit()
+    assert not (fake / "sbatch.log").exists()
+
+
 def test_a_policy_stop_whose_scancel_was_refused_is_killed_later(fake: Path, tmp_path: Path) -> None:
     """A stopped trial with no job step yet is scancelled at once; refused, it is not taken as killed."""
     from hpc_estimator.sweep.controller import Controller

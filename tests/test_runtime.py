@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from hpc_estimator.backends.metrics_files import fetch_events, fetch_metrics
 from hpc_estimator.errors import UserErrorException
 from hpc_estimator.runtime.context import (
     JobRunContext,
     MetricTypeError,
     OfflineRun,
     current_rank,
-    fetch_events,
-    fetch_metrics,
     get_context,
     merge_tags,
     read_metrics,

@@ -19,7 +19,8 @@ from ..errors import SchedulerError, TransportError, UserErrorException
 from ..job.spec import JobSpec
 from ..snapshot.combined import stage_many
 from ..snapshot.staging import Manifest, StageStats, build_manifest
-from ..transport.base import Progress, Transport
+from ..transport.base import CommandResult, Progress, Transport
+from ..util.shellquote import quote
 from .base import SCRIPT_NAME, JobRef, _tar
 from .status import StatusUpdate
 
@@ -161,13 +162,38 @@ def job_files(submission: GraphSubmission, extra: dict[str, tuple[str, int]] | N
     return _tar(entries, umask=submission_umask(submission))
 
 
-def write_files_command(pipeline_dir: str, umask: str, then: str = "") -> list[str]:
-    """``sh -c`` that unpacks the job files (tar on stdin) into ``pipeline_dir`` under ``umask``, then
-    runs ``then`` (which sees the pipeline dir as ``$1``)."""
-    script = 'umask "$2" && mkdir -p "$1" && tar -x -f - -C "$1"' + (f" && {then}" if then else "")
-    return ["sh", "-c", script, "hpcest-graph", pipeline_dir, umask]
+# The exit status of a write_files_command that did not write its files (umask, mkdir, tar or
+# creating a file failed), whatever they printed: apart from every status of what it runs next (a
+# graph submit script exits 1 or 3, ``hpc_estimator.slurm.graph``).
+WRITE_FAILED_STATUS = 4
 
 
-def check_written(ok: bool, stderr: str, pipeline_dir: str) -> None:
-    if not ok:
-        raise TransportError(f"cannot write the pipeline's job files into {pipeline_dir}: {stderr.strip()}")
+def write_files_command(
+    directory: str,
+    umask: str,
+    then: str = "",
+    *,
+    make_dirs: Sequence[str] = (),
+    touch: Sequence[str] = (),
+    label: str = "hpcest-graph",
+) -> list[str]:
+    """``sh -c`` that unpacks the job files (tar on stdin) into ``directory`` under ``umask``, makes
+    the directories ``make_dirs`` and creates the files ``touch`` (relative to it; an existing file is
+    kept as it is), exiting ``WRITE_FAILED_STATUS`` when any of that fails; then runs ``then`` (which
+    sees the directory as ``$1``)."""
+    steps = ['umask "$2"', 'mkdir -p "$1"']
+    steps += [f'mkdir -p "$1"/{quote(d)}' for d in make_dirs]
+    steps.append('tar -x -f - -C "$1"')
+    steps += [f': >> "$1"/{quote(f)}' for f in touch]
+    script = "{ " + " && ".join(steps) + f"; }} || exit {WRITE_FAILED_STATUS}" + (f"; {then}" if then else "")
+    return ["sh", "-c", script, label, directory, umask]
+
+
+def check_written(
+    result: CommandResult, directory: str, *, ran_then: bool = False, what: str = "the pipeline's job files"
+) -> None:
+    """Raise TransportError when a ``write_files_command`` did not write its files: it exited
+    ``WRITE_FAILED_STATUS``, or (a command without ``then``: ``ran_then=False``) it failed at all.
+    Any other failure of a command with ``then`` is what ``then`` ran, for the caller to report."""
+    if result.returncode == WRITE_FAILED_STATUS or (not ran_then and not result.ok):
+        raise TransportError(f"cannot write {what} into {directory}: {result.stderr.strip()}")

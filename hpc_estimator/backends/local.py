@@ -187,7 +187,7 @@ class LocalBackend:
         archive = graph.job_files(submission, {local_graph.GRAPH_FILE: (document, 0o644)})
         argv = graph.write_files_command(pipeline_dir, graph.submission_umask(submission))
         result = self.transport.run(argv, stdin=archive)
-        graph.check_written(result.ok, result.stderr, pipeline_dir)
+        graph.check_written(result, pipeline_dir)
         env = self._job_env()
         # The runner must run this very hpc_estimator (a checkout, not whatever is installed).
         package_root = str(Path(__file__).resolve().parents[2])

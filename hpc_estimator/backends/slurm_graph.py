@@ -6,6 +6,7 @@ and one command that unpacks all batch scripts and runs the generated submit scr
 (``hpc_estimator.slurm.graph``), which calls sbatch per step with ``--dependency=afterok:...``.
 That last command is safe to run again: when its reply is lost it is repeated, and steps already
 submitted are found (their ``job_id`` files, else ``squeue --name``), not submitted twice.
+A submission with no step to run (every step reused) costs no command at all.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..job.sbatch_options import safe_job_name
 from ..transport.base import CommandResult, Progress
 from .base import JobRef
 from .graph import (
+    GraphStep,
     GraphSubmission,
     GraphSubmitError,
     GraphSubmitted,
@@ -36,6 +38,11 @@ if TYPE_CHECKING:
     from .slurm import SlurmBackend
 
 SUBMIT_SCRIPT = "submit.sh"
+
+
+def step_job_name(step: GraphStep) -> str:
+    """The job name of a step's own job in the graph (its spec's name, made safe for squeue --name)."""
+    return safe_job_name(step.spec.name)
 
 
 def graph_jobs(submission: GraphSubmission) -> list[slurm.GraphJob]:
@@ -64,7 +71,7 @@ def graph_jobs(submission: GraphSubmission) -> list[slurm.GraphJob]:
         index[step.key] = len(jobs)
         jobs.append(
             slurm.GraphJob(
-                name=safe_job_name(step.spec.name),
+                name=step_job_name(step),
                 run_dir=run_dir,
                 script=posixpath.join(run_dir, step.script_name),
                 after=after,
@@ -75,15 +82,23 @@ def graph_jobs(submission: GraphSubmission) -> list[slurm.GraphJob]:
     return jobs
 
 
+def step_keys(submission: GraphSubmission) -> dict[str, str]:
+    """Each step's job name -> the step's key."""
+    return {step_job_name(step): step.key for step in submission.steps}
+
+
 def submit_graph(
     backend: SlurmBackend, submission: GraphSubmission, *, progress: Progress | None = None
 ) -> GraphSubmitted:
     transport = backend.transport
+    if not submission.steps and not submission.require_dirs:
+        return GraphSubmitted(job_ids={})  # every step reused: nothing to check, nothing to submit
     jobs = graph_jobs(submission)
     script = slurm.graph_submit_script(jobs, require_dirs=submission.require_dirs)
+    keys = step_keys(submission)
     if not submission.steps:
         result = transport.run(["sh", "-c", script])
-        _raise_on_failure(result, slurm.parse_graph_submit(result.stdout), submission)
+        _raise_on_failure(result, slurm.parse_graph_submit(result.stdout), submission, keys)
         return GraphSubmitted(job_ids={})
     stats = stage_steps(transport, submission, posixpath.join(backend.workdir, "cas"), progress=progress)
     archive = job_files(submission, {SUBMIT_SCRIPT: (script, 0o755)})
@@ -99,15 +114,14 @@ def submit_graph(
             if attempt == 2:
                 raise
     parsed = slurm.parse_graph_submit(result.stdout)
-    _raise_on_failure(result, parsed, submission)
-    names = {safe_job_name(step.spec.name): step.key for step in submission.steps}
-    ids = {names[name]: job_id for name, job_id in parsed.job_ids.items() if name in names}
+    _raise_on_failure(result, parsed, submission, keys)
+    ids = {keys[name]: job_id for name, job_id in parsed.job_ids.items() if name in keys}
     side_names = {job.name for step in submission.steps for job in step.side_jobs}
     side_ids = {name: job_id for name, job_id in parsed.job_ids.items() if name in side_names}
     missing = [step.key for step in submission.steps if step.key not in ids]
     if missing:
         raise GraphSubmitError(f"the graph submission printed no job id for {', '.join(missing)}", ids)
-    found = tuple(names[n] for n, how in parsed.how.items() if how != "submitted" and n in names)
+    found = tuple(keys[n] for n, how in parsed.how.items() if how != "submitted" and n in keys)
     return GraphSubmitted(
         job_ids=ids,
         found=found,
@@ -128,19 +142,20 @@ def recorded_job_ids(backend: SlurmBackend, submission: GraphSubmission) -> dict
         return {}
     if not result.ok:
         return {}
-    names = {safe_job_name(step.spec.name): step.key for step in submission.steps}
-    return {names.get(name, name): job_id for name, job_id in slurm.parse_recorded_ids(jobs, result.stdout).items()}
+    keys = step_keys(submission)
+    return {keys.get(name, name): job_id for name, job_id in slurm.parse_recorded_ids(jobs, result.stdout).items()}
 
 
-def _raise_on_failure(result: CommandResult, parsed: slurm.GraphSubmitResult, submission: GraphSubmission) -> None:
+def _raise_on_failure(
+    result: CommandResult, parsed: slurm.GraphSubmitResult, submission: GraphSubmission, keys: dict[str, str]
+) -> None:
     if parsed.missing:
         raise missing_data_error(parsed.missing)
     if result.ok:
         return
-    if not parsed.job_ids and "tar" in result.stderr and "sbatch" not in result.stderr:
-        check_written(False, result.stderr, submission.pipeline_dir)
-    names = {safe_job_name(s.spec.name): s.key for s in submission.steps}
-    submitted = {names.get(n, n): i for n, i in parsed.job_ids.items()}
+    # The job files not written is told by the command's own exit status, never by its error text.
+    check_written(result, submission.pipeline_dir, ran_then=True)
+    submitted = {keys.get(n, n): i for n, i in parsed.job_ids.items()}
     failed = next((s.key for s in submission.steps if s.key not in submitted), None)
     where = f" at step {failed}" if failed else ""
     raise GraphSubmitError(

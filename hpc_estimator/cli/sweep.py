@@ -78,10 +78,11 @@ def sweep_log_path(record: Any, *, rank: int, batch: bool) -> str:
     return f"{record.remote_dir}/hpcest-logs/controller-{controller}.out"
 
 
-def sweep_rows(run: Any) -> list[dict[str, Any]]:
-    """Trials sorted by the primary metric (best first): parameters, metric, status, why stopped."""
-    rows = run.get_children_sorted_by_primary_metric()
-    by_id = {c.id: c.record for c in run.get_children()}
+def sweep_rows(run: Any, children: list[tuple[Any, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Trials sorted by the primary metric (best first): parameters, metric, status, why stopped.
+    ``children``: the trials with their metrics (``HyperDriveRun._children_metrics``)."""
+    rows = run._sorted_rows(children)
+    by_id = {c.id: c.record for c, _ in children}
     out = []
     for row in rows:
         record = by_id[row["run_id"]]
@@ -104,12 +105,13 @@ def show_sweep(ws: Any, sweep_id: str, *, as_json: bool, plot: str | None) -> No
 
     run = Run.get(ws, sweep_id)
     assert isinstance(run, HyperDriveRun)
-    rows = sweep_rows(run)
+    children = run._children_metrics()  # every trial's metrics in one remote command, for rows and plot
+    rows = sweep_rows(run, children)
     record = run.record
     if plot:
         from .sweep_plot import plot_sweep
 
-        plot_sweep(run, plot)
+        plot_sweep(run, plot, children)
     if as_json:
         click.echo(
             json.dumps({"run_id": sweep_id, "status": record.status, "detail": record.status_detail, "trials": rows})

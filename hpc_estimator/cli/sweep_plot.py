@@ -22,14 +22,16 @@ def best_so_far(histories: dict[str, list[float]], maximize: bool) -> list[float
     return out
 
 
-def plot_sweep(run: Any, path: str) -> None:
+def plot_sweep(run: Any, path: str, children: list[tuple[Any, dict[str, Any]]]) -> None:
+    """``children``: the trials with their metrics, as the status table read them
+    (``HyperDriveRun._children_metrics``); nothing more is read from the cluster."""
     plt = require_plot_support()
     metric = run._metric
     maximize = run._goal == "maximize"
     histories: dict[str, list[float]] = {}
     stopped: set[str] = set()
-    for child in run.get_children():
-        values = child.get_metrics(metric).get(metric)
+    for child, metrics in children:
+        values = metrics.get(metric)
         values = values if isinstance(values, list) else [] if values is None else [values]
         histories[child.record.name or child.id] = [float(v) for v in values if isinstance(v, (int, float))]
         if child.record.status == "Canceled":

@@ -129,7 +129,7 @@ class Run:
         Once the run has ended and its records were read, nothing more can come: no remote call.
         An unreachable cluster leaves what the store has (tags are never worth failing over).
         """
-        from ..runtime.context import fetch_events
+        from ..backends.metrics_files import fetch_events
 
         record = self._reload()
         if not record.remote_dir or not record.job_id:
@@ -287,7 +287,7 @@ class Run:
     def get_metrics(
         self, name: str | None = None, recursive: bool = False, run_type: str | None = None, populate: bool = False
     ) -> dict[str, Any]:
-        from ..runtime.context import fetch_metrics
+        from ..backends.metrics_files import fetch_metrics
 
         record = self.record
         if not record.remote_dir:

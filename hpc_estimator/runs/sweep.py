@@ -31,7 +31,7 @@ from .. import slurm
 from ..backends import get_backend
 from ..backends.array_status import TaskQuery, TaskRef, poll_tasks, squeue_tasks
 from ..backends.base import JobRef, _tar
-from ..backends.graph import GraphSubmitError, SideJob
+from ..backends.graph import GraphSubmitError, SideJob, check_written, write_files_command
 from ..cluster.profile import ClusterProfile
 from ..compile import compile_run
 from ..errors import ConfigError, HyperDriveScenarioNotSupportedException, TransportError
@@ -159,13 +159,16 @@ def controller_library() -> dict[str, tuple[str, int]]:
 
 
 SUBMIT_SCRIPT = "submit.sh"
-# Unpack the sweep's files and run its submit script, in one command. trials.jsonl and stops.jsonl
-# are created, never truncated: when the command is repeated (its reply was lost) the records the
-# first run appended stay.
-_SUBMIT_SH = (
-    'umask "$2" && mkdir -p "$1/hpcest-logs" && tar -x -f - -C "$1" && '
-    ': >> "$1/trials.jsonl" && : >> "$1/stops.jsonl" && exec sh "$1/' + SUBMIT_SCRIPT + '"'
-)
+
+
+def _submit_argv(sweep_dir: str, umask: str) -> list[str]:
+    """Unpack the sweep's files and run its submit script, in one command. trials.jsonl and
+    stops.jsonl are created, never truncated: when the command is repeated (its reply was lost)
+    the records the first run appended stay."""
+    return write_files_command(
+        sweep_dir, umask, then=f'exec sh "$1/{SUBMIT_SCRIPT}"', make_dirs=("hpcest-logs",),
+        touch=(files.TRIALS_FILE, files.STOPS_FILE), label="hpcest-sweep",
+    )
 
 
 def sweep_graph_jobs(prepared: PreparedSweep) -> list[GraphJob]:
@@ -196,7 +199,7 @@ def _submit_graph(transport: Transport, prepared: PreparedSweep, umask: str) -> 
     contents.update({staged.path: (staged.text, staged.mode) for staged in prepared.spec.staged_files})
     contents.update({k: v for k, v in prepared.files.items() if k not in (files.TRIALS_FILE, files.STOPS_FILE)})
     contents[SUBMIT_SCRIPT] = (slurm.graph_submit_script(jobs), 0o755)
-    argv = ["sh", "-c", _SUBMIT_SH, "hpcest-sweep", prepared.sweep_dir, umask]
+    argv = _submit_argv(prepared.sweep_dir, umask)
     archive = _tar(contents)
     for attempt in (1, 2):
         try:
@@ -208,8 +211,7 @@ def _submit_graph(transport: Transport, prepared: PreparedSweep, umask: str) -> 
     parsed = slurm.parse_graph_submit(result.stdout)
     missing = [job.name for job in jobs if job.name not in parsed.job_ids]
     if not result.ok or missing:
-        if not parsed.job_ids and "tar" in result.stderr and "sbatch" not in result.stderr:
-            raise TransportError(f"cannot write the sweep files into {prepared.sweep_dir}: {result.stderr.strip()}")
+        check_written(result, prepared.sweep_dir, ran_then=True, what="the sweep files")
         why = result.stderr.strip() or f"exit status {result.returncode}"
         raise GraphSubmitError(
             f"sbatch refused the sweep at {missing[0] if missing else 'its last job'} "

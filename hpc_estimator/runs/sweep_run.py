@@ -146,7 +146,7 @@ class HyperDriveRun(Run):
     def get_metrics(self) -> dict[str, Any]:  # type: ignore[override]
         """Every child's metrics, keyed by child run id (v1's batch get_metrics over the children;
         v1's HyperDriveRun.get_metrics takes no arguments, unlike Run.get_metrics)."""
-        return {run.id: run.get_metrics() for run in self.get_children()}
+        return {run.id: metrics for run, metrics in self._children_metrics()}
 
     def get_children_sorted_by_primary_metric(
         self, top: int = 0, reverse: bool = False, discard_no_metric: bool = False
@@ -155,13 +155,39 @@ class HyperDriveRun(Run):
         assert isinstance(top, int) and top >= 0, "Value of parameter top should be 0 or a positive integer"
         assert isinstance(reverse, bool), "Type of parameter reverse should be bool"
         assert isinstance(discard_no_metric, bool), "Type of parameter discard_no_metric should be bool"
+        children = self._children_metrics()
+        return self._sorted_rows(children, top=top, reverse=reverse, discard_no_metric=discard_no_metric)
+
+    def _children_metrics(self) -> list[tuple[Run, dict[str, Any]]]:
+        """Every child with its metrics (``{}`` for one without a run directory yet), all read in
+        one remote command however many children there are."""
+        from ..backends.metrics_files import fetch_metrics_of
+
+        children = self.get_children()
+        dirs = [(run.id, run.record.remote_dir) for run in children if run.record.remote_dir]
+        # The trials run on the sweep's target (record_trials gives them the sweep's).
+        fetched = fetch_metrics_of(self._backend().transport, dirs) if dirs else {}
+        return [(run, fetched.get(run.id, {})) for run in children]
+
+    def _sorted_rows(
+        self,
+        children: list[tuple[Run, dict[str, Any]]],
+        *,
+        top: int = 0,
+        reverse: bool = False,
+        discard_no_metric: bool = False,
+    ) -> list[dict[str, Any]]:
+        """``get_children_sorted_by_primary_metric`` of children whose metrics were read already
+        (``_children_metrics``): each child's best logged value of the primary metric (max when
+        maximizing, min when minimizing; non-numeric values do not count), best first (``reverse``
+        flips that), then the children without one in child order, unless ``discard_no_metric``."""
         hyperparameters = self.get_hyperparameters()
         maximize = self._goal == "maximize"
         pick = max if maximize else min
-        children: list[dict[str, Any]] = []
+        ranked: list[dict[str, Any]] = []
         no_metric: list[dict[str, Any]] = []
-        for run in self.get_children():
-            values = run.get_metrics(self._metric).get(self._metric)
+        for run, metrics in children:
+            values = metrics.get(self._metric)
             best = None
             if isinstance(values, list):
                 numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
@@ -175,10 +201,10 @@ class HyperDriveRun(Run):
                 "status": run.record.status,
             }
             if best is not None:
-                children.append(row)
+                ranked.append(row)
             elif not discard_no_metric:
                 no_metric.append(row)
-        ordered = sorted(children, key=lambda r: float(r["best_primary_metric"]), reverse=(maximize != reverse))
+        ordered = sorted(ranked, key=lambda r: float(r["best_primary_metric"]), reverse=(maximize != reverse))
         ordered += no_metric
         return ordered if top == 0 else ordered[:top]
 

@@ -30,14 +30,11 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from ..errors import TransportError, UserErrorException
+    from ..errors import UserErrorException
 except ImportError:  # pragma: no cover - this file copied alone into a job's container
 
     class UserErrorException(Exception):  # type: ignore[no-redef]
         """The caller passed something invalid (v1 name)."""
-
-    class TransportError(Exception):  # type: ignore[no-redef]
-        """A command on the cluster failed."""
 
 
 RUN_ID_VAR = "AZUREML_RUN_ID"
@@ -400,7 +397,7 @@ def read_events(source: "str | os.PathLike[str] | Iterable[str | os.PathLike[str
             events.extend(parse_events(path.read_bytes()))
         except FileNotFoundError:
             continue
-    return _ordered(events)
+    return in_logging_order(events)
 
 
 def parse_events(data: "bytes | str") -> "list[dict[str, Any]]":
@@ -416,29 +413,9 @@ def parse_events(data: "bytes | str") -> "list[dict[str, Any]]":
     return events
 
 
-def _ordered(events: "list[dict[str, Any]]") -> "list[dict[str, Any]]":
+def in_logging_order(events: "list[dict[str, Any]]") -> "list[dict[str, Any]]":
+    """Records of all ranks in the order they were logged (time, then rank, then each rank's sequence)."""
     return sorted(events, key=lambda e: (e.get("t", 0), e.get("rank", 0), e.get("seq", 0)))
-
-
-# Prints every rank's file, each followed by a newline so a torn last line cannot glue onto the
-# next file's first line. The directory arrives as "$1" (never parsed as shell code).
-_CAT_METRICS_SH = (
-    'case $1 in "~/"*) set -- "$HOME/${1#"~/"}";; esac; '
-    'for f in "$1"/metrics/*.jsonl; do [ -f "$f" ] && cat -- "$f" && echo; done; exit 0'
-)
-
-
-def fetch_events(transport: Any, remote_run_dir: str) -> "list[dict[str, Any]]":
-    """Every rank's records from a run directory on the cluster, in one remote command."""
-    res = transport.run(["sh", "-c", _CAT_METRICS_SH, "sh", remote_run_dir])
-    if not res.ok:
-        raise TransportError(f"cannot read the metrics of {remote_run_dir}: {res.stderr.strip() or 'no error output'}")
-    return _ordered(parse_events(res.stdout))
-
-
-def fetch_metrics(transport: Any, remote_run_dir: str) -> "dict[str, Any]":
-    """``read_metrics`` for a run directory on the cluster (through any Transport)."""
-    return merge_metrics(fetch_events(transport, remote_run_dir))
 
 
 def _as_list(value: Any) -> "list[Any]":

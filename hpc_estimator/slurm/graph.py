@@ -25,6 +25,10 @@ Output lines (anything else is ignored)::
 
     hpcest-job <name> <job id> submitted|recorded|found
     hpcest-missing <directory>            (a directory the jobs need does not exist; nothing submitted)
+
+The script exits 1 when sbatch refused a job (or printed no id, or its id could not be recorded)
+and 3 when such a directory is missing; no other status of its own (the command that unpacks and
+runs it tells its own failure by ``backends.graph.WRITE_FAILED_STATUS``, apart from these).
 """
 
 from __future__ import annotations
