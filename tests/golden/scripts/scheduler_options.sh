@@ -46,6 +46,7 @@ hpcest_started=$(date +%s)
 # 143 and, when the time limit was reached, say so (accounting may be off or the job purged later).
 hpcest_deadline=${SLURM_JOB_END_TIME:-$((hpcest_started + 172860))}
 hpcest_step_pid=
+hpcest_srun_running=
 hpcest_term() {
   echo "hpcest: SIGTERM (time limit or cancel), stopping ranks" >&2
   # Slurm enforces the limit late, never early; 5 s allow for the nodes' clocks and our start time.
@@ -55,7 +56,8 @@ hpcest_term() {
   if [ -n "$hpcest_step_pid" ]; then
     kill -TERM "$hpcest_step_pid" 2>/dev/null
     wait "$hpcest_step_pid" 2>/dev/null
-    cat hpcest-logs/srun.err >&2 2>/dev/null
+    # What the interrupted srun said (a launch that had ended has shown it already).
+    if [ -n "$hpcest_srun_running" ]; then cat hpcest-logs/srun.err >&2 2>/dev/null; fi
   fi
   exit 143
 }
@@ -115,8 +117,9 @@ hpcest_srun_retrying() {
   while :; do
     launches=$((launches + 1))
     if [ -n "$out" ]; then "$@" > "$out" 2> hpcest-logs/srun.err & else "$@" 2> hpcest-logs/srun.err & fi
-    hpcest_step_pid=$!
+    hpcest_step_pid=$! hpcest_srun_running=1
     wait "$hpcest_step_pid"; rc=$?
+    hpcest_srun_running=
     cat hpcest-logs/srun.err >&2
     if (( rc != 0 && launches < 20 )) && ! compgen -G 'hpcest-logs/rank-*.log' >/dev/null \
         && { [ -z "$out" ] || [ ! -s "$out" ]; } \
