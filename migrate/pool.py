@@ -79,24 +79,17 @@ class ForkedPool(Pool):
     """Workers forked from one warm process (see the module docstring).
 
     ``warm`` is a warm process forked earlier (``migrate.prestart``), its warm-up already under
-    way; without it the pool forks its own, now. ``prime`` runs in each worker once it is forked.
+    way; without it the pool forks its own, now.
     """
 
-    def __init__(
-        self,
-        jobs: int,
-        work: Work,
-        warm_up: Callable[[], None],
-        warm: WarmProcess | None = None,
-        prime: Callable[[], None] | None = None,
-    ) -> None:
+    def __init__(self, jobs: int, work: Work, warm_up: Callable[[], None], warm: WarmProcess | None = None) -> None:
         if warm is None:
             warm = fork_warm_process(warm_up)
             if warm is None:
                 raise RuntimeError("fork is not available here: use SpawnPool")
         self._warm = warm
         control = warm.control
-        self._jobs, self._work, self._prime = jobs, work, prime
+        self._jobs, self._work = jobs, work
         self._workers: list[socket.socket] = [control]  # the warm process is worker 0
         self._handed_out = False  # whether the other workers' sockets have arrived
         self._outstanding: dict[socket.socket, set[int]] = {control: set()}
@@ -112,7 +105,7 @@ class ForkedPool(Pool):
         if not self._submitted[0]:
             # Read by the warm process once its warm-up is done: how many workers to fork and what
             # they run (sent with the first task, so that a pool given no work forks none).
-            wire.send(self._warm.control, (self._jobs, self._work, self._prime))
+            wire.send(self._warm.control, (self._jobs, self._work))
             self._submitted[0] = True
         handle = self._count
         self._count += 1

@@ -24,9 +24,8 @@ from collections.abc import Callable
 
 WarmUp = Callable[[], None]
 
-# The migration's warm-up (loading; the caches are primed in each worker), named rather than imported
-# (importing it would load the rules here).
-MIGRATION_WARM_UP = "migrate.runner:_load"
+# The migration's warm-up, named rather than imported (importing it would load the rules here).
+MIGRATION_WARM_UP = "migrate.runner:_warm_up"
 
 
 class WarmProcess:

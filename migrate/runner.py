@@ -179,29 +179,16 @@ _WARM_UP = (
 )
 
 
-def _load(suffix: str = ".py") -> None:
-    """Load libcst, the rules and the framework tables (the warm process does this before forking the
-    other workers); the notebook and Markdown readers only when the first candidate is one (a worker
-    loads them when it meets one)."""
+def _warm_up(suffix: str = ".py") -> None:
+    """Load libcst, the rules and the framework tables, and fill the per-type caches (the first file
+    would otherwise pay ~50 ms for the caches alone); the notebook and Markdown readers only when the
+    first candidate is one (a worker loads them when it meets one)."""
     if suffix != ".py":
         import migrate.markdown
-        import migrate.notebook
-    import migrate.source_text
-    import migrate.transform  # noqa: F401
-
-
-def _prime() -> None:
-    """Fill the per-type caches (the first file would otherwise pay ~50 ms for the caches alone); run
-    in each worker once forked, in parallel."""
+        import migrate.notebook  # noqa: F401
     from migrate.transform import migrate_source
 
     migrate_source(_WARM_UP)
-
-
-def _warm_up(suffix: str = ".py") -> None:
-    """Everything a worker needs before its first file: ``_load`` and ``_prime``."""
-    _load(suffix)
-    _prime()
 
 
 def _candidate(path: str) -> bool:
@@ -225,7 +212,7 @@ def run(paths: Iterable[str | Path], target: str, write: bool, jobs: int | None)
     if jobs <= 1:
         prestart.discard()  # a serial run migrates here: a warming process would only take a core
         return _serial(paths, target, write)
-    pool = ForkedPool(jobs, _work, _load, prestart.take(), prime=_prime) if fork_available() else None
+    pool = ForkedPool(jobs, _work, _warm_up, prestart.take()) if fork_available() else None
     return _parallel(paths, target, write, jobs, pool)
 
 

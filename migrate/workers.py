@@ -58,17 +58,14 @@ def receive(sock: socket.socket) -> Any:
 
 
 def serve(control_fd: int, warm_up: Callable[[], None]) -> None:
-    """The warm process: warm up, wait for ``(jobs, work, prime)``, fork the other workers, then work.
-
-    ``prime`` (if any) runs in every worker once forked, in parallel: what the first file would
-    otherwise pay for (per-type caches), kept off the path every worker waits on."""
+    """The warm process: warm up, wait for ``(jobs, work)``, fork the other workers, then work."""
     control = socket.socket(fileno=control_fd)
     # Loading creates long-lived objects only (classes, functions, tables): the collector's passes
     # over them during the warm-up (~4% of it, on the run's critical path) would find nothing.
     gc.disable()
     warm_up()
     try:
-        jobs, work, prime = receive(control)
+        jobs, work = receive(control)
     except EOFError:
         return  # adopted by no pool: the parent is done or gone
     # Out of the collector's reach before forking: otherwise every collection in a worker writes to
@@ -90,8 +87,6 @@ def serve(control_fd: int, warm_up: Callable[[], None]) -> None:
                 control.close()
                 for other in handed:
                     other.close()
-                if prime is not None:
-                    prime()
                 _work_loop(worker_end, work)
                 code = 0
             except BaseException:  # a worker never returns into the warm process's code
@@ -108,8 +103,6 @@ def serve(control_fd: int, warm_up: Callable[[], None]) -> None:
     for parent_end in handed:
         parent_end.close()
     try:
-        if prime is not None:
-            prime()
         _work_loop(control, work)
     finally:
         control.close()

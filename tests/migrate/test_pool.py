@@ -44,35 +44,6 @@ def test_results_by_handle_from_workers_forked_after_the_warm_up():
     assert WARMED == []  # and never in the parent
 
 
-PRIMED: list[int] = []
-
-
-def _prime() -> None:
-    PRIMED.append(os.getpid())
-
-
-def _work_primed(task: tuple[str, str]) -> tuple[int, list[int], list[int]]:
-    return os.getpid(), list(WARMED), list(PRIMED)
-
-
-def test_the_caches_are_primed_in_each_worker_after_the_fork():
-    """Loading is done once and inherited; priming runs in every worker, each in its own process
-    (in parallel, off the path all workers wait on)."""
-    pool = ForkedPool(2, _work_primed, _warm_up, prime=_prime)
-    try:
-        handles = [pool.submit((name, "azureml")) for name in ("a", "b", "c", "d", "e", "f")]
-        results = [pool.result(h) for h in handles]
-    finally:
-        pool.close()
-    workers = {worker: (warmed, primed) for worker, warmed, primed in results}
-    assert len(workers) == 2
-    loaded_in = {tuple(warmed) for warmed, _ in workers.values()}
-    assert len(loaded_in) == 1 and len(next(iter(loaded_in))) == 1  # loaded once, before the fork
-    for worker, (_, primed) in workers.items():
-        assert primed == [worker]  # primed once, in that worker itself
-    assert PRIMED == []  # and never in the parent
-
-
 def test_a_dying_worker_is_an_error_not_a_hang():
     pool = ForkedPool(2, _work, _warm_up)
     try:

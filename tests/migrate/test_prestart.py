@@ -108,7 +108,7 @@ def test_the_early_warm_process_runs_the_migration_warm_up():
     """The warm-up is named in prestart (importing it there would load the rules before the fork)."""
     from migrate import runner
 
-    assert prestart._resolve(prestart.MIGRATION_WARM_UP) is runner._load
+    assert prestart._resolve(prestart.MIGRATION_WARM_UP) is runner._warm_up
 
 
 def test_a_pool_adopts_the_warm_process_forked_before_it():
