@@ -359,6 +359,11 @@ class Run:
         record = self._reload()
         if record.status in TERMINAL_STATUSES:
             return
+        from .submission_doubt import cancel_in_doubt, submission_in_doubt
+
+        if submission_in_doubt(record):
+            cancel_in_doubt(self._experiment.workspace, record)  # no job id yet: by its unique name
+            return
         self._backend().cancel(job_ref(record))
         self._store.update_status(record.run_id, "CancelRequested", detail="cancel requested by user")
 
@@ -419,13 +424,18 @@ def refresh_status(
     refreshed and the failure is reported in ``Refresh.unreachable`` too.
     """
     from ..backends import get_backend
+    from .submission_doubt import settle_in_doubt, submission_in_doubt
 
     store = workspace.run_store
     by_target: dict[str, list[RunRecord]] = {}
+    in_doubt: dict[str, list[RunRecord]] = {}
     pipeline_family: list[RunRecord] = []
     sweeps: set[str] = set()
     for record in records:
-        if record.kind in ("pipeline", "step"):
+        if submission_in_doubt(record):
+            # Its submit command's reply was lost: what it left on the cluster says whether it queued a job.
+            in_doubt.setdefault(record.target, []).append(record)
+        elif record.kind in ("pipeline", "step"):
             # A pipeline's steps are polled together and settled by the pipeline's failure rules.
             pipeline_family.append(record)
         elif record.kind in ("sweep", "trial"):
@@ -457,6 +467,17 @@ def refresh_status(
                 if on_error is None:
                     raise
                 on_error(sweep_target, exc)
+    for target, doubtful in in_doubt.items():
+        try:
+            found, still_unknown = settle_in_doubt(workspace, target, doubtful)
+        except (TransportError, ConfigError) as exc:
+            report.unreachable[target] = str(exc)
+            if on_error is None:
+                raise
+            on_error(target, exc)
+            continue
+        report.unknown.update(still_unknown)
+        by_target.setdefault(target, []).extend(found)  # polled in this same round
     for target, active in by_target.items():
         try:
             updates = get_backend(workspace, target).poll([job_ref(r) for r in active])
