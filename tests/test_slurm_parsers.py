@@ -428,3 +428,27 @@ def test_recorded_ids_are_read_in_job_order_and_a_short_or_odd_answer_yields_les
     assert parse_recorded_ids(jobs, "812\n\n814\n") == {"a": "812", "c": "814"}
     assert parse_recorded_ids(jobs, "812\n") == {"a": "812"}  # cut short: what was read
     assert parse_recorded_ids(jobs, "sh: cat: denied\n813\n") == {"b": "813"}
+
+
+def test_submit_outcomes_keep_the_reason_on_one_line_and_refuse_an_id_that_does_not_fit_the_outcome():
+    from hpc_estimator.slurm import parse_submit_outcomes, recorded_submit_argv, scancel_by_name_argv
+
+    out = parse_submit_outcomes(
+        "sbatch: warning: something\n"
+        "hpcest-submit a 812 submitted -\n"
+        "hpcest-submit b - refused sbatch: error: Batch job submission failed: Invalid account\n"
+        "hpcest-submit c - unknown the submit command started but recorded no job id\n"
+    )
+    assert (out["a"].how, out["a"].job_id, out["a"].why) == ("submitted", "812", "")
+    assert (out["b"].job_id, out["b"].why) == (None, "sbatch: error: Batch job submission failed: Invalid account")
+    assert out["c"].how == "unknown"
+    for bad in ("hpcest-submit a - submitted -", "hpcest-submit a 12 refused x", "hpcest-submit a 12 queued -"):
+        with pytest.raises(SchedulerError):
+            parse_submit_outcomes(bad + "\n")
+    with pytest.raises(ValueError, match="squeue --name"):
+        recorded_submit_argv("a,b", "/w/r", "/w/r/job.sbatch")
+    with pytest.raises(ValueError, match="absolute"):
+        recorded_submit_argv("a", "w/r", "/w/r/job.sbatch")
+    assert scancel_by_name_argv("exp_1_ab") == ["scancel", "--name=exp_1_ab"]
+    with pytest.raises(ValueError):
+        scancel_by_name_argv("a b")

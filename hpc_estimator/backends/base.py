@@ -43,6 +43,39 @@ class Submitted:
     bytes_sent: int = 0
 
 
+class SubmissionInDoubt(TransportError):
+    """The submit command was sent, but whether Slurm queued the job is not known: its reply was lost
+    (or it answered that an earlier attempt's outcome is not known yet).
+
+    ``retry()`` runs the command again (it submits nothing twice) and returns the job id, or raises
+    this again while the outcome stays unknown, or SchedulerError when sbatch refused the job.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        run_dir: str,
+        retry: Callable[[], str],
+        files_sent: int = 0,
+        bytes_sent: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.run_dir = run_dir
+        self.retry = retry
+        self.files_sent = files_sent
+        self.bytes_sent = bytes_sent
+
+
+class SubmissionInterrupted(KeyboardInterrupt):
+    """Ctrl-C arrived while the submit command ran: the job may or may not have been queued. Still a
+    KeyboardInterrupt for the caller; the run is recorded as in doubt, not Failed."""
+
+    def __init__(self, run_dir: str) -> None:
+        super().__init__()
+        self.run_dir = run_dir
+
+
 class Placement(Protocol):
     """What preparing a submission asks of a backend (a dry run answers it without a connection)."""
 

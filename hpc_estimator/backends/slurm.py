@@ -1,8 +1,10 @@
 """A Slurm cluster reached through a transport (local subprocess or SSH).
 
-Submission: stage the snapshot, write the script, ``sbatch --parsable``. The job name is the
-run id, which is unique, so a submission whose reply was lost (dropped SSH connection) is found
-again with ``squeue --name`` instead of being submitted twice.
+Submission: stage the snapshot, write the script, ``sbatch --parsable`` through a small script that
+records the job id in the run directory (``slurm.recorded_submit``). The job name is the run id,
+which is unique, so a submission whose reply was lost (dropped SSH connection) is found again, by
+the recorded id or with ``squeue --name``, instead of being submitted twice; when the cluster
+cannot be asked, SubmissionInDoubt says the job may be queued (never that it failed).
 
 Status: one batched ``squeue`` for all active runs; jobs squeue no longer knows go to one
 batched ``sacct``; when accounting is off or the job was purged, the exit-code file the job
@@ -20,8 +22,18 @@ from ..cluster.profile import ClusterProfile
 from ..errors import CommandTimeout, SchedulerError, TransportError, UserErrorException
 from ..job import image_fetch
 from ..job.spec import JobSpec
+from ..snapshot.staging import StageStats
 from ..transport.base import Progress, Transport
-from .base import SCRIPT_NAME, JobRef, Report, Submitted, fetch_image_here, prepare_run_dir
+from .base import (
+    SCRIPT_NAME,
+    JobRef,
+    Report,
+    SubmissionInDoubt,
+    SubmissionInterrupted,
+    Submitted,
+    fetch_image_here,
+    prepare_run_dir,
+)
 from .job_files import read_job_files
 from .status import QUERY_TIMEOUT_S, Observation, StatusUpdate, resolve
 
@@ -137,38 +149,82 @@ class SlurmBackend:
         cas, _runs = self.snapshot_store()
         stats = prepare_run_dir(self.transport, run_dir, cas, spec, script, source_directory, progress=progress)
         script_path = posixpath.join(run_dir, SCRIPT_NAME)
-        job_id = self._sbatch(run_id, run_dir, script_path, after)
+        job_id = self._sbatch(run_id, run_dir, script_path, after, stats)
         return Submitted(job_id=job_id, run_dir=run_dir, files_sent=stats.files_sent, bytes_sent=stats.bytes_sent)
 
-    def _sbatch(self, run_id: str, run_dir: str, script_path: str, after: Sequence[str] = ()) -> str:
+    def _sbatch(
+        self, run_id: str, run_dir: str, script_path: str, after: Sequence[str], stats: StageStats
+    ) -> str:
+        """Queue the staged job through the recording submit command (``slurm.recorded_submit``).
+
+        A reply lost on the way back is asked for once more at once: the command is safe to repeat.
+        When that does not settle it either, SubmissionInDoubt says so (its ``retry`` asks again);
+        Ctrl-C while the command runs is a SubmissionInterrupted. Neither means nothing was queued.
+        """
         extra = [f"--chdir={run_dir}"]
         if after:
             extra.append("--dependency=afterok:" + ":".join(after))
-        argv = slurm.sbatch_argv(script_path, extra=extra)
-        for attempt in (1, 2):
+        argv = slurm.recorded_submit_argv(run_id, run_dir, script_path, extra=extra)
+
+        def once() -> str:
             try:
                 result = self.transport.run(argv, idempotent=False)
-            except TransportError:
-                # The reply was lost: the job may or may not exist. Look for it by its unique name.
-                found = self.find_job(run_id)
-                if found:
-                    return found
-                if attempt == 2:
-                    raise
-                continue
-            slurm.check(result)
-            return slurm.parse_sbatch_parsable(result.stdout).job_id
-        raise AssertionError("unreachable")  # pragma: no cover
+            except TransportError as exc:
+                raise SubmissionInDoubt(
+                    f"no reply from the submit command on {self.profile.name!r} ({exc})",
+                    run_dir=run_dir, retry=once, files_sent=stats.files_sent, bytes_sent=stats.bytes_sent,
+                ) from exc
+            outcome = slurm.parse_submit_outcomes(result.stdout).get(run_id)
+            if outcome is None:
+                # Killed, or cut short before it said anything: it may have got as far as sbatch.
+                why = (result.stderr.strip() or result.stdout.strip() or f"exit status {result.returncode}")[-300:]
+                raise SubmissionInDoubt(
+                    f"the submit command on {self.profile.name!r} ended without saying what it did ({why})",
+                    run_dir=run_dir, retry=once, files_sent=stats.files_sent, bytes_sent=stats.bytes_sent,
+                )
+            if outcome.job_id is not None:
+                return outcome.job_id
+            if outcome.how == "refused":
+                raise slurm.SlurmCommandError(outcome.why or result.stderr, argv=("sbatch",), returncode=1)
+            if outcome.how == "never":
+                raise SchedulerError(outcome.why)
+            raise SubmissionInDoubt(
+                f"the outcome of the submission is not known yet: {outcome.why}",
+                run_dir=run_dir, retry=once, files_sent=stats.files_sent, bytes_sent=stats.bytes_sent,
+            )
 
-    def find_job(self, run_id: str) -> str | None:
-        result = self.transport.run(slurm.squeue_by_name_argv(run_id))
+        try:
+            try:
+                return once()
+            except SubmissionInDoubt:
+                return once()  # the reply was lost: asking again submits nothing twice
+        except KeyboardInterrupt as exc:
+            raise SubmissionInterrupted(run_dir) from exc
+
+    def find_submissions(self, jobs: Sequence[tuple[str, str]]) -> dict[str, slurm.SubmitOutcome]:
+        """What the submissions of these ``(run id, run directory)`` left on the cluster, in one
+        command that submits nothing; raises TransportError when it cannot be read."""
+        if not jobs:
+            return {}
+        result = self.transport.run(slurm.submission_lookup_argv(jobs), timeout=QUERY_TIMEOUT_S)
+        outcomes = slurm.parse_submit_outcomes(result.stdout) if result.ok else {}
+        missing = [name for name, _ in jobs if name not in outcomes]
+        if missing:
+            raise TransportError(
+                f"cannot read what the submission of {', '.join(missing[:3])} left on {self.profile.name!r}: "
+                f"{(result.stderr.strip() or result.stdout.strip())[-300:]}"
+            )
+        return outcomes
+
+    def cancel_by_name(self, run_id: str, run_dir: str) -> None:
+        """Cancel a run whose job id is not known (its submission is in doubt): the cancel marker in
+        its run directory, then ``scancel --name`` for a job already queued under its unique name."""
+        self.transport.run(
+            ["sh", "-c", '[ -d "$1" ] && touch "$1/cancel_requested"; true', "hpcest-cancel", run_dir]
+        )
+        result = self.transport.run(slurm.scancel_by_name_argv(run_id))
         if not result.ok:
-            return None
-        jobs = slurm.parse_squeue(result.stdout)
-        for state in jobs.values():
-            if state.name == run_id:
-                return state.raw_job_id or state.job_id
-        return None
+            raise SchedulerError(f"scancel --name={run_id} failed: {result.stderr.strip()}")
 
     # -- status -----------------------------------------------------------------------------
 

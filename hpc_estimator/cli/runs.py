@@ -287,6 +287,7 @@ def cancel(run_id: str, as_json: bool) -> None:
 def download(run_id: str, output_dir: str | None, prefix: str, as_json: bool) -> None:
     """Download a run's files (outputs/ by default)."""
     from ..runs.run import list_run_files
+    from ..transport.fetch_tree import fetch_tree
 
     ws = load_workspace()
     run = _run_handle(ws, run_id)
@@ -296,10 +297,7 @@ def download(run_id: str, output_dir: str | None, prefix: str, as_json: bool) ->
     transport = run._backend().transport
     out = Path(output_dir or run_id)
     names = [n for n in list_run_files(transport, rec.remote_dir) if n.startswith(prefix)]
-    for name in names:
-        dest = out / name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        transport.get(posixpath.join(rec.remote_dir, name), dest)
+    fetch_tree(transport, rec.remote_dir, names, out)  # one transfer, whatever the number of files
     if as_json:
         echo_json({"run_id": run_id, "output_dir": str(out), "files": names})
         return

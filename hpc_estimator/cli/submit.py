@@ -17,7 +17,7 @@ from ..errors import ConfigError
 from . import pipeline as pipeline_cli
 from . import sweep as sweep_cli
 from .common import echo_json, load_workspace, run_json
-from .errors import EXIT_RUN_FAILED, UserCodeError, handle_errors
+from .errors import EXIT_RUN_FAILED, EXIT_UNREACHABLE, UserCodeError, handle_errors
 from .loader import (
     candidate_labels,
     candidates,
@@ -347,10 +347,21 @@ def submit_and_report(
         if not issubclass(w.category, DeprecationWarning):
             click.echo(f"warning: {w.message}", err=True)
     run = run_for(Experiment(ws, experiment, _skip_name_validation=True), record)
+    # No job id: the submit command's reply was lost (what happened and what comes next went to stderr).
+    in_doubt = record.job_id is None
     if as_json and not wait:
         echo_json(run_json(run.record))
+        if in_doubt:
+            sys.exit(EXIT_UNREACHABLE)
         return
-    if not as_json:
+    if not as_json and in_doubt:
+        click.echo(
+            f"run {record.run_id} on {record.target}: submission unknown, its job may be queued "
+            f"({record.status}); `hpcest status {record.run_id}` settles it once the cluster answers"
+        )
+        if not wait:
+            sys.exit(EXIT_UNREACHABLE)
+    elif not as_json:
         props = run.record.properties
         click.echo(
             f"submitted run {record.run_id} to {record.target} (job {record.job_id}); "

@@ -11,8 +11,12 @@ import base64
 import builtins
 import codecs
 import json
+import os
 import posixpath
+import shutil
 import sys
+import tempfile
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..backends.base import JobRef
 from ..errors import ActivityFailedException, ConfigError, TransportError, UserErrorException
+from ..transport.fetch_tree import fetch_tree
 from .store import TERMINAL_STATUSES, V1_STATUS, RunRecord, utc_from_epoch
 from .waiting import PollResult, wait_until_terminal
 
@@ -338,26 +343,51 @@ class Run:
         append_prefix: bool = True,
         timeout_seconds: int | None = None,
     ) -> None:
-        names = [n for n in self.get_file_names() if prefix is None or n.startswith(prefix)]
-        out_dir = Path(output_directory or ".")
-        if output_paths is not None and len(output_paths) != len(names):
-            raise UserErrorException(
-                f"output_paths has {len(output_paths)} entries for {len(names)} files; give one per file or none"
+        """Download the run's files below the folder ``prefix`` (all of them without one), as v1 does.
+
+        Each file goes to its own name (``outputs/model.pt``) relative to the working directory, or
+        below ``output_directory``, where ``append_prefix=False`` leaves the prefix out of the path;
+        ``output_paths`` (one per file, each once) name the files' places instead, below
+        ``output_directory`` when it is given. The files come in one transfer whatever their number
+        (one listing, one archive), so ``batch_size`` and ``timeout_seconds`` have nothing to tune.
+        """
+        folder = _folder(prefix)
+        record = self.record
+        names = [n for n in self.get_file_names() if n.startswith(folder)]
+        if not names or not record.remote_dir:
+            return
+        transport = self._backend().transport
+        if output_paths is not None and (len(output_paths) != len(names) or len(set(output_paths)) < len(names)):
+            # v1 warns and uses the files' own names (the prefix kept) rather than refusing.
+            why = "repeats a path" if len(output_paths) == len(names) else f"has {len(output_paths)} entries"
+            where = f"under {folder!r}" if folder else "of the run"
+            warnings.warn(
+                f"output_paths {why} for the {len(names)} file(s) {where}; the files keep their own names, "
+                "as in v1 (give one path per file, each once)",
+                UserWarning,
+                stacklevel=2,
             )
-        for i, name in enumerate(names):
-            if output_paths is not None:
-                dest = Path(output_paths[i])
-            else:
-                rel = name if append_prefix or not prefix else name[len(prefix) :].lstrip("/")
-                dest = out_dir / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            self._backend().transport.get(posixpath.join(self.record.remote_dir or "", name), dest)
+            fetch_tree(transport, record.remote_dir, names, output_directory or ".")
+            return
+        if output_paths is not None:
+            places = [os.path.join(output_directory, p) if output_directory is not None else p for p in output_paths]
+            _fetch_to(transport, record.remote_dir, names, places)
+            return
+        # v1 leaves the prefix out only of paths below an output_directory.
+        strip = folder if output_directory is not None and not append_prefix else ""
+        root = posixpath.join(record.remote_dir, strip) if strip else record.remote_dir
+        fetch_tree(transport, root, [n[len(strip):] for n in names], output_directory or ".")
 
     # -- control and annotations --------------------------------------------------------------
 
     def cancel(self) -> None:
         record = self._reload()
         if record.status in TERMINAL_STATUSES:
+            return
+        from .submission_doubt import cancel_in_doubt, submission_in_doubt
+
+        if submission_in_doubt(record):
+            cancel_in_doubt(self._experiment.workspace, record)  # no job id yet: by its unique name
             return
         self._backend().cancel(job_ref(record))
         self._store.update_status(record.run_id, "CancelRequested", detail="cancel requested by user")
@@ -419,13 +449,18 @@ def refresh_status(
     refreshed and the failure is reported in ``Refresh.unreachable`` too.
     """
     from ..backends import get_backend
+    from .submission_doubt import settle_in_doubt, submission_in_doubt
 
     store = workspace.run_store
     by_target: dict[str, list[RunRecord]] = {}
+    in_doubt: dict[str, list[RunRecord]] = {}
     pipeline_family: list[RunRecord] = []
     sweeps: set[str] = set()
     for record in records:
-        if record.kind in ("pipeline", "step"):
+        if submission_in_doubt(record):
+            # Its submit command's reply was lost: what it left on the cluster says whether it queued a job.
+            in_doubt.setdefault(record.target, []).append(record)
+        elif record.kind in ("pipeline", "step"):
             # A pipeline's steps are polled together and settled by the pipeline's failure rules.
             pipeline_family.append(record)
         elif record.kind in ("sweep", "trial"):
@@ -457,6 +492,17 @@ def refresh_status(
                 if on_error is None:
                     raise
                 on_error(sweep_target, exc)
+    for target, doubtful in in_doubt.items():
+        try:
+            found, still_unknown = settle_in_doubt(workspace, target, doubtful)
+        except (TransportError, ConfigError) as exc:
+            report.unreachable[target] = str(exc)
+            if on_error is None:
+                raise
+            on_error(target, exc)
+            continue
+        report.unknown.update(still_unknown)
+        by_target.setdefault(target, []).extend(found)  # polled in this same round
     for target, active in by_target.items():
         try:
             updates = get_backend(workspace, target).poll([job_ref(r) for r in active])
@@ -555,3 +601,20 @@ def read_from(transport: Any, path: str, offset: int) -> bytes:
     if not result.ok or not result.stdout.strip():
         return b""
     return base64.b64decode(result.stdout)
+
+
+def _folder(prefix: str | None) -> str:
+    """v1's prefix is a folder: ``outputs``, ``outputs/`` and ``outputs\\`` all mean the files below
+    ``outputs/`` (not ``outputs2/``); None or "" mean every file."""
+    folder = (prefix or "").replace("\\", "/").rstrip("/")
+    return folder + "/" if folder else ""
+
+
+def _fetch_to(transport: Any, root: str, names: builtins.list[str], places: builtins.list[str]) -> None:
+    """Fetch ``names`` (below ``root`` on the cluster) in one transfer, each to its own local path."""
+    with tempfile.TemporaryDirectory(prefix="hpcest-download-") as tmp:
+        fetched = fetch_tree(transport, root, names, tmp)
+        for local, place in zip(fetched, places):
+            target = Path(place)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(local), target)

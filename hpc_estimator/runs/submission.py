@@ -2,7 +2,9 @@
 
 Everything that can fail because of the user's configuration (resolve, compile, render) happens
 before anything is recorded or sent, so a bad estimator leaves no trace and no half-submitted
-job. A dry run is the same preparation with a backend that contacts nothing.
+job. A dry run is the same preparation with a backend that contacts nothing. A submit command
+whose reply is lost is asked again for SUBMIT_PATIENCE_S; a job that may be queued is then recorded
+in doubt, never Failed (``submission_doubt`` settles it at a later status poll).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..backends import get_backend
+from ..backends.base import SubmissionInDoubt, SubmissionInterrupted, Submitted
 from ..backends.dry_run import DryRunBackend
 from ..cluster.profile import ClusterProfile
 from ..compile import CompiledJob, compile_run, resolve
+from ..errors import WaitTimeoutError
 from ..job.render import render_sbatch
 from ..job.spec import JobSpec
 from ..transport.base import Progress
@@ -27,6 +31,8 @@ from ..v1.resolved import ResolvedRun, Submittable
 from .cluster_facts import ClusterFacts, fit_warnings, load_facts
 from .source_check import check_source
 from .store import RunRecord, new_run_id
+from .submission_doubt import IN_DOUBT_STATUS
+from .waiting import ContactReport, PollResult, wait_until_terminal
 
 if TYPE_CHECKING:
     from ..backends.base import Placement
@@ -34,6 +40,11 @@ if TYPE_CHECKING:
 
 # v1's target for run-based compute (vm_size without compute_target).
 AMLCOMPUTE_TARGET = "amlcompute"
+
+# How long a submission keeps asking about a submit command whose reply was lost before it returns
+# the run as in doubt (a dropped SSH connection usually comes back within seconds); what happens
+# next is in ``submission_doubt``.
+SUBMIT_PATIENCE_S = 60.0
 
 
 def _to_stderr(line: str) -> None:
@@ -221,10 +232,99 @@ def submit(
             progress=progress,
             after=[image_job] if image_job else [],
         )
+    except SubmissionInDoubt as doubt:
+        return _settle_now(workspace, record, doubt, report)
+    except SubmissionInterrupted:
+        _record_interrupted(workspace, record, report)
+        raise
     except BaseException as exc:
         store.update_status(record.run_id, "Failed", detail=f"submission failed: {exc}")
         raise
+    return _record_queued(workspace, record, submitted)
+
+
+def _record_queued(workspace: Workspace, record: RunRecord, submitted: Submitted) -> RunRecord:
+    store = workspace.run_store
     store.set_job_id(record.run_id, submitted.job_id, remote_dir=submitted.run_dir)
     store.add_properties(record.run_id, {"files_sent": submitted.files_sent, "bytes_sent": submitted.bytes_sent})
     store.update_status(record.run_id, "Queued")
     return store.get(record.run_id)
+
+
+def _settle_now(
+    workspace: Workspace, record: RunRecord, doubt: SubmissionInDoubt, report: Callable[[str], None]
+) -> RunRecord:
+    """Ask again for a while; then the run is queued, failed (sbatch refused it) or recorded in doubt."""
+    store = workspace.run_store
+    try:
+        submitted, why = _ask_again(record, doubt, report)
+    except KeyboardInterrupt:
+        _record_interrupted(workspace, record, report)
+        raise
+    except BaseException as exc:
+        store.update_status(record.run_id, "Failed", detail=f"submission failed: {exc}")
+        raise
+    if submitted is not None:
+        return _record_queued(workspace, record, submitted)
+    store.add_properties(record.run_id, {"files_sent": doubt.files_sent, "bytes_sent": doubt.bytes_sent})
+    store.update_status(record.run_id, IN_DOUBT_STATUS, detail=_in_doubt_detail(record, why))
+    report(_in_doubt_message(record, doubt.run_dir, why))
+    return store.get(record.run_id)
+
+
+def _record_interrupted(workspace: Workspace, record: RunRecord, report: Callable[[str], None]) -> None:
+    workspace.run_store.update_status(
+        record.run_id, IN_DOUBT_STATUS, detail=_in_doubt_detail(record, "interrupted while the submit command ran")
+    )
+    report(
+        f"hpcest: interrupted while run {record.run_id}'s submit command ran: its job may be queued. The run is "
+        f"recorded {IN_DOUBT_STATUS}, not Failed; the next status poll settles it (`hpcest status {record.run_id}`), "
+        f"`hpcest cancel {record.run_id}` cancels it by name."
+    )
+
+
+def _ask_again(
+    record: RunRecord, doubt: SubmissionInDoubt, report: Callable[[str], None]
+) -> tuple[Submitted | None, str]:
+    """Repeat the submit command until it answers or SUBMIT_PATIENCE_S have passed (None, and why the
+    outcome is still not known)."""
+    report(
+        f"hpcest: {doubt}; run {record.run_id}'s job may or may not be queued. Asking the cluster again for "
+        f"up to {SUBMIT_PATIENCE_S:.0f} s (the submit command never submits twice)"
+    )
+    job_ids: list[str] = []
+    last = [str(doubt)]
+
+    def ask() -> PollResult:
+        try:
+            job_ids.append(doubt.retry())
+        except SubmissionInDoubt as still:
+            last.append(str(still))
+            return PollResult(IN_DOUBT_STATUS, False, lost=str(still))
+        return PollResult("Queued", True)
+
+    try:
+        wait_until_terminal(record.run_id, ask, timeout_s=SUBMIT_PATIENCE_S, report=ContactReport(write=lambda _: None))
+    except WaitTimeoutError:
+        return None, last[-1]
+    report(f"hpcest: the cluster answered: run {record.run_id} is job {job_ids[-1]}, queued once")
+    return Submitted(job_ids[-1], doubt.run_dir, files_sent=doubt.files_sent, bytes_sent=doubt.bytes_sent), ""
+
+
+def _in_doubt_detail(record: RunRecord, why: str) -> str:
+    return (
+        f"submission unknown: {why}. The job may be queued; the next status poll finds it (the id the submit "
+        f"command records in the run directory, else squeue --name) once the cluster answers. Check with "
+        f"`squeue --name={record.run_id}`"
+    )
+
+
+def _in_doubt_message(record: RunRecord, run_dir: str, why: str) -> str:
+    return (
+        f"hpcest: run {record.run_id}: submission unknown after {SUBMIT_PATIENCE_S:.0f} s ({why}). Its job may "
+        f"be queued, so the run is recorded {IN_DOUBT_STATUS}, not Failed. Once {record.target!r} answers, the "
+        f"next status poll (run.get_status(), run.wait_for_completion(), `hpcest status {record.run_id}`) finds "
+        f"the job by the id the submit command recorded in {run_dir}/job_id or by its name, and records the "
+        f"run Failed only if the command never reached sbatch or sbatch refused it. Check now with "
+        f"`squeue --name={record.run_id}`; `hpcest cancel {record.run_id}` cancels it by name."
+    )

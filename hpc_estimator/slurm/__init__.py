@@ -15,6 +15,7 @@ from .commands import (
     sacct_argv,
     sbatch_argv,
     scancel_argv,
+    scancel_by_name_argv,
     scancel_steps_argv,
     scancel_steps_stdin,
     scontrol_show_config_argv,
@@ -63,6 +64,12 @@ from .parse import (
     parse_squeue_json,
     parse_task_steps,
 )
+from .recorded_submit import (
+    SubmitOutcome,
+    parse_submit_outcomes,
+    recorded_submit_argv,
+    submission_lookup_argv,
+)
 from .states import (
     job_state,
     normalize_state,
@@ -82,6 +89,7 @@ __all__ = [
     "Partition",
     "SlurmCommandError",
     "SlurmJob",
+    "SubmitOutcome",
     "SubmitResult",
     "check",
     "graph_submit_script",
@@ -103,11 +111,14 @@ __all__ = [
     "parse_sinfo",
     "parse_squeue",
     "parse_squeue_json",
+    "parse_submit_outcomes",
     "parse_task_steps",
     "recorded_ids_argv",
+    "recorded_submit_argv",
     "sacct_argv",
     "sbatch_argv",
     "scancel_argv",
+    "scancel_by_name_argv",
     "scancel_steps_argv",
     "scancel_steps_stdin",
     "scontrol_show_config_argv",
@@ -118,5 +129,6 @@ __all__ = [
     "squeue_json_argv",
     "squeue_steps_argv",
     "srun_mpi_list_argv",
+    "submission_lookup_argv",
     "unanswered",
 ]

@@ -114,6 +114,14 @@ def scancel_argv(job_ids: Iterable[str | int], signal: str | int | None = None, 
     return argv
 
 
+def scancel_by_name_argv(name: str) -> list[str]:
+    """Cancel the caller's jobs named ``name`` (a run id: unique), whatever their ids: a job whose
+    submission reply was lost has none known yet."""
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,128}", name):
+        raise ValueError(f"job name {name!r} cannot be canceled by name; use [A-Za-z0-9_.-]")
+    return ["scancel", f"--name={name}"]
+
+
 _STEP_ID = re.compile(r"^\d+(_\d+)?\.\d+$")
 
 

@@ -17,13 +17,14 @@ from hpc_estimator.cluster.profile import ClusterProfile
 from hpc_estimator.compile import compile_job
 from hpc_estimator.errors import TransportError
 from hpc_estimator.job.render import render_sbatch
+from hpc_estimator.slurm.recorded_submit import SUBMIT_COMMAND_NAME
 from hpc_estimator.testing import local_cluster as lc
 from hpc_estimator.transport.base import CommandResult
 from hpc_estimator.transport.local import LocalTransport
 
 
 class LosesSbatchReply(LocalTransport):
-    """Runs every command for real, but loses the reply of the first sbatch (as a dropped link would)."""
+    """Runs every command for real, but loses the reply of the first submit command (as a dropped link would)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -31,7 +32,7 @@ class LosesSbatchReply(LocalTransport):
 
     def run(self, argv: Sequence[str], **kwargs) -> CommandResult:  # type: ignore[override]
         result = super().run(argv, **kwargs)
-        if argv[0] == "sbatch" and self.lost == 0:
+        if SUBMIT_COMMAND_NAME in argv and self.lost == 0:
             self.lost += 1
             raise TransportError("connection dropped after the command was sent; outcome unknown")
         return result
@@ -54,7 +55,8 @@ def test_lost_sbatch_reply_does_not_submit_twice(local_cluster: lc.LocalCluster,
     assert transport.lost == 1
     jobs = subprocess.run(["squeue", "--noheader", "--states=all", f"--name={run_id}", "-o", "%i"],
                           capture_output=True, text=True, check=True).stdout.split()
-    assert jobs == [submitted.job_id]  # found again by its unique name, not submitted a second time
+    assert jobs == [submitted.job_id]  # found again (its recorded id), not submitted a second time
+    assert (Path(submitted.run_dir) / "job_id").read_text() == f"{submitted.job_id}\n"
 
 
 def test_cluster_check_reports_the_live_cluster(local_cluster: lc.LocalCluster, tmp_path: Path,

@@ -1,0 +1,251 @@
+"""A single run whose submit reply is lost: its job is queued once and never recorded Failed while it
+may be queued.
+
+Protects: the submit command records the job id (or sbatch's refusal, or that it started) in the run
+directory; a reply lost once is asked for again without a second sbatch; a cluster that stays
+unreachable leaves the run NotResponding ("submission unknown", with the squeue command to check),
+not Failed, and the first status poll once the cluster answers finds the job by its recorded id;
+only a command that never reached sbatch, or a refusal by sbatch, is Failed; canceling a run in
+doubt cancels by name and the job found later by its id; ``hpcest submit`` says so and exits 4.
+
+The scheduler is a stand-in ``sbatch``/``squeue``/``scancel`` on PATH (as in
+tests/test_hyperdrive_sweep_status.py); the run store, the local transport, the staging, the
+generated batch script and submit command and the files they leave are real. The transport is a
+link to the login node that a test can cut: just after the submit command ran (its reply is lost),
+or just before it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hpc_estimator import ScriptRunConfig
+from hpc_estimator.backends import close_all
+from hpc_estimator.errors import SchedulerError, TransportError
+from hpc_estimator.runs import submission
+from hpc_estimator.runs.run import Run
+from hpc_estimator.runs.workspace import Workspace
+from hpc_estimator.slurm import parse_submit_outcomes, recorded_submit_argv, submission_lookup_argv
+from hpc_estimator.slurm.commands import FIELD_SEP
+from hpc_estimator.slurm.recorded_submit import SUBMIT_COMMAND_NAME
+from hpc_estimator.transport.local import LocalTransport
+from tests.test_hyperdrive_sweep_status import install_stand_in_scheduler
+
+
+class Link:
+    """The connection to the login node, as a test cuts it."""
+
+    def __init__(self) -> None:
+        self.up = True
+        self.cut_after_submit = 0  # cut the link just after this many more submit commands ran
+        self.cut_before_submit = False
+        self.stay_down = True  # False: only the one reply is lost
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        real_run = LocalTransport.run
+
+        def run(transport: LocalTransport, argv: Sequence[str], **kwargs: Any) -> Any:
+            submit = SUBMIT_COMMAND_NAME in argv and "submit" in argv
+            if submit and self.cut_before_submit:
+                self.up = False
+            if not self.up:
+                raise TransportError("ssh: connect to host login1 port 22: Connection timed out")
+            result = real_run(transport, argv, **kwargs)
+            if submit and self.cut_after_submit:
+                self.cut_after_submit -= 1
+                self.up = not self.stay_down
+                raise TransportError("the SSH connection to login1:22 broke while running the submit command")
+            return result
+
+        monkeypatch.setattr(LocalTransport, "run", run)
+
+
+@pytest.fixture
+def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return install_stand_in_scheduler(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, fake: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    monkeypatch.setattr(submission, "SUBMIT_PATIENCE_S", 0.0)  # one more try, then in doubt
+    ws = Workspace.create(tmp_path / "ws", name="lost-reply")
+    ws.add_profile("cluster", {"transport": "local", "workdir": str(tmp_path / "work"), "container_runtime": "none"})
+    yield ws
+    close_all()
+    ws.close()
+
+
+@pytest.fixture
+def link(monkeypatch: pytest.MonkeyPatch) -> Link:
+    link = Link()
+    link.install(monkeypatch)
+    return link
+
+
+def _submit(workspace: Workspace, tmp_path: Path, said: list[str]) -> Any:
+    src = tmp_path / "src"
+    src.mkdir(exist_ok=True)
+    (src / "train.py").write_text("print('training')\n")
+    config = ScriptRunConfig(str(src), script="train.py", compute_target="cluster")
+    return submission.submit(workspace, "exp", config, report=said.append)
+
+
+def _sbatch_calls(fake: Path) -> list[str]:
+    log = fake / "sbatch.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def _listed(fake: Path, run_id: str, job_id: str, state: str) -> None:
+    """squeue (the stand-in) lists the job from now on."""
+    (fake / "squeue.out").write_text(FIELD_SEP.join((job_id, job_id, state, "None", "", run_id)) + "\n")
+
+
+def test_a_reply_lost_while_the_cluster_stays_down_leaves_the_run_in_doubt_until_a_poll_finds_its_job(
+    workspace, fake, link, tmp_path
+) -> None:
+    link.cut_after_submit = 1
+    said: list[str] = []
+    record = _submit(workspace, tmp_path, said)
+    assert (record.status, record.job_id) == ("NotResponding", None)  # not Failed: the job may be queued
+    assert "submission unknown" in (record.status_detail or "")
+    assert f"squeue --name={record.run_id}" in (record.status_detail or "")
+    assert "recorded NotResponding, not Failed" in said[-1] and f"squeue --name={record.run_id}" in said[-1]
+    assert "Failed" not in [h.status for h in workspace.run_store.history(record.run_id)]
+    assert (Path(record.remote_dir) / "job_id").read_text() == "701\n"  # what the submit command left
+    run = Run.get(workspace, record.run_id)
+    with pytest.raises(TransportError):  # still unreachable: nothing is decided
+        run.get_status()
+    assert workspace.run_store.get(record.run_id).status == "NotResponding"
+    link.up = True
+    _listed(fake, record.run_id, "701", "PENDING")
+    assert run.get_status() == "Queued"
+    assert workspace.run_store.get(record.run_id).job_id == "701"
+    assert len(_sbatch_calls(fake)) == 1
+
+
+def test_a_reply_lost_once_is_asked_for_again_and_the_job_is_queued_once(workspace, fake, link, tmp_path) -> None:
+    link.cut_after_submit, link.stay_down = 1, False
+    record = _submit(workspace, tmp_path, [])
+    assert (record.status, record.job_id) == ("Queued", "701")
+    assert len(_sbatch_calls(fake)) == 1  # the repeated command read the recorded id: not submitted twice
+
+
+def test_a_submit_command_that_never_reached_the_cluster_is_failed_once_the_cluster_answers(
+    workspace, fake, link, tmp_path
+) -> None:
+    link.cut_before_submit = True
+    record = _submit(workspace, tmp_path, [])
+    assert record.status == "NotResponding"  # from here it cannot be told whether the command ran
+    link.up, link.cut_before_submit = True, False
+    assert Run.get(workspace, record.run_id).get_status() == "Failed"
+    detail = workspace.run_store.get(record.run_id).status_detail or ""
+    assert "no submit command ever ran" in detail and "nothing was queued" in detail
+    assert _sbatch_calls(fake) == []
+
+
+def test_a_refusal_whose_reply_was_lost_is_failed_with_sbatchs_words(workspace, fake, link, tmp_path) -> None:
+    (fake / "sbatch.fail_at").write_text("1\n")
+    link.cut_after_submit, link.stay_down = 1, False
+    with pytest.raises(SchedulerError, match="QOSMaxSubmitJobPerUserLimit"):
+        _submit(workspace, tmp_path, [])
+    (record,) = workspace.run_store.list()
+    assert record.status == "Failed" and "QOSMaxSubmitJobPerUserLimit" in (record.status_detail or "")
+    assert len(_sbatch_calls(fake)) == 1  # the refusal was read back, not asked of sbatch again
+
+
+def test_canceling_a_run_in_doubt_cancels_by_name_and_the_job_found_later_by_its_id(
+    workspace, fake, link, tmp_path
+) -> None:
+    link.cut_after_submit = 1
+    record = _submit(workspace, tmp_path, [])
+    link.up = True
+    run = Run.get(workspace, record.run_id)
+    run.cancel()
+    assert workspace.run_store.get(record.run_id).status == "CancelRequested"
+    _listed(fake, record.run_id, "701", "CANCELLED")
+    assert run.get_status() == "Canceled"
+    canceled = (fake / "scancel.log").read_text().split()
+    assert f"--name={record.run_id}" in canceled and "701" in canceled
+
+
+def test_an_interrupt_while_the_submit_command_runs_leaves_the_run_in_doubt(
+    workspace, fake, monkeypatch, tmp_path
+) -> None:
+    real_run = LocalTransport.run
+
+    def interrupted(transport: LocalTransport, argv: Sequence[str], **kwargs: Any) -> Any:
+        result = real_run(transport, argv, **kwargs)
+        if SUBMIT_COMMAND_NAME in argv and "submit" in argv:
+            raise KeyboardInterrupt
+        return result
+
+    monkeypatch.setattr(LocalTransport, "run", interrupted)
+    said: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        _submit(workspace, tmp_path, said)
+    (record,) = workspace.run_store.list()
+    assert record.status == "NotResponding" and "interrupted" in said[-1]
+    monkeypatch.setattr(LocalTransport, "run", real_run)
+    _listed(fake, record.run_id, "701", "RUNNING")
+    assert Run.get(workspace, record.run_id).get_status() == "Running"
+
+
+def test_hpcest_submit_says_the_submission_is_unknown_and_exits_4(workspace, fake, link, tmp_path, capsys) -> None:
+    from hpc_estimator.cli.submit import submit_and_report
+
+    link.cut_after_submit = 1
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "train.py").write_text("print('training')\n")
+    config = ScriptRunConfig(str(src), script="train.py", compute_target="cluster")
+    with pytest.raises(SystemExit) as exited:
+        submit_and_report(workspace, config, "exp", None, wait=False, as_json=False)
+    assert exited.value.code == 4
+    out, err = capsys.readouterr()
+    (record,) = workspace.run_store.list()
+    assert f"run {record.run_id} on cluster: submission unknown, its job may be queued" in out
+    assert f"squeue --name={record.run_id}" in err and "not Failed" in err
+
+
+# -- the submit command itself, through sh -----------------------------------------------------
+
+
+def _sh(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, check=False)
+
+
+def test_the_submit_command_run_again_answers_from_what_the_first_left(fake, tmp_path) -> None:
+    run_dir = tmp_path / "runs" / "r_1"
+    run_dir.mkdir(parents=True)
+    argv = recorded_submit_argv("r_1", str(run_dir), str(run_dir / "job.sbatch"), extra=[f"--chdir={run_dir}"])
+    first = parse_submit_outcomes(_sh(argv).stdout)["r_1"]
+    again = parse_submit_outcomes(_sh(argv).stdout)["r_1"]
+    assert (first.how, first.job_id) == ("submitted", "701")
+    assert (again.how, again.job_id) == ("recorded", "701")
+    assert _sbatch_calls(fake) == [f"--parsable --chdir={run_dir} {run_dir}/job.sbatch"]
+
+
+def test_a_lookup_tells_never_refused_found_and_unknown_apart_and_submits_nothing(fake, tmp_path) -> None:
+    dirs = {name: tmp_path / name for name in ("never", "refused", "found", "unknown", "recorded")}
+    for d in dirs.values():
+        d.mkdir()
+    (dirs["refused"] / "submitting").write_text("1\n")
+    (dirs["refused"] / "submit_refused").write_text("sbatch: error: Batch job submission failed:\nInvalid account\n")
+    (dirs["found"] / "submitting").write_text("1\n")
+    (dirs["unknown"] / "submitting").write_text("1\n")
+    (dirs["recorded"] / "job_id").write_text("812\n")
+    (fake / "squeue.out").write_text(f"found{FIELD_SEP}733\nother{FIELD_SEP}734\n")
+    out = parse_submit_outcomes(_sh(submission_lookup_argv([(n, str(d)) for n, d in dirs.items()])).stdout)
+    assert {n: (o.how, o.job_id) for n, o in out.items()} == {
+        "never": ("never", None), "refused": ("refused", None), "found": ("found", "733"),
+        "unknown": ("unknown", None), "recorded": ("recorded", "812"),
+    }  # fmt: skip
+    assert out["refused"].why == "sbatch: error: Batch job submission failed: Invalid account"
+    assert "squeue lists no job named unknown" in out["unknown"].why
+    assert (dirs["found"] / "job_id").read_text() == "733\n"  # found by name: recorded for next time
+    assert _sbatch_calls(fake) == []
