@@ -59,9 +59,9 @@ def test_exception_classes_are_v1s() -> None:
     """v1: ModelNotFoundException -> AzureMLException, not a WebserviceException."""
     assert ModelNotFoundException.__mro__[1] is AzureMLException
     assert not issubclass(ModelNotFoundException, WebserviceException)
-    assert _bases(ModelNotFoundException()) == RECORDED["cases"]["nowhere"]["error"]["bases"]
+    assert _bases(ModelNotFoundException("m")) == RECORDED["cases"]["nowhere"]["error"]["bases"]
     assert RECORDED["cases"]["nowhere"]["error"]["type"] == "ModelNotFoundException"
-    assert _bases(WebserviceException()) == RECORDED["lookups"]["name"]["error"]["bases"]
+    assert _bases(WebserviceException("m")) == RECORDED["lookups"]["name"]["error"]["bases"]
 
 
 # -- Model(ws, ...) -------------------------------------------------------------------------------
