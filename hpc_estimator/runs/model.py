@@ -20,6 +20,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ..errors import UserErrorException
 from ..transport.fetch_tree import fetch_tree
 from ..v1.exceptions import ModelNotFoundException, WebserviceException, azure_only_call
 
@@ -149,11 +150,23 @@ class Model:
         page_count: int = 255,
         model_framework: str | None = None,
     ) -> builtins.list[Model]:
-        models = [Model(workspace, _record=r) for r in workspace.dataset_registry().list_models(name, run_id)]
-        if tags:
-            models = [m for m in models if _has(m.tags, tags)]
-        if properties:
-            models = [m for m in models if _has(m.properties, properties)]
+        """Every registered version that matches, as v1's query found them.
+
+        As in v1, ``page_count`` (the page size v1 fetched with; every page is read) must be 20 to
+        255 when given and ``tags`` must be a list; ``tags`` and ``properties`` hold ``key`` or
+        ``[key, value]`` items (a dict of properties filters by its keys, as in v1).
+        """
+        if page_count and (page_count < 20 or page_count > 255):
+            raise UserErrorException(f"Expected page_count value is between 20 and 255. Provided: {page_count}")
+        if tags is not None and type(tags) is not builtins.list:
+            raise UserErrorException(
+                f'Expected tags must be list type. Ex. ["key", ["key2", "key2 value"]]: provided {type(tags)}'
+            )
+        tags_query, properties_query = _query(tags), _query(properties)
+        models = [
+            Model(workspace, _record=r) for r in workspace.dataset_registry().list_models(name, run_id or None)
+            if _matches(r["tags"], tags_query) and _matches(r["properties"], properties_query)
+        ]
         if model_framework:
             models = [m for m in models if m.model_framework == model_framework]
         if latest:
@@ -388,15 +401,3 @@ def _check_name(name: Any) -> None:
     if not isinstance(name, str) or not name.strip() or "/" in name or name.startswith("."):
         raise WebserviceException(f"model name must be a non-empty name without '/', got {name!r}")
 
-
-def _has(values: dict[str, Any], wanted: Any) -> bool:
-    # v1: a list of keys, or of [key, value] pairs; or a dict here.
-    if isinstance(wanted, dict):
-        return all(values.get(k) == v for k, v in wanted.items())
-    for item in wanted:
-        if isinstance(item, (list, tuple)):
-            if values.get(item[0]) != item[1]:
-                return False
-        elif item not in values:
-            return False
-    return True
