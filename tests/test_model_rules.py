@@ -15,7 +15,8 @@ the exception it raised. Here:
 - ``Model.list`` refuses what v1 refused before asking its service (``tags`` that is no list,
   ``page_count`` outside 20..255, in that order), with v1's exception and message, and lists the
   versions v1's query asked for (compared as a set: v1's service gave no order);
-- every ``get_model_path`` case gives v1's path, or v1's exception and message.
+- every ``get_model_path`` case gives v1's path, or v1's exception and message; ``Model(None, ...)``
+  is v1's model with nothing filled in.
 """
 
 from __future__ import annotations
@@ -230,7 +231,7 @@ def in_empty_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hp
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_get_model_path_matches_v1(name: str, in_empty_dir: Hpcest) -> None:
+def test_case_matches_v1(name: str, in_empty_dir: Hpcest) -> None:
     expected = RECORDED["cases"][name]
     facts: dict[str, Any] = {}
     error: BaseException | None = None
@@ -268,3 +269,9 @@ def test_get_model_path_miss_lists_the_registry(filled: Workspace, tmp_path: Pat
         Model.get_model_path("m", version=7, _workspace=filled)
     assert str(info.value) == "Model/Version m/7 not found in workspace. ['m/1', 'm/2', 'm/3', 'n/1']"
 
+
+def test_model_without_a_workspace_names_no_version(tmp_path: Path) -> None:
+    model = Model(None, "m")
+    assert model.name is None and model.version is None and model.workspace is None
+    with pytest.raises(WebserviceException, match=r"made without a workspace \(Model\(None, \.\.\.\)\)"):
+        model.download(str(tmp_path))

@@ -12,7 +12,7 @@ by ``tests/test_model_rules.py``:
   list, ``page_count`` outside 20..255) and sends the others as one query; the recorder stores the
   query or the exception, the replay compares hpcest's refusals with v1's and, on a registry that
   holds versions, the versions hpcest lists with the ones v1's query asked for.
-- ``CASES``: ``case(lib, facts)`` functions for ``Model.get_model_path``. Each runs in an empty
+- ``CASES``: ``case(lib, facts)`` functions for ``Model.get_model_path`` and ``Model(None, ...)``. Each runs in an empty
   working directory, lays out files there (v1's cache ``azureml-models/<name>/<version>/``, or a
   model in the working directory) and records the path returned; ``lib.workspace()`` is a workspace
   whose registry holds no model. Everything v1 does here is client-side.
@@ -269,3 +269,35 @@ def workspace_without_version_skips_cache(lib: Any, facts: Facts) -> None:
 def workspace_version_not_an_int(lib: Any, facts: Facts) -> None:
     lib.Model.get_model_path("m", version="2", _workspace=lib.workspace())
 
+
+# -- Model without a workspace --------------------------------------------------------------------
+
+
+def _attributes(model: Any) -> Facts:
+    """A model's public attributes (v1 sets them all, to None or {}, before it looks anything up)."""
+    return {key: value for key, value in sorted(vars(model).items()) if not key.startswith("_")}
+
+
+@case
+def model_without_workspace(lib: Any, facts: Facts) -> None:
+    model = lib.Model(None, "m")
+    facts["attributes"] = _attributes(model)
+    facts["repr"] = repr(model)
+    facts["has_model_framework_version"] = hasattr(model, "model_framework_version")
+
+
+@case
+def model_without_workspace_or_name(lib: Any, facts: Facts) -> None:
+    facts["attributes"] = _attributes(lib.Model(None))
+
+
+@case
+def model_without_workspace_every_filter(lib: Any, facts: Facts) -> None:
+    model = lib.Model(None, name="m", id="m:1", tags=["a"], properties=["p"], version=2, run_id="r1",
+                      model_framework="ScikitLearn", expand=False)
+    facts["attributes"] = _attributes(model)
+
+
+@case
+def model_with_a_falsy_workspace(lib: Any, facts: Facts) -> None:
+    facts["attributes"] = _attributes(lib.Model("", "m"))
