@@ -1,4 +1,4 @@
-"""v1's ``AmlCompute.provisioning_configuration`` rules, one test per recorded case.
+"""v1's ``AmlCompute.provisioning_configuration`` and ``ComputeTarget.create`` name rules, one test per recorded case.
 
 Each case of ``tests/v1_reference/compute_cases.py`` runs on hpcest and is compared with what the
 real v1 SDK did (``tests/data/v1_reference/compute_rules.json``, re-recorded with
@@ -26,6 +26,7 @@ RECORDED = json.loads((Path(__file__).parent / "data" / "v1_reference" / "comput
 
 class Hpcest:
     AmlCompute = AmlCompute
+    ComputeTarget = hpc.ComputeTarget
     AmlComputeProvisioningConfiguration = AmlComputeProvisioningConfiguration
 
 
@@ -112,3 +113,13 @@ def test_create_validates_again(workspace: Workspace) -> None:
     config.scale_settings.minimum_node_count = 3
     with pytest.raises(ComputeTargetException, match="max nodes count must be greater than or equal to min nodes"):
         hpc.ComputeTarget.create(workspace, "cpu", config)
+
+
+def test_create_refuses_a_reserved_name_even_when_a_profile_has_it(tmp_path: Path) -> None:
+    """hpcest's "local" profile is a target to run on, never a name to create (v1 reserved it)."""
+    (tmp_path / "hpcest.toml").write_text('[workspace]\nname = "w"\n\n[clusters.local]\ncontainer_runtime = "none"\n')
+    workspace = Workspace.from_config(tmp_path)
+    assert hpc.ComputeTarget(workspace, "local").name == "local"
+    config = AmlCompute.provisioning_configuration(max_nodes=2)
+    with pytest.raises(hpc.UserErrorException, match=r"^Please specify a different target name\. local is a reserved"):
+        hpc.ComputeTarget.create(workspace, "local", config)

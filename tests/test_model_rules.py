@@ -12,7 +12,11 @@ the exception it raised. Here:
   (or a name with a version) names one version and nothing else filters it; a query is answered
   with the newest version of the name that has the run id, framework, tags (``key`` or
   ``key=value``) and properties asked for, as v1's model service answered its queries;
-- every ``get_model_path`` case gives v1's path, or v1's exception and message.
+- ``Model.list`` refuses what v1 refused before asking its service (``tags`` that is no list,
+  ``page_count`` outside 20..255, in that order), with v1's exception and message, and lists the
+  versions v1's query asked for (compared as a set: v1's service gave no order);
+- every ``get_model_path`` case gives v1's path, or v1's exception and message; ``Model(None, ...)``
+  is v1's model with nothing filled in.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from hpc_estimator.errors import AzureMLException
 from hpc_estimator.runs.model import Model
 from hpc_estimator.runs.workspace import Workspace
 from hpc_estimator.v1.exceptions import ModelNotFoundException, WebserviceException
-from tests.v1_reference.model_cases import CASES, LOOKUPS, REGISTRY, normalise
+from tests.v1_reference.model_cases import CASES, LISTS, LOOKUPS, REGISTRY, normalise
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "v1_reference" / "model_rules.json").read_text())
 
@@ -52,6 +56,7 @@ def _check_error(error: BaseException | None, expected: dict[str, Any], message:
 def test_every_recorded_case_is_a_case() -> None:
     again = "re-record: /work/v1sdk/bin/python -m tests.v1_reference.record_model"
     assert set(RECORDED["lookups"]) == set(LOOKUPS), again
+    assert set(RECORDED["lists"]) == set(LISTS), again
     assert set(RECORDED["cases"]) == set(CASES), again
 
 
@@ -59,9 +64,9 @@ def test_exception_classes_are_v1s() -> None:
     """v1: ModelNotFoundException -> AzureMLException, not a WebserviceException."""
     assert ModelNotFoundException.__mro__[1] is AzureMLException
     assert not issubclass(ModelNotFoundException, WebserviceException)
-    assert _bases(ModelNotFoundException()) == RECORDED["cases"]["nowhere"]["error"]["bases"]
+    assert _bases(ModelNotFoundException("m")) == RECORDED["cases"]["nowhere"]["error"]["bases"]
     assert RECORDED["cases"]["nowhere"]["error"]["type"] == "ModelNotFoundException"
-    assert _bases(WebserviceException()) == RECORDED["lookups"]["name"]["error"]["bases"]
+    assert _bases(WebserviceException("m")) == RECORDED["lookups"]["name"]["error"]["bases"]
 
 
 # -- Model(ws, ...) -------------------------------------------------------------------------------
@@ -165,6 +170,45 @@ def test_the_miss_names_what_is_registered(filled: Workspace) -> None:
     assert "registered: m, n" in str(info.value) and "run.register_model" in str(info.value)
 
 
+# -- Model.list -----------------------------------------------------------------------------------
+
+
+def _service_list(request: list[Any]) -> set[tuple[str, int]]:
+    """Every version v1's model service answered the ``query`` ``request`` with, on ``REGISTRY``."""
+    kind, argument = request
+    assert kind == "query"
+    rows = _versions()
+    hits = [r for r in rows if (argument["name"] is None or r["name"] == argument["name"])
+            and (argument["run_id"] is None or r["run_id"] == argument["run_id"])
+            and (argument["framework"] is None or r["framework"] == argument["framework"])
+            and _has(r["tags"], argument["tags"]) and _has(r["properties"], argument["properties"])]
+    if argument["latest_version_only"]:
+        newest = {r["name"]: r["version"] for r in sorted(hits, key=lambda r: r["version"])}
+        hits = [r for r in hits if r["version"] == newest[r["name"]]]
+    return {(r["name"], r["version"]) for r in hits}
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_list_on_an_empty_registry_matches_v1(name: str, empty: Workspace) -> None:
+    recorded = RECORDED["lists"][name]
+    try:
+        models = Model.list(empty, **LISTS[name])
+    except Exception as exc:  # compared with what v1 raised
+        assert "error" in recorded, f"v1 listed {recorded['models']}; hpcest raised {type(exc).__name__}: {exc}"
+        _check_error(exc, recorded["error"], str(exc), prefix=False)
+        return
+    assert "error" not in recorded, f"v1 raised {recorded['error']}; hpcest listed {[m.id for m in models]}"
+    assert [m.id for m in models] == recorded["models"]
+
+
+@pytest.mark.parametrize("name", sorted(n for n in LISTS if "error" not in RECORDED["lists"][n]))
+def test_list_finds_what_v1_asked_for(name: str, filled: Workspace) -> None:
+    (request,) = RECORDED["lists"][name]["requests"]
+    models = Model.list(filled, **LISTS[name])
+    assert {(m.name, m.version) for m in models} == _service_list(request)
+    assert len(models) == len({m.id for m in models})
+
+
 # -- Model.get_model_path -------------------------------------------------------------------------
 
 
@@ -187,7 +231,7 @@ def in_empty_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hp
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_get_model_path_matches_v1(name: str, in_empty_dir: Hpcest) -> None:
+def test_case_matches_v1(name: str, in_empty_dir: Hpcest) -> None:
     expected = RECORDED["cases"][name]
     facts: dict[str, Any] = {}
     error: BaseException | None = None
@@ -224,3 +268,10 @@ def test_get_model_path_miss_lists_the_registry(filled: Workspace, tmp_path: Pat
     with pytest.raises(ModelNotFoundException) as info:
         Model.get_model_path("m", version=7, _workspace=filled)
     assert str(info.value) == "Model/Version m/7 not found in workspace. ['m/1', 'm/2', 'm/3', 'n/1']"
+
+
+def test_model_without_a_workspace_names_no_version(tmp_path: Path) -> None:
+    model = Model(None, "m")
+    assert model.name is None and model.version is None and model.workspace is None
+    with pytest.raises(WebserviceException, match=r"made without a workspace \(Model\(None, \.\.\.\)\)"):
+        model.download(str(tmp_path))

@@ -148,6 +148,10 @@ SERVED: dict[str, dict[str, str]] = {
     "azureml.train.hyperdrive.runconfig": {
         name: f"{_HD}:{name}" for name in ("HyperDriveConfig", "HyperDriveRunConfig", "PrimaryMetricGoal")},
     "azureml.train.hyperdrive.run": {**_HD_RUN, "PrimaryMetricGoal": f"{_HD}:PrimaryMetricGoal"},
+    "azureml.train.hyperdrive.exceptions": {
+        name: f"{_ERR}:{name}" for name in (
+            "AzureMLException", "HyperDriveException", "HyperDriveConfigException",
+            "HyperDriveScenarioNotSupportedException", "HyperDriveNotImplementedException")},
     "azureml.pipeline": {},
     "azureml.pipeline.core": {
         **{name: f"{_PIPE}:{name}" for name in (

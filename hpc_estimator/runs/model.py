@@ -4,7 +4,8 @@
 ``.hpcest/models/<name>/<version>/``; ``run.register_model(model_name, model_path)`` copies the
 run's own files (``outputs/model.pt``) from the cluster. ``Model(ws, name)`` is the latest
 version (or ``version=``; ``run_id=``, ``tags=``, ``properties=``, ``model_framework=`` narrow the
-search as v1's service did), ``Model.list`` every version, ``model.download(target_dir)`` a copy,
+search as v1's service did; ``Model(None, ...)`` is v1's model with every attribute None),
+``Model.list`` every version, ``model.download(target_dir)`` a copy,
 ``Model.get_model_path(name)`` v1's local cache ``./azureml-models/<name>/<version>/`` (filled from
 the registry when a workspace is given). Deployment (``deploy``, ``package``, ``profile``) was an
 Azure service: refused, with what to do.
@@ -20,6 +21,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ..errors import UserErrorException
 from ..transport.fetch_tree import fetch_tree
 from ..v1.exceptions import ModelNotFoundException, WebserviceException, azure_only_call
 
@@ -60,16 +62,43 @@ class Model:
         expand: bool = True,
         **kwargs: Any,
     ) -> None:
+        # v1 set every attribute to None ({} for datasets) before it looked anything up, and looked
+        # up only with a workspace: Model(None, ...) is a model with nothing filled in.
+        self.created_by: Any = None
+        self.created_time: Any = None
+        self.description: str | None = None
+        self.id: Any = None
+        self.mime_type: Any = None
+        self.name: Any = None
+        self.model_framework: str | None = None
+        self.tags: Any = None
+        self.properties: Any = None
+        self.unpack: Any = None
+        self.url: Any = None
+        self.version: Any = None
+        self.workspace: Any = None
+        self.experiment_name: str | None = None
+        self.run_id: str | None = None
+        self.run: Any = None
+        self.datasets: dict[str, Any] = {}
+        self.sample_input_dataset: Any = None
+        self.sample_output_dataset: Any = None
+        self.resource_configuration: Any = None
+        self._record: dict[str, Any] | None = None
         record = kwargs.get("_record")
-        if record is None:
+        if record is None and workspace:
             record = _lookup(workspace, name, id, tags, properties, version, run_id, model_framework, kwargs)
+        if record is not None:
+            self._fill(workspace, record)
+
+    def _fill(self, workspace: Any, record: dict[str, Any]) -> None:
         self.workspace = workspace
         self._record = record
-        self.name: str = record["name"]
-        self.version: int = record["version"]
+        self.name = record["name"]
+        self.version = record["version"]
         self.id = f"{self.name}:{self.version}"
-        self.tags: dict[str, Any] = dict(record["tags"])
-        self.properties: dict[str, Any] = dict(record["properties"])
+        self.tags = dict(record["tags"])
+        self.properties = dict(record["properties"])
         self.description = record.get("description")
         self.run_id = record.get("run_id")
         self.experiment_name = record.get("experiment")
@@ -149,11 +178,23 @@ class Model:
         page_count: int = 255,
         model_framework: str | None = None,
     ) -> builtins.list[Model]:
-        models = [Model(workspace, _record=r) for r in workspace.dataset_registry().list_models(name, run_id)]
-        if tags:
-            models = [m for m in models if _has(m.tags, tags)]
-        if properties:
-            models = [m for m in models if _has(m.properties, properties)]
+        """Every registered version that matches, as v1's query found them.
+
+        As in v1, ``page_count`` (the page size v1 fetched with; every page is read) must be 20 to
+        255 when given and ``tags`` must be a list; ``tags`` and ``properties`` hold ``key`` or
+        ``[key, value]`` items (a dict of properties filters by its keys, as in v1).
+        """
+        if page_count and (page_count < 20 or page_count > 255):
+            raise UserErrorException(f"Expected page_count value is between 20 and 255. Provided: {page_count}")
+        if tags is not None and type(tags) is not builtins.list:
+            raise UserErrorException(
+                f'Expected tags must be list type. Ex. ["key", ["key2", "key2 value"]]: provided {type(tags)}'
+            )
+        tags_query, properties_query = _query(tags), _query(properties)
+        models = [
+            Model(workspace, _record=r) for r in workspace.dataset_registry().list_models(name, run_id or None)
+            if _matches(r["tags"], tags_query) and _matches(r["properties"], properties_query)
+        ]
         if model_framework:
             models = [m for m in models if m.model_framework == model_framework]
         if latest:
@@ -191,10 +232,11 @@ class Model:
         """Copy the model's files into ``target_dir``; returns the path of the model file or folder there."""
         if exists_ok is not None:
             exist_ok = exists_ok
-        source = Path(self._record["files_dir"])
+        record = self._registered()
+        source = Path(record["files_dir"])
         target = Path(target_dir)
         target.mkdir(parents=True, exist_ok=True)
-        entry = target / self._record["entry"]
+        entry = target / record["entry"]
         if entry.exists() and not exist_ok:
             raise WebserviceException(f"File {entry} already exists. To overwrite, set exist_ok to True.")
         shutil.copytree(source, target, dirs_exist_ok=True)
@@ -244,8 +286,17 @@ class Model:
     def delete(self) -> None:
         raise WebserviceException(
             f"model {self.id}: versions are kept (runs and other notebooks may name them); remove "
-            f"{self._record['files_dir']} and its row yourself if you must"
+            f"{self._registered()['files_dir']} and its row yourself if you must"
         )
+
+    def _registered(self) -> dict[str, Any]:
+        """The registry's row of this version (none for ``Model(None, ...)``, which names no version)."""
+        if self._record is None:
+            raise WebserviceException(
+                "this Model was made without a workspace (Model(None, ...)) and names no registered version; "
+                "use Model(ws, name) or Model.list(ws)"
+            )
+        return self._record
 
     def __repr__(self) -> str:
         return f"Model(workspace={self.workspace!r}, name={self.name}, id={self.id}, version={self.version}, " \
@@ -388,15 +439,3 @@ def _check_name(name: Any) -> None:
     if not isinstance(name, str) or not name.strip() or "/" in name or name.startswith("."):
         raise WebserviceException(f"model name must be a non-empty name without '/', got {name!r}")
 
-
-def _has(values: dict[str, Any], wanted: Any) -> bool:
-    # v1: a list of keys, or of [key, value] pairs; or a dict here.
-    if isinstance(wanted, dict):
-        return all(values.get(k) == v for k, v in wanted.items())
-    for item in wanted:
-        if isinstance(item, (list, tuple)):
-            if values.get(item[0]) != item[1]:
-                return False
-        elif item not in values:
-            return False
-    return True

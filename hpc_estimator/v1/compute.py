@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 LOCAL_TARGET = "local"
 TARGET_ENV = "HPCEST_TARGET"
+# The names v1's ComputeTarget.create refused (exactly these, case-sensitive).
+RESERVED_NAMES = ("amlcompute", "local", "containerinstance")
 
 
 def target_override() -> str | None:
@@ -66,8 +68,15 @@ class ComputeTarget:
 
     @staticmethod
     def create(workspace: Any, name: str, provisioning_configuration: Any) -> Any:
-        """v1 provisioned a cluster; here the cluster profile must exist, and that one is returned."""
+        """v1 provisioned a cluster; here the cluster profile must exist, and that one is returned.
+
+        As in v1 a reserved name (``amlcompute``, ``local``, ``containerinstance``) is refused
+        first, before the configuration is looked at.
+        """
         from .amlcompute import AmlCompute
+
+        if name in RESERVED_NAMES:
+            raise UserErrorException(f"Please specify a different target name. {name} is a reserved name.")
 
         return AmlCompute._created(workspace, name, provisioning_configuration)
 

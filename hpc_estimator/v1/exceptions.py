@@ -15,6 +15,7 @@ passes silently. Outside ``hpcest run`` the recorder is None and nothing is kept
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from typing import Any, ClassVar, NoReturn
 
@@ -22,15 +23,39 @@ from ..errors import AzureMLException, UserErrorException
 
 
 class WebserviceException(AzureMLException):
-    """A model registry or deployment request failed (v1: azureml.exceptions.WebserviceException)."""
+    """A model registry or deployment request failed (v1: azureml.exceptions.WebserviceException).
+
+    As in v1, ``status_code`` is kept as ``e.status_code`` and a ``logger`` given gets the message
+    at error level.
+    """
+
+    def __init__(self, exception_message: Any, status_code: Any = None, logger: Any = None, **kwargs: Any) -> None:
+        super().__init__(exception_message, **kwargs)
+        self.status_code = status_code
+        _log(logger, exception_message)
 
 
 class ModelNotFoundException(AzureMLException):
     """No model files where ``Model.get_model_path`` looked (v1: azureml.exceptions.ModelNotFoundException)."""
 
+    def __init__(self, exception_message: Any, logger: Any = None, **kwargs: Any) -> None:
+        super().__init__(exception_message, **kwargs)
+        _log(logger, exception_message)
 
-class AuthenticationException(AzureMLException):
-    """Authentication failed (v1 name; hpcest needs no Azure authentication)."""
+
+class AuthenticationException(UserErrorException):
+    """Authentication failed (v1 name, a UserErrorException as in v1; hpcest needs no Azure authentication)."""
+
+    def __init__(self, exception_message: Any, **kwargs: Any) -> None:
+        super().__init__(exception_message, **kwargs)
+
+
+def _log(logger: Any, message: Any) -> None:
+    """v1: the message, and a newline, to the logger given; a logger that fails is ignored."""
+    if logger:
+        # As v1: the exception is made whatever the logger does.
+        with contextlib.suppress(Exception):
+            logger.error(message + "\n")
 
 
 class AzureOnlyError(UserErrorException):

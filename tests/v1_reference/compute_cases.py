@@ -4,8 +4,9 @@ Same scheme as ``pipeline_cases``: each ``case(lib, facts)`` builds objects thro
 ``AmlCompute`` and ``AmlComputeProvisioningConfiguration``) and writes what it observes into ``facts``;
 the recorder (``record_compute.py``, run under the real SDK's interpreter) stores the facts and the
 exception a case raised; ``tests/test_compute_rules.py`` runs the cases on hpcest and compares.
-Everything here is client-side in v1 (the configuration is built and validated offline); what the
-service would have done at ``ComputeTarget.create`` cannot be recorded.
+Everything here is client-side in v1 (the configuration is built and validated offline, and
+``ComputeTarget.create`` refuses a reserved name before anything else); what the service would have
+done at ``ComputeTarget.create`` cannot be recorded.
 """
 
 from __future__ import annotations
@@ -304,3 +305,46 @@ def old_node_count_attributes_absent(lib: Any, facts: Facts) -> None:
     config = _config(lib, min_nodes=1, max_nodes=2)
     facts["has"] = {name: hasattr(config, name) for name in ("min_nodes", "max_nodes", "idle_seconds_before_scaledown",
                                                               "type", "location", "compute_location")}
+
+
+# -- ComputeTarget.create: what v1 refused before asking its service ------------------------------
+# (v1 checks the name first, before the configuration or the workspace: these run without either.)
+
+RESERVED_LOOKALIKES = ("Local", "LOCAL", " local", "local ", "amlcompute-1", "AmlCompute", "containerInstance", "cpu")
+
+
+@case
+def create_reserved_local(lib: Any, facts: Facts) -> None:
+    lib.ComputeTarget.create(None, "local", _config(lib, max_nodes=2))
+
+
+@case
+def create_reserved_amlcompute(lib: Any, facts: Facts) -> None:
+    lib.ComputeTarget.create(None, "amlcompute", _config(lib, max_nodes=2))
+
+
+@case
+def create_reserved_containerinstance(lib: Any, facts: Facts) -> None:
+    lib.ComputeTarget.create(None, "containerinstance", _config(lib, max_nodes=2))
+
+
+@case
+def create_reserved_name_before_configuration(lib: Any, facts: Facts) -> None:
+    lib.ComputeTarget.create(None, "local", None)
+
+
+@case
+def create_reserved_name_through_amlcompute(lib: Any, facts: Facts) -> None:
+    lib.AmlCompute.create(None, "amlcompute", _config(lib, max_nodes=2))
+
+
+@case
+def create_reserved_names_are_exact(lib: Any, facts: Facts) -> None:
+    refused = {}
+    for name in RESERVED_LOOKALIKES:
+        try:
+            lib.ComputeTarget.create(None, name, None)
+            refused[name] = False
+        except Exception as e:  # v1 went on to the configuration (and the service): any other error
+            refused[name] = "is a reserved name" in str(e)
+    facts["refused_as_reserved"] = refused

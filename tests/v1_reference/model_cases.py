@@ -8,7 +8,11 @@ by ``tests/test_model_rules.py``:
   arguments. The recorder answers every request "not found" and stores the request v1 made and the
   exception it raised; the replay compares hpcest's miss with v1's, and, on a registry that holds
   versions, the version hpcest finds with what v1's request asked the service for.
-- ``CASES``: ``case(lib, facts)`` functions for ``Model.get_model_path``. Each runs in an empty
+- ``LISTS``: keyword arguments of ``Model.list(ws, ...)``. v1 refuses some itself (``tags`` that is no
+  list, ``page_count`` outside 20..255) and sends the others as one query; the recorder stores the
+  query or the exception, the replay compares hpcest's refusals with v1's and, on a registry that
+  holds versions, the versions hpcest lists with the ones v1's query asked for.
+- ``CASES``: ``case(lib, facts)`` functions for ``Model.get_model_path`` and ``Model(None, ...)``. Each runs in an empty
   working directory, lays out files there (v1's cache ``azureml-models/<name>/<version>/``, or a
   model in the working directory) and records the path returned; ``lib.workspace()`` is a workspace
   whose registry holds no model. Everything v1 does here is client-side.
@@ -54,6 +58,44 @@ LOOKUPS: dict[str, dict[str, Any]] = {
     "name_unknown_framework": {"name": "m", "model_framework": "Onnx"},
     "name_run_id_and_tag": {"name": "m", "run_id": "r2", "tags": [["a", "2"]]},
     "name_run_id_and_other_tag": {"name": "m", "run_id": "r2", "tags": [["a", "1"]]},
+}
+
+# Keyword arguments of ``Model.list(ws, ...)``: v1 checks ``page_count`` and ``tags`` itself, then sends
+# one query (paged by ``page_count``) whose answer is every version that matches.
+LISTS: dict[str, dict[str, Any]] = {
+    "nothing": {},
+    "name": {"name": "m"},
+    "unknown_name": {"name": "other"},
+    "run_id": {"run_id": "r1"},
+    "name_run_id": {"name": "m", "run_id": "r2"},
+    "tag_key": {"tags": ["a"]},
+    "tag_key_of_one": {"tags": ["b"]},
+    "tag_pair": {"tags": [["a", "1"]]},
+    "tag_key_and_pair": {"tags": ["b", ["a", "1"]]},
+    "tags_empty_list": {"tags": []},
+    "tags_dict": {"tags": {"a": "1"}},
+    "tags_empty_dict": {"tags": {}},
+    "tags_tuple": {"tags": ("a",)},
+    "tags_string": {"tags": "a"},
+    "tag_tuple": {"tags": [("a", "1")]},
+    "tag_pair_not_a_string": {"tags": [["a", 1]]},
+    "property_key": {"properties": ["p"]},
+    "property_pair": {"properties": [["p", "q"]]},
+    "properties_dict": {"properties": {"p": "not compared"}},
+    "framework": {"model_framework": "ScikitLearn"},
+    "latest": {"latest": True},
+    "name_latest": {"name": "m", "latest": True},
+    "expand_false": {"expand": False},
+    "name_run_id_and_tag": {"name": "m", "run_id": "r2", "tags": [["a", "2"]]},
+    "page_count_20": {"page_count": 20},
+    "page_count_255": {"page_count": 255},
+    "page_count_19": {"page_count": 19},
+    "page_count_256": {"page_count": 256},
+    "page_count_zero": {"page_count": 0},
+    "page_count_none": {"page_count": None},
+    "page_count_negative": {"page_count": -5},
+    "page_count_string": {"page_count": "30"},
+    "page_count_before_tags": {"page_count": 10, "tags": {"a": "1"}},
 }
 
 # The registry the replay looks the LOOKUPS up in (hpcest side only; v1's service answered nothing):
@@ -226,3 +268,36 @@ def workspace_without_version_skips_cache(lib: Any, facts: Facts) -> None:
 @case
 def workspace_version_not_an_int(lib: Any, facts: Facts) -> None:
     lib.Model.get_model_path("m", version="2", _workspace=lib.workspace())
+
+
+# -- Model without a workspace --------------------------------------------------------------------
+
+
+def _attributes(model: Any) -> Facts:
+    """A model's public attributes (v1 sets them all, to None or {}, before it looks anything up)."""
+    return {key: value for key, value in sorted(vars(model).items()) if not key.startswith("_")}
+
+
+@case
+def model_without_workspace(lib: Any, facts: Facts) -> None:
+    model = lib.Model(None, "m")
+    facts["attributes"] = _attributes(model)
+    facts["repr"] = repr(model)
+    facts["has_model_framework_version"] = hasattr(model, "model_framework_version")
+
+
+@case
+def model_without_workspace_or_name(lib: Any, facts: Facts) -> None:
+    facts["attributes"] = _attributes(lib.Model(None))
+
+
+@case
+def model_without_workspace_every_filter(lib: Any, facts: Facts) -> None:
+    model = lib.Model(None, name="m", id="m:1", tags=["a"], properties=["p"], version=2, run_id="r1",
+                      model_framework="ScikitLearn", expand=False)
+    facts["attributes"] = _attributes(model)
+
+
+@case
+def model_with_a_falsy_workspace(lib: Any, facts: Facts) -> None:
+    facts["attributes"] = _attributes(lib.Model("", "m"))

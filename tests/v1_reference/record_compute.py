@@ -6,7 +6,8 @@ Runs under the real SDK's interpreter only (never a project dependency, never in
 
 writes ``tests/data/v1_reference/compute_rules.json``: per case of ``compute_cases`` the facts it
 observed and the exception it raised, if any (class, v1 base classes, one-line message). No Azure
-service is contacted: v1 builds and validates a provisioning configuration offline.
+service is contacted: v1 builds and validates a provisioning configuration offline, and
+``ComputeTarget.create`` refuses a reserved name before it looks at the workspace.
 """
 
 from __future__ import annotations
@@ -28,10 +29,11 @@ OUT = os.path.join(HERE, "..", "data", "v1_reference", "compute_rules.json")
 
 class V1:
     def __init__(self) -> None:
-        from azureml.core.compute import AmlCompute
+        from azureml.core.compute import AmlCompute, ComputeTarget
         from azureml.core.compute.amlcompute import AmlComputeProvisioningConfiguration
 
         self.AmlCompute = AmlCompute
+        self.ComputeTarget = ComputeTarget
         self.AmlComputeProvisioningConfiguration = AmlComputeProvisioningConfiguration
 
 

@@ -5,7 +5,8 @@ Runs under the real SDK's interpreter only (never a project dependency, never in
     /work/v1sdk/bin/python -m tests.v1_reference.record_model      # from the worktree root
 
 writes ``tests/data/v1_reference/model_rules.json``: per lookup of ``model_cases.LOOKUPS`` the request
-v1's ``Model(ws, ...)`` sent its model service and the exception it raised; per case of
+v1's ``Model(ws, ...)`` sent its model service and the exception it raised; per call of
+``model_cases.LISTS`` the query ``Model.list(ws, ...)`` sent, or the exception it raised; per case of
 ``model_cases.CASES`` the facts it observed and the exception it raised, if any (class, v1 base
 classes, one-line message). No Azure service is contacted: ``ModelsClient`` talks to a stand-in
 that records each request and answers it as the service answered a registry without that model
@@ -27,7 +28,7 @@ from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
-from .model_cases import CASES, LOOKUPS, normalise
+from .model_cases import CASES, LISTS, LOOKUPS, normalise
 from .record_compute import error_record
 
 HERE = os.path.dirname(__file__)
@@ -87,6 +88,16 @@ def main() -> None:
             except Exception as exc:  # every exception is a recorded fact
                 record["error"] = error_record(exc)
         lookups[name] = record
+    lists: dict[str, Any] = {}
+    for name, kwargs in LISTS.items():
+        requests = []
+        record = {"requests": requests}
+        with empty_model_service(requests):
+            try:
+                record["models"] = [model.id for model in lib.Model.list(lib.workspace(), **kwargs)]
+            except Exception as exc:  # every exception is a recorded fact
+                record["error"] = error_record(exc)
+        lists[name] = record
     cases: dict[str, Any] = {}
     old = os.getcwd()
     for name, func in CASES.items():
@@ -106,12 +117,14 @@ def main() -> None:
         "generated_by": "tests/v1_reference/record_model.py",
         "sdk_versions": {p: metadata.version(p) for p in ("azureml-core",)},
         "lookups": lookups,
+        "lists": lists,
         "cases": cases,
     }
     with open(OUT, "w") as f:
         json.dump(data, f, indent=1, sort_keys=True)
         f.write("\n")
-    print(f"wrote {len(lookups)} lookups and {len(cases)} cases to {os.path.relpath(OUT)}", file=sys.stderr)
+    print(f"wrote {len(lookups)} lookups, {len(lists)} lists and {len(cases)} cases to {os.path.relpath(OUT)}",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

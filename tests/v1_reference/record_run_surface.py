@@ -51,6 +51,7 @@ MODULES = [
     "azureml.train.dnn", "azureml.train.sklearn", "azureml.train.hyperdrive",
     "azureml.train.hyperdrive.parameter_expressions", "azureml.train.hyperdrive.sampling",
     "azureml.train.hyperdrive.policy", "azureml.train.hyperdrive.runconfig", "azureml.train.hyperdrive.run",
+    "azureml.train.hyperdrive.exceptions",
     "azureml.pipeline.core", "azureml.pipeline.core.graph", "azureml.pipeline.core.run",
     "azureml.pipeline.steps", "azureml.train.automl",
 ]
