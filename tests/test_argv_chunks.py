@@ -17,6 +17,7 @@ import pytest
 from hpc_estimator import slurm
 from hpc_estimator.backends.job_files import job_files_argv
 from hpc_estimator.backends.metrics_files import metrics_argv
+from hpc_estimator.backends.slurm_graph import cancel_argv
 from hpc_estimator.transport.ssh import command_line
 from hpc_estimator.util.argv_chunks import ARGV_BUDGET, MAX_ARG_STRLEN, arg_size, argv_chunks
 
@@ -71,6 +72,7 @@ def test_the_fixed_part_of_every_chunked_command_leaves_room_under_the_one_argum
     fixed = [
         metrics_argv([]),
         job_files_argv([]),
+        cancel_argv([], [], []),
         slurm.recorded_ids_argv([]),
         slurm.squeue_argv(["1"]),
         slurm.sacct_argv(["1"]),
