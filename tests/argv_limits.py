@@ -40,8 +40,9 @@ class OverSsh(LocalTransport):
 
 
 def many_run_dirs(root: Path, count: int = 3000) -> list[Path]:
-    """``count`` run directories named as a sweep's trials are on a cluster (about 110 bytes each
-    under pytest's temporary directory: together past what one command may carry), made."""
+    """``count`` run directories named as a sweep's trials are on a cluster (about 140 bytes each
+    under pytest's temporary directory; a thousand of them together are past what one command may
+    carry), made."""
     parent = root / "scratch" / "project_2001234" / "hpcest" / "runs" / "HD_train-resnet50_1764612345_a1b2c3d4"
     dirs = [parent / "trials" / f"{i:05d}" for i in range(count)]
     for d in dirs:

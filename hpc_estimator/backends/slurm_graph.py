@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .. import slurm
 from ..errors import SchedulerError, TransportError
 from ..job.sbatch_options import safe_job_name
-from ..transport.base import CommandResult, Progress
+from ..transport.base import CommandResult, Progress, Transport
 from ..util.argv_chunks import argv_chunks
 from .base import JobRef
 from .graph import (
@@ -134,17 +134,27 @@ def submit_graph(
 
 def recorded_job_ids(backend: SlurmBackend, submission: GraphSubmission) -> dict[str, str]:
     """What a submission that did not answer (reply lost, interrupted) had queued: step key (a side
-    job by its name) -> job id, from the job_id files the submit script writes as it goes; {} when
-    they cannot be read (the submission's own error is the one to report)."""
-    jobs = graph_jobs(submission)
-    try:
-        result = backend.transport.run(slurm.recorded_ids_argv(jobs), timeout=60)
-    except Exception:
-        return {}
-    if not result.ok:
-        return {}
+    job by its name) -> job id, from the job_id files the submit script writes as it goes; what
+    cannot be read is left out (the submission's own error is the one to report)."""
     keys = step_keys(submission)
-    return {keys.get(name, name): job_id for name, job_id in slurm.parse_recorded_ids(jobs, result.stdout).items()}
+    recorded = read_recorded_ids(backend.transport, graph_jobs(submission))
+    return {keys.get(name, name): job_id for name, job_id in recorded.items()}
+
+
+def read_recorded_ids(transport: Transport, jobs: Sequence[slurm.GraphJob]) -> dict[str, str]:
+    """Job name -> the id its job_id file records, for the jobs of a graph submission, in one
+    command (more only for more job_id files than fit one: ``util.argv_chunks``). Best effort:
+    what a command that failed or was cut short did not answer is left out, and after a command
+    that raised (the connection gone, a timeout) nothing more is asked."""
+    out: dict[str, str] = {}
+    for chunk in argv_chunks(jobs, lambda job: (slurm.recorded_id_path(job),)):
+        try:
+            result = transport.run(slurm.recorded_ids_argv(chunk), timeout=60)
+        except Exception:  # the submission's own error is the one to report
+            break
+        if result.ok:
+            out.update(slurm.parse_recorded_ids(chunk, result.stdout))
+    return out
 
 
 def _raise_on_failure(
