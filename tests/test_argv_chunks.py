@@ -74,6 +74,7 @@ def test_the_fixed_part_of_every_chunked_command_leaves_room_under_the_one_argum
         job_files_argv([]),
         cancel_argv([], [], []),
         slurm.recorded_ids_argv([]),
+        slurm.submission_lookup_argv([]),
         slurm.squeue_argv(["1"]),
         slurm.sacct_argv(["1"]),
         slurm.scancel_argv(["1"]),

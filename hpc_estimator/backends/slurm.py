@@ -204,17 +204,19 @@ class SlurmBackend:
 
     def find_submissions(self, jobs: Sequence[tuple[str, str]]) -> dict[str, slurm.SubmitOutcome]:
         """What the submissions of these ``(run id, run directory)`` left on the cluster, in one
-        command that submits nothing; raises TransportError when it cannot be read."""
-        if not jobs:
-            return {}
-        result = self.transport.run(slurm.submission_lookup_argv(jobs), timeout=QUERY_TIMEOUT_S)
-        outcomes = slurm.parse_submit_outcomes(result.stdout) if result.ok else {}
-        missing = [name for name, _ in jobs if name not in outcomes]
-        if missing:
-            raise TransportError(
-                f"cannot read what the submission of {', '.join(missing[:3])} left on {self.profile.name!r}: "
-                f"{(result.stderr.strip() or result.stdout.strip())[-300:]}"
-            )
+        command that submits nothing (more only for more runs than fit one: ``util.argv_chunks``);
+        raises TransportError when any of it cannot be read."""
+        outcomes: dict[str, slurm.SubmitOutcome] = {}
+        for chunk in argv_chunks(jobs, lambda job: job):
+            result = self.transport.run(slurm.submission_lookup_argv(chunk), timeout=QUERY_TIMEOUT_S)
+            answered = slurm.parse_submit_outcomes(result.stdout) if result.ok else {}
+            missing = [name for name, _ in chunk if name not in answered]
+            if missing:
+                raise TransportError(
+                    f"cannot read what the submission of {', '.join(missing[:3])} left on {self.profile.name!r}: "
+                    f"{(result.stderr.strip() or result.stdout.strip())[-300:]}"
+                )
+            outcomes.update(answered)
         return outcomes
 
     def cancel_by_name(self, run_id: str, run_dir: str) -> None:
