@@ -256,7 +256,7 @@ def test_the_cancel_script_reads_trials_jsonl_as_trial_record_writes_it(tmp_path
     """The shell parse of trials.jsonl and the writer agree, hostile parameter values included."""
     import subprocess
 
-    from hpc_estimator.backends.slurm_graph import _CANCEL_SH
+    from hpc_estimator.backends.slurm_graph import cancel_argv
 
     (tmp_path / files.TRIALS_FILE).write_text(
         files.trial_record(12, "345_6", {"x": '", "job_id": "9'}, ["--x", "a\nb"]) + '{"index": 1, "job_i'
@@ -266,7 +266,7 @@ def test_the_cancel_script_reads_trials_jsonl_as_trial_record_writes_it(tmp_path
     (bin_dir / "scancel").write_text('#!/bin/sh\necho "$*" >> "$0.log"\n')
     (bin_dir / "scancel").chmod(0o755)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    subprocess.run(["sh", "-c", _CANCEL_SH, "x", str(tmp_path), "--"], check=True, env=env)
+    subprocess.run(cancel_argv([str(tmp_path)], [], [str(tmp_path)]), check=True, env=env)
     assert (bin_dir / "scancel.log").read_text() == "345_6\n"
     assert (tmp_path / "trials" / "12" / files.CANCEL_FILE).exists()
 

@@ -5,7 +5,9 @@ an end line; ``parse_metrics`` gives each directory its own records (a torn line
 directory's records never in another's, a directory without metrics empty) and refuses an answer
 cut short or not of that shape (what was logged is then unknown, not nothing); ``fetch_events_of``
 asks once, with the query time limit (more only when the directories' names would pass the
-remote command's argument limit), and asks nothing for no directories.
+remote command's argument limit: 3,000 trials' directories are read in commands a login node
+accepts over SSH, all answered, and one of those commands failing is an error, not fewer runs),
+and asks nothing for no directories.
 
 RECORDED is what ``metrics_argv`` printed under dash for three directories: one with a metric and
 a tag; one, given as ``~/runs/b 1``, with two ranks, rank 0 killed mid-write; one with no metrics.
@@ -13,6 +15,7 @@ a tag; one, given as ``~/runs/b 1``, with two ranks, rank 0 killed mid-write; on
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,7 +23,6 @@ from typing import Any
 
 import pytest
 
-from hpc_estimator.backends import metrics_files
 from hpc_estimator.backends.metrics_files import (
     fetch_events_of,
     fetch_metrics_of,
@@ -32,6 +34,8 @@ from hpc_estimator.errors import TransportError
 from hpc_estimator.runtime.context import JobRunContext, merge_metrics, merge_tags
 from hpc_estimator.transport.base import CommandResult
 from hpc_estimator.transport.local import LocalTransport
+from hpc_estimator.util.argv_chunks import argv_chunks
+from tests.argv_limits import OverSsh, assert_fits, many_run_dirs
 
 RECORDED = (
     "\x1ehpcest-metrics\n"
@@ -47,18 +51,6 @@ RECORDED = (
     "\x1ehpcest-metrics\n"
     "\x1ehpcest-end\n"
 )
-
-
-class Counting(LocalTransport):
-    """The local transport, recording every command it runs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.commands: list[list[str]] = []
-
-    def run(self, argv, *args, **kwargs):  # type: ignore[no-untyped-def, override]
-        self.commands.append(list(argv))
-        return super().run(argv, *args, **kwargs)
 
 
 class Answering:
@@ -120,19 +112,37 @@ def test_the_command_run_for_real_is_read_back_per_directory(tmp_path: Path, mon
         assert [merge_metrics(e) for e in parse_metrics(4, out)] == list(expected.values()), shell
 
 
-def test_many_directories_are_read_in_as_few_commands_as_the_argument_limit_allows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for i in range(5):
-        ctx = JobRunContext("t", tmp_path / f"trial{i}", "e", rank=0)
-        ctx.log("acc", i)
-        ctx.close()
-    pairs = [(str(i), str(tmp_path / f"trial{i}")) for i in range(5)]
-    cost = len(pairs[0][1]) + 3
-    monkeypatch.setattr(metrics_files, "ARGV_BUDGET", 2 * cost)  # two directories a command
-    transport = Counting()
-    assert fetch_metrics_of(transport, pairs) == {str(i): {"acc": i} for i in range(5)}
-    assert [c[4:] for c in transport.commands] == [[d for _, d in pairs[i:i + 2]] for i in (0, 2, 4)]
+def test_thousands_of_directories_are_read_in_commands_a_login_node_accepts(tmp_path: Path) -> None:
+    """3,000 trials' directories of realistic length (past 128 KiB together), run as sshd runs a
+    command: every directory answered, by as few commands as the argument limit allows."""
+    dirs = many_run_dirs(tmp_path)
+    for i, d in enumerate(dirs[::10]):  # every tenth trial logged something
+        (d / "metrics").mkdir()
+        (d / "metrics" / "0.jsonl").write_text(
+            json.dumps({"t": 1.0, "rank": 0, "seq": 0, "kind": "metric", "type": "scalar", "name": "acc",
+                        "value": i, "description": "", "step": None}) + "\n"
+        )
+    pairs = [(str(i), str(d)) for i, d in enumerate(dirs)]
+    transport = OverSsh()
+    metrics = fetch_metrics_of(transport, pairs)
+    assert metrics == {str(i): ({"acc": i // 10} if i % 10 == 0 else {}) for i in range(len(dirs))}
+    assert len(transport.commands) == len(argv_chunks([d for _, d in pairs])) > 1
+    for argv in transport.commands:
+        assert_fits(argv)
+    assert [d for argv in transport.commands for d in argv[4:]] == [d for _, d in pairs]
+
+
+def test_a_failed_command_among_several_is_an_error_not_fewer_runs(tmp_path: Path) -> None:
+    class SecondFails(OverSsh):
+        def run(self, argv, **kwargs):  # type: ignore[no-untyped-def, override]
+            if self.commands:
+                self.commands.append(list(argv))
+                return CommandResult(tuple(argv), 255, "", "Connection closed by remote host")
+            return super().run(argv, **kwargs)
+
+    pairs = [(str(i), str(d)) for i, d in enumerate(many_run_dirs(tmp_path))]
+    with pytest.raises(TransportError, match=r"cannot read the metrics of [0-9]+ runs: Connection closed"):
+        fetch_metrics_of(SecondFails(), pairs)
 
 
 def test_one_command_with_the_query_time_limit_and_none_for_no_directories() -> None:

@@ -1,9 +1,10 @@
 """The state of many job-array tasks: one squeue call, then the tasks' own exit-code files.
 
 A sweep's trials are tasks of one or a few job arrays (``<array id>_<task>``). ``squeue --array``
-prints one line per task, pending ones included, so one call answers for a whole sweep; tasks
-squeue no longer knows (finished and purged after MinJobAge, or never started) are decided by
-the files each trial wrote into its own run directory, by the same rules as single runs
+prints one line per task, pending ones included, so one call answers for a whole sweep (more only
+for more arrays than one command can name); tasks squeue no longer knows (finished and purged
+after MinJobAge, or never started) are decided by the files each trial wrote into its own run
+directory, by the same rules as single runs
 (:func:`hpc_estimator.backends.status.resolve`): a query that got no answer (slurmctld down or
 restarting, a timeout) decides nothing, and a task neither listed nor finished is declared lost
 only after the grace period.
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from .. import slurm
 from ..errors import CommandTimeout
 from ..transport.base import Transport
+from ..util.argv_chunks import argv_chunks
 from .job_files import read_job_files
 from .status import DEFAULT_GRACE_S, QUERY_TIMEOUT_S, Observation, StatusUpdate, resolve
 
@@ -43,18 +45,23 @@ class TaskQuery:
 
 def squeue_tasks(transport: Transport, job_ids: Sequence[str]) -> TaskQuery:
     """Every task of the given arrays (and plain jobs) the scheduler still knows, keyed
-    ``<array>_<task>``, in one squeue. A transport failure raises (nothing could be asked)."""
-    if not job_ids:
-        return TaskQuery()
-    try:
-        result = transport.run(slurm.squeue_argv(sorted(set(job_ids))), timeout=QUERY_TIMEOUT_S)
-    except CommandTimeout as exc:
-        return TaskQuery(unanswered=str(exc))
-    why = slurm.unanswered(result)
-    if why is not None:
-        return TaskQuery(unanswered=why)
-    # "Invalid job id" (every id purged after MinJobAge) is an answer: nothing listed.
-    return TaskQuery(known=slurm.parse_squeue(result.stdout) if result.ok else {})
+    ``<array>_<task>``, in one squeue (more only for more ids than fit one command:
+    ``util.argv_chunks``). One squeue without an answer is no answer for the whole query (the rest
+    are not asked; what the earlier ones listed is kept). A transport failure raises (nothing could
+    be asked)."""
+    known: dict[str, slurm.SlurmJob] = {}
+    for chunk in argv_chunks(sorted(set(job_ids))):
+        try:
+            result = transport.run(slurm.squeue_argv(chunk), timeout=QUERY_TIMEOUT_S)
+        except CommandTimeout as exc:
+            return TaskQuery(known=known, unanswered=str(exc))
+        why = slurm.unanswered(result)
+        if why is not None:
+            return TaskQuery(known=known, unanswered=why)
+        # "Invalid job id" (every id purged after MinJobAge) is an answer: nothing listed.
+        if result.ok:
+            known.update(slurm.parse_squeue(result.stdout))
+    return TaskQuery(known=known)
 
 
 def poll_tasks(

@@ -1,4 +1,5 @@
-"""When jobs really started and ended, from the files the job script writes (one remote command).
+"""When jobs really started and ended, from the files the job script writes (one remote command,
+a few for thousands of runs).
 
 The batch script writes ``started_at`` (epoch seconds) when it begins and ``exit_code`` when it
 ends. The run store otherwise only knows when a poll first *saw* a run running or finished, which
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from ..errors import TransportError
 from ..transport.base import Transport
+from ..util.argv_chunks import argv_chunks
 
 
 @dataclass(frozen=True)
@@ -33,14 +35,14 @@ def _number(text: str) -> int | None:
 
 
 def read_job_times(transport: Transport, run_dirs: Sequence[str]) -> dict[str, JobTimes]:
-    """The start and end times of the jobs in ``run_dirs`` (missing files give None), keyed by run dir."""
-    if not run_dirs:
-        return {}
-    result = transport.run(["sh", "-c", _SCRIPT, "hpcest-times", *run_dirs])
-    if not result.ok:
-        raise TransportError(f"cannot read the jobs' started_at files: {result.stderr.strip()}")
+    """The start and end times of the jobs in ``run_dirs`` (missing files give None), keyed by run
+    dir, in one command (more only for more directories than fit one: ``util.argv_chunks``)."""
     times: dict[str, JobTimes] = {}
-    for run_dir, line in zip(run_dirs, result.stdout.splitlines()):
-        started, _, ended = line.partition("\t")
-        times[run_dir] = JobTimes(_number(started.strip()), _number(ended.strip()))
+    for chunk in argv_chunks(run_dirs):
+        result = transport.run(["sh", "-c", _SCRIPT, "hpcest-times", *chunk])
+        if not result.ok:
+            raise TransportError(f"cannot read the jobs' started_at files: {result.stderr.strip()}")
+        for run_dir, line in zip(chunk, result.stdout.splitlines()):
+            started, _, ended = line.partition("\t")
+            times[run_dir] = JobTimes(_number(started.strip()), _number(ended.strip()))
     return times

@@ -1,12 +1,12 @@
 """What jobs logged, read from their run directories on the cluster: any number of them in one
-remote command.
+remote command (a few for thousands of them).
 
 Every rank of a job appends JSON lines to ``<run dir>/metrics/<rank>.jsonl``
 (``runtime.context``); here those files come back through a transport, as records in logging
 order (``runtime.context.merge_metrics`` and ``merge_tags`` fold them). A single run reads its own
 directory; a sweep reads all its trials together (``HyperDriveRun.get_metrics``, its sorted
 children, the progress line's best, ``hpcest status SWEEP --plot``), so a sweep of 1,000 trials
-costs one round trip, not 1,000.
+costs one or two round trips (as many as its directories' names need, ``util.argv_chunks``), not 1,000.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import TransportError
 from ..runtime.context import in_logging_order, merge_metrics, parse_events
 from ..transport.base import Transport
+from ..util.argv_chunks import argv_chunks
 from .status import QUERY_TIMEOUT_S
 
 HEADER = "\036hpcest-metrics"
@@ -34,9 +35,6 @@ _METRICS_SH = (
     'set -- "$d"/metrics/*.jsonl; [ -f "$1" ] && awk 1 "$@"; '
     "done; printf '\\036hpcest-end\\n'"
 )
-# Over SSH the remote shell gets the whole command as one argument, which Linux caps at 128 KiB
-# (MAX_ARG_STRLEN): the directories are sent in commands of at most this many bytes of them.
-ARGV_BUDGET = 96 * 1024
 
 
 def metrics_argv(run_dirs: Sequence[str]) -> list[str]:
@@ -72,13 +70,14 @@ def parse_metrics(count: int, stdout: str) -> list[list[dict[str, Any]]]:
 
 def fetch_events_of(transport: Transport, run_dirs: Sequence[tuple[str, str]]) -> dict[str, list[dict[str, Any]]]:
     """``{key: records}`` for ``(key, run directory)`` pairs, in one remote command (none for none;
-    more only when the directories' names pass ``ARGV_BUDGET``: about 1,400 of 70 characters each).
+    more only when the directories' names would not fit one command: ``util.argv_chunks``, about
+    970 directories of 100 bytes a command).
 
     A read that fails, hangs (a stuck network filesystem) or answers in the wrong shape raises
     TransportError.
     """
     out: dict[str, list[dict[str, Any]]] = {}
-    for batch in _batches(run_dirs):
+    for batch in argv_chunks(run_dirs, lambda pair: (pair[1],)):
         result = transport.run(metrics_argv([d for _, d in batch]), timeout=QUERY_TIMEOUT_S)
         if not result.ok:
             what = batch[0][1] if len(batch) == 1 else f"{len(batch)} runs"
@@ -87,23 +86,9 @@ def fetch_events_of(transport: Transport, run_dirs: Sequence[tuple[str, str]]) -
     return out
 
 
-def _batches(run_dirs: Sequence[tuple[str, str]]) -> list[list[tuple[str, str]]]:
-    """``run_dirs`` in order, cut where their arguments would pass ``ARGV_BUDGET`` bytes."""
-    batches: list[list[tuple[str, str]]] = []
-    size = 0
-    for pair in run_dirs:
-        cost = len(pair[1].encode()) + 3  # quoted, and a space
-        if not batches or size + cost > ARGV_BUDGET:
-            batches.append([])
-            size = 0
-        batches[-1].append(pair)
-        size += cost
-    return batches
-
-
 def fetch_metrics_of(transport: Transport, run_dirs: Sequence[tuple[str, str]]) -> dict[str, dict[str, Any]]:
     """``{key: metrics}`` (v1 ``Run.get_metrics()`` form) for ``(key, run directory)`` pairs, in one
-    remote command."""
+    remote command (see ``fetch_events_of``)."""
     return {key: merge_metrics(events) for key, events in fetch_events_of(transport, run_dirs).items()}
 
 

@@ -6,9 +6,9 @@ which is unique, so a submission whose reply was lost (dropped SSH connection) i
 the recorded id or with ``squeue --name``, instead of being submitted twice; when the cluster
 cannot be asked, SubmissionInDoubt says the job may be queued (never that it failed).
 
-Status: one batched ``squeue`` for all active runs; jobs squeue no longer knows go to one
-batched ``sacct``; when accounting is off or the job was purged, the exit-code file the job
-wrote decides.
+Status: one batched ``squeue`` for all active runs (more only for more job ids than fit one
+command); jobs squeue no longer knows go to one batched ``sacct``; when accounting is off or the
+job was purged, the exit-code file the job wrote decides.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ..job import image_fetch
 from ..job.spec import JobSpec
 from ..snapshot.staging import StageStats
 from ..transport.base import Progress, Transport
+from ..util.argv_chunks import argv_chunks
 from .base import (
     SCRIPT_NAME,
     JobRef,
@@ -203,17 +204,19 @@ class SlurmBackend:
 
     def find_submissions(self, jobs: Sequence[tuple[str, str]]) -> dict[str, slurm.SubmitOutcome]:
         """What the submissions of these ``(run id, run directory)`` left on the cluster, in one
-        command that submits nothing; raises TransportError when it cannot be read."""
-        if not jobs:
-            return {}
-        result = self.transport.run(slurm.submission_lookup_argv(jobs), timeout=QUERY_TIMEOUT_S)
-        outcomes = slurm.parse_submit_outcomes(result.stdout) if result.ok else {}
-        missing = [name for name, _ in jobs if name not in outcomes]
-        if missing:
-            raise TransportError(
-                f"cannot read what the submission of {', '.join(missing[:3])} left on {self.profile.name!r}: "
-                f"{(result.stderr.strip() or result.stdout.strip())[-300:]}"
-            )
+        command that submits nothing (more only for more runs than fit one: ``util.argv_chunks``);
+        raises TransportError when any of it cannot be read."""
+        outcomes: dict[str, slurm.SubmitOutcome] = {}
+        for chunk in argv_chunks(jobs, lambda job: job):
+            result = self.transport.run(slurm.submission_lookup_argv(chunk), timeout=QUERY_TIMEOUT_S)
+            answered = slurm.parse_submit_outcomes(result.stdout) if result.ok else {}
+            missing = [name for name, _ in chunk if name not in answered]
+            if missing:
+                raise TransportError(
+                    f"cannot read what the submission of {', '.join(missing[:3])} left on {self.profile.name!r}: "
+                    f"{(result.stderr.strip() or result.stdout.strip())[-300:]}"
+                )
+            outcomes.update(answered)
         return outcomes
 
     def cancel_by_name(self, run_id: str, run_dir: str) -> None:
@@ -238,11 +241,11 @@ class SlurmBackend:
             return {}
         ids = [j.job_id for j in jobs]
         known: dict[str, slurm.SlurmJob] = {}
-        unanswered = self._query(slurm.squeue_argv(ids), known, slurm.parse_squeue)
+        unanswered = self._query(slurm.squeue_argv, ids, known, slurm.parse_squeue)
         answered = {j.job_id: unanswered is None for j in jobs}
         missing = [i for i in ids if i not in known]
         if missing and unanswered is None:
-            acct_unanswered = self._query(slurm.sacct_argv(missing), known, slurm.parse_sacct, accounting=True)
+            acct_unanswered = self._query(slurm.sacct_argv, missing, known, slurm.parse_sacct, accounting=True)
             for job_id in missing:
                 # Without an accounting answer a job squeue no longer lists may still have ended
                 # well; only "accounting is off" (or sacct's own answer) counts as knowing.
@@ -267,23 +270,30 @@ class SlurmBackend:
 
     def _query(
         self,
-        argv: list[str],
+        build: Callable[[list[str]], list[str]],
+        ids: list[str],
         into: dict[str, slurm.SlurmJob],
         parse: Callable[[str], dict[str, slurm.SlurmJob]],
         *,
         accounting: bool = False,
     ) -> str | None:
-        """Run one scheduler query into ``into``; return why it got no answer (None: answered)."""
-        try:
-            result = self.transport.run(argv, timeout=QUERY_TIMEOUT_S)
-        except CommandTimeout as exc:
-            return str(exc)
-        if accounting and slurm.is_accounting_disabled(result.stdout + result.stderr):
-            return None  # no accounting on this cluster: squeue's answer is all there is
-        why = slurm.unanswered(result)
-        if why is None and result.ok:
-            into.update(parse(result.stdout))
-        return why
+        """Ask the scheduler about ``ids`` into ``into``, in one command (``build(ids)``; more only
+        for more ids than fit one: ``util.argv_chunks``); return why it got no answer (None:
+        answered). One command without an answer is no answer for the whole query, and the rest
+        are not asked; what the earlier ones listed stays in ``into`` (a listed job is evidence)."""
+        for chunk in argv_chunks(ids):
+            try:
+                result = self.transport.run(build(chunk), timeout=QUERY_TIMEOUT_S)
+            except CommandTimeout as exc:
+                return str(exc)
+            if accounting and slurm.is_accounting_disabled(result.stdout + result.stderr):
+                return None  # no accounting on this cluster: squeue's answer is all there is
+            why = slurm.unanswered(result)
+            if why is not None:
+                return why
+            if result.ok:
+                into.update(parse(result.stdout))
+        return None
 
     def cancel(self, job: JobRef) -> None:
         self.transport.run(["sh", "-c", 'touch "$1/cancel_requested"', "hpcest-cancel", job.run_dir])

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from .. import slurm
 from ..errors import SchedulerError, TransportError
 from ..job.sbatch_options import safe_job_name
-from ..transport.base import CommandResult, Progress
+from ..transport.base import CommandResult, Progress, Transport
+from ..util.argv_chunks import argv_chunks
 from .base import JobRef
 from .graph import (
     GraphStep,
@@ -133,17 +134,27 @@ def submit_graph(
 
 def recorded_job_ids(backend: SlurmBackend, submission: GraphSubmission) -> dict[str, str]:
     """What a submission that did not answer (reply lost, interrupted) had queued: step key (a side
-    job by its name) -> job id, from the job_id files the submit script writes as it goes; {} when
-    they cannot be read (the submission's own error is the one to report)."""
-    jobs = graph_jobs(submission)
-    try:
-        result = backend.transport.run(slurm.recorded_ids_argv(jobs), timeout=60)
-    except Exception:
-        return {}
-    if not result.ok:
-        return {}
+    job by its name) -> job id, from the job_id files the submit script writes as it goes; what
+    cannot be read is left out (the submission's own error is the one to report)."""
     keys = step_keys(submission)
-    return {keys.get(name, name): job_id for name, job_id in slurm.parse_recorded_ids(jobs, result.stdout).items()}
+    recorded = read_recorded_ids(backend.transport, graph_jobs(submission))
+    return {keys.get(name, name): job_id for name, job_id in recorded.items()}
+
+
+def read_recorded_ids(transport: Transport, jobs: Sequence[slurm.GraphJob]) -> dict[str, str]:
+    """Job name -> the id its job_id file records, for the jobs of a graph submission, in one
+    command (more only for more job_id files than fit one: ``util.argv_chunks``). Best effort:
+    what a command that failed or was cut short did not answer is left out, and after a command
+    that raised (the connection gone, a timeout) nothing more is asked."""
+    out: dict[str, str] = {}
+    for chunk in argv_chunks(jobs, lambda job: (slurm.recorded_id_path(job),)):
+        try:
+            result = transport.run(slurm.recorded_ids_argv(chunk), timeout=60)
+        except Exception:  # the submission's own error is the one to report
+            break
+        if result.ok:
+            out.update(slurm.parse_recorded_ids(chunk, result.stdout))
+    return out
 
 
 def _raise_on_failure(
@@ -165,28 +176,30 @@ def _raise_on_failure(
     )
 
 
-# Arguments: the run directories, "--", the job ids. The run directories are marked first (a
-# sweep's controller reads its marker and submits nothing more), then the jobs are cancelled (a
-# sweep's controller among them); then, in every run directory that holds a sweep's trials.jsonl,
-# each trial without an exit code is marked (its directory made: a pending task has none yet) and
-# all those trials are cancelled with one more scancel, whoever submitted their arrays. The
-# trials.jsonl lines are parsed as hpc_estimator.sweep.files.trial_record writes them. Exits
-# non-zero when a scancel failed (its error on stderr).
+# Arguments: run directories to mark, "--", job ids, "--", run directories to look for a sweep's
+# trials in. The run directories are marked first (a sweep's controller reads its marker and
+# submits nothing more), then the jobs are cancelled (a sweep's controller among them); then, in
+# every run directory of the last part that holds a sweep's trials.jsonl, each trial without an
+# exit code is marked (its directory made: a pending task has none yet) and all those trials are
+# cancelled with one more scancel, whoever submitted their arrays. The trials.jsonl lines are
+# parsed as hpc_estimator.sweep.files.trial_record writes them. A marker is made by a redirection
+# of the builtin true (no process per directory; an existing marker is kept as it is; not ":",
+# whose failed redirection, a run directory gone, would end dash). Run directories are absolute,
+# so none is "--". Exits non-zero when a scancel failed (its error on stderr).
 _CANCEL_SH = r"""
-n=0; for a in "$@"; do [ "$a" = -- ] && break; n=$((n+1)); done
-i=0; ids=""; rc=0
+p=0; ids=""; rc=0
 for a in "$@"; do
-  if [ "$i" -lt "$n" ]; then touch "$a/cancel_requested"; elif [ "$i" -gt "$n" ]; then ids="$ids $a"; fi
-  i=$((i+1))
+  if [ "$a" = -- ]; then p=$((p+1)); continue; fi
+  if [ "$p" = 0 ]; then true >> "$a/cancel_requested"; elif [ "$p" = 1 ]; then ids="$ids $a"; fi
 done
 if [ -n "$ids" ]; then scancel $ids || rc=1; fi
-trials=$(i=0; for d in "$@"; do
-  [ "$i" -ge "$n" ] && break; i=$((i+1))
-  [ -f "$d/trials.jsonl" ] || continue
+trials=$(p=0; for d in "$@"; do
+  if [ "$d" = -- ]; then p=$((p+1)); continue; fi
+  [ "$p" = 2 ] && [ -f "$d/trials.jsonl" ] || continue
   sed -n 's/^{"index": \([0-9][0-9]*\), "job_id": "\([0-9][0-9_]*\)".*/\1 \2/p' "$d/trials.jsonl" |
   while read -r t job; do
     [ -f "$d/trials/$t/exit_code" ] && continue
-    mkdir -p "$d/trials/$t" && touch "$d/trials/$t/cancel_requested"; echo "$job"
+    mkdir -p "$d/trials/$t" && true >> "$d/trials/$t/cancel_requested"; echo "$job"
   done
 done)
 if [ -n "$trials" ]; then scancel $trials || rc=1; fi
@@ -194,22 +207,54 @@ exit $rc
 """
 
 
+def cancel_argv(mark: Sequence[str], job_ids: Sequence[str], sweeps: Sequence[str]) -> list[str]:
+    """One cancel command: mark the run directories ``mark``, scancel ``job_ids``, then mark and
+    cancel the open trials of the sweeps in the run directories ``sweeps`` (see ``_CANCEL_SH``)."""
+    return ["sh", "-c", _CANCEL_SH, "hpcest-cancel", *mark, "--", *job_ids, "--", *sweeps]
+
+
+def cancel_argvs(jobs: Sequence[JobRef]) -> list[list[str]]:
+    """The commands that cancel ``jobs``, to run in order: one, unless their run directories and
+    ids would not fit one command (``util.argv_chunks``). Then every run directory is marked first
+    (as many commands as that takes), then the jobs are cancelled, each run directory's trials
+    after the last of its jobs, so the order one command keeps holds across all of them."""
+    if not jobs:
+        return []
+    ids = slurm.scancel_argv([j.job_id for j in jobs], full=False)[1:]
+    dirs = list(dict.fromkeys(j.run_dir for j in jobs if j.run_dir))
+    if len(argv_chunks([*dirs, *ids, *dirs])) == 1:
+        return [cancel_argv(dirs, ids, dirs)]
+    marks = [cancel_argv(chunk, [], []) for chunk in argv_chunks(dirs)]
+    chunks = argv_chunks(jobs, lambda j: (j.job_id, j.run_dir) if j.run_dir else (j.job_id,))
+    last = {j.run_dir: k for k, chunk in enumerate(chunks) for j in chunk if j.run_dir}
+    cancels = [
+        cancel_argv(
+            [],
+            slurm.scancel_argv([j.job_id for j in chunk], full=False)[1:],
+            [d for d in dict.fromkeys(j.run_dir for j in chunk if j.run_dir) if last[d] == k],
+        )
+        for k, chunk in enumerate(chunks)
+    ]
+    return marks + cancels
+
+
 def cancel_graph(backend: SlurmBackend, jobs: Sequence[JobRef]) -> None:
-    """Mark every job's cancel request and cancel them all, in one command; a sweep's trials too.
+    """Mark every job's cancel request and cancel them all, in one command (more only for more
+    than fit one: ``cancel_argvs``); a sweep's trials too.
 
     A run directory holding a sweep (a HyperDriveStep's, or a standalone sweep's) also cancels
     every trial its ``trials.jsonl`` lists, including the arrays its controller submitted, which
-    the client may not know yet. Raises SchedulerError when a scancel failed.
+    the client may not know yet. Every command is run even when one fails (what can be cancelled
+    is); then SchedulerError is raised when a scancel failed.
     """
-    if not jobs:
-        return
-    ids = slurm.scancel_argv([j.job_id for j in jobs], full=False)[1:]
-    dirs = list(dict.fromkeys(j.run_dir for j in jobs if j.run_dir))
-    argv = ["sh", "-c", _CANCEL_SH, "hpcest-cancel", *dirs, "--", *ids]
-    result = backend.transport.run(argv)
-    if not result.ok:
-        why = result.stderr.strip() or f"exit status {result.returncode}"
-        raise SchedulerError(f"scancel {' '.join(ids)} failed: {why}")
+    failures: list[str] = []
+    for argv in cancel_argvs(jobs):
+        result = backend.transport.run(argv)
+        if not result.ok:
+            failures.append(result.stderr.strip() or f"exit status {result.returncode}")
+    if failures:
+        ids = " ".join(j.job_id.strip() for j in jobs)
+        raise SchedulerError(f"scancel {ids} failed: {'; '.join(failures)}")
 
 
 def poll_graph(backend: SlurmBackend, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]:

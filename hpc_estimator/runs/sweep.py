@@ -32,6 +32,7 @@ from ..backends import get_backend
 from ..backends.array_status import TaskQuery, TaskRef, poll_tasks, squeue_tasks
 from ..backends.base import JobRef, _tar
 from ..backends.graph import GraphSubmitError, SideJob, check_written, write_files_command
+from ..backends.slurm_graph import read_recorded_ids
 from ..cluster.profile import ClusterProfile
 from ..compile import compile_run
 from ..errors import ConfigError, HyperDriveScenarioNotSupportedException, TransportError
@@ -223,12 +224,7 @@ def _submit_graph(transport: Transport, prepared: PreparedSweep, umask: str) -> 
 
 def _recorded_ids(transport: Transport, prepared: PreparedSweep) -> dict[str, str]:
     """The job ids the submit script wrote (job name -> id); best effort, {} when they cannot be read."""
-    jobs = sweep_graph_jobs(prepared)
-    try:
-        result = transport.run(slurm.recorded_ids_argv(jobs), timeout=60)
-    except Exception:  # the submission error is the one to report
-        return {}
-    return slurm.parse_recorded_ids(jobs, result.stdout) if result.ok else {}
+    return read_recorded_ids(transport, sweep_graph_jobs(prepared))
 
 
 def _fail_submission(

@@ -41,6 +41,7 @@ from .graph import (
     graph_submit_script,
     parse_graph_submit,
     parse_recorded_ids,
+    recorded_id_path,
     recorded_ids_argv,
 )
 from .parse import (
@@ -113,6 +114,7 @@ __all__ = [
     "parse_squeue_json",
     "parse_submit_outcomes",
     "parse_task_steps",
+    "recorded_id_path",
     "recorded_ids_argv",
     "recorded_submit_argv",
     "sacct_argv",

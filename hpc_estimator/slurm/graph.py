@@ -207,11 +207,15 @@ def parse_graph_submit(stdout: str) -> GraphSubmitResult:
 _RECORDED_SH = 'for f in "$@"; do i=$(cat "$f" 2>/dev/null) || i=; printf "%s\\n" "$i"; done'
 
 
+def recorded_id_path(job: GraphJob) -> str:
+    """The job_id file the submit script writes for ``job`` once sbatch answered."""
+    return posixpath.join(job.id_dir or job.run_dir, JOB_ID_FILE)
+
+
 def recorded_ids_argv(jobs: Sequence[GraphJob]) -> list[str]:
     """One command that prints the id the submit script recorded for each job (its job_id file),
     a line per job, empty where there is none: what a submission whose reply was lost had queued."""
-    paths = [posixpath.join(job.id_dir or job.run_dir, JOB_ID_FILE) for job in jobs]
-    return ["sh", "-c", _RECORDED_SH, "hpcest-ids", *paths]
+    return ["sh", "-c", _RECORDED_SH, "hpcest-ids", *(recorded_id_path(job) for job in jobs)]
 
 
 def parse_recorded_ids(jobs: Sequence[GraphJob], stdout: str) -> dict[str, str]:

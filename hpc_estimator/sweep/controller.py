@@ -27,6 +27,7 @@ from ..backends.array_status import TaskRef, poll_tasks, squeue_tasks
 from ..job.state import JobState
 from ..runtime.context import merge_metrics, read_events
 from ..transport.base import Transport
+from ..util.argv_chunks import argv_chunks
 from ..util.atomic import write_atomic
 from ..v1.hyperdrive.draw import trial_arguments
 from ..v1.hyperdrive.policy_eval import Stop, best_value, decide
@@ -327,13 +328,16 @@ def submit_array(
 
 
 def _scancel(transport: Transport, job_ids: list[str]) -> bool:
-    """scancel; False (and why, in the log) when the scheduler did not take it, to be tried again."""
-    result = transport.run(slurm.scancel_argv(job_ids))
-    if result.ok:
-        return True
-    why = result.stderr.strip() or f"exit status {result.returncode}"
-    _say(f"scancel {' '.join(job_ids)} failed ({why}); trying again next tick")
-    return False
+    """scancel, one command (more only for more ids than fit one: ``util.argv_chunks``, each
+    run); False (and why, in the log) when the scheduler did not take one, to be tried again."""
+    taken = True
+    for chunk in argv_chunks(job_ids):
+        result = transport.run(slurm.scancel_argv(chunk))
+        if not result.ok:
+            why = result.stderr.strip() or f"exit status {result.returncode}"
+            _say(f"scancel {' '.join(chunk)} failed ({why}); trying again next tick")
+            taken = False
+    return taken
 
 
 def _say(text: str) -> None:

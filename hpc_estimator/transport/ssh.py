@@ -53,6 +53,18 @@ def known_hosts_name(host: str, port: int) -> str:
     return host if port == 22 else f"[{host}]:{port}"
 
 
+def command_line(argv: Sequence[str], *, env: Mapping[str, str] | None = None, login: bool = False) -> str:
+    """The one string sshd hands the remote shell (``$SHELL -c COMMAND``) for ``argv``: quoted
+    with ``shlex.join``, after ``env K=V`` for ``env`` and inside the login-shell wrapper for
+    ``login``. Linux limits it, as one argument, to 128 KiB (``util.argv_chunks``)."""
+    full = tuple(argv)
+    if env:
+        full = ("env", *(f"{k}={v}" for k, v in env.items()), *full)
+    if login:
+        full = login_shell.wrap(full)
+    return shlex.join(full)
+
+
 class _Dropped(Exception):
     # internal signal, never escapes this module
     """The connection broke; ``sent`` says whether the command may have reached the server."""
@@ -400,12 +412,7 @@ class SshTransport:
         argv = tuple(str(a) for a in argv)
         if not argv:
             raise TransportError("empty command: pass at least the program name")
-        full = argv
-        if self.env:
-            full = ("env", *(f"{k}={v}" for k, v in self.env.items()), *argv)
-        if self.login_shell:
-            full = login_shell.wrap(full)
-        command = shlex.join(full)
+        command = command_line(argv, env=self.env, login=self.login_shell)
         result = self._with_retry(
             lambda: self._exec(argv, command, stdin, timeout), idempotent=idempotent, what=shlex.join(argv)
         )
