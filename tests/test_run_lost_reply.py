@@ -249,3 +249,23 @@ def test_a_lookup_tells_never_refused_found_and_unknown_apart_and_submits_nothin
     assert "squeue lists no job named unknown" in out["unknown"].why
     assert (dirs["found"] / "job_id").read_text() == "733\n"  # found by name: recorded for next time
     assert _sbatch_calls(fake) == []
+
+
+def test_the_batch_log_of_a_run_in_doubt_says_the_job_id_comes_first(
+    workspace, fake, link, tmp_path, monkeypatch
+) -> None:
+    """Slurm names the batch log after the job id: without one, `hpcest logs --batch` says so (and what
+    settles it) instead of looking for slurm-None.out."""
+    from click.testing import CliRunner
+
+    from hpc_estimator.cli import main
+
+    link.cut_after_submit = 1
+    record = _submit(workspace, tmp_path, [])
+    monkeypatch.chdir(workspace.path)
+    monkeypatch.delenv("HPCEST_WORKSPACE", raising=False)
+    result = CliRunner().invoke(main, ["logs", record.run_id, "--batch"])
+    assert result.exit_code == 2
+    assert f"run {record.run_id} has no Slurm job id yet (NotResponding: submission unknown" in result.output
+    assert f"`hpcest status {record.run_id}` asks the cluster for it first" in result.output
+    assert "slurm-None" not in result.output

@@ -187,6 +187,13 @@ def logs(run_id: str, follow: bool, rank: int | None, batch: bool, step: str | N
         )
     if not rec.remote_dir:
         raise CommandError(f"run {run_id} was never submitted ({rec.status}: {rec.status_detail or 'no detail'})")
+    if batch and rec.backend != "local" and not rec.job_id and rec.kind not in ("sweep", "trial"):
+        # Slurm names the batch log after the job id, which a submission whose reply was lost has not
+        # got yet.
+        raise CommandError(
+            f"run {run_id} has no Slurm job id yet ({rec.status}: {rec.status_detail or 'no detail'}), and its batch "
+            f"log is named after it; `hpcest status {run_id}` asks the cluster for it first"
+        )
     if rec.kind in ("sweep", "trial"):
         path = sweep_cli.sweep_log_path(rec, rank=rank or 0, batch=batch)
     else:
