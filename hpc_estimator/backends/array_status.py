@@ -20,7 +20,7 @@ from ..errors import CommandTimeout
 from ..transport.base import Transport
 from ..util.argv_chunks import argv_chunks
 from .job_files import read_job_files
-from .status import DEFAULT_GRACE_S, QUERY_TIMEOUT_S, Observation, StatusUpdate, resolve
+from .status import DEFAULT_GRACE_S, QUERY_TIMEOUT_S, Observation, StatusUpdate, files_may_settle, resolve
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def poll_tasks(
     if query is None:
         query = squeue_tasks(transport, [t.job_id.split("_", 1)[0] for t in tasks])
     known = query.known
-    need = [t for t in tasks if t.job_id not in known or known[t.job_id].is_terminal or _running(known[t.job_id])]
+    need = [t for t in tasks if files_may_settle(known.get(t.job_id))]
     files = read_job_files(transport, [(t.key, t.run_dir) for t in need])
     updates: dict[str, StatusUpdate] = {}
     for task in tasks:
@@ -93,8 +93,3 @@ def poll_tasks(
         )
         updates[task.key] = resolve(observation, unseen_for=task.unseen_for, grace=grace)
     return updates
-
-
-def _running(job: slurm.SlurmJob) -> bool:
-    # A running task may already have written its exit code (Slurm is completing it).
-    return not job.is_terminal and job.state != "PENDING"

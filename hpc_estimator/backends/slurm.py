@@ -36,7 +36,7 @@ from .base import (
     prepare_run_dir,
 )
 from .job_files import read_job_files
-from .status import QUERY_TIMEOUT_S, Observation, StatusUpdate, resolve
+from .status import QUERY_TIMEOUT_S, Observation, StatusUpdate, files_may_settle, resolve
 
 if TYPE_CHECKING:
     from .graph import GraphSubmission, GraphSubmitted
@@ -250,7 +250,7 @@ class SlurmBackend:
                 # Without an accounting answer a job squeue no longer lists may still have ended
                 # well; only "accounting is off" (or sacct's own answer) counts as knowing.
                 answered[job_id] = acct_unanswered is None
-        need = [j for j in jobs if j.job_id not in known or known[j.job_id].is_terminal]
+        need = [j for j in jobs if files_may_settle(known.get(j.job_id))]
         files = read_job_files(self.transport, [(j.key, j.run_dir) for j in need])
         grace = self.profile.status_grace_seconds
         updates: dict[str, StatusUpdate] = {}

@@ -49,6 +49,15 @@ class StatusUpdate:
     unanswered: bool = False
 
 
+def files_may_settle(job: SlurmJob | None) -> bool:
+    """Whether a job's own files are read to decide its state: when the scheduler no longer lists it,
+    lists it as ended, or lists it COMPLETING (its batch shell has ended and written its exit code).
+    Not while it is RUNNING: in the first moments of a requeued attempt the exit-code file may still
+    be the previous attempt's (the script moves it aside as it starts). One rule for single runs,
+    pipeline steps and array tasks."""
+    return job is None or job.is_terminal or job.state == "COMPLETING"
+
+
 def parse_exit_file(text: str | None) -> int | None:
     if text is None:
         return None
