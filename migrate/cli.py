@@ -8,6 +8,7 @@ a short "please report" line; the traceback only with ``--debug``). The highest 
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -20,6 +21,7 @@ from migrate.names import TARGETS
 from migrate.runner import EXIT_INTERNAL, FileResult, run
 
 REPORT = "please report this at the hpcest issue tracker with the file that caused it"
+EXIT_READER_GONE = 141  # the shell's status of a process killed by SIGPIPE (128 + 13)
 
 
 @click.command(name="migrate", context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,6 +92,13 @@ def migrate_command(
         else:
             document, summary = json_report(results, show_diff) if output_format == "json" else sarif_report(results)
             click.echo(document)
+    except BrokenPipeError:
+        # The reader went away (``| head``): what it read is all it wanted. Exit as a process killed by
+        # SIGPIPE would, quietly (stdout now goes nowhere, so no later flush can fail either).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        sys.exit(EXIT_READER_GONE)
     except Exception as error:
         click.echo(f"hpcest migrate: internal error ({type(error).__name__}: {error}); {REPORT}", err=True)
         if debug:

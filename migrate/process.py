@@ -7,6 +7,7 @@ ordinary SystemExit. Imports nothing heavy: every ``hpcest`` command loads this 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -34,6 +35,7 @@ def end_process(run: Callable[[], object]) -> None:
     from migrate import prestart
 
     prestart.discard()  # an unadopted warm process is stopped, as at an ordinary exit
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # the reader is gone (``| head``): nothing more can reach it
+            stream.flush()
     os._exit(code)

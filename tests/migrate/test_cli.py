@@ -279,3 +279,17 @@ def test_in_process_callers_get_an_ordinary_exit() -> None:
     with pytest.raises(SystemExit) as stop:
         end_process(command)
     assert stop.value.code == 3
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """``python -m migrate TREE | head -1``: the command ends quietly when its reader has gone."""
+    for index in range(300):
+        (tmp_path / f"job{index}.py").write_text(ESTIMATOR_PY)
+    shell = f"{sys.executable} -m migrate {tmp_path} --check | head -1"
+    result = subprocess.run(["sh", "-c", shell], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.stdout.startswith("--- a/")
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
+    status = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {shell} > /dev/null"], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert status.returncode == 141  # as a process that SIGPIPE ended
