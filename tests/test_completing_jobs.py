@@ -20,8 +20,7 @@ from hpc_estimator.backends.array_status import TaskRef, poll_tasks
 from hpc_estimator.backends.base import JobRef
 from hpc_estimator.job.state import JobState
 from hpc_estimator.runs.workspace import Workspace
-from hpc_estimator.slurm.commands import FIELD_SEP
-from tests.test_hyperdrive_sweep_status import install_stand_in_scheduler
+from tests.test_hyperdrive_sweep_status import install_stand_in_scheduler, listed
 
 
 @pytest.fixture
@@ -32,11 +31,6 @@ def backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]
     yield get_backend(ws, "cluster")
     close_all()
     ws.close()
-
-
-def _listed(tmp_path: Path, *jobs: tuple[str, str]) -> None:
-    lines = [FIELD_SEP.join((job, job.split("_")[0], state, "None", "n1", "x")) for job, state in jobs]
-    (tmp_path / "squeue.out").write_text("".join(line + "\n" for line in lines))
 
 
 def _run_dir(tmp_path: Path, name: str, exit_code: str) -> str:
@@ -50,7 +44,7 @@ def _run_dir(tmp_path: Path, name: str, exit_code: str) -> str:
 def test_a_completing_run_is_settled_by_its_exit_code_and_a_running_one_is_not(backend, tmp_path: Path) -> None:
     done = _run_dir(tmp_path, "done", "3\n")
     again = _run_dir(tmp_path, "again", "1\n")  # the previous attempt's code, not yet moved aside
-    _listed(tmp_path, ("51", "COMPLETING"), ("52", "RUNNING"))
+    listed(tmp_path, ("51", "COMPLETING"), ("52", "RUNNING"))
     updates = backend.poll([JobRef("done", "51", done), JobRef("again", "52", again)])  # type: ignore[attr-defined]
     assert (updates["done"].state, updates["done"].exit_code) == (JobState.FAILED, 3)
     assert updates["again"].state is JobState.RUNNING
@@ -59,7 +53,7 @@ def test_a_completing_run_is_settled_by_its_exit_code_and_a_running_one_is_not(b
 def test_array_tasks_follow_the_same_rule(backend, tmp_path: Path) -> None:
     done = _run_dir(tmp_path, "t0", "0\n")
     again = _run_dir(tmp_path, "t1", "1\n")
-    _listed(tmp_path, ("60_0", "COMPLETING"), ("60_1", "RUNNING"))
+    listed(tmp_path, ("60_0", "COMPLETING"), ("60_1", "RUNNING"))
     transport = backend.transport  # type: ignore[attr-defined]
     updates = poll_tasks(transport, [TaskRef("t0", "60_0", done), TaskRef("t1", "60_1", again)])
     assert (updates["t0"].state, updates["t0"].exit_code) == (JobState.COMPLETED, 0)
