@@ -9,7 +9,6 @@ stand-in ``srun`` that answers as Slurm does, and a ``sleep`` that plays scancel
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from dataclasses import replace
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from hpc_estimator.job.render import render_sbatch
 from tests.golden_specs import SPECS
+from tests.stand_in_tools import install_tools
 
 DOWN = "srun: error: Unable to contact slurm controller (connect failure)"
 
@@ -35,16 +35,12 @@ TERM_IN_PAUSE = "#!/bin/sh\nkill -TERM $PPID\nexit 0\n"
 
 def _run(tmp_path: Path, srun: str, sleep: str = "#!/bin/sh\nexit 0\n", after: str = "") -> str:
     bin_dir, run_dir = tmp_path / "bin", tmp_path / "run"
-    for d in (bin_dir, run_dir / "src"):
-        d.mkdir(parents=True)
+    (run_dir / "src").mkdir(parents=True)
     tools = {"srun": FAKE_SRUN, "sleep": sleep, "scontrol": "#!/bin/sh\necho 'Slurmctld(primary) at ctl is UP'\n"}
-    for name, body in tools.items():
-        (bin_dir / name).write_text(body)
-        (bin_dir / name).chmod(0o755)
+    env = {**install_tools(bin_dir, tools), "HPCEST_FAKE_SRUN": srun}
     spec = replace(SPECS["single_bare"], run_dir=str(run_dir), env=())
     script = run_dir / "job.sbatch"
     script.write_text(render_sbatch(spec) + after)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HPCEST_FAKE_SRUN": srun}
     process = subprocess.Popen(
         ["bash", str(script)], cwd=run_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

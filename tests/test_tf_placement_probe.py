@@ -10,7 +10,6 @@ that answers as Slurm does (the controller-down message is Slurm's own), and ins
 
 from __future__ import annotations
 
-import os
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 from hpc_estimator.job.render import render_sbatch
 from hpc_estimator.job.spec import ContainerSpec
 from tests.golden_specs import SPECS
+from tests.stand_in_tools import install_tools
 
 # $HPCEST_FAKE_PROBES: how each probe call answers ("down": the controller is unreachable; N: N tasks report).
 FAKE_SRUN = r"""#!/bin/bash
@@ -41,18 +41,15 @@ def _run(tmp_path: Path, probes: str) -> tuple[subprocess.CompletedProcess[str],
     fake = tmp_path / "fake"
     bin_dir = tmp_path / "bin"
     run_dir = tmp_path / "run"
-    for d in (fake, bin_dir, run_dir / "src"):
+    for d in (fake, run_dir / "src"):
         d.mkdir(parents=True)
     tools = {"srun": FAKE_SRUN, "sleep": "#!/bin/sh\nexit 0\n",
              "scontrol": "#!/bin/sh\necho 'Slurmctld(primary) at ctl is UP'\n"}  # fmt: skip
-    for name, body in tools.items():
-        (bin_dir / name).write_text(body)
-        (bin_dir / name).chmod(0o755)
+    path_env = install_tools(bin_dir, tools)
     spec = replace(SPECS["tf_ps_2w_1ps"], run_dir=str(run_dir), container=ContainerSpec(), env=())
     script = run_dir / "job.sbatch"
     script.write_text(render_sbatch(spec))
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HPCEST_FAKE": str(fake),
-           "HPCEST_FAKE_PROBES": probes}  # fmt: skip
+    env = {**path_env, "HPCEST_FAKE": str(fake), "HPCEST_FAKE_PROBES": probes}
     result = subprocess.run(["bash", str(script)], cwd=run_dir, env=env, capture_output=True, text=True, timeout=60)
     return result, fake
 
