@@ -125,3 +125,18 @@ def test_a_pool_adopts_the_warm_process_forked_before_it():
     assert warm.pid in {worker for worker, _ in results}
     assert len({worker for worker, _ in results}) == 2
     assert not warm.is_alive()
+
+
+def test_nothing_but_the_fork_s_own_needs_is_loaded_before_the_fork():
+    """Everything ``python -m migrate`` imports before forking delays the warm-up that the whole run
+    waits for: importing prestart loads no Python module beyond its own (``socket``, ``signal``,
+    ``contextlib``, ``typing`` and their ``enum`` and ``re`` come after the fork, on each side; ``os``
+    is loaded by every interpreter's start-up)."""
+    code = (
+        "import os, sys; sys.path.insert(0, sys.argv[1]); before = set(sys.modules); "
+        "import migrate.prestart; print(' '.join(sorted(set(sys.modules) - before)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code, str(REPO)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert set(out) <= {"migrate", "migrate.prestart", "_socket", "__future__", "atexit"}, out
