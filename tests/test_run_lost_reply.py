@@ -5,7 +5,9 @@ Protects: the submit command records the job id (or sbatch's refusal, or that it
 directory; a reply lost once is asked for again without a second sbatch; a cluster that stays
 unreachable leaves the run NotResponding ("submission unknown", with the squeue command to check),
 not Failed, and the first status poll once the cluster answers finds the job by its recorded id;
-only a command that never reached sbatch, or a refusal by sbatch, is Failed; canceling a run in
+only a command that never reached sbatch, a refusal by sbatch, or a command provably gone before it
+queued anything (killed with its sbatch on the login node) is Failed, and a submit asked again after
+such a kill queues the job once; canceling a run in
 doubt cancels by name and the job found later by its id; ``hpcest submit`` says so and exits 4.
 
 The scheduler is a stand-in ``sbatch``/``squeue``/``scancel`` on PATH (as in
@@ -17,7 +19,9 @@ or just before it.
 
 from __future__ import annotations
 
+import os
 import subprocess
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -237,7 +241,8 @@ def test_a_lookup_tells_never_refused_found_and_unknown_apart_and_submits_nothin
     (dirs["refused"] / "submitting").write_text("1\n")
     (dirs["refused"] / "submit_refused").write_text("sbatch: error: Batch job submission failed:\nInvalid account\n")
     (dirs["found"] / "submitting").write_text("1\n")
-    (dirs["unknown"] / "submitting").write_text("1\n")
+    # Started a minute ago on another login node: from here it cannot be seen whether it still runs.
+    (dirs["unknown"] / "submitting").write_text(f"{int(time.time()) - 60} 4242 login2.elsewhere\n")
     (dirs["recorded"] / "job_id").write_text("812\n")
     (fake / "squeue.out").write_text(f"found{FIELD_SEP}733\nother{FIELD_SEP}734\n")
     out = parse_submit_outcomes(_sh(submission_lookup_argv([(n, str(d)) for n, d in dirs.items()])).stdout)
@@ -269,3 +274,116 @@ def test_the_batch_log_of_a_run_in_doubt_says_the_job_id_comes_first(
     assert f"run {record.run_id} has no Slurm job id yet (NotResponding: submission unknown" in result.output
     assert f"`hpcest status {record.run_id}` asks the cluster for it first" in result.output
     assert "slurm-None" not in result.output
+
+
+# -- a submit command that is gone: killed before sbatch queued anything ----------------------------
+
+
+def _marker(run_dir: Path, *, age_s: int = 5, pid: int | None = None, host: str | None = None) -> None:
+    """The ``submitting`` marker as the submit command writes it: start time, its pid, its host."""
+    pid = _dead_pid() if pid is None else pid
+    host = os.uname().nodename if host is None else host
+    (run_dir / "submitting").write_text(f"{int(time.time()) - age_s} {pid} {host}\n")
+
+
+def _dead_pid() -> int:
+    done = subprocess.run(["sh", "-c", "echo $$"], capture_output=True, text=True, check=True)
+    return int(done.stdout)
+
+
+def test_a_submit_command_gone_before_queueing_anything_is_told_apart_from_one_that_may_still_queue(
+    fake, tmp_path
+) -> None:
+    """``never`` only when nothing can still queue the job: on the command's host neither it nor any
+    process naming the run directory runs, squeue lists no job of its name and no job wrote there;
+    from another host, once the command started longer ago than sbatch could still be retrying."""
+    names = ("killed", "running", "orphan", "ran", "elsewhere_old", "elsewhere_recent", "listed")
+    dirs = {name: tmp_path / name for name in names}
+    for d in dirs.values():
+        d.mkdir()
+    holding: list[subprocess.Popen[bytes]] = []
+    try:
+        # Still running: the submit command's own process (its $0 is hpcest-submit).
+        command = subprocess.Popen(["sh", "-c", "sleep 60; :", SUBMIT_COMMAND_NAME, "submit", "running"])
+        holding.append(command)
+        _marker(dirs["running"], pid=command.pid)
+        # The command was killed but the sbatch it started still runs (its arguments name the directory).
+        orphan = subprocess.Popen(["sh", "-c", "sleep 60; :", "sbatch", f"--chdir={dirs['orphan']}"])
+        holding.append(orphan)
+        _marker(dirs["orphan"])
+        _marker(dirs["killed"])
+        _marker(dirs["ran"])
+        (dirs["ran"] / "started_at").write_text("1\n")  # a job did run: it was queued after all
+        _marker(dirs["elsewhere_old"], age_s=2 * 3600, pid=4242, host="login2.elsewhere")
+        _marker(dirs["elsewhere_recent"], age_s=600, pid=4242, host="login2.elsewhere")
+        _marker(dirs["listed"])
+        (fake / "squeue.out").write_text(f"listed{FIELD_SEP}744\n")
+        out = parse_submit_outcomes(_sh(submission_lookup_argv([(n, str(d)) for n, d in dirs.items()])).stdout)
+    finally:
+        for process in holding:
+            process.kill()
+            process.wait()
+    assert {n: o.how for n, o in out.items()} == {
+        "killed": "never", "running": "unknown", "orphan": "unknown", "ran": "unknown",
+        "elsewhere_old": "never", "elsewhere_recent": "unknown", "listed": "found",
+    }  # fmt: skip
+    assert "no process there runs it" in out["killed"].why and "nothing was queued" in out["killed"].why
+    assert "longer than sbatch retries" in out["elsewhere_old"].why
+    assert _sbatch_calls(fake) == []
+
+
+def test_how_long_another_host_s_command_is_given_is_the_lookup_s_to_say(fake, tmp_path) -> None:
+    run_dir = tmp_path / "r_2"
+    run_dir.mkdir()
+    _marker(run_dir, age_s=120, pid=4242, host="login2.elsewhere")
+    _others_listed(fake)
+    lookup = [("r_2", str(run_dir))]
+    assert parse_submit_outcomes(_sh(submission_lookup_argv(lookup)).stdout)["r_2"].how == "unknown"
+    assert parse_submit_outcomes(_sh(submission_lookup_argv(lookup, lost_after_s=60)).stdout)["r_2"].how == "never"
+
+
+# The stand-in sbatch is killed with its submit command on its first call, before it queued anything
+# (as when the login node's OOM killer or an admin ends the user's processes); later calls queue.
+_KILLED_FIRST_SBATCH = """#!/bin/sh
+n=$(cat "$HPCEST_FAKE/sbatch.count" 2>/dev/null || echo 0); n=$((n+1)); echo "$n" > "$HPCEST_FAKE/sbatch.count"
+echo "$*" >> "$HPCEST_FAKE/sbatch.log"
+for last; do :; done
+if [ "$n" = 1 ]; then read -r t pid host < "$(dirname "$last")/submitting"; kill -9 "$pid"; exit 137; fi
+echo "$((700 + n));cluster"
+"""
+
+
+def _kill_the_first_submit_command(fake: Path) -> None:
+    (fake / "bin" / "sbatch").write_text(_KILLED_FIRST_SBATCH)
+    _others_listed(fake)
+
+
+def _others_listed(fake: Path) -> None:
+    """squeue answers, listing only other users' jobs (the stand-in fails when it has nothing to list)."""
+    (fake / "squeue.out").write_text(FIELD_SEP.join(("690", "690", "RUNNING", "None", "", "someone_else")) + "\n")
+
+
+def test_a_submit_command_killed_before_queueing_is_run_again_and_queues_the_job_once(
+    workspace, fake, tmp_path
+) -> None:
+    _kill_the_first_submit_command(fake)
+    record = _submit(workspace, tmp_path, [])
+    assert (record.status, record.job_id) == ("Queued", "702")
+    assert len(_sbatch_calls(fake)) == 2  # the first sbatch was killed before it queued anything
+
+
+def test_a_run_in_doubt_whose_command_was_killed_is_failed_once_the_cluster_answers(
+    workspace, fake, link, tmp_path
+) -> None:
+    """Not NotResponding for ever: wait_for_completion ends, and the detail says to submit again."""
+    _kill_the_first_submit_command(fake)
+    link.cut_after_submit = 1
+    record = _submit(workspace, tmp_path, [])
+    assert record.status == "NotResponding"  # the link broke: from here nothing can be told
+    link.up = True
+    run = Run.get(workspace, record.run_id)
+    with pytest.raises(Exception, match="submit it again"):
+        run.wait_for_completion(show_output=False)
+    after = workspace.run_store.get(record.run_id)
+    assert after.status == "Failed" and "nothing was queued" in (after.status_detail or "")
+    assert len(_sbatch_calls(fake)) == 1  # a poll submits nothing

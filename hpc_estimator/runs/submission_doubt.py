@@ -5,8 +5,9 @@ sbatch's refusal, or a marker that it started. When its reply is lost, submissio
 to ``submission.SUBMIT_PATIENCE_S`` (through the outage-proof wait of ``runs.waiting``); after that
 the run is recorded IN_DOUBT_STATUS without a job id, and every later status poll asks the run
 directory (and squeue, by the unique job name) until the outcome is known. Only "the command never
-reached sbatch" or "sbatch refused" make it Failed: a job that may be queued is never recorded as
-failed. Canceling such a run cancels by name, and the job by its id if a later poll finds it.
+reached sbatch", "sbatch refused" or "the command is gone and nothing was queued" (the submit
+command's own evidence, see ``slurm.recorded_submit``) make it Failed: a job that may be queued is
+never recorded as failed. Canceling such a run cancels by name, and the job by its id if a later poll finds it.
 """
 
 from __future__ import annotations
