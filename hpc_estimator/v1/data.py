@@ -20,12 +20,14 @@ from collections.abc import Callable
 from typing import Any, NoReturn, cast
 
 from ..errors import UserErrorException
+from ..runtime.context import DATAREFERENCE_PREFIX
 from .exceptions import azure_only_call
 from .keywords import explain_call_errors
 from .workspace_protocol import DataWorkspace
 
 SUPPORTED_DATAREF_MODES = ["mount", "download", "upload"]
-DATA_REFERENCE_TOKEN = "$AZUREML_DATAREFERENCE_{}"
+# ``$AZUREML_DATAREFERENCE_<name>``: v1's stand-in for a data reference in a run's arguments.
+DATA_REFERENCE_TOKEN = f"${DATAREFERENCE_PREFIX}{{}}"
 DATASET_ARGUMENT_TEMPLATE = "DatasetConsumptionConfig:{}"
 DATASET_MODES = ("direct", "mount", "download")
 
