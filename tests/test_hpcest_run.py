@@ -25,6 +25,7 @@ import pytest
 
 from hpc_estimator.compat import importer, notebook, surface
 from hpc_estimator.compat.runner import CellError, run_notebook
+from tests.signature_rows import our_rows, v1_rows, without_self
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "tests" / "data" / "notebooks"
@@ -147,16 +148,6 @@ def test_the_names_2020_notebooks_import_are_served() -> None:
         assert set(names) <= set(surface.SERVED[module]), module
 
 
-def _rows(params: list[dict[str, Any]]) -> list[tuple[str, str, str | None]]:
-    return [(p["name"], p["kind"], None if p.get("required", p["kind"].startswith("VAR")) else p["default"])
-            for p in params]
-
-
-def _ours(signature: inspect.Signature, drop_self: bool) -> list[tuple[str, str, str | None]]:
-    params = list(signature.parameters.values())[1 if drop_self else 0:]
-    return [(p.name, p.kind.name, None if p.default is inspect.Parameter.empty else repr(p.default)) for p in params]
-
-
 def _served(path: str) -> Any:
     importer.activate()
     try:
@@ -210,12 +201,13 @@ BUILT_BY_V1 = frozenset({
 @pytest.mark.parametrize("qualified", sorted(set(SIGNATURE_CASES) - BUILT_BY_V1))
 def test_served_constructor_matches_v1(qualified: str) -> None:
     cls = _served(IMPORT_PATH.get(qualified, qualified))
-    expected = _rows(V1_SURFACE["classes"][qualified]["params"])
+    expected = v1_rows(V1_SURFACE["classes"][qualified]["params"])
+    signature = without_self(inspect.signature(cls.__init__))
     if qualified == "azureml.core.Datastore":
         # v1 Datastore(workspace, name=None); ours also takes hpcest's Datastore(name, root_path) positionally.
-        assert [r[0] for r in _ours(inspect.signature(cls.__init__), True)] == ["workspace", "name"]
+        assert list(signature.parameters) == ["workspace", "name"]
         return
-    assert _ours(inspect.signature(cls.__init__), True) == expected
+    assert our_rows(signature, expected) == expected
 
 
 @pytest.mark.parametrize(("qualified", "method"), sorted((q, m) for q, ms in SIGNATURE_CASES.items() for m in ms))
@@ -225,15 +217,17 @@ def test_served_method_matches_v1(qualified: str, method: str) -> None:
     raw = inspect.getattr_static(cls, method)
     static = "staticmethod" in info["decorators"] or "function_attribute" in info["decorators"]
     assert isinstance(raw, staticmethod) == static, f"{method}: staticmethod in v1: {static}"
-    signature = inspect.signature(getattr(cls, method)) if static else inspect.signature(raw)
-    assert _ours(signature, not static) == _rows(info["params"])
+    signature = inspect.signature(getattr(cls, method)) if static else without_self(inspect.signature(raw))
+    expected = v1_rows(info["params"])
+    assert our_rows(signature, expected) == expected
 
 
 def test_run_register_model_matches_v1() -> None:
     from hpc_estimator.runs.run import Run
 
     info = V1_SIGNATURES["classes"]["azureml.core.Run"]["methods"]["register_model"]
-    assert _ours(inspect.signature(Run.register_model), True) == _rows(info["params"])
+    expected = v1_rows(info["params"])
+    assert our_rows(without_self(inspect.signature(Run.register_model)), expected) == expected
 
 
 # -- cells as Jupyter runs them ------------------------------------------------------------------

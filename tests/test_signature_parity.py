@@ -24,6 +24,7 @@ from hpc_estimator.v1 import frameworks, hyperdrive, runconfig
 from hpc_estimator.v1.environment import DockerSection, PythonSection
 from hpc_estimator.v1.estimator import MMLBaseEstimator
 from hpc_estimator.v1.script_run_config import ScriptRunConfig
+from tests.signature_rows import our_rows, v1_rows, without_self
 
 SIGNATURES = json.loads((Path(__file__).parent / "data" / "azureml_v1_signatures.json").read_text())
 
@@ -90,45 +91,17 @@ REQUIRED_METHODS = {
 }
 
 
-
-def _expected(params: list[dict[str, Any]]) -> list[tuple[str, str, str | None]]:
-    rows = []
-    for param in params:
-        default = None if param.get("required", True) else param["default"]
-        if param.get("default_resolved") is False:
-            default = "<unresolved>"
-        rows.append((param["name"], param["kind"], default))
-    return rows
-
-
-def _actual(signature: inspect.Signature, expected: list[tuple[str, str, str | None]]) -> list[tuple]:
-    rows = []
-    for (_, _, expected_default), param in zip(expected, signature.parameters.values()):
-        if param.default is inspect.Parameter.empty:
-            default = None
-        elif expected_default == "<unresolved>":
-            default = "<unresolved>"
-        else:
-            default = repr(param.default)
-        rows.append((param.name, param.kind.name, default))
-    # Extra parameters on our side must show up as a mismatch too.
-    for param in list(signature.parameters.values())[len(expected):]:
-        rows.append((param.name, param.kind.name, "<extra>"))
-    return rows
-
-
 def _constructor_signature(cls: type, constructor: str = "__init__") -> inspect.Signature:
     # v1 records which method carries the signature: __init__, or __new__ for classes whose
     # construction returns another class (HyperDriveRunConfig returns a HyperDriveConfig).
-    signature = inspect.signature(getattr(cls, constructor))
-    return signature.replace(parameters=list(signature.parameters.values())[1:])
+    return without_self(inspect.signature(getattr(cls, constructor)))
 
 
 @pytest.mark.parametrize("qualified", sorted(CLASSES))
 def test_constructor_signature_matches_v1(qualified: str) -> None:
     info = SIGNATURES["classes"][qualified]
-    expected = _expected(info["params"])
-    actual = _actual(_constructor_signature(CLASSES[qualified], info.get("constructor", "__init__")), expected)
+    expected = v1_rows(info["params"])
+    actual = our_rows(_constructor_signature(CLASSES[qualified], info.get("constructor", "__init__")), expected)
     assert actual == expected
 
 
@@ -158,16 +131,15 @@ def test_method_signature_matches_v1(qualified: str, method: str) -> None:
         signature = inspect.signature(getattr(cls, method))
     else:
         assert inspect.isfunction(raw), f"{method} must be a plain method"
-        full = inspect.signature(raw)
-        signature = full.replace(parameters=list(full.parameters.values())[1:])
-    expected = _expected(info["params"])
-    assert _actual(signature, expected) == expected
+        signature = without_self(inspect.signature(raw))
+    expected = v1_rows(info["params"])
+    assert our_rows(signature, expected) == expected
 
 
 @pytest.mark.parametrize("name", HYPERDRIVE_FUNCTIONS)
 def test_parameter_expression_signatures_match_v1(name: str) -> None:
-    expected = _expected(SIGNATURES["functions"][f"azureml.train.hyperdrive.{name}"]["params"])
-    assert _actual(inspect.signature(getattr(hpc, name)), expected) == expected
+    expected = v1_rows(SIGNATURES["functions"][f"azureml.train.hyperdrive.{name}"]["params"])
+    assert our_rows(inspect.signature(getattr(hpc, name)), expected) == expected
 
 
 def test_primary_metric_goal_members_match_v1() -> None:
@@ -299,8 +271,8 @@ def test_framework_version_tables_match_v1(qualified: str) -> None:
 def test_experiment_parity_when_available() -> None:
     if importlib.util.find_spec("hpc_estimator.runs.experiment") is None:
         pytest.skip("hpc_estimator.runs.experiment is not part of this tree yet")
-    expected = _expected(SIGNATURES["classes"]["azureml.core.Experiment"]["params"])
-    assert _actual(_constructor_signature(hpc.Experiment), expected) == expected
+    expected = v1_rows(SIGNATURES["classes"]["azureml.core.Experiment"]["params"])
+    assert our_rows(_constructor_signature(hpc.Experiment), expected) == expected
 
 
 PUBLIC_NAMES = [
@@ -373,12 +345,11 @@ def _pipeline_classes() -> dict[str, Any]:
 def test_pipeline_class_signature_matches_v1(qualified: str) -> None:
     cls = _pipeline_classes()[qualified]
     info = PIPELINE_SIGNATURES["classes"][qualified]
-    expected = _expected(info["params"])
-    assert _actual(_constructor_signature(cls), expected) == expected
+    expected = v1_rows(info["params"])
+    assert our_rows(_constructor_signature(cls), expected) == expected
     for method, method_info in info["methods"].items():
         raw = inspect.getattr_static(cls, method)
         assert inspect.isfunction(raw), f"{cls.__name__}.{method} must be a plain method"
-        full = inspect.signature(raw)
-        signature = full.replace(parameters=list(full.parameters.values())[1:])
-        method_expected = _expected(method_info["params"])
-        assert _actual(signature, method_expected) == method_expected, method
+        signature = without_self(inspect.signature(raw))
+        method_expected = v1_rows(method_info["params"])
+        assert our_rows(signature, method_expected) == method_expected, method

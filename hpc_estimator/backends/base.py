@@ -194,7 +194,7 @@ def fetch_image_here(transport: Transport, spec: JobSpec, *, report: Report | No
     from ..job import image_fetch
 
     container = spec.container
-    if not image_fetch.needs_fetch(container) or container.fetch_at != "submission":
+    if not image_fetch.fetched_at_submission(container):
         return
     assert container.image is not None
     check = transport.run(["test", "-e", container.image])

@@ -8,9 +8,9 @@ to do on the cluster instead. ``hpcest run`` adds the cell number. Nothing half-
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
-from ..v1.exceptions import AzureOnlyError
+from ..v1.exceptions import AzureOnlyError, azure_only_call
 
 _DEPLOY = (
     "download the registered model (Model(ws, name).download('model')) and serve it from a node you control, "
@@ -86,12 +86,7 @@ class _AzureOnlyMeta(type):
         if name.startswith("__"):
             raise AttributeError(name)
         what, instead = cls._azure_only  # type: ignore[attr-defined]
-
-        def refuse(*args: Any, **kwargs: Any) -> NoReturn:
-            raise AzureOnlyError(f"{cls.__name__}.{name}(...)", what, instead)
-
-        refuse.__name__ = name
-        return refuse
+        return azure_only_call(f"{cls.__name__}.{name}(...)", what, instead)
 
 
 def azure_only_class(name: str) -> type:

@@ -11,6 +11,7 @@ from ..cluster.profile import ClusterProfile
 from ..errors import ConfigError
 from ..job import containers
 from ..job.spec import RuntimeName
+from ..runtime.context import DATAREFERENCE_PREFIX
 from ..runtime.jobshim import PYLIB
 from ..v1.resolved import ResolvedRun
 
@@ -70,7 +71,7 @@ def lower_environment(
         [
             *profile.env.items(),
             *user.items(),
-            *((f"AZUREML_DATAREFERENCE_{name}", path) for name, path in input_paths.items()),
+            *((f"{DATAREFERENCE_PREFIX}{name}", path) for name, path in input_paths.items()),
             ("AZUREML_RUN_ID", run_id),
             ("AZUREML_EXPERIMENT_NAME", experiment),
             ("HPCEST_RUN_DIR", lay.run_dir),

@@ -24,6 +24,11 @@ def needs_fetch(container: ContainerSpec) -> bool:
     return container.runtime != "none" and bool(container.image) and bool(container.image_source)
 
 
+def fetched_at_submission(container: ContainerSpec) -> bool:
+    """True when the image is fetched or built before the job is queued (not by the job itself)."""
+    return needs_fetch(container) and container.fetch_at == "submission"
+
+
 def _commands(container: ContainerSpec) -> list[str]:
     assert container.image_source and container.image
     argvs = pull_argv(container.runtime, container.image_source, _TMP)

@@ -10,8 +10,9 @@ is for single runs; a graph is refused with the fix instead of being queued half
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
+from ..backends.base import Backend
+from ..cluster.profile import ClusterProfile
 from ..errors import ConfigError
 from ..job import image_fetch
 from ..job.spec import JobSpec
@@ -23,7 +24,7 @@ def needing_fetch(specs: Iterable[JobSpec]) -> list[JobSpec]:
     out: list[JobSpec] = []
     for spec in specs:
         container = spec.container
-        if not image_fetch.needs_fetch(container) or container.fetch_at != "submission":
+        if not image_fetch.fetched_at_submission(container):
             continue
         if container.image is None or container.image in seen:
             continue
@@ -33,7 +34,7 @@ def needing_fetch(specs: Iterable[JobSpec]) -> list[JobSpec]:
 
 
 def provide_images(
-    backend: Any, profile: Any, specs: Iterable[JobSpec], *, what: str, report: Callable[[str], None]
+    backend: Backend, profile: ClusterProfile, specs: Iterable[JobSpec], *, what: str, report: Callable[[str], None]
 ) -> None:
     """Fetch each image ``specs`` need (login mode) now; with build-job, raise for one not cached yet
     (nothing is queued)."""

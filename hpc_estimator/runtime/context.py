@@ -109,6 +109,8 @@ class _Experiment:
         return f"Experiment(name={self.name!r})"
 
 
+# Each named input's path is in AZUREML_DATAREFERENCE_<name> (v1's variable); the submitting side
+# (v1/data.py, compile/environment.py) takes the name from here, since this file must stand alone.
 DATAREFERENCE_PREFIX = "AZUREML_DATAREFERENCE_"
 
 

@@ -17,14 +17,17 @@ import os
 import posixpath
 import re
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from ..errors import UserErrorException
+from ..runtime.context import DATAREFERENCE_PREFIX
+from .exceptions import azure_only_call
 from .keywords import explain_call_errors
 from .workspace_protocol import DataWorkspace
 
 SUPPORTED_DATAREF_MODES = ["mount", "download", "upload"]
-DATA_REFERENCE_TOKEN = "$AZUREML_DATAREFERENCE_{}"
+# ``$AZUREML_DATAREFERENCE_<name>``: v1's stand-in for a data reference in a run's arguments.
+DATA_REFERENCE_TOKEN = f"${DATAREFERENCE_PREFIX}{{}}"
 DATASET_ARGUMENT_TEMPLATE = "DatasetConsumptionConfig:{}"
 DATASET_MODES = ("direct", "mount", "download")
 
@@ -81,6 +84,24 @@ def _relative_path(value: Any, parameter: str) -> str | None:
             f"or register another Datastore for that directory."
         )
     return None if normal == "." else normal
+
+
+# v1 registered Azure storage services as datastores; on a cluster the data is a directory.
+_REGISTER_INSTEAD = (
+    "copy the data onto the cluster's shared filesystem, e.g. ws.get_default_datastore().upload('data', "
+    "target_path='data'), or name a directory that is already there: Datastore('name', '/cluster/path')"
+)
+
+
+def _refused_registration(method: str) -> staticmethod[..., NoReturn]:
+    """v1's static ``Datastore.<method>(...)``, which registered Azure storage: it refuses, saying what to do."""
+    return staticmethod(
+        azure_only_call(
+            f"Datastore.{method}(...)",
+            "registering Azure storage (or Databricks/HDFS) as a datastore",
+            _REGISTER_INSTEAD,
+        )
+    )
 
 
 class Datastore:
@@ -217,28 +238,16 @@ class Datastore:
     def __hash__(self) -> int:
         return hash((self.name, self.root_path))
 
-
-# v1 registered Azure storage services as datastores; on a cluster the data is a directory.
-_AZURE_STORAGE = (
-    "register_azure_blob_container", "register_azure_file_share", "register_azure_data_lake",
-    "register_azure_data_lake_gen2", "register_azure_sql_database", "register_azure_postgre_sql",
-    "register_azure_my_sql", "register_dbfs", "register_hdfs",
-)
-
-
-def _refuse_azure_storage() -> None:
-    from .exceptions import azure_only_call
-
-    for method in _AZURE_STORAGE:
-        setattr(Datastore, method, staticmethod(azure_only_call(
-            f"Datastore.{method}(...)",
-            "registering Azure storage (or Databricks/HDFS) as a datastore",
-            "copy the data onto the cluster's shared filesystem, e.g. ws.get_default_datastore().upload('data', "
-            "target_path='data'), or name a directory that is already there: Datastore('name', '/cluster/path')",
-        )))
-
-
-_refuse_azure_storage()
+    # v1's static methods that registered an Azure storage service as a datastore.
+    register_azure_blob_container = _refused_registration("register_azure_blob_container")
+    register_azure_file_share = _refused_registration("register_azure_file_share")
+    register_azure_data_lake = _refused_registration("register_azure_data_lake")
+    register_azure_data_lake_gen2 = _refused_registration("register_azure_data_lake_gen2")
+    register_azure_sql_database = _refused_registration("register_azure_sql_database")
+    register_azure_postgre_sql = _refused_registration("register_azure_postgre_sql")
+    register_azure_my_sql = _refused_registration("register_azure_my_sql")
+    register_dbfs = _refused_registration("register_dbfs")
+    register_hdfs = _refused_registration("register_hdfs")
 
 
 def _check_datastore(value: Any, parameter: str) -> Datastore:
