@@ -28,7 +28,7 @@ from ..transport.base import Progress
 from ..transport.local import LocalTransport
 from ..util.atomic import write_atomic
 from .base import SCRIPT_NAME, JobRef, Report, Submitted, fetch_image_here, prepare_run_dir
-from .local_graph import pid_runs
+from .local_graph import pid_runs, read_if_present
 from .status import StatusUpdate, from_exit_code, parse_exit_file
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class LocalBackend:
             child = self._children.get(job.job_id)
             run_dir = Path(job.run_dir)
             cancel = (run_dir / "cancel_requested").exists()
-            code = parse_exit_file(_read(run_dir / "exit_code"))
+            code = parse_exit_file(read_if_present(run_dir / "exit_code"))
             if child is not None:
                 # Our own child: its Popen object knows (and reaps it, so no zombie lingers).
                 alive = code is None and child.poll() is None
@@ -130,7 +130,7 @@ class LocalBackend:
                 alive = code is None and _pid_is_our_job(int(job.job_id), job.run_dir)
             if code is None and not alive:
                 # The job may have written its exit code and ended between the two looks.
-                code = parse_exit_file(_read(run_dir / "exit_code"))
+                code = parse_exit_file(read_if_present(run_dir / "exit_code"))
             if code is not None:
                 updates[job.key] = from_exit_code(code, cancel)
             elif alive:
@@ -230,13 +230,7 @@ class LocalBackend:
         for job in jobs:
             run_dir = Path(job.run_dir)
             (run_dir / "cancel_requested").write_text("1\n")
-            pid = (_read(run_dir / PID_FILE) or "").strip()
+            pid = (read_if_present(run_dir / PID_FILE) or "").strip()
             if pid.isdigit() and pid_runs(int(pid), str(run_dir / SCRIPT_NAME)):
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(int(pid), signal.SIGTERM)
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text()
-    except FileNotFoundError:
-        return None

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..job.state import JobState
+from ..util.atomic import write_atomic
 from .base import SCRIPT_NAME
 from .status import StatusUpdate, from_exit_code, parse_exit_file
 
@@ -44,17 +45,12 @@ RUNNER_LOG = "runner.log"
 TICK_S = 0.2
 
 
-def _read(path: Path) -> str | None:
+def read_if_present(path: Path) -> str | None:
+    """The file's text, or None when it (or its directory) is not there (yet)."""
     try:
         return path.read_text()
     except (FileNotFoundError, NotADirectoryError):
         return None
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def pid_runs(pid: int, needle: str) -> bool:
@@ -91,7 +87,7 @@ class Runner:
         self.stopping = True
 
     def _skip(self, key: str, reason: str) -> None:
-        _write(Path(self.by_key[key]["run_dir"], SKIPPED_FILE), reason + "\n")
+        write_atomic(Path(self.by_key[key]["run_dir"], SKIPPED_FILE), (reason + "\n").encode())
         self.state[key] = "skipped"
 
     def _start(self, key: str) -> None:
@@ -106,7 +102,7 @@ class Runner:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _write(run_dir / PID_FILE, f"{proc.pid}\n")
+        write_atomic(run_dir / PID_FILE, f"{proc.pid}\n".encode())
         self.procs[key] = proc
         self.state[key] = "running"
 
@@ -115,7 +111,7 @@ class Runner:
             if proc.poll() is None:
                 continue
             del self.procs[key]
-            code = parse_exit_file(_read(Path(self.by_key[key]["run_dir"], "exit_code")))
+            code = parse_exit_file(read_if_present(Path(self.by_key[key]["run_dir"], "exit_code")))
             self.state[key] = "ok" if (code if code is not None else proc.returncode) == 0 else "failed"
 
     def run(self) -> int:
@@ -173,17 +169,17 @@ def poll_step(job_id: str, run_dir: str) -> StatusUpdate:
     path = Path(run_dir)
     graph = str(path.parent.parent / GRAPH_FILE)
     cancel = (path / "cancel_requested").exists()
-    code = parse_exit_file(_read(path / "exit_code"))
+    code = parse_exit_file(read_if_present(path / "exit_code"))
     if code is not None:
         return from_exit_code(code, cancel)
-    skipped = _read(path / SKIPPED_FILE)
+    skipped = read_if_present(path / SKIPPED_FILE)
     if skipped is not None:
         return StatusUpdate(JobState.CANCELED, skipped.strip())
-    pid_text = (_read(path / PID_FILE) or "").strip()
+    pid_text = (read_if_present(path / PID_FILE) or "").strip()
     if pid_text.isdigit() and pid_runs(int(pid_text), str(path / SCRIPT_NAME)):
         return StatusUpdate(JobState.RUNNING if (path / "started_at").exists() else JobState.STARTING)
     runner_alive = job_id.isdigit() and pid_runs(int(job_id), graph)
-    code = parse_exit_file(_read(path / "exit_code"))  # it may have ended between the looks
+    code = parse_exit_file(read_if_present(path / "exit_code"))  # it may have ended between the looks
     if code is not None:
         return from_exit_code(code, cancel)
     if runner_alive:

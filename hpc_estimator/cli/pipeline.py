@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from ..backends.base import SCRIPT_NAME
 from ..errors import ConfigError
 from ..util.text_table import format_rows
 from ..v1.pipeline import Pipeline
@@ -123,12 +124,13 @@ def dry_run(
         if item.sweep is not None:
             # A HyperDriveStep: the trials' array script, then the step's own (finish) job.
             from ..runs.pipeline_sweep import FINISH_SCRIPT
+            from ..sweep.files import SCRIPT as TRIALS_SCRIPT
 
-            click.echo(f"\n# ---- step {item.name} ({item.run_id}): {item.run_dir}/job.sbatch (every trial) ----")
+            click.echo(f"\n# ---- step {item.name} ({item.run_id}): {item.run_dir}/{TRIALS_SCRIPT} (every trial) ----")
             click.echo(item.sweep.prepared.script, nl=False)
             click.echo(f"\n# ---- step {item.name} ({item.run_id}): {item.run_dir}/{FINISH_SCRIPT} (its outputs) ----")
         else:
-            click.echo(f"\n# ---- step {item.name} ({item.run_id}): {item.run_dir}/job.sbatch ----")
+            click.echo(f"\n# ---- step {item.name} ({item.run_id}): {item.run_dir}/{SCRIPT_NAME} ----")
         click.echo(item.script, nl=False)
     if plan.target != "local" and plan.to_run:
         from ..backends.slurm_graph import SUBMIT_SCRIPT, graph_jobs
