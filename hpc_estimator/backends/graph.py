@@ -82,7 +82,6 @@ class GraphSubmission:
 @dataclass(frozen=True)
 class GraphSubmitted:
     job_ids: dict[str, str]  # step key -> job id
-    found: tuple[str, ...] = ()  # steps an earlier, interrupted submission had already submitted
     side_job_ids: dict[str, str] = field(default_factory=dict)  # side job name -> job id
     files_sent: int = 0
     bytes_sent: int = 0

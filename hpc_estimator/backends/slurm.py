@@ -313,9 +313,8 @@ class SlurmBackend:
         return slurm_graph.submit_graph(self, submission, progress=progress)
 
     def poll_graph(self, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]:
-        from . import slurm_graph
-
-        return slurm_graph.poll_graph(self, jobs)
+        """All steps of any number of pipelines: the one batched poll of single runs (one squeue)."""
+        return self.poll(jobs)
 
     def cancel_graph(self, jobs: Sequence[JobRef]) -> None:
         from . import slurm_graph

@@ -33,7 +33,6 @@ from .graph import (
     submission_umask,
     write_files_command,
 )
-from .status import StatusUpdate
 
 if TYPE_CHECKING:
     from .slurm import SlurmBackend
@@ -122,10 +121,8 @@ def submit_graph(
     missing = [step.key for step in submission.steps if step.key not in ids]
     if missing:
         raise GraphSubmitError(f"the graph submission printed no job id for {', '.join(missing)}", ids)
-    found = tuple(keys[n] for n, how in parsed.how.items() if how != "submitted" and n in keys)
     return GraphSubmitted(
         job_ids=ids,
-        found=found,
         side_job_ids=side_ids,
         files_sent=stats.files_sent if stats else 0,
         bytes_sent=stats.bytes_sent if stats else 0,
@@ -255,8 +252,3 @@ def cancel_graph(backend: SlurmBackend, jobs: Sequence[JobRef]) -> None:
     if failures:
         ids = " ".join(j.job_id.strip() for j in jobs)
         raise SchedulerError(f"scancel {ids} failed: {'; '.join(failures)}")
-
-
-def poll_graph(backend: SlurmBackend, jobs: Sequence[JobRef]) -> dict[str, StatusUpdate]:
-    """All steps of any number of pipelines: the backend's one batched poll (one squeue)."""
-    return backend.poll(jobs)

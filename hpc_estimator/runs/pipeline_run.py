@@ -190,16 +190,9 @@ class StepRun(Run):
     def is_reused(self) -> bool:
         return self._is_reused
 
-    def _refresh(self) -> RunRecord:
-        record = self._reload()
-        if not record.is_terminal or record.inferred:  # an inferred verdict may still be corrected
-            refresh_pipelines(self._experiment.workspace, [record])
-            record = self._reload()
-        return record
-
     def get_status(self) -> str:
         """v1's step status: NotStarted, Queued, Running, Failed, Finished or Canceled."""
-        return v1_status(self._refresh().status)
+        return v1_status(_refreshed_record(self).status)
 
     def wait_for_completion(  # type: ignore[override]  # v1's step/pipeline runs return their status word
         self, show_output: bool = True, timeout_seconds: int = sys.maxsize, raise_on_error: bool = True
@@ -261,30 +254,24 @@ class PipelineRun(Run):
     def __init__(self, experiment: Experiment, run_id: str, _service_endpoint: Any = None, **kwags: Any) -> None:
         super().__init__(experiment, run_id, **kwags)
 
-    def _refresh(self) -> RunRecord:
-        record = self._reload()
-        if not record.is_terminal or record.inferred:  # an inferred verdict may still be corrected
-            refresh_pipelines(self._experiment.workspace, [record])
-            record = self._reload()
-        return record
-
     def get_status(self) -> str:
         """v1's pipeline status: NotStarted, Running, Failed, Finished or Canceled."""
-        return v1_pipeline_status(self._refresh().status)
+        return v1_pipeline_status(_refreshed_record(self).status)
+
+    def _step_records(self) -> builtins.list[RunRecord]:
+        """The steps' records in the order they run (each after the steps it depends on), as the
+        pipeline's spec lists them; a step the spec does not list comes last."""
+        order = {s["run_id"]: i for i, s in enumerate(self.record.spec.get("steps", []))}
+        return sorted(self._store.children(self._run_id), key=lambda r: order.get(r.run_id, len(order)))
 
     def get_steps(self) -> builtins.list[StepRun]:
         """The steps in the order they run (each after the steps it depends on)."""
-        order = {s["run_id"]: i for i, s in enumerate(self.record.spec.get("steps", []))}
-        children = self._store.children(self._run_id)
-        children.sort(key=lambda r: order.get(r.run_id, len(order)))
-        return [pipeline_run_for(self._experiment, r) for r in children]  # type: ignore[misc]
+        return [pipeline_run_for(self._experiment, r) for r in self._step_records()]  # type: ignore[misc]
 
     def _step_runs(self) -> builtins.list[StepRun]:
         """The steps as StepRuns (v1's step words), whatever class get_steps gives them."""
-        order = {s["run_id"]: i for i, s in enumerate(self.record.spec.get("steps", []))}
-        children = sorted(self._store.children(self._run_id), key=lambda r: order.get(r.run_id, len(order)))
         return [StepRun(self._experiment, r.run_id, self._run_id, str(r.properties.get("step_index", "")), _record=r)
-                for r in children]
+                for r in self._step_records()]
 
     def find_step_run(self, name: str) -> builtins.list[StepRun]:
         """The step runs named ``name`` (a list: v1 lets several steps share a name)."""
@@ -334,7 +321,7 @@ class PipelineRun(Run):
                     break
                 print("\n", flush=True)
                 _wait_step(step, show_output=True, timeout_seconds=int(left))
-        status = _poll_until_done(self, timeout_seconds - (time.monotonic() - started))
+        status = _wait(self, timeout_seconds - (time.monotonic() - started))
         record = self.record
         if show_output:
             title = "PipelineRun Execution Summary"
@@ -354,6 +341,21 @@ class PipelineRun(Run):
 _DONE = ("Finished", "Failed", "Canceled")
 
 
+def _refreshed_record(run: PipelineRun | StepRun) -> RunRecord:
+    """The run's record after one status round of its pipeline (no round once its verdict is final).
+
+    For a pipeline's or a step's record this is what ``Run.get_status`` does (``refresh_status``
+    hands those to ``refresh_pipelines``); it asks ``refresh_pipelines`` itself because these classes
+    can also be built (v1's constructors) on the id of another kind of run, which ``Run.get_status``
+    would poll as that kind and these never have.
+    """
+    record = run._reload()
+    if not record.is_terminal or record.inferred:  # an inferred verdict may still be corrected
+        refresh_pipelines(run._experiment.workspace, [record])
+        record = run._reload()
+    return record
+
+
 def _poll(run: PipelineRun | StepRun) -> PollResult:
     """One status round (v1's words); a cluster that cannot be reached is reported, not raised."""
     try:
@@ -370,10 +372,6 @@ def _wait(run: PipelineRun | StepRun, timeout_seconds: float, on_tick: Callable[
         return wait_until_terminal(run.id, lambda: _poll(run), timeout_s=max(timeout_seconds, 0), on_tick=on_tick)
     except WaitTimeoutError:
         return _poll(run).status
-
-
-def _poll_until_done(run: PipelineRun | StepRun, timeout_seconds: float) -> str:
-    return _wait(run, timeout_seconds)
 
 
 def _wait_step(step: StepRun, *, show_output: bool, timeout_seconds: int) -> str:

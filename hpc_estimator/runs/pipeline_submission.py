@@ -277,8 +277,7 @@ def graph_submission(plan: PipelinePlan) -> GraphSubmission:
     by_index = {s.step.index: s for s in plan.steps}
     steps = []
     for item in plan.to_run:
-        if item.compiled is None:
-            continue
+        assert item.compiled is not None  # plan_pipeline compiles every step that runs
         step = GraphStep(
             key=item.run_id, spec=item.compiled.spec, script=item.script or "", name=item.name,
             source_directory=item.step.run.source_directory, manifest=item.manifest,

@@ -454,7 +454,7 @@ class _PythonScriptStepBase(PipelineStep):
             )
         return str(argument)
 
-    def _step_run_config(self, context: GraphContext) -> RunConfiguration:
+    def _step_run_config(self) -> RunConfiguration:
         """A copy of the step's run configuration with its script, arguments and target set."""
         rc = copy_run_config(self._runconfig) if self._runconfig is not None else RunConfiguration()
         rc.target = self._compute_target
@@ -505,7 +505,7 @@ class _PythonScriptStepBase(PipelineStep):
         )
 
     def _resolve(self, index: int, context: GraphContext) -> ResolvedStep:
-        rc = self._step_run_config(context)
+        rc = self._step_run_config()
         self._apply_runconfig_parameters(rc, context)
         pipeline_data = self._register_data_inputs(rc)
         run = self._resolve_run_config(rc, self._source_dir(context))

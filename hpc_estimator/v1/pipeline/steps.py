@@ -23,7 +23,7 @@ from ..resolved import ResolvedRun
 from ..runconfig import RunConfiguration
 from ..script_run_config import ScriptRunConfig
 from .data import PipelineParameter
-from .step import GraphContext, _PythonScriptStepBase, copy_run_config
+from .step import _PythonScriptStepBase, copy_run_config
 
 _USE_COMMAND_STEP = (
     "is deprecated. Please use 'CommandStep' from 'azureml.pipeline.steps.CommandStep' instead "
@@ -178,8 +178,8 @@ class CommandStep(_PythonScriptStepBase):
             version=version,
         )
 
-    def _step_run_config(self, context: GraphContext) -> RunConfiguration:
-        rc = super()._step_run_config(context)
+    def _step_run_config(self) -> RunConfiguration:
+        rc = super()._step_run_config()
         # The whole command line: its first word as v1 split it, then the resolved arguments.
         rc.command = [shlex.quote(str(self._command)), *rc.arguments]
         rc.script = None
