@@ -224,6 +224,8 @@ def step_rows(ws: Any, record: Any) -> list[tuple[str, ...]]:
 
 def status(ws: Any, record: Any, as_json: bool) -> None:
     """``hpcest status PIPELINE_RUN``: the pipeline's status and a table of its steps."""
+    from ..runs.pipeline_status import is_sweep_step
+
     if as_json:
         data = _pipeline_json(ws, record)
         data["history"] = [h.__dict__ for h in ws.run_store.history(record.run_id)]
@@ -236,7 +238,7 @@ def status(ws: Any, record: Any, as_json: bool) -> None:
     for s in ws.run_store.children(record.run_id):
         reused = s.properties.get("reused_run_id")
         detail = (s.status_detail or "").splitlines()[0] if s.status_detail else ""
-        if "hyperdrive" in s.properties:  # a HyperDriveStep: its trials (`hpcest status STEP_RUN` lists them)
+        if is_sweep_step(s):  # a HyperDriveStep: its trials (`hpcest status STEP_RUN` lists them)
             trials = ws.run_store.children(s.run_id)
             done = sum(1 for t in trials if t.status == "Completed")
             detail = "; ".join(filter(None, [f"HyperDrive: {done}/{len(trials)} trial(s) completed", detail]))

@@ -95,17 +95,18 @@ def runs(experiment: str | None, limit: int, as_json: bool) -> None:
 def status(run_id: str, wait: bool, timeout: int | None, plot: str | None, as_json: bool) -> None:
     """Show one run's status (asks the cluster once). Exit 1 if it failed or was canceled, 4 if the cluster
     or its scheduler cannot be reached."""
+    from ..runs.pipeline_status import is_sweep_step
     from ..runs.queue_reasons import describe
     from .waiting import queue_note, wait_for_run
 
     ws = load_workspace()
     if timeout is not None and not wait:
         raise click.UsageError("--timeout is for --wait (how long to wait for the run)")
-    if wait and ws.run_store.get(run_id).kind == "pipeline":
-        raise click.UsageError("status --wait is for single runs; follow a pipeline with hpcest submit ... --wait")
     record = ws.run_store.get(run_id)
+    if wait and record.kind == "pipeline":
+        raise click.UsageError("status --wait is for single runs; follow a pipeline with hpcest submit ... --wait")
     # A HyperDriveStep's step run is a sweep too: its trials are its children.
-    kind = "sweep" if record.kind == "step" and "hyperdrive" in record.properties else record.kind
+    kind = "sweep" if is_sweep_step(record) else record.kind
     if plot and kind != "sweep":
         raise click.UsageError("--plot is for sweeps (HyperDrive runs)")
     if kind == "sweep":
