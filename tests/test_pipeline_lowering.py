@@ -27,7 +27,6 @@ from hpc_estimator.cluster.profile import ClusterProfile
 from hpc_estimator.compile.command import IMAGE_PYTHON
 from hpc_estimator.compile.pipeline import bound_run, compile_step, output_directories
 from hpc_estimator.errors import SchedulerError, UserErrorException
-from hpc_estimator.runs.pipeline_reuse import content_key, content_parts
 from hpc_estimator.runs.pipeline_submission import dry_run_pipeline, submit_pipeline
 from hpc_estimator.slurm import GraphJob, graph_submit_script, parse_graph_submit
 from tests import pipeline_graphs as graphs
@@ -205,15 +204,9 @@ def test_parse_graph_submit_reads_ids_and_how_they_were_found() -> None:
 
 
 def _keys(ws: Workspace, src: Path, target: str = "c", **changes: object) -> dict[str, str]:
-    resolved = _three(ws, src, target)._resolved_pipeline(changes or None)
-    from hpc_estimator.snapshot.staging import build_manifest
-
-    keys: dict[int, str] = {}
-    for index in resolved.order():
-        step = resolved.steps[index]
-        keys[index] = content_key(content_parts(
-            step, snapshot=build_manifest(step.run.source_directory).digest, upstream_keys=keys, target=target))
-    return {resolved.steps[i].name: k for i, k in keys.items()}
+    """Each step's reuse key as submission computes it (the plan a submission follows)."""
+    plan = dry_run_pipeline(ws, "x", _three(ws, src, target), pipeline_parameters=changes or None)
+    return {s.name: s.key for s in plan.steps}
 
 
 def test_content_keys_are_stable_and_follow_content_parameters_and_target(ws, src) -> None:
