@@ -32,6 +32,7 @@ from ..snapshot.staging import Manifest, build_manifest
 from ..transport.base import Progress
 from ..v1.compute import LOCAL_TARGET
 from ..v1.pipeline import Pipeline, ResolvedPipeline, ResolvedStep
+from .cluster_facts import fit_warnings, load_facts
 from .images import provide_images
 from .pipeline_reuse import CompletedSteps, content_key, content_parts, find_reusable, what_changed
 from .pipeline_sweep import (
@@ -163,6 +164,9 @@ def plan_pipeline(
             f"compute_target='local'; run it on a cluster profile (see `hpcest cluster list`)"
         )
     profile = placement.resolved_profile(profile)
+    # What `hpcest cluster check` learned: warnings for steps the cluster can never start, and the time
+    # limits of a HyperDriveStep's own jobs fitted to the partition (as for a single run or sweep).
+    facts = load_facts(workspace.history_dir, target) if target != LOCAL_TARGET else None
     run_id = run_id or new_run_id(experiment)
     pipeline_dir = placement.run_dir_for(run_id)
     fresh = output_directories(pipeline_dir, resolved.steps)
@@ -224,7 +228,7 @@ def plan_pipeline(
             if item.step.sweep is not None:
                 sweep = plan_sweep_step(
                     item.step, directories, profile=profile, step_id=item.run_id, sweep_dir=item.run_dir,
-                    experiment=experiment, description=f"{description}: trials (job array)",
+                    experiment=experiment, description=f"{description}: trials (job array)", facts=facts,
                 )
                 compiled, script = sweep.compiled, sweep.finish_script
                 notes += list(item.step.sweep.notes)
@@ -234,6 +238,7 @@ def plan_pipeline(
                     experiment=experiment,
                 )
                 script = render_sbatch(compiled.spec, description=description)
+                compiled = replace(compiled, warnings=(*compiled.warnings, *fit_warnings(compiled.spec, facts)))
             extra = (placement.runtime_note,) if placement.runtime_note and item.step.run.use_docker else ()
             warned = tuple(f"step {item.name!r}: {w}" for w in (*compiled.warnings, *extra))
             notes += warned

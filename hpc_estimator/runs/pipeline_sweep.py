@@ -39,6 +39,7 @@ from ..sweep import files
 from ..sweep.finish import WHOLE_OUTPUTS
 from ..util.shellquote import quote
 from ..v1.pipeline import ResolvedStep
+from .cluster_facts import ClusterFacts, slurm_time_seconds
 from .run import job_ref
 from .store import RunRecord
 from .sweep import PreparedSweep, prepare_sweep, read_sweep_files, update_trials
@@ -67,8 +68,16 @@ class SweepStepPlan:
         return {HYPERDRIVE: self.prepared.properties}
 
 
+def finish_time_limit(profile: ClusterProfile, facts: ClusterFacts | None) -> int:
+    """The finish job's time limit: FINISH_TIME_LIMIT_S, or the partition's limit when that is shorter
+    (a debug partition of 15 minutes), so that it is not left pending for ever (PartitionTimeLimit)."""
+    part = facts.partition(profile.partition) if facts is not None else None
+    limit = slurm_time_seconds(part.time_limit) if part is not None else None
+    return FINISH_TIME_LIMIT_S if limit is None else min(FINISH_TIME_LIMIT_S, limit)
+
+
 def finish_script(profile: ClusterProfile, step_id: str, sweep_dir: str, step: ResolvedStep,
-                  directories: dict[tuple[int, str], str]) -> str:
+                  directories: dict[tuple[int, str], str], *, time_limit_s: int = FINISH_TIME_LIMIT_S) -> str:
     """The step's own job: one CPU, hpcest's finish module with the cluster's Python."""
     spec = JobSpec(
         name=step_id,
@@ -76,7 +85,7 @@ def finish_script(profile: ClusterProfile, step_id: str, sweep_dir: str, step: R
         run_dir=sweep_dir,
         resources=ResourceSpec(nodes=1, tasks_per_node=1, cpus_per_task=1),
         scheduler=SchedulerSpec(partition=profile.partition, account=profile.account, qos=profile.qos,
-                                time_limit_s=FINISH_TIME_LIMIT_S),
+                                time_limit_s=time_limit_s),
         stdout="hpcest-logs/slurm-%j.out",
     )
     argv = [profile.python, "-m", "hpc_estimator.sweep.finish", sweep_dir]
@@ -115,20 +124,28 @@ def plan_sweep_step(
     sweep_dir: str,
     experiment: str,
     description: str,
+    facts: ClusterFacts | None = None,
 ) -> SweepStepPlan:
-    """The step's sweep, compiled like a standalone one, and the jobs that run it in the graph."""
+    """The step's sweep, compiled like a standalone one, and the jobs that run it in the graph.
+
+    ``facts`` (``hpcest cluster check``) do for the step what they do for a standalone sweep: warn
+    about trials the cluster can never start and fit the controller and the finish job into the
+    partition's time limit.
+    """
     assert step.sweep is not None
     # Every trial gets the step's inputs; the outputs are the finish job's to write.
     trial = bound_run(step, directories)
     sweep = replace(step.sweep, trial=replace(trial, outputs=()))
     prepared = prepare_sweep(
         sweep, profile, sweep_id=step_id, sweep_dir=sweep_dir, experiment=experiment, start_now=False,
-        with_library=True, description=description,
+        with_library=True, description=description, facts=facts,
     )
     extra_files: list[tuple[str, str, int]] = [(p, text, mode) for p, (text, mode) in prepared.files.items()]
     extra_files.append((files.SCRIPT, prepared.script, 0o755))
     return SweepStepPlan(
-        prepared=prepared, finish_script=finish_script(profile, step_id, sweep_dir, step, directories),
+        prepared=prepared,
+        finish_script=finish_script(profile, step_id, sweep_dir, step, directories,
+                                    time_limit_s=finish_time_limit(profile, facts)),
         side_jobs=prepared.side_jobs, files=tuple(extra_files), chunks=prepared.chunks,
     )
 
