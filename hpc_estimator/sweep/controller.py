@@ -30,7 +30,7 @@ from ..transport.base import Transport
 from ..util.argv_chunks import argv_chunks
 from ..util.atomic import write_atomic
 from ..v1.hyperdrive.draw import trial_arguments
-from ..v1.hyperdrive.policy_eval import Stop, best_value, decide
+from ..v1.hyperdrive.policy_eval import Stop, best_value, decide, rank_trials
 from ..v1.hyperdrive.resolved import PolicySpec
 from . import files
 
@@ -170,11 +170,11 @@ class Controller:
 
     def _best(self) -> dict[str, Any] | None:
         maximize = self.plan["primary_metric_goal"] == "maximize"
-        scored = [(best_value(h, maximize), i) for i, h in self._histories.items() if h]
-        if not scored:
+        values = {i: best_value(h, maximize) for i, h in self._histories.items() if h}
+        ranked = rank_trials(values, maximize)
+        if not ranked:
             return None
-        value, index = max(scored) if maximize else min(scored)
-        return {"trial": index, "value": value}
+        return {"trial": ranked[0], "value": values[ranked[0]]}
 
     def _apply_policy(self, trials: dict[int, dict[str, Any]], running: set[int]) -> None:
         policy = self.policy
