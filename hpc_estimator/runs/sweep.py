@@ -272,13 +272,11 @@ class PreparedSweep:
 
     def submitted_trials(self, ids: dict[str, str]) -> list[dict[str, Any]]:
         """The drawn trials with their array task ids, given each chunk's job id by job name."""
-        trials = []
-        for name, offset, length in self.chunks:
-            for i in range(offset, offset + length):
-                params = self.parameters[i]
-                trials.append({"index": i, "job_id": f"{ids[name]}_{i - offset}", "parameters": params,
-                               "arguments": trial_arguments(params)})
-        return trials
+        return [
+            trial
+            for name, offset, length in self.chunks
+            for trial in files.chunk_trials(ids[name], offset, self.parameters[offset : offset + length])
+        ]
 
 
 def array_job_name(sweep_id: str, chunk: int) -> str:
@@ -300,13 +298,9 @@ def sweep_side_jobs(
     for chunk, (offset, length) in enumerate(files.chunks(0, len(parameters), max_array_size)):
         name = array_job_name(sweep_id, chunk)
         id_dir = f"{GRAPH_DIR}/array-{chunk}"
-        templates[f"{id_dir}/trials.in"] = (
-            "".join(
-                files.trial_record(i, f"{JOB_ID_TOKEN}_{i - offset}", parameters[i], trial_arguments(parameters[i]))
-                for i in range(offset, offset + length)
-            ),
-            0o644,
-        )
+        # The graph submit script puts the chunk's job id in place of the token once sbatch took the chunk.
+        trials = files.chunk_trials(JOB_ID_TOKEN, offset, parameters[offset : offset + length])
+        templates[f"{id_dir}/trials.in"] = ("".join(files.trial_record(**trial) for trial in trials), 0o644)
         chunks.append((name, offset, length))
         side.append(SideJob(
             name=name, script=files.SCRIPT, id_dir=id_dir,

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..util.shellquote import join as shjoin
+from ..v1.hyperdrive.draw import trial_arguments
 
 SWEEP_FILE = "sweep.json"
 SCRIPT = "job.sbatch"
@@ -66,6 +67,16 @@ def array_range(length: int, max_concurrent: int | None) -> str:
 
 def trial_record(index: int, job_id: str, parameters: dict[str, Any], arguments: Sequence[str]) -> str:
     return json.dumps({"index": index, "job_id": job_id, "parameters": parameters, "arguments": list(arguments)}) + "\n"
+
+
+def chunk_trials(array_job_id: str, offset: int, parameters: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The trials one array chunk runs, with the fields of :func:`trial_record`: the chunk's task t
+    (job id ``<array_job_id>_<t>``) is trial ``offset + t``, run with ``parameters[t]``."""
+    return [
+        {"index": offset + task, "job_id": f"{array_job_id}_{task}", "parameters": params,
+         "arguments": trial_arguments(params)}
+        for task, params in enumerate(parameters)
+    ]
 
 
 def parse_lines(text: str) -> list[dict[str, Any]]:
