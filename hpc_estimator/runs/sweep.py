@@ -316,13 +316,6 @@ def sweep_side_jobs(
     return side, chunks, templates
 
 
-def policy_config_of(sweep: ResolvedSweep) -> dict[str, Any]:
-    """v1's policy_config ({"name", "properties"}) from the resolved policy, for the sweep's record."""
-    policy = sweep.policy
-    props = {k: v for k, v in policy.__dict__.items() if k != "name" and v is not None}
-    return {"name": policy.name, "properties": props}
-
-
 def prepare_sweep(
     sweep: ResolvedSweep,
     profile: ClusterProfile,
@@ -330,7 +323,6 @@ def prepare_sweep(
     sweep_id: str,
     sweep_dir: str,
     experiment: str,
-    policy_config: dict[str, Any] | None = None,
     start_now: bool = True,
     with_library: bool = False,
     description: str | None = None,
@@ -401,7 +393,7 @@ def prepare_sweep(
         "max_total_runs": sweep.max_total_runs,
         "max_concurrent_runs": sweep.max_concurrent_runs,
         "max_duration_minutes": sweep.max_duration_minutes,
-        "policy_config": dict(policy_config if policy_config is not None else policy_config_of(sweep)),
+        "policy_config": sweep.policy_config,
         "controller": controller,
         "resume_from": list(sweep.resume_from),
     }
@@ -434,7 +426,7 @@ def submit_sweep(
     sweep_dir = backend.run_dir_for(sweep_id)
     prepared = prepare_sweep(
         sweep, profile, sweep_id=sweep_id, sweep_dir=sweep_dir, experiment=experiment,
-        policy_config=dict(config._policy_config), facts=load_facts(workspace.history_dir, target),
+        facts=load_facts(workspace.history_dir, target),
     )
     spec, controller = prepared.spec, prepared.controller
     compile_warnings = prepared.warnings
