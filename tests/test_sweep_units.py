@@ -15,7 +15,6 @@ from hpc_estimator.transport.base import CommandResult
 def test_chunks_stay_within_max_array_size() -> None:
     assert files.chunks(0, 1000, 1001) == [(0, 1000)]
     assert files.chunks(0, 2500, 1000) == [(0, 1000), (1000, 1000), (2000, 500)]
-    assert files.sbatch_calls(1000, 1001) == 1 and files.sbatch_calls(2500, 1000) == 3
     assert files.array_range(20, 4) == "0-19%4" and files.array_range(1, None) == "0"
 
 

@@ -79,7 +79,7 @@ def compile_trials(
         run,
         profile=profile,
         run_id=f"{sweep_id}_{ARRAY_TASK}",
-        run_dir=files.trial_dir(sweep_dir, 0).rsplit("/", 1)[0] + f"/{ARRAY_TASK}",
+        run_dir=files.trial_dir(sweep_dir, ARRAY_TASK),
         experiment=experiment,
     )
     spec = replace(

@@ -17,7 +17,6 @@ controller), appended line by line, so readers never see half a record they woul
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -37,7 +36,9 @@ TRIALS_DIR = "trials"
 CONTROLLER_LIB = "controller-lib"
 
 
-def trial_dir(sweep_dir: str, index: int) -> str:
+def trial_dir(sweep_dir: str, index: int | str) -> str:
+    """Trial ``index``'s run directory; ``index`` may be ``job.spec.ARRAY_TASK``, which the array
+    script expands to the trial its task runs."""
     return f"{sweep_dir.rstrip('/')}/{TRIALS_DIR}/{index}"
 
 
@@ -54,10 +55,6 @@ def chunks(first: int, count: int, max_array_size: int) -> list[tuple[int, int]]
     """
     size = max(1, max_array_size)
     return [(first + start, min(size, count - start)) for start in range(0, count, size)]
-
-
-def sbatch_calls(count: int, max_array_size: int) -> int:
-    return math.ceil(count / max(1, max_array_size))
 
 
 def array_range(length: int, max_concurrent: int | None) -> str:
