@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+import hpc_estimator
 from hpc_estimator import (
     BanditPolicy,
     GridParameterSampling,
@@ -34,15 +35,19 @@ from hpc_estimator import (
     choice,
 )
 from hpc_estimator.backends.slurm_graph import graph_jobs
+from hpc_estimator.cluster.profile import ClusterProfile
 from hpc_estimator.errors import HyperDriveScenarioNotSupportedException
 from hpc_estimator.runs.pipeline_submission import dry_run_pipeline, graph_submission, submit_pipeline
+from hpc_estimator.runs.sweep import prepare_sweep
 from hpc_estimator.runtime.context import read_metrics
 from hpc_estimator.slurm import graph_submit_script
 from hpc_estimator.sweep import files
 from hpc_estimator.sweep.finish import finish
 from tests import pipeline_graphs as graphs
+from tests.v1_reference.hyperdrive_cases import CASES
 
 GOLDEN = Path(__file__).parent / "golden" / "scripts" / "pipeline_hyperdrive_submit.sh"
+V1_HYPERDRIVE = json.loads((Path(__file__).parent / "data" / "v1_reference" / "hyperdrive.json").read_text())["cases"]
 
 
 @pytest.fixture
@@ -61,20 +66,24 @@ def src(tmp_path: Path) -> Path:
     return path
 
 
+def _config(src: Path, target: str, policy: Any) -> HyperDriveConfig:
+    trial = ScriptRunConfig(str(src), script="train.py", compute_target=target)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return HyperDriveConfig(
+            run_config=trial, hyperparameter_sampling=GridParameterSampling({"--lr": choice(0.1, 0.2, 0.4)}),
+            policy=policy, primary_metric_name="accuracy", primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
+            max_total_runs=3, max_concurrent_runs=2,
+        )
+
+
 def _pipeline(ws: Workspace, src: Path, target: str = "c", policy: Any = None, trial_target: str | None = None):
     prepared, metrics = PipelineData("prepared"), PipelineData("metrics")
     model = PipelineData("model", training_output=TrainingOutput("Model", model_file="outputs/model.pkl"))
     prepare = PythonScriptStep("produce.py", name="prepare", arguments=["--seed", 1, "--out", prepared],
                                outputs=[prepared], compute_target=target, source_directory=str(src),
                                runconfig=graphs.bare())
-    trial = ScriptRunConfig(str(src), script="train.py", compute_target=trial_target or target)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        config = HyperDriveConfig(
-            run_config=trial, hyperparameter_sampling=GridParameterSampling({"--lr": choice(0.1, 0.2, 0.4)}),
-            policy=policy, primary_metric_name="accuracy", primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
-            max_total_runs=3, max_concurrent_runs=2,
-        )
+    config = _config(src, trial_target or target, policy)
     sweep = HyperDriveStep("sweep", config, estimator_entry_script_arguments=["--data", prepared], inputs=[prepared],
                            outputs=[model], metrics_output=metrics)
     check = PythonScriptStep("join.py", name="check", arguments=["--metrics", metrics, "--model", model],
@@ -119,6 +128,28 @@ def test_graph_script_matches_golden_and_orders_chunks_controller_finish(ws, src
     if os.environ.get("HPCEST_UPDATE_GOLDEN"):
         GOLDEN.write_text(script)
     assert script == GOLDEN.read_text()
+
+
+@pytest.mark.parametrize(
+    "case", [None, "no_termination", "truncation_ok", "truncation_99", "median_values", "bandit_positional"]
+)
+def test_the_step_records_v1s_policy_config_as_a_standalone_sweep_does(ws, src, case: str | None) -> None:
+    """The policy_config a HyperDriveStep's record keeps is v1's, as measured (tests/data/v1_reference):
+    no properties for the default policy, TruncationSelection's exclude_finished_jobs kept."""
+    if case is None:  # no policy given: v1's HyperDriveConfig records the default one
+        policy, v1_config = None, V1_HYPERDRIVE["hd_estimator"]["result"]["policy_config"]
+    else:
+        namespace = dict(vars(hpc_estimator))
+        exec(CASES[case], namespace)
+        policy, v1_config = namespace["result"], V1_HYPERDRIVE[case]["result"]["json"]
+    step = _plan(ws, src, policy=policy).steps[1]
+    assert step.sweep is not None
+    assert step.sweep.properties()["hyperdrive"]["policy_config"] == v1_config
+    # A standalone sweep of the same configuration (submit_sweep's path) records the same.
+    profile = ClusterProfile.from_mapping("c", {"workdir": "/w", "container_runtime": "none"})
+    standalone = prepare_sweep(_config(src, "c", policy)._resolved_sweep(), profile, sweep_id="s",
+                               sweep_dir="/w/s", experiment="x")
+    assert standalone.properties["policy_config"] == v1_config
 
 
 def test_the_finish_job_and_the_step_files(ws, src) -> None:

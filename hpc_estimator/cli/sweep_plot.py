@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..v1.hyperdrive.policy_eval import best_value
 from .sweep import require_plot_support
 
 
@@ -18,7 +19,7 @@ def best_so_far(histories: dict[str, list[float]], maximize: bool) -> list[float
     out: list[float] = []
     for n in range(1, longest + 1):
         values = [v for h in histories.values() for v in h[:n]]
-        out.append(max(values) if maximize else min(values))
+        out.append(best_value(values, maximize))
     return out
 
 

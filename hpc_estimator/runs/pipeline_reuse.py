@@ -74,8 +74,11 @@ def content_parts(
         "target": _digest(target),
     }
     if step.sweep is not None:
-        # A HyperDriveStep: what it sweeps and what it hands on (not its notes, nor the trial: above).
-        sweep = {k: v for k, v in asdict(step.sweep).items() if k not in ("trial", "notes")}
+        # A HyperDriveStep: what it sweeps and what it hands on (not its notes, nor the trial: above;
+        # nor policy_config_json, v1's JSON of the same policy as ``policy``: the keys of steps that
+        # ran before the sweep carried it stay the same).
+        excluded = ("trial", "notes", "policy_config_json")
+        sweep = {k: v for k, v in asdict(step.sweep).items() if k not in excluded}
         parts["sweep"] = _digest([sweep, [[o.name, o.training_output, o.model_file] for o in step.outputs]])
     return parts
 

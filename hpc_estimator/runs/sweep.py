@@ -79,7 +79,7 @@ def compile_trials(
         run,
         profile=profile,
         run_id=f"{sweep_id}_{ARRAY_TASK}",
-        run_dir=files.trial_dir(sweep_dir, 0).rsplit("/", 1)[0] + f"/{ARRAY_TASK}",
+        run_dir=files.trial_dir(sweep_dir, ARRAY_TASK),
         experiment=experiment,
     )
     spec = replace(
@@ -272,13 +272,11 @@ class PreparedSweep:
 
     def submitted_trials(self, ids: dict[str, str]) -> list[dict[str, Any]]:
         """The drawn trials with their array task ids, given each chunk's job id by job name."""
-        trials = []
-        for name, offset, length in self.chunks:
-            for i in range(offset, offset + length):
-                params = self.parameters[i]
-                trials.append({"index": i, "job_id": f"{ids[name]}_{i - offset}", "parameters": params,
-                               "arguments": trial_arguments(params)})
-        return trials
+        return [
+            trial
+            for name, offset, length in self.chunks
+            for trial in files.chunk_trials(ids[name], offset, self.parameters[offset : offset + length])
+        ]
 
 
 def array_job_name(sweep_id: str, chunk: int) -> str:
@@ -300,13 +298,9 @@ def sweep_side_jobs(
     for chunk, (offset, length) in enumerate(files.chunks(0, len(parameters), max_array_size)):
         name = array_job_name(sweep_id, chunk)
         id_dir = f"{GRAPH_DIR}/array-{chunk}"
-        templates[f"{id_dir}/trials.in"] = (
-            "".join(
-                files.trial_record(i, f"{JOB_ID_TOKEN}_{i - offset}", parameters[i], trial_arguments(parameters[i]))
-                for i in range(offset, offset + length)
-            ),
-            0o644,
-        )
+        # The graph submit script puts the chunk's job id in place of the token once sbatch took the chunk.
+        trials = files.chunk_trials(JOB_ID_TOKEN, offset, parameters[offset : offset + length])
+        templates[f"{id_dir}/trials.in"] = ("".join(files.trial_record(**trial) for trial in trials), 0o644)
         chunks.append((name, offset, length))
         side.append(SideJob(
             name=name, script=files.SCRIPT, id_dir=id_dir,
@@ -322,13 +316,6 @@ def sweep_side_jobs(
     return side, chunks, templates
 
 
-def policy_config_of(sweep: ResolvedSweep) -> dict[str, Any]:
-    """v1's policy_config ({"name", "properties"}) from the resolved policy, for the sweep's record."""
-    policy = sweep.policy
-    props = {k: v for k, v in policy.__dict__.items() if k != "name" and v is not None}
-    return {"name": policy.name, "properties": props}
-
-
 def prepare_sweep(
     sweep: ResolvedSweep,
     profile: ClusterProfile,
@@ -336,7 +323,6 @@ def prepare_sweep(
     sweep_id: str,
     sweep_dir: str,
     experiment: str,
-    policy_config: dict[str, Any] | None = None,
     start_now: bool = True,
     with_library: bool = False,
     description: str | None = None,
@@ -407,7 +393,7 @@ def prepare_sweep(
         "max_total_runs": sweep.max_total_runs,
         "max_concurrent_runs": sweep.max_concurrent_runs,
         "max_duration_minutes": sweep.max_duration_minutes,
-        "policy_config": dict(policy_config if policy_config is not None else policy_config_of(sweep)),
+        "policy_config": sweep.policy_config,
         "controller": controller,
         "resume_from": list(sweep.resume_from),
     }
@@ -440,7 +426,7 @@ def submit_sweep(
     sweep_dir = backend.run_dir_for(sweep_id)
     prepared = prepare_sweep(
         sweep, profile, sweep_id=sweep_id, sweep_dir=sweep_dir, experiment=experiment,
-        policy_config=dict(config._policy_config), facts=load_facts(workspace.history_dir, target),
+        facts=load_facts(workspace.history_dir, target),
     )
     spec, controller = prepared.spec, prepared.controller
     compile_warnings = prepared.warnings

@@ -3,6 +3,8 @@
 Its children are the trials, ordinary :class:`~hpc_estimator.runs.run.Run` objects with their own
 metrics, files and logs. "Best" follows v1: each child's best logged value of the primary metric
 (max when maximizing, min when minimizing); runs without the metric come last or are left out.
+Among equal values the earliest trial ranks first (``policy_eval.rank_trials``, the rule of the
+sweep's controller and of a HyperDriveStep's finish job too).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..errors import (
     TrainingException,
     TransportError,
 )
+from ..v1.hyperdrive.policy_eval import best_value, rank_trials
 from .run import Run
 from .store import TERMINAL_STATUSES
 
@@ -183,29 +186,28 @@ class HyperDriveRun(Run):
         flips that), then the children without one in child order, unless ``discard_no_metric``."""
         hyperparameters = self.get_hyperparameters()
         maximize = self._goal == "maximize"
-        pick = max if maximize else min
-        ranked: list[dict[str, Any]] = []
-        no_metric: list[dict[str, Any]] = []
-        for run, metrics in children:
-            values = metrics.get(self._metric)
-            best = None
-            if isinstance(values, list):
-                numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-                best = pick(numbers) if numbers else None
-            elif isinstance(values, (int, float)) and not isinstance(values, bool):
-                best = values
-            row = {
+        rows: list[dict[str, Any]] = []
+        values: dict[int, float] = {}  # position in child order -> the child's best value
+        for position, (run, metrics) in enumerate(children):
+            logged = metrics.get(self._metric)
+            numbers = [
+                v for v in (logged if isinstance(logged, list) else [logged])
+                if isinstance(v, (int, float)) and not isinstance(v, bool)
+            ]
+            best = best_value(numbers, maximize) if numbers else None
+            rows.append({
                 "run_id": run.id,
                 "hyperparameters": hyperparameters.get(run.id),
                 "best_primary_metric": best,
                 "status": run.record.status,
-            }
+            })
             if best is not None:
-                ranked.append(row)
-            elif not discard_no_metric:
-                no_metric.append(row)
-        ordered = sorted(ranked, key=lambda r: float(r["best_primary_metric"]), reverse=(maximize != reverse))
-        ordered += no_metric
+                values[position] = float(best)
+        # The children come in trial order (record_trials creates them by index), so rank_trials's
+        # rule holds: among equal values the earliest trial first, worst-first (``reverse``) included.
+        ordered = [rows[position] for position in rank_trials(values, maximize != reverse)]
+        if not discard_no_metric:
+            ordered += [row for position, row in enumerate(rows) if position not in values]
         return ordered if top == 0 else ordered[:top]
 
     def get_best_run_by_primary_metric(
@@ -229,8 +231,10 @@ class HyperDriveRun(Run):
                     break
         if not candidates:
             return None
-        maximize = self._goal == "maximize"
-        return sorted(candidates, key=lambda c: c[0], reverse=maximize)[0][1]
+        # Among equal values the first listed wins: this sweep's trial, then the parents' in resume_from order.
+        values = {position: value for position, (value, _) in enumerate(candidates)}
+        ranked = rank_trials(values, self._goal == "maximize")
+        return candidates[ranked[0]][1]
 
     def get_diagnostics(self) -> None:
         raise HyperDriveNotImplementedException("Get diagnostics is not implemented for HyperDrive runs.")

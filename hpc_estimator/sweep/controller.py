@@ -30,7 +30,7 @@ from ..transport.base import Transport
 from ..util.argv_chunks import argv_chunks
 from ..util.atomic import write_atomic
 from ..v1.hyperdrive.draw import trial_arguments
-from ..v1.hyperdrive.policy_eval import Stop, best_value, decide
+from ..v1.hyperdrive.policy_eval import Stop, best_value, decide, rank_trials
 from ..v1.hyperdrive.resolved import PolicySpec
 from . import files
 
@@ -170,11 +170,11 @@ class Controller:
 
     def _best(self) -> dict[str, Any] | None:
         maximize = self.plan["primary_metric_goal"] == "maximize"
-        scored = [(best_value(h, maximize), i) for i, h in self._histories.items() if h]
-        if not scored:
+        values = {i: best_value(h, maximize) for i, h in self._histories.items() if h}
+        ranked = rank_trials(values, maximize)
+        if not ranked:
             return None
-        value, index = max(scored) if maximize else min(scored)
-        return {"trial": index, "value": value}
+        return {"trial": ranked[0], "value": values[ranked[0]]}
 
     def _apply_policy(self, trials: dict[int, dict[str, Any]], running: set[int]) -> None:
         policy = self.policy
@@ -277,18 +277,19 @@ class Controller:
                 self._bayes.tell(j, best_value(history, maximize) if history else None)
 
     def _submit(self, new: list[tuple[int, dict[str, Any]]]) -> None:
-        argv_of = {k: trial_arguments(params) for k, params in new}
+        """Submit the new trials (consecutive indices from ``new[0]``'s) as array chunks."""
         with open(self.sweep_dir / files.ARGS_FILE, "a", encoding="utf-8") as fh:
-            for k, _ in new:
-                fh.write(files.args_line(k, argv_of[k]))
+            for k, params in new:
+                fh.write(files.args_line(k, trial_arguments(params)))
             fh.flush()
             os.fsync(fh.fileno())
         first = new[0][0]
         for offset, length in files.chunks(first, len(new), int(self.plan["max_array_size"])):
             job_id = submit_array(self.transport, self.sweep_dir, offset, length, None)
             _say(f"submitted trial(s) {offset}..{offset + length - 1} as array {job_id}")
-            for k, params in new[offset - first : offset - first + length]:
-                self._append(files.TRIALS_FILE, files.trial_record(k, f"{job_id}_{k - offset}", params, argv_of[k]))
+            chunk = [params for _, params in new[offset - first : offset - first + length]]
+            for trial in files.chunk_trials(job_id, offset, chunk):
+                self._append(files.TRIALS_FILE, files.trial_record(**trial))
 
     # -- the loop -----------------------------------------------------------------------------
 

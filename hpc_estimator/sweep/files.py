@@ -17,11 +17,11 @@ controller), appended line by line, so readers never see half a record they woul
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..util.shellquote import join as shjoin
+from ..v1.hyperdrive.draw import trial_arguments
 
 SWEEP_FILE = "sweep.json"
 SCRIPT = "job.sbatch"
@@ -36,7 +36,9 @@ TRIALS_DIR = "trials"
 CONTROLLER_LIB = "controller-lib"
 
 
-def trial_dir(sweep_dir: str, index: int) -> str:
+def trial_dir(sweep_dir: str, index: int | str) -> str:
+    """Trial ``index``'s run directory; ``index`` may be ``job.spec.ARRAY_TASK``, which the array
+    script expands to the trial its task runs."""
     return f"{sweep_dir.rstrip('/')}/{TRIALS_DIR}/{index}"
 
 
@@ -55,10 +57,6 @@ def chunks(first: int, count: int, max_array_size: int) -> list[tuple[int, int]]
     return [(first + start, min(size, count - start)) for start in range(0, count, size)]
 
 
-def sbatch_calls(count: int, max_array_size: int) -> int:
-    return math.ceil(count / max(1, max_array_size))
-
-
 def array_range(length: int, max_concurrent: int | None) -> str:
     text = "0" if length == 1 else f"0-{length - 1}"
     return f"{text}%{max_concurrent}" if max_concurrent else text
@@ -66,6 +64,16 @@ def array_range(length: int, max_concurrent: int | None) -> str:
 
 def trial_record(index: int, job_id: str, parameters: dict[str, Any], arguments: Sequence[str]) -> str:
     return json.dumps({"index": index, "job_id": job_id, "parameters": parameters, "arguments": list(arguments)}) + "\n"
+
+
+def chunk_trials(array_job_id: str, offset: int, parameters: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The trials one array chunk runs, with the fields of :func:`trial_record`: the chunk's task t
+    (job id ``<array_job_id>_<t>``) is trial ``offset + t``, run with ``parameters[t]``."""
+    return [
+        {"index": offset + task, "job_id": f"{array_job_id}_{task}", "parameters": params,
+         "arguments": trial_arguments(params)}
+        for task, params in enumerate(parameters)
+    ]
 
 
 def parse_lines(text: str) -> list[dict[str, Any]]:

@@ -10,7 +10,8 @@ did for its TrainingOutputs:
   ``outputs/model.pkl``) copied to ``DIR/FILE``; ``-`` for FILE copies its whole ``outputs/``.
 
 The best trial is the completed trial (exit code 0) with the best value of the primary metric
-(max or min by the goal, over all its loggings), as ``get_best_run_by_primary_metric`` ranks them.
+(max or min by the goal, over all its loggings), as ``get_best_run_by_primary_metric`` ranks them
+(``policy_eval.rank_trials``: among equal values the earliest trial).
 It exits 1 when no trial completed or the best one lacks the model file, so the pipeline's
 failure rules apply downstream (the next steps wait with ``afterok``). ``best.json`` in the
 sweep directory records the choice.
@@ -28,6 +29,7 @@ from typing import Any
 
 from ..runtime.context import read_metrics
 from ..util.atomic import write_atomic
+from ..v1.hyperdrive.policy_eval import best_value, rank_trials
 from . import files
 from .controller import primary_history
 
@@ -46,17 +48,16 @@ def _exit_code(run_dir: Path) -> int | None:
 def best_trial(sweep_dir: Path, plan: dict[str, Any], indices: list[int]) -> tuple[int, float] | None:
     """(trial, value) of the completed trial with the best primary metric, or None."""
     maximize = plan["primary_metric_goal"] == "maximize"
-    scored = []
+    values: dict[int, float] = {}
     for index in indices:
         run_dir = Path(files.trial_dir(str(sweep_dir), index))
         history = primary_history(run_dir, plan["primary_metric_name"])
         if _exit_code(run_dir) == 0 and history:
-            scored.append(((max if maximize else min)(history), index))
-    if not scored:
+            values[index] = best_value(history, maximize)
+    ranked = rank_trials(values, maximize)
+    if not ranked:
         return None
-    # Ties go to the lower trial index, whatever the goal.
-    value, index = sorted(scored, key=lambda s: (-s[0] if maximize else s[0], s[1]))[0]
-    return index, value
+    return ranked[0], values[ranked[0]]
 
 
 def _copy_model(trial_dir: Path, model_file: str, out_dir: Path) -> str | None:

@@ -328,6 +328,7 @@ class HyperDriveConfig:
             max_concurrent_runs=self._max_concurrent_runs,
             max_duration_minutes=min(self._max_duration_minutes, MAX_DURATION_MINUTES),
             policy=policy,
+            policy_config_json=json.dumps(self._policy_config),
             seed=seed,
             resume_from=tuple(k["run_id"] for k in self._resume_from or ()),
             resume_child_runs=tuple(k["run_id"] for k in self._resume_child_runs or ()),

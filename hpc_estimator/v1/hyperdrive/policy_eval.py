@@ -15,6 +15,9 @@ later, better values. A trial's value at N is its best value over its first N lo
 - TruncationSelection: rank every trial's value at N; stop the trial if it is among the lowest
   ``floor(k * percentage / 100)`` of the k ranked trials, ties counted in its favour (a trial is
   stopped only when at least ``k - cut`` trials are strictly better).
+
+Which trial is best is :func:`rank_trials`'s, shared by every reader of a sweep (the controller's
+state, the HyperDriveStep's finish job, HyperDriveRun), so they all name the same trial.
 """
 
 from __future__ import annotations
@@ -52,7 +55,18 @@ class Stop:
 
 
 def best_value(values: Sequence[float], maximize: bool) -> float:
+    """A trial's best value over its loggings: the highest when maximizing, the lowest when minimizing."""
     return max(values) if maximize else min(values)
+
+
+def rank_trials(values: Mapping[int, float], maximize: bool) -> list[int]:
+    """The trials of ``values`` (trial index -> its value), best first: the highest value first when
+    maximizing, the lowest when minimizing.
+
+    Among equal values the earliest trial (the lowest index) comes first, whatever the goal; the
+    stable sort keeps the index order among equal values, ``reverse`` included.
+    """
+    return sorted(sorted(values), key=values.__getitem__, reverse=maximize)
 
 
 def evaluation_points(policy: PolicySpec, logged: int, evaluated_up_to: int) -> list[int]:

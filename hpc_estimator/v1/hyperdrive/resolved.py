@@ -48,6 +48,10 @@ class ResolvedSweep:
     max_concurrent_runs: int
     max_duration_minutes: int
     policy: PolicySpec
+    # v1's policy_config ({"name", "properties"}, as the policy's to_json gave it; JSON text, so
+    # frozen): what a sweep's record keeps, standalone or in a HyperDriveStep. ``policy`` is the
+    # same policy as the controller reads it.
+    policy_config_json: str
     seed: int | None = None  # properties={"seed": N}
     resume_from: tuple[str, ...] = ()  # run ids of earlier sweeps (warm start)
     resume_child_runs: tuple[str, ...] = ()  # run ids of earlier sweeps' trials
@@ -57,6 +61,11 @@ class ResolvedSweep:
     def parameter_space(self) -> dict[str, Any]:
         space: dict[str, Any] = json.loads(self.parameter_space_json)
         return space
+
+    @property
+    def policy_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = json.loads(self.policy_config_json)
+        return config
 
     @property
     def maximize(self) -> bool:
