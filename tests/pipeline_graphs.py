@@ -96,6 +96,13 @@ def write_scripts(src: Path) -> Path:
     return src
 
 
+def write_sweep_scripts(src: Path) -> Path:
+    """The scripts of ``write_scripts`` and the trial script of a HyperDriveStep (``train.py``)."""
+    write_scripts(src)
+    (src / "train.py").write_text("print('train')\n")
+    return src
+
+
 def blob(seed: int, size: int = 200000) -> bytes:
     return random.Random(seed).randbytes(size)
 

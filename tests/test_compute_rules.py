@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,6 +19,7 @@ from hpc_estimator.errors import ComputeTargetException
 from hpc_estimator.runs.workspace import Workspace
 from hpc_estimator.v1.amlcompute import AmlCompute, AmlComputeProvisioningConfiguration, ScaleSettings
 from tests.v1_reference.compute_cases import CASES
+from tests.v1_reference.replay import assert_raised_as_v1, run_case
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "v1_reference" / "compute_rules.json").read_text())["cases"]
 
@@ -37,17 +37,9 @@ def test_every_recorded_case_is_a_case() -> None:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_rule_matches_v1(name: str) -> None:
     expected = RECORDED[name]
-    facts: dict[str, Any] = {}
-    error: BaseException | None = None
-    try:
-        CASES[name](Hpcest(), facts)
-    except Exception as exc:  # compared with what v1 raised
-        error = exc
+    facts, error = run_case(CASES[name], Hpcest())
     if "error" in expected:
-        assert error is not None, f"v1 raised {expected['error']}; hpcest accepted it (facts {facts})"
-        assert type(error).__name__ == expected["error"]["type"], f"{type(error).__name__}: {error}"
-        assert [c.__name__ for c in type(error).__mro__[1:-2]] == expected["error"]["bases"]
-        assert str(error) == expected["error"]["message"]
+        assert_raised_as_v1(error, expected["error"])
     else:
         assert error is None, f"v1 accepted this; hpcest raised {type(error).__name__}: {error}"
     assert json.loads(json.dumps(facts)) == expected["facts"]

@@ -13,13 +13,13 @@ import importlib
 import json
 import pickle
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import hpc_estimator.errors as errors
 import hpc_estimator.v1.exceptions as v1_exceptions
 from tests.v1_reference.exception_cases import CASES, NAMES
+from tests.v1_reference.replay import assert_raised_as_v1, run_case
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "v1_reference" / "exception_rules.json").read_text())["cases"]
 
@@ -37,17 +37,9 @@ def test_every_recorded_case_is_a_case() -> None:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_case_matches_v1(name: str) -> None:
     expected = RECORDED[name]
-    facts: dict[str, Any] = {}
-    error: BaseException | None = None
-    try:
-        CASES[name](Hpcest(), facts)
-    except Exception as exc:  # compared with what v1 raised
-        error = exc
+    facts, error = run_case(CASES[name], Hpcest())
     if "error" in expected:
-        assert error is not None, f"v1 raised {expected['error']}; hpcest did not (facts {facts})"
-        assert type(error).__name__ == expected["error"]["type"], f"{type(error).__name__}: {error}"
-        assert [c.__name__ for c in type(error).__mro__[1:-2]] == expected["error"]["bases"]
-        assert str(error) == expected["error"]["message"]
+        assert_raised_as_v1(error, expected["error"])
     else:
         assert error is None, f"v1 accepted this; hpcest raised {type(error).__name__}: {error}"
     assert json.loads(json.dumps(facts)) == expected["facts"]

@@ -35,22 +35,9 @@ from hpc_estimator.runs.model import Model
 from hpc_estimator.runs.workspace import Workspace
 from hpc_estimator.v1.exceptions import ModelNotFoundException, WebserviceException
 from tests.v1_reference.model_cases import CASES, LISTS, LOOKUPS, REGISTRY, normalise
+from tests.v1_reference.replay import assert_raised_as_v1, run_case, v1_bases
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "v1_reference" / "model_rules.json").read_text())
-
-
-def _bases(error: BaseException) -> list[str]:
-    return [c.__name__ for c in type(error).__mro__[1:-2]]
-
-
-def _check_error(error: BaseException | None, expected: dict[str, Any], message: str, *, prefix: bool) -> None:
-    assert error is not None, f"v1 raised {expected}; hpcest did not"
-    assert type(error).__name__ == expected["type"], f"{type(error).__name__}: {error}"
-    assert _bases(error) == expected["bases"]
-    if prefix:
-        assert message.startswith(expected["message"]), message
-    else:
-        assert message == expected["message"]
 
 
 def test_every_recorded_case_is_a_case() -> None:
@@ -64,9 +51,9 @@ def test_exception_classes_are_v1s() -> None:
     """v1: ModelNotFoundException -> AzureMLException, not a WebserviceException."""
     assert ModelNotFoundException.__mro__[1] is AzureMLException
     assert not issubclass(ModelNotFoundException, WebserviceException)
-    assert _bases(ModelNotFoundException("m")) == RECORDED["cases"]["nowhere"]["error"]["bases"]
+    assert v1_bases(ModelNotFoundException("m")) == RECORDED["cases"]["nowhere"]["error"]["bases"]
     assert RECORDED["cases"]["nowhere"]["error"]["type"] == "ModelNotFoundException"
-    assert _bases(WebserviceException("m")) == RECORDED["lookups"]["name"]["error"]["bases"]
+    assert v1_bases(WebserviceException("m")) == RECORDED["lookups"]["name"]["error"]["bases"]
 
 
 # -- Model(ws, ...) -------------------------------------------------------------------------------
@@ -100,7 +87,7 @@ def test_lookup_miss_matches_v1(name: str, empty: Workspace) -> None:
     except Exception as exc:  # compared with what v1 raised
         error = exc
     # hpcest appends what is registered to v1's WebserviceException messages; others are v1's exactly.
-    _check_error(error, expected, str(error), prefix=expected["type"] == "WebserviceException")
+    assert_raised_as_v1(error, expected, str(error), prefix=expected["type"] == "WebserviceException")
 
 
 def _versions() -> list[dict[str, Any]]:
@@ -148,7 +135,7 @@ def test_lookup_finds_what_v1_asked_for(name: str, filled: Workspace) -> None:
         model = Model(filled, **LOOKUPS[name])
     except Exception as exc:
         assert answer is None, f"v1 asked for {recorded['requests']}, which finds {answer}; hpcest raised {exc}"
-        _check_error(exc, recorded["error"], str(exc), prefix=recorded["error"]["type"] == "WebserviceException")
+        assert_raised_as_v1(exc, recorded["error"], str(exc), prefix=recorded["error"]["type"] == "WebserviceException")
         return
     assert answer is not None, f"v1's request {recorded['requests']} finds nothing; hpcest found {model.id}"
     assert (model.name, model.version) == answer
@@ -195,7 +182,7 @@ def test_list_on_an_empty_registry_matches_v1(name: str, empty: Workspace) -> No
         models = Model.list(empty, **LISTS[name])
     except Exception as exc:  # compared with what v1 raised
         assert "error" in recorded, f"v1 listed {recorded['models']}; hpcest raised {type(exc).__name__}: {exc}"
-        _check_error(exc, recorded["error"], str(exc), prefix=False)
+        assert_raised_as_v1(exc, recorded["error"], str(exc), prefix=False)
         return
     assert "error" not in recorded, f"v1 raised {recorded['error']}; hpcest listed {[m.id for m in models]}"
     assert [m.id for m in models] == recorded["models"]
@@ -233,14 +220,9 @@ def in_empty_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hp
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_case_matches_v1(name: str, in_empty_dir: Hpcest) -> None:
     expected = RECORDED["cases"][name]
-    facts: dict[str, Any] = {}
-    error: BaseException | None = None
-    try:
-        CASES[name](in_empty_dir, facts)
-    except Exception as exc:  # compared with what v1 raised
-        error = exc
+    facts, error = run_case(CASES[name], in_empty_dir)
     if "error" in expected:
-        _check_error(error, expected["error"], normalise(str(error), os.getcwd()), prefix=False)
+        assert_raised_as_v1(error, expected["error"], normalise(str(error), os.getcwd()), prefix=False)
     else:
         assert error is None, f"v1 accepted this; hpcest raised {type(error).__name__}: {error}"
     assert facts == expected["facts"]

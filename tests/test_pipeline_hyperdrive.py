@@ -61,9 +61,7 @@ def ws(tmp_path: Path):
 
 @pytest.fixture
 def src(tmp_path: Path) -> Path:
-    path = graphs.write_scripts(tmp_path / "src")
-    (path / "train.py").write_text("print('train')\n")
-    return path
+    return graphs.write_sweep_scripts(tmp_path / "src")
 
 
 def _config(src: Path, target: str, policy: Any) -> HyperDriveConfig:

@@ -49,9 +49,7 @@ def ws(tmp_path: Path):
 
 @pytest.fixture
 def src(tmp_path: Path) -> Path:
-    path = graphs.write_scripts(tmp_path / "src")
-    (path / "train.py").write_text("print('train')\n")
-    return path
+    return graphs.write_sweep_scripts(tmp_path / "src")
 
 
 def _checked(ws: Workspace, time_limit: str) -> None:

@@ -12,16 +12,10 @@ service is contacted: v1 builds and validates a provisioning configuration offli
 
 from __future__ import annotations
 
-import json
-import logging
 import os
-import re
-import sys
-import warnings
-from importlib import metadata
-from typing import Any
 
 from .compute_cases import CASES
+from .recording import quiet, record_cases, recorded, write_json
 
 HERE = os.path.dirname(__file__)
 OUT = os.path.join(HERE, "..", "data", "v1_reference", "compute_rules.json")
@@ -37,39 +31,11 @@ class V1:
         self.AmlComputeProvisioningConfiguration = AmlComputeProvisioningConfiguration
 
 
-def message(exc: BaseException) -> str:
-    """The one-line message of an AzureML exception (its str() adds the error response JSON)."""
-    match = re.search(r"^\s*Message: (.*)$", str(exc), re.MULTILINE)
-    return match.group(1) if match else str(exc)
-
-
-def error_record(exc: BaseException) -> dict[str, Any]:
-    return {"type": type(exc).__name__, "bases": [c.__name__ for c in type(exc).__mro__[1:-2]],
-            "message": message(exc)}
-
-
 def main() -> None:
-    logging.disable(logging.CRITICAL)
-    warnings.simplefilter("ignore")
-    lib = V1()
-    results: dict[str, Any] = {}
-    for name, func in CASES.items():
-        facts: dict[str, Any] = {}
-        record: dict[str, Any] = {"facts": facts}
-        try:
-            func(lib, facts)
-        except Exception as exc:  # every exception is a recorded fact
-            record["error"] = error_record(exc)
-        results[name] = record
-    data = {
-        "generated_by": "tests/v1_reference/record_compute.py",
-        "sdk_versions": {p: metadata.version(p) for p in ("azureml-core",)},
-        "cases": results,
-    }
-    with open(OUT, "w") as f:
-        json.dump(data, f, indent=1, sort_keys=True)
-        f.write("\n")
-    print(f"wrote {len(results)} cases to {os.path.relpath(OUT)}", file=sys.stderr)
+    quiet()
+    results = record_cases(CASES, V1())
+    write_json(OUT, recorded("tests/v1_reference/record_compute.py", ("azureml-core",), cases=results),
+               f"{len(results)} cases to ")
 
 
 if __name__ == "__main__":

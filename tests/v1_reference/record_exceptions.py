@@ -11,16 +11,10 @@ exception classes is used.
 
 from __future__ import annotations
 
-import json
-import logging
 import os
-import sys
-import warnings
-from importlib import metadata
-from typing import Any
 
 from .exception_cases import CASES, NAMES
-from .record_compute import error_record
+from .recording import quiet, record_cases, recorded, write_json
 
 HERE = os.path.dirname(__file__)
 OUT = os.path.join(HERE, "..", "data", "v1_reference", "exception_rules.json")
@@ -36,27 +30,10 @@ class V1:
 
 
 def main() -> None:
-    logging.disable(logging.CRITICAL)
-    warnings.simplefilter("ignore")
-    lib = V1()
-    results: dict[str, Any] = {}
-    for name, func in CASES.items():
-        facts: dict[str, Any] = {}
-        record: dict[str, Any] = {"facts": facts}
-        try:
-            func(lib, facts)
-        except Exception as exc:  # every exception is a recorded fact
-            record["error"] = error_record(exc)
-        results[name] = record
-    data = {
-        "generated_by": "tests/v1_reference/record_exceptions.py",
-        "sdk_versions": {p: metadata.version(p) for p in ("azureml-core", "azureml-train-core")},
-        "cases": results,
-    }
-    with open(OUT, "w") as f:
-        json.dump(data, f, indent=1, sort_keys=True)
-        f.write("\n")
-    print(f"wrote {len(results)} cases to {os.path.relpath(OUT)}", file=sys.stderr)
+    quiet()
+    results = record_cases(CASES, V1())
+    data = recorded("tests/v1_reference/record_exceptions.py", ("azureml-core", "azureml-train-core"), cases=results)
+    write_json(OUT, data, f"{len(results)} cases to ")
 
 
 if __name__ == "__main__":

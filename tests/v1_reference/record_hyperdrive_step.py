@@ -12,18 +12,13 @@ names and types); no pipeline is built (that would call the service).
 
 from __future__ import annotations
 
-import json
-import logging
 import os
-import sys
 import tempfile
-import warnings
-from importlib import metadata
-from typing import Any
 
 from .hyperdrive_step_cases import CASES
 from .pipeline_cases import normalise
 from .record_pipeline import V1 as PipelineV1
+from .recording import quiet, record_cases, recorded, write_json
 
 HERE = os.path.dirname(__file__)
 OUT = os.path.join(HERE, "..", "data", "v1_reference", "hyperdrive_step_rules.json")
@@ -41,34 +36,20 @@ class V1(PipelineV1):
         self.PrimaryMetricGoal, self.choice = PrimaryMetricGoal, choice
 
 
+PACKAGES = ("azureml-core", "azureml-pipeline-core", "azureml-pipeline-steps", "azureml-train-core")
+
+
 def main() -> None:
-    logging.disable(logging.CRITICAL)
-    warnings.simplefilter("ignore")
-    results: dict[str, Any] = {}
+    quiet()
     with tempfile.TemporaryDirectory(prefix="hpcest-v1-hdstep-") as tmp:
         src = os.path.join(tmp, "src")
         os.makedirs(src)
         with open(os.path.join(src, "train.py"), "w") as f:
             f.write("print('train')\n")
-        lib = V1(src)
-        for name, func in CASES.items():
-            facts: dict[str, Any] = {}
-            record: dict[str, Any] = {"facts": facts}
-            try:
-                func(lib, facts)
-            except Exception as exc:  # every exception is a recorded fact
-                record["error"] = {"type": type(exc).__name__, "message": normalise(str(exc), src)}
-            results[name] = record
-    data = {
-        "generated_by": "tests/v1_reference/record_hyperdrive_step.py",
-        "sdk_versions": {p: metadata.version(p) for p in ("azureml-core", "azureml-pipeline-core",
-                                                            "azureml-pipeline-steps", "azureml-train-core")},
-        "cases": results,
-    }
-    with open(OUT, "w") as f:
-        json.dump(data, f, indent=1, sort_keys=True)
-        f.write("\n")
-    print(f"wrote {os.path.relpath(OUT)}", file=sys.stderr)
+        results = record_cases(
+            CASES, V1(src), lambda exc: {"type": type(exc).__name__, "message": normalise(str(exc), src)}
+        )
+    write_json(OUT, recorded("tests/v1_reference/record_hyperdrive_step.py", PACKAGES, cases=results))
 
 
 if __name__ == "__main__":

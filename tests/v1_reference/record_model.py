@@ -16,20 +16,15 @@ that records each request and answers it as the service answered a registry with
 from __future__ import annotations
 
 import contextlib
-import json
-import logging
 import os
-import sys
 import tempfile
-import warnings
 from collections.abc import Iterator
-from importlib import metadata
 from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
 from .model_cases import CASES, LISTS, LOOKUPS, normalise
-from .record_compute import error_record
+from .recording import error_record, quiet, recorded, write_json
 
 HERE = os.path.dirname(__file__)
 OUT = os.path.join(HERE, "..", "data", "v1_reference", "model_rules.json")
@@ -74,8 +69,7 @@ class V1:
 
 
 def main() -> None:
-    logging.disable(logging.CRITICAL)
-    warnings.simplefilter("ignore")
+    quiet()
     lib = V1()
     lookups: dict[str, Any] = {}
     for name, kwargs in LOOKUPS.items():
@@ -113,18 +107,8 @@ def main() -> None:
             finally:
                 os.chdir(old)
         cases[name] = record
-    data = {
-        "generated_by": "tests/v1_reference/record_model.py",
-        "sdk_versions": {p: metadata.version(p) for p in ("azureml-core",)},
-        "lookups": lookups,
-        "lists": lists,
-        "cases": cases,
-    }
-    with open(OUT, "w") as f:
-        json.dump(data, f, indent=1, sort_keys=True)
-        f.write("\n")
-    print(f"wrote {len(lookups)} lookups, {len(lists)} lists and {len(cases)} cases to {os.path.relpath(OUT)}",
-          file=sys.stderr)
+    data = recorded("tests/v1_reference/record_model.py", ("azureml-core",), lookups=lookups, lists=lists, cases=cases)
+    write_json(OUT, data, f"{len(lookups)} lookups, {len(lists)} lists and {len(cases)} cases to ")
 
 
 if __name__ == "__main__":

@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import json
-import logging
 import os
-import sys
 import tempfile
-import warnings
 from importlib import metadata
 from typing import Any
 from unittest import mock
 
 from .pipeline_cases import CASES, normalise
+from .recording import quiet, record_cases, recorded, write_json
 
 HERE = os.path.dirname(__file__)
 RULES_OUT = os.path.join(HERE, "..", "data", "v1_reference", "pipeline_rules.json")
@@ -160,16 +157,7 @@ class V1:
 
 
 def run_cases(lib: Any) -> dict[str, Any]:
-    results: dict[str, Any] = {}
-    for name, func in CASES.items():
-        facts: dict[str, Any] = {}
-        record: dict[str, Any] = {"facts": facts}
-        try:
-            func(lib, facts)
-        except Exception as exc:  # every exception is a recorded fact
-            record["error"] = {"type": type(exc).__name__, "message": normalise(str(exc), lib.src)}
-        results[name] = record
-    return results
+    return record_cases(CASES, lib, lambda exc: {"type": type(exc).__name__, "message": normalise(str(exc), lib.src)})
 
 
 def _param_rows(signature: inspect.Signature) -> list[dict[str, Any]]:
@@ -227,9 +215,11 @@ def signatures() -> dict[str, Any]:
     }
 
 
+PACKAGES = ("azureml-core", "azureml-pipeline-core", "azureml-pipeline-steps", "azureml-train-core")
+
+
 def main() -> None:
-    logging.disable(logging.CRITICAL)
-    warnings.simplefilter("ignore")
+    quiet()
     with tempfile.TemporaryDirectory(prefix="hpcest-v1-pipeline-") as tmp:
         src = os.path.join(tmp, "src")
         os.makedirs(src)
@@ -241,17 +231,9 @@ def main() -> None:
             results = run_cases(V1(src))
         finally:
             os.chdir(old)
-    rules = {
-        "generated_by": "tests/v1_reference/record_pipeline.py",
-        "sdk_versions": {p: metadata.version(p) for p in ("azureml-core", "azureml-pipeline-core",
-                                                            "azureml-pipeline-steps", "azureml-train-core")},
-        "cases": results,
-    }
-    for path, data in ((RULES_OUT, rules), (SIGNATURES_OUT, signatures())):
-        with open(path, "w") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-            f.write("\n")
-        print(f"wrote {os.path.relpath(path)}", file=sys.stderr)
+    rules = recorded("tests/v1_reference/record_pipeline.py", PACKAGES, cases=results)
+    write_json(RULES_OUT, rules)
+    write_json(SIGNATURES_OUT, signatures())
 
 
 if __name__ == "__main__":
