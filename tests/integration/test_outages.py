@@ -255,10 +255,14 @@ def test_a_requeued_job_keeps_its_first_attempts_logs_and_starts_clean(site, ws)
     _until("the first attempt's output", lambda: rank_log.is_file() and "attempt 1" in rank_log.read_text())
     job_id = run.record.job_id or ""
     subprocess.run(["scontrol", "requeue", job_id], check=True, env=site.client_env())
+    requeued_at = int(time.time())
     # Slurm holds a requeued job back (BeginTime, ~2 min) so the node can finish the first attempt's
-    # clean-up; start it as soon as that clean-up is done instead (never earlier: the launch fails).
+    # clean-up; start it as soon as that is over instead, never earlier: the node must have finished
+    # the first attempt, and slurmd refuses ("Job credential revoked") a credential issued in the
+    # same second as the revocation or before (whole seconds), so wait for a later second too.
     _until("the job to be pending again", lambda: _squeue_state(site, job_id) == "PENDING")
     _until("the node to finish the first attempt", lambda: not _nodes_completing(site), timeout=60)
+    _until("a second after the revocation", lambda: time.time() >= requeued_at + 2)
     assert _begin_now(site, job_id)
     details = run.wait_for_completion(raise_on_error=False)
     if details["status"] != "Completed":
