@@ -143,7 +143,9 @@ def test_too_many_nodes_warns_at_submit_and_is_explained_while_queued(project: P
 
         # --wait says so too (once), and keeps waiting until interrupted.
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        proc = subprocess.Popen([sys.executable, "-m", "hpc_estimator", "submit", "train.py", "--target", "here",
+        # -X faulthandler: should Ctrl-C not stop it, SIGABRT makes it print where it is stuck.
+        proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "hpc_estimator", "submit", "train.py",
+                                 "--target", "here",
                                  "--nodes", "3", "--distribution", "mpi", "--wait"], cwd=project, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         seen = []
@@ -155,7 +157,12 @@ def test_too_many_nodes_warns_at_submit_and_is_explained_while_queued(project: P
             if "will not start" in line:
                 break
         proc.send_signal(signal.SIGINT)
-        _, rest = proc.communicate(timeout=30)
+        try:
+            _, rest = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            _, stack = proc.communicate(timeout=30)
+            pytest.fail(f"submit --wait did not stop within 30 s of Ctrl-C; its stderr:\n{''.join(seen)}{stack}")
         assert any("will not start as submitted (PartitionNodeLimit" in s for s in seen), "".join(seen) + rest
         assert proc.returncode == 130 and "stopped waiting; the run goes on" in rest
     finally:
