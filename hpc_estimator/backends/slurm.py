@@ -14,6 +14,8 @@ job was purged, the exit-code file the job wrote decides.
 from __future__ import annotations
 
 import posixpath
+import secrets
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -109,32 +111,61 @@ class SlurmBackend:
         return None
 
     def _submit_image_build(self, spec: JobSpec, report: Report | None) -> str | None:
+        """The id of the build job the run waits for: one already queued or running for this image
+        (runs submitted while it builds share it), else a new one, queued through the recording
+        submit command in a directory of its own, so that a lost sbatch reply is asked for again
+        without a second build job; None when the image is already in the cache."""
         container = spec.container
-        assert container.image is not None
+        assert container.image is not None and container.image_source is not None
         if self.transport.run(["test", "-e", container.image]).ok:
             return None
-        build_dir = posixpath.join(self.workdir, "image-builds")
-        name = "hpcest-image-" + posixpath.basename(container.image).rsplit(".", 1)[0]
+        name = image_fetch.build_job_name(container.image)
+        say = report or (lambda line: None)
+        building = self._active_build_job(name)
+        if building is not None:
+            say(f"image {container.image_source} is being built by job {building}; the run waits for it")
+            return building
+        # One directory per attempt: its recorded outcome is this attempt's alone (an earlier
+        # attempt's failed build job is never waited for again).
+        attempt = posixpath.join(self.workdir, "image-builds", name, f"{time.time_ns():x}-{secrets.token_hex(4)}")
         directives = [f"#SBATCH --job-name={name}", "#SBATCH --nodes=1", "#SBATCH --ntasks=1",
-                      "#SBATCH --cpus-per-task=4", "#SBATCH --time=04:00:00", f"#SBATCH --output={name}-%j.out"]
+                      "#SBATCH --cpus-per-task=4", "#SBATCH --time=04:00:00", "#SBATCH --output=build-%j.out"]
         partition = self.profile.image_build_partition or self.profile.partition
         if partition:
             directives.append(f"#SBATCH --partition={partition}")
         if self.profile.account:
             directives.append(f"#SBATCH --account={self.profile.account}")
         script = image_fetch.build_job_script(container, directives=directives)
-        path = posixpath.join(build_dir, f"{name}.sbatch")
+        path = posixpath.join(attempt, "build.sbatch")
         put = self.transport.run(
-            ["sh", "-c", 'mkdir -p "$1" && cat > "$2"', "hpcest-build", build_dir, path], stdin=script.encode()
+            ["sh", "-c", 'mkdir -p "$1" && cat > "$2"', "hpcest-build", attempt, path], stdin=script.encode()
         )
         if not put.ok:
             raise TransportError(f"cannot write the image build script {path}: {put.stderr.strip()}")
-        result = self.transport.run(slurm.sbatch_argv(path, extra=[f"--chdir={build_dir}"]), idempotent=False)
-        slurm.check(result)
-        job_id = slurm.parse_sbatch_parsable(result.stdout).job_id
-        if report:
-            report(f"queued build job {job_id} for image {container.image_source}; the run waits for it")
+        nothing_staged = StageStats(files_total=0, files_sent=0, bytes_sent=0, seconds=0.0)
+        try:
+            job_id = self._sbatch(name, attempt, path, (), nothing_staged)
+        except SubmissionInDoubt as doubt:
+            # Nothing of the run is queued yet: an error now, and a build job queued after all is
+            # found by the next submission (by its name) and waited for, not built twice.
+            raise TransportError(
+                f"the image build job's submission is not known ({doubt}); nothing of the run was queued. "
+                f"Submit again: a build job queued meanwhile is found and waited for (its outcome: {attempt})"
+            ) from None
+        say(f"queued build job {job_id} for image {container.image_source}; the run waits for it "
+            f"(its log: {attempt}/build-{job_id}.out)")
         return job_id
+
+    def _active_build_job(self, name: str) -> str | None:
+        """A queued or running job named ``name`` (the oldest), or None; raises TransportError when
+        squeue cannot be asked (a second build job is cheaper to avoid than to explain)."""
+        result = self.transport.run(slurm.squeue_by_name_argv(name), timeout=QUERY_TIMEOUT_S)
+        slurm.check(result)
+        active = [job for job in slurm.parse_squeue(result.stdout).values()
+                  if job.name == name and not job.job_state.is_terminal]
+        if not active:
+            return None
+        return min(active, key=lambda job: int(job.raw_job_id or job.job_id.split("_")[0])).job_id
 
     def submit(
         self,

@@ -10,7 +10,9 @@ renames a finished temporary into place, so nobody ever sees a half-written imag
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
+import re
 
 from ..util.shellquote import quote
 from .containers import pull_argv
@@ -89,6 +91,15 @@ def size_probe(container: ContainerSpec) -> list[str]:
     assert container.image
     return ["sh", "-c", 'du -sk -- "$1".tmp.* 2>/dev/null | awk \'{s+=$1} END {print s*1024}\'', "hpcest-du",
             container.image]
+
+
+def build_job_name(image: str) -> str:
+    """The Slurm job name of the build job for the cached image ``image``: one name per image path, so
+    that squeue finds a build under way for the same cache, and only for it (another cache, another
+    user's, gets another name); letters, digits and ``_.-`` only, at most 128 characters."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "-", posixpath.basename(image).rsplit(".", 1)[0])[:80] or "image"
+    where = hashlib.sha256(posixpath.dirname(image).encode()).hexdigest()[:8]
+    return f"hpcest-image-{stem}-{where}"
 
 
 def build_job_script(container: ContainerSpec, *, directives: list[str]) -> str:

@@ -476,6 +476,120 @@ def test_a_sweeps_image_is_provided_at_submission(site, ws, image_tarball, capfd
         assert "trial in /usr" in log.read_text(), child.id
 
 
+def _build_job_profile(site: lc.LocalCluster, ws: Workspace, name: str) -> None:
+    """image_fetch = "build-job": the image is made by a Slurm job of its own that the run waits for
+    (sites whose compute nodes can fetch and whose login node may not)."""
+    ws.add_profile(name, {
+        "transport": "local", "workdir": str(ws.path / f"work-{name}"), "partition": site.partition,
+        "container_runtime": "charliecloud", "python": sys.executable, "image_fetch": "build-job",
+        "client_env": {"SLURM_CONF": site.env["SLURM_CONF"]},
+    }, replace=True)  # fmt: skip
+
+
+def _image_build_jobs(site: lc.LocalCluster) -> dict[str, str]:
+    """Job id -> name of every image build job slurmctld knows (finished ones included)."""
+    out = subprocess.run(["squeue", "--noheader", "--states=all", "-o", "%i %j"], capture_output=True, text=True,
+                         env=site.client_env(), check=True).stdout  # fmt: skip
+    return {i: n for i, n in (line.split(" ", 1) for line in out.splitlines() if line.strip())
+            if n.startswith("hpcest-image-")}
+
+
+def _occupy_every_node(site: lc.LocalCluster) -> str:
+    blocker = subprocess.run(
+        ["sbatch", "--parsable", f"--partition={site.partition}", "--nodes=2", "--exclusive",
+         "--job-name=blocker", "--output=/dev/null", "--wrap=sleep 600"],
+        capture_output=True, text=True, env=site.client_env(), check=True,
+    ).stdout.strip()
+    _until("the blocker to hold every node", lambda: _squeue_state(site, blocker) == "RUNNING")
+    return blocker
+
+
+def _dependency(site: lc.LocalCluster, job_id: str) -> str:
+    shown = subprocess.run(["scontrol", "show", "job", job_id], capture_output=True, text=True,
+                           env=site.client_env(), check=True).stdout  # fmt: skip
+    found = re.search(r"Dependency=(\S+)", shown)
+    return found.group(1) if found else ""
+
+
+def _in_image(run: Run) -> bool:
+    log = (Path(run.record.remote_dir or "") / "hpcest-logs" / "rank-0.log").read_text()
+    return "python 3." in log and "in /usr" in log
+
+
+def test_runs_submitted_while_their_image_builds_wait_for_the_one_build_job(site, ws, image_tarball, capfd) -> None:
+    """image_fetch = "build-job": the first run queues the build job and waits for it (afterok); a run
+    submitted while that job is still queued finds it by its name and waits for the same one instead
+    of queueing a second build; both then run in the image, which was made once."""
+    _build_job_profile(site, ws, "site-build")
+    src = ws.path / "built-image"
+    src.mkdir()
+    (src / "where.py").write_text("import sys\nprint('python', sys.version.split()[0], 'in', sys.prefix)\n")
+    before = _image_build_jobs(site)
+    capfd.readouterr()
+    blocker = _occupy_every_node(site)  # the build job stays queued while both runs are submitted
+    try:
+        first = _submit(ws, "site-build", script="where.py", source=str(src), custom_docker_image=str(image_tarball))
+        said = capfd.readouterr().err
+        queued = re.search(r"queued build job (\d+) for image", said)
+        assert queued, said
+        build = queued.group(1)
+        second = _submit(ws, "site-build", script="where.py", source=str(src), custom_docker_image=str(image_tarball))
+        assert f"is being built by job {build}; the run waits for it" in capfd.readouterr().err
+        assert set(_image_build_jobs(site)) - set(before) == {build}
+        for run in (first, second):
+            assert _dependency(site, run.record.job_id or "").startswith(f"afterok:{build}")
+    finally:
+        subprocess.run(["scancel", blocker], env=site.client_env(), check=True)
+    for run in (first, second):
+        details = run.wait_for_completion(raise_on_error=False)
+        assert details["status"] == "Completed", details
+        assert _in_image(run)
+    assert len(_converted_images(ws, "site-build")) == 1
+    log = Path(ws.get_profile("site-build").workdir).glob(f"image-builds/*/*/build-{build}.out")
+    assert list(log)  # the build job's own log, in its attempt's directory
+
+
+def test_a_build_job_whose_sbatch_reply_is_lost_is_asked_for_again_not_queued_twice(
+    site, ws, image_tarball, tmp_path, monkeypatch
+) -> None:
+    """The reply of the build job's submit command is lost (the command ran: the job is queued):
+    asking again answers from what the command recorded, so one build job is queued and the run
+    waits for it."""
+    from hpc_estimator.slurm.recorded_submit import SUBMIT_COMMAND_NAME
+    from hpc_estimator.transport.local import LocalTransport
+
+    _build_job_profile(site, ws, "site-build-lost")
+    other = tmp_path / "another-image.tar.gz"  # another image: not in any cache yet
+    shutil.copy(image_tarball, other)
+    src = ws.path / "built-image-lost"
+    src.mkdir()
+    (src / "where.py").write_text("import sys\nprint('python', sys.version.split()[0], 'in', sys.prefix)\n")
+    real_run = LocalTransport.run
+    lost: list[str] = []
+
+    def reply_lost_once(transport: LocalTransport, argv, **kwargs):  # type: ignore[no-untyped-def]
+        result = real_run(transport, argv, **kwargs)
+        building = any(str(a).startswith("hpcest-image-") for a in argv)
+        if SUBMIT_COMMAND_NAME in argv and "submit" in argv and building and not lost:
+            lost.append(result.stdout)
+            raise TransportError("connection to the login node dropped (the reply is lost)")
+        return result
+
+    before = _image_build_jobs(site)
+    monkeypatch.setattr(LocalTransport, "run", reply_lost_once)
+    run = _submit(ws, "site-build-lost", script="where.py", source=str(src), custom_docker_image=str(other))
+    monkeypatch.undo()
+    assert lost and " submitted " in lost[0]  # the first command did queue the build job
+    new = set(_image_build_jobs(site)) - set(before)
+    assert len(new) == 1, new
+    (build,) = new
+    assert lost[0].split()[2] == build
+    assert _dependency(site, run.record.job_id or "").startswith(f"afterok:{build}")
+    details = run.wait_for_completion(raise_on_error=False)
+    assert details["status"] == "Completed", details
+    assert _in_image(run)
+
+
 def test_a_failed_image_fetch_queues_nothing_and_records_nothing(site, ws, tmp_path) -> None:
     broken = tmp_path / "broken.tar.gz"
     broken.write_bytes(b"not a tarball")
