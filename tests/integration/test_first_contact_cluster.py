@@ -110,6 +110,14 @@ def test_cluster_check_of_a_scheduler_that_does_not_answer_exits_4(project: Path
     assert not (project / ".hpcest" / "clusters" / "gone.json").exists()
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """In the child before exec: SIGINT back to its default action, as for a command typed at a
+    terminal. A shell without job control starts background commands (`nohup pytest &`, some CI
+    runners) with SIGINT ignored, that is inherited through fork and exec, and Python then keeps
+    ignoring it: Ctrl-C could not reach the command under test."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 # -- 7: more than the partition has: warned at submit, explained while queued ---------------------------
 
 
@@ -147,7 +155,8 @@ def test_too_many_nodes_warns_at_submit_and_is_explained_while_queued(project: P
         proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "hpc_estimator", "submit", "train.py",
                                  "--target", "here",
                                  "--nodes", "3", "--distribution", "mpi", "--wait"], cwd=project, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=_ctrl_c_as_at_a_terminal)
         seen = []
         deadline = time.monotonic() + 60
         assert proc.stderr is not None
