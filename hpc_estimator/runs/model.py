@@ -5,7 +5,8 @@
 run's own files (``outputs/model.pt``) from the cluster. ``Model(ws, name)`` is the latest
 version (or ``version=``; ``run_id=``, ``tags=``, ``properties=``, ``model_framework=`` narrow the
 search as v1's service did; ``Model(None, ...)`` is v1's model with every attribute None),
-``Model.list`` every version, ``model.download(target_dir)`` a copy,
+``Model.list`` every version (``dataset_id=``: those registered with that dataset, kept from
+``datasets=[(scenario, dataset)]`` as ``model.datasets``), ``model.download(target_dir)`` a copy,
 ``Model.get_model_path(name)`` v1's local cache ``./azureml-models/<name>/<version>/`` (filled from
 the registry when a workspace is given). Deployment (``deploy``, ``package``, ``profile``) was an
 Azure service: refused, with what to do.
@@ -44,6 +45,35 @@ def _copy_local(source: Path, directory: Path) -> str:
     else:
         raise WebserviceException(f"model_path {str(source)!r} does not exist on this machine")
     return source.name
+
+
+def _dataset_ids(workspace: Any, datasets: Any) -> list[tuple[str, str]]:
+    """v1's ``datasets=[(scenario, dataset), ...]`` of a model registration as (scenario, id) pairs.
+
+    As v1: a FileDataset or TabularDataset is referred to by its id; one never registered is saved
+    in the workspace first (it then has an id, ``dataset.id``, as v1's saved datasets had); anything
+    else is refused, before any file is copied.
+    """
+    from ..v1.data import FileDataset
+
+    pairs: list[tuple[str, str]] = []
+    for pair in datasets or ():
+        scenario, dataset = pair[0], pair[1]
+        if not isinstance(dataset, FileDataset):
+            raise WebserviceException(
+                f"Invalid dataset of type {type(dataset)} passed, must be of type Dataset or DatasetSnapshot"
+            )
+        if dataset.id is None:
+            dataset.id = workspace.dataset_registry().save_dataset(dataset._definition())
+        pairs.append((scenario, dataset.id))
+    return pairs
+
+
+def _dataset_by_id(workspace: Any, dataset_id: str) -> Any:
+    from ..v1.dataset_registration import dataset_from_record
+
+    record = workspace.dataset_registry().get_dataset_by_id(dataset_id)
+    return None if record is None else dataset_from_record(workspace, record)
 
 
 class Model:
@@ -107,6 +137,12 @@ class Model:
         self.created_time = record.get("created_at")
         # v1's url of the model in storage; here the registry directory that holds its files.
         self.url = os.path.join(record["files_dir"], record["entry"])
+        # v1: scenario -> the datasets registered with it, each fetched by id (one gone is left out).
+        self.datasets = {}
+        for scenario, dataset_id in record.get("datasets", ()):
+            dataset = _dataset_by_id(workspace, dataset_id)
+            if dataset is not None:
+                self.datasets.setdefault(scenario, []).append(dataset)
 
     # -- registering ------------------------------------------------------------------------
 
@@ -128,18 +164,24 @@ class Model:
     ) -> Model:
         """Copy the local file or folder ``model_path`` into the registry as the next version of ``model_name``."""
         _check_name(model_name)
+        dataset_ids = _dataset_ids(workspace, datasets)
         source = Path(model_path).expanduser()
         print(f"Registering model {model_name}", flush=True)
         record = workspace.dataset_registry().add_model(
             model_name, lambda directory: _copy_local(source, directory), description=description,
             tags=tags, properties=properties, framework=model_framework, framework_version=model_framework_version,
+            datasets=dataset_ids,
         )
         return Model(workspace, _record=record)
 
     @staticmethod
-    def _register_run_files(run: Any, model_name: str, model_path: str | None, **fields: Any) -> Model:
+    def _register_run_files(
+        run: Any, model_name: str, model_path: str | None, datasets: Any = None, **fields: Any
+    ) -> Model:
         """``run.register_model``: the run's files at ``model_path`` (default ``outputs``) become a version."""
         _check_name(model_name)
+        workspace = run.experiment.workspace
+        dataset_ids = _dataset_ids(workspace, datasets)
         wanted = (model_path or "outputs").strip("/")
         names = [n for n in run.get_file_names() if n == wanted or n.startswith(wanted + "/")]
         if not names:
@@ -158,10 +200,10 @@ class Model:
             return wanted.rpartition("/")[2]
 
         print(f"Registering model {model_name}", flush=True)
-        record = run.experiment.workspace.dataset_registry().add_model(
-            model_name, fill, run_id=run.id, experiment=run.experiment.name, **fields
+        record = workspace.dataset_registry().add_model(
+            model_name, fill, run_id=run.id, experiment=run.experiment.name, datasets=dataset_ids, **fields
         )
-        return Model(run.experiment.workspace, _record=record)
+        return Model(workspace, _record=record)
 
     # -- finding ----------------------------------------------------------------------------
 
@@ -192,7 +234,8 @@ class Model:
             )
         tags_query, properties_query = _query(tags), _query(properties)
         models = [
-            Model(workspace, _record=r) for r in workspace.dataset_registry().list_models(name, run_id or None)
+            Model(workspace, _record=r)
+            for r in workspace.dataset_registry().list_models(name, run_id or None, dataset_id or None)
             if _matches(r["tags"], tags_query) and _matches(r["properties"], properties_query)
         ]
         if model_framework:

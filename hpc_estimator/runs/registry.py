@@ -16,7 +16,7 @@ import shutil
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,20 @@ CREATE TABLE IF NOT EXISTS models (
     created_at  TEXT NOT NULL,
     PRIMARY KEY (name, version)
 );
+CREATE TABLE IF NOT EXISTS saved_datasets (
+    id          TEXT PRIMARY KEY,
+    definition  TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS model_datasets (
+    name        TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    position    INTEGER NOT NULL,
+    scenario    TEXT NOT NULL,
+    dataset_id  TEXT NOT NULL,
+    PRIMARY KEY (name, version, position)
+);
+CREATE INDEX IF NOT EXISTS model_datasets_by_dataset ON model_datasets (dataset_id);
 """
 
 MODELS_DIR = "models"
@@ -117,10 +131,30 @@ class AssetRegistry:
             row = self._conn.execute(sql + " ORDER BY version DESC LIMIT 1", params).fetchone()
         return None if row is None else _dataset_record(row)
 
+    def save_dataset(self, definition: dict[str, Any]) -> str:
+        """Keep an unregistered dataset's definition under an id of its own (v1's "saved" dataset,
+        which a model registered with it refers to); returns the id."""
+        dataset_id = str(uuid.uuid4())
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO saved_datasets (id, definition, created_at) VALUES (?,?,?)",
+                (dataset_id, json.dumps(definition, sort_keys=True), utc_now()),
+            )
+        return dataset_id
+
     def get_dataset_by_id(self, dataset_id: str) -> dict[str, Any] | None:
+        """A registered dataset version or a saved (unregistered) dataset by its id, or None."""
         with self._lock:
             row = self._conn.execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
-        return None if row is None else _dataset_record(row)
+            saved = None if row is not None else self._conn.execute(
+                "SELECT * FROM saved_datasets WHERE id = ?", (dataset_id,)
+            ).fetchone()
+        if row is not None:
+            return _dataset_record(row)
+        if saved is None:
+            return None
+        return {"name": None, "version": None, "id": saved["id"], "definition": json.loads(saved["definition"]),
+                "description": None, "tags": {}, "created_at": saved["created_at"]}
 
     def dataset_names(self) -> builtins.list[str]:
         with self._lock:
@@ -141,9 +175,11 @@ class AssetRegistry:
         properties: dict[str, Any] | None = None,
         framework: str | None = None,
         framework_version: str | None = None,
+        datasets: Sequence[tuple[str, str]] = (),
     ) -> dict[str, Any]:
         """Register the next version of model ``name``; ``fill(directory)`` puts its files into the
-        (empty) directory and returns the name of the file or folder the model is (its entry)."""
+        (empty) directory and returns the name of the file or folder the model is (its entry).
+        ``datasets``: (scenario, dataset id) pairs, in order, as v1's registration recorded them."""
         root = self.history_dir / MODELS_DIR
         incoming = root / ".incoming"
         incoming.mkdir(parents=True, exist_ok=True)
@@ -166,6 +202,10 @@ class AssetRegistry:
                      description, json.dumps(tags or {}), json.dumps(properties or {}), framework,
                      framework_version, utc_now()),
                 )
+                conn.executemany(
+                    "INSERT INTO model_datasets (name, version, position, scenario, dataset_id) VALUES (?,?,?,?,?)",
+                    [(name, version, i, scenario, dataset_id) for i, (scenario, dataset_id) in enumerate(datasets)],
+                )
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         record = self.get_model(name, version)
@@ -182,8 +222,11 @@ class AssetRegistry:
             row = self._conn.execute(sql + " ORDER BY version DESC LIMIT 1", params).fetchone()
         return None if row is None else self._model_record(row)
 
-    def list_models(self, name: str | None = None, run_id: str | None = None) -> builtins.list[dict[str, Any]]:
-        """Every model version (newest first), optionally of one name or one run."""
+    def list_models(
+        self, name: str | None = None, run_id: str | None = None, dataset_id: str | None = None
+    ) -> builtins.list[dict[str, Any]]:
+        """Every model version (newest first), optionally of one name, one run, or registered with
+        one dataset."""
         clauses, params = [], []
         if name is not None:
             clauses.append("name = ?")
@@ -191,6 +234,12 @@ class AssetRegistry:
         if run_id is not None:
             clauses.append("run_id = ?")
             params.append(run_id)
+        if dataset_id is not None:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM model_datasets d WHERE d.name = models.name AND d.version = models.version"
+                " AND d.dataset_id = ?)"
+            )
+            params.append(dataset_id)
         sql = "SELECT * FROM models" + (" WHERE " + " AND ".join(clauses) if clauses else "")
         with self._lock:
             rows = self._conn.execute(sql + " ORDER BY created_at DESC, version DESC", params).fetchall()
@@ -205,6 +254,13 @@ class AssetRegistry:
 
     def _model_record(self, row: sqlite3.Row) -> dict[str, Any]:
         data = dict(row)
+        with self._lock:
+            data["datasets"] = [
+                (scenario, dataset_id) for scenario, dataset_id in self._conn.execute(
+                    "SELECT scenario, dataset_id FROM model_datasets WHERE name = ? AND version = ? ORDER BY position",
+                    (data["name"], data["version"]),
+                )
+            ]
         data["tags"] = json.loads(data["tags"])
         data["properties"] = json.loads(data["properties"])
         data["files_dir"] = str(self.history_dir / data["files_dir"])
