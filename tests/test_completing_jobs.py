@@ -15,22 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from hpc_estimator.backends import close_all, get_backend
+from hpc_estimator.backends import get_backend
 from hpc_estimator.backends.array_status import TaskRef, poll_tasks
 from hpc_estimator.backends.base import JobRef
 from hpc_estimator.job.state import JobState
-from hpc_estimator.runs.workspace import Workspace
+from tests.cluster_workspace import cluster_workspace
 from tests.test_hyperdrive_sweep_status import install_stand_in_scheduler, listed
 
 
 @pytest.fixture
 def backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     install_stand_in_scheduler(tmp_path, monkeypatch)
-    ws = Workspace.create(tmp_path / "ws", name="completing")
-    ws.add_profile("cluster", {"transport": "local", "workdir": str(tmp_path / "work"), "container_runtime": "none"})
-    yield get_backend(ws, "cluster")
-    close_all()
-    ws.close()
+    with cluster_workspace(tmp_path, "completing") as ws:
+        yield get_backend(ws, "cluster")
 
 
 def _run_dir(tmp_path: Path, name: str, exit_code: str) -> str:

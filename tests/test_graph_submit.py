@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 
-from hpc_estimator.backends import close_all
 from hpc_estimator.backends.graph import (
     WRITE_FAILED_STATUS,
     GraphSubmission,
@@ -40,6 +39,7 @@ from hpc_estimator.slurm.graph import GraphJob
 from hpc_estimator.transport.base import CommandResult
 from hpc_estimator.transport.local import LocalTransport
 from tests import pipeline_graphs as graphs
+from tests.cluster_workspace import cluster_workspace
 from tests.test_hyperdrive_sweep_status import install_stand_in_scheduler
 
 # What a site's sbatch wrapper printed when it refused a job: no "sbatch" in it, "tar" in
@@ -75,11 +75,8 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def workspace(tmp_path: Path, fake: Path) -> Iterator[Workspace]:
-    ws = Workspace.create(tmp_path / "ws", name="graph-submit")
-    ws.add_profile("cluster", {"transport": "local", "workdir": str(tmp_path / "work"), "container_runtime": "none"})
-    yield ws
-    close_all()
-    ws.close()
+    with cluster_workspace(tmp_path, "graph-submit") as ws:
+        yield ws
 
 
 # -- nothing to submit ------------------------------------------------------------------------------

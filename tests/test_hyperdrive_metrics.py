@@ -21,12 +21,13 @@ from typing import Any
 
 import pytest
 
-from hpc_estimator.backends import close_all, get_backend
+from hpc_estimator.backends import get_backend
 from hpc_estimator.runs.experiment import Experiment
 from hpc_estimator.runs.sweep_run import AML_PREFIX, HyperDriveRun
 from hpc_estimator.runs.workspace import Workspace
 from hpc_estimator.runtime.context import JobRunContext
 from hpc_estimator.transport.local import LocalTransport
+from tests.cluster_workspace import cluster_workspace
 
 SWEEP = "exp_1_s"
 
@@ -45,11 +46,8 @@ class Counting(LocalTransport):
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Workspace]:
-    ws = Workspace.create(tmp_path / "ws", name="sweep-metrics")
-    ws.add_profile("cluster", {"transport": "local", "workdir": str(tmp_path / "work"), "container_runtime": "none"})
-    yield ws
-    close_all()
-    ws.close()
+    with cluster_workspace(tmp_path, "sweep-metrics") as ws:
+        yield ws
 
 
 @pytest.fixture

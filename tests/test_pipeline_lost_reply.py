@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from hpc_estimator.backends import close_all
 from hpc_estimator.errors import TransportError
 from hpc_estimator.runs.pipeline_submission import submit_pipeline
 from hpc_estimator.runs.workspace import Workspace
 from hpc_estimator.transport.local import LocalTransport
 from tests import pipeline_graphs as graphs
+from tests.cluster_workspace import cluster_workspace
 from tests.test_hyperdrive_sweep_status import install_stand_in_scheduler
 
 
@@ -31,11 +31,8 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def workspace(tmp_path: Path, fake: Path) -> Iterator[Workspace]:
-    ws = Workspace.create(tmp_path / "ws", name="lost-reply")
-    ws.add_profile("cluster", {"transport": "local", "workdir": str(tmp_path / "work"), "container_runtime": "none"})
-    yield ws
-    close_all()
-    ws.close()
+    with cluster_workspace(tmp_path, "lost-reply") as ws:
+        yield ws
 
 
 def test_a_submission_whose_reply_is_lost_cancels_what_it_queued(

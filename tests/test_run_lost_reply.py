@@ -29,7 +29,6 @@ from typing import Any
 import pytest
 
 from hpc_estimator import ScriptRunConfig
-from hpc_estimator.backends import close_all
 from hpc_estimator.errors import SchedulerError, TransportError
 from hpc_estimator.runs import submission
 from hpc_estimator.runs.run import Run
@@ -38,6 +37,7 @@ from hpc_estimator.slurm import parse_submit_outcomes, recorded_submit_argv, sub
 from hpc_estimator.slurm.commands import FIELD_SEP
 from hpc_estimator.slurm.recorded_submit import SUBMIT_COMMAND_NAME
 from hpc_estimator.transport.local import LocalTransport
+from tests.cluster_workspace import cluster_workspace
 from tests.test_hyperdrive_sweep_status import install_stand_in_scheduler
 
 
@@ -77,11 +77,8 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def workspace(tmp_path: Path, fake: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
     monkeypatch.setattr(submission, "SUBMIT_PATIENCE_S", 0.0)  # one more try, then in doubt
-    ws = Workspace.create(tmp_path / "ws", name="lost-reply")
-    ws.add_profile("cluster", {"transport": "local", "workdir": str(tmp_path / "work"), "container_runtime": "none"})
-    yield ws
-    close_all()
-    ws.close()
+    with cluster_workspace(tmp_path, "lost-reply") as ws:
+        yield ws
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from hpc_estimator.backends import close_all
 from hpc_estimator.runs.experiment import Experiment
 from hpc_estimator.runs.sweep_run import HyperDriveRun
 from hpc_estimator.runs.workspace import Workspace
@@ -25,6 +24,7 @@ from hpc_estimator.sweep.controller import Controller, primary_history
 from hpc_estimator.sweep.finish import best_trial
 from hpc_estimator.transport.local import LocalTransport
 from hpc_estimator.v1.hyperdrive.policy_eval import rank_trials
+from tests.cluster_workspace import cluster_workspace
 
 SWEEP = "exp_1_ties"
 # goal -> each trial's loggings of "acc": trials 1, 2 and 3 tie on the best value over their loggings.
@@ -44,11 +44,8 @@ def test_rank_trials_puts_the_earliest_of_equal_values_first_whatever_the_goal(m
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Workspace]:
-    ws = Workspace.create(tmp_path / "ws", name="sweep-ties")
-    ws.add_profile("cluster", {"transport": "local", "workdir": str(tmp_path / "work"), "container_runtime": "none"})
-    yield ws
-    close_all()
-    ws.close()
+    with cluster_workspace(tmp_path, "sweep-ties") as ws:
+        yield ws
 
 
 def _tied_sweep(ws: Workspace, sweep_dir: Path, goal: str) -> None:
