@@ -597,13 +597,11 @@ class Workspace:
 
     @property
     def models(self) -> dict[str, Any]:
-        """The latest version of each registered model, by name (v1: ``ws.models``)."""
+        """The latest version of each registered model, by name (v1: ``ws.models``, which is
+        ``Model.list(ws, latest=True)``: the highest version of each name)."""
         from .model import Model
 
-        latest: dict[str, Any] = {}
-        for model in Model.list(self):
-            latest.setdefault(model.name, model)
-        return latest
+        return {model.name: model for model in Model.list(self, latest=True)}
 
     @property
     def experiments(self) -> dict[str, Any]:
