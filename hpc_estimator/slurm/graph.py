@@ -10,9 +10,10 @@ job. A whole pipeline is then one transport round trip, and runs without the cli
 
 Submission is idempotent per job, so the script can simply be run again when its reply was lost:
 a job is looked up before it is submitted, by the ``job_id`` file the script writes into the run
-directory after sbatch answered, else by its job name (unique: the run id) in one ``squeue`` for
-all jobs at the start. An upstream job that already completed successfully (``exit_code`` file
-``0``) is left out of the dependency, since a purged job id would make sbatch refuse it.
+directory after sbatch answered, else by its job name (unique: the run id) in ``squeue`` calls at
+the start (``NAMES_PER_SQUEUE`` names each, whatever the size of the graph). An upstream job that
+already completed successfully (``exit_code`` file ``0``) is left out of the dependency, since a
+purged job id would make sbatch refuse it.
 
 A job may also carry plain sbatch options (a job array's ``--array=0-9%4``), wait for earlier jobs
 of the graph to end whatever their outcome (``afterany``: the chunks of a HyperDrive sweep, its
@@ -46,6 +47,8 @@ _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 # Options passed unquoted (word-split) to sbatch: a restricted charset, so nothing else can slip in.
 _OPTION = re.compile(r"^--[a-z][a-z-]*=[A-Za-z0-9_,.%:+=@-]+$")
 JOB_ID_TOKEN = "@HPCEST_JOB_ID@"
+# Job names per squeue --name= call: 500 names of at most 128 characters stay under 64 KiB.
+NAMES_PER_SQUEUE = 500
 _DEPENDENCY = re.compile(r"^[a-z]+(:[0-9_]+(\+[0-9]+)?)+([,?][a-z]+(:[0-9_]+(\+[0-9]+)?)+)*$|^singleton$")
 
 
@@ -96,8 +99,14 @@ def _check(jobs: Sequence[GraphJob]) -> None:
 
 _FUNCTIONS = r"""
 hpcest_sep=$(printf '\037')
-hpcest_known=$(squeue --noheader --states=all --name="$hpcest_names" --format="%j$hpcest_sep%A" 2>/dev/null) ||
-  hpcest_known=
+# The names go to squeue {per_call} at a time: one --name= list of a few thousand would pass Linux's
+# 128 KiB limit on a single argument. A chunk without an answer: nothing is known by name (the
+# job_id files still are).
+hpcest_known=$(printf '%s\n' "$hpcest_names" | tr ',' '\n' |
+  awk -v n={per_call} '{{l = l (l == "" ? "" : ",") $0}} NR % n == 0 {{print l; l = ""}} END {{if (l != "") print l}}' |
+  while read -r hpcest_chunk; do
+    squeue --noheader --states=all --name="$hpcest_chunk" --format="%j$hpcest_sep%A" 2>/dev/null || exit 1
+  done) || hpcest_known=
 
 # hpcest_after DIR ID [DIR ID ...]: "afterok:ID:ID" for the jobs that have not already completed.
 hpcest_after() {{
@@ -115,7 +124,7 @@ hpcest_submit() {{
   hpcest_id= hpcest_how= hpcest_i=${{hpcest_iddir:-$2}}
   if [ -s "$hpcest_i/{job_id_file}" ]; then
     hpcest_id=$(cat "$hpcest_i/{job_id_file}") hpcest_how=recorded
-  else
+  elif [ -n "$hpcest_known" ]; then
     hpcest_id=$(printf '%s\n' "$hpcest_known" | awk -F "$hpcest_sep" -v n="$1" '$1 == n {{print $2; exit}}')
     [ -n "$hpcest_id" ] && hpcest_how=found
   fi
@@ -162,7 +171,7 @@ def graph_submit_script(jobs: Sequence[GraphJob], *, require_dirs: Sequence[str]
     if not jobs:
         return "\n".join(lines) + "\n"
     lines.append("hpcest_names=" + quote(",".join(job.name for job in jobs)))
-    lines.append(_FUNCTIONS.format(job_id_file=JOB_ID_FILE).strip("\n"))
+    lines.append(_FUNCTIONS.format(job_id_file=JOB_ID_FILE, per_call=NAMES_PER_SQUEUE).strip("\n"))
     if any(job.record for job in jobs):
         lines.append(_RECORD.format(token=JOB_ID_TOKEN).strip("\n"))
     lines.append("")

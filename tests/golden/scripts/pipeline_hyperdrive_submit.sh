@@ -4,8 +4,14 @@ set -u
 
 hpcest_names=x_1_00000000_step0,x_1_00000000_step1_a0,x_1_00000000_step1_a1,x_1_00000000_step1-controller,x_1_00000000_step1,x_1_00000000_step2
 hpcest_sep=$(printf '\037')
-hpcest_known=$(squeue --noheader --states=all --name="$hpcest_names" --format="%j$hpcest_sep%A" 2>/dev/null) ||
-  hpcest_known=
+# The names go to squeue 500 at a time: one --name= list of a few thousand would pass Linux's
+# 128 KiB limit on a single argument. A chunk without an answer: nothing is known by name (the
+# job_id files still are).
+hpcest_known=$(printf '%s\n' "$hpcest_names" | tr ',' '\n' |
+  awk -v n=500 '{l = l (l == "" ? "" : ",") $0} NR % n == 0 {print l; l = ""} END {if (l != "") print l}' |
+  while read -r hpcest_chunk; do
+    squeue --noheader --states=all --name="$hpcest_chunk" --format="%j$hpcest_sep%A" 2>/dev/null || exit 1
+  done) || hpcest_known=
 
 # hpcest_after DIR ID [DIR ID ...]: "afterok:ID:ID" for the jobs that have not already completed.
 hpcest_after() {
@@ -23,7 +29,7 @@ hpcest_submit() {
   hpcest_id= hpcest_how= hpcest_i=${hpcest_iddir:-$2}
   if [ -s "$hpcest_i/job_id" ]; then
     hpcest_id=$(cat "$hpcest_i/job_id") hpcest_how=recorded
-  else
+  elif [ -n "$hpcest_known" ]; then
     hpcest_id=$(printf '%s\n' "$hpcest_known" | awk -F "$hpcest_sep" -v n="$1" '$1 == n {print $2; exit}')
     [ -n "$hpcest_id" ] && hpcest_how=found
   fi
