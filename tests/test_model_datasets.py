@@ -77,6 +77,19 @@ def test_anything_but_a_dataset_is_refused_as_v1_before_anything_is_registered(
     assert not list((ws.path / ".hpcest" / "models").glob("m/*"))
 
 
+def test_a_registration_refused_saves_none_of_its_datasets(ws: Workspace, tmp_path: Path) -> None:
+    """A later pair that is no dataset, or a model path that does not exist: the unregistered
+    datasets before it are not saved (no id, nothing in the registry)."""
+    unregistered = Dataset.File.from_files("/data/points")
+    with pytest.raises(WebserviceException):
+        Model.register(ws, _model_file(tmp_path), "m", datasets=[("training", unregistered), ("scoring", "x")])
+    with pytest.raises(WebserviceException, match="does not exist"):
+        Model.register(ws, str(tmp_path / "missing.pkl"), "m", datasets=[("training", unregistered)])
+    assert unregistered.id is None
+    with ws.dataset_registry()._write() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM saved_datasets").fetchone()[0] == 0
+
+
 def test_run_register_model_keeps_its_datasets(ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The run's files come through its transport (faked here: a local directory); the datasets as
     for Model.register."""

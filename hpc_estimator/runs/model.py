@@ -56,13 +56,14 @@ def _dataset_ids(workspace: Any, datasets: Any) -> list[tuple[str, str]]:
     """
     from ..v1.data import FileDataset
 
-    pairs: list[tuple[str, str]] = []
-    for pair in datasets or ():
-        scenario, dataset = pair[0], pair[1]
+    given = [(pair[0], pair[1]) for pair in datasets or ()]
+    for _, dataset in given:  # every one checked before any is saved
         if not isinstance(dataset, FileDataset):
             raise WebserviceException(
                 f"Invalid dataset of type {type(dataset)} passed, must be of type Dataset or DatasetSnapshot"
             )
+    pairs: list[tuple[str, str]] = []
+    for scenario, dataset in given:
         if dataset.id is None:
             dataset.id = workspace.dataset_registry().save_dataset(dataset._definition())
         pairs.append((scenario, dataset.id))
@@ -164,8 +165,10 @@ class Model:
     ) -> Model:
         """Copy the local file or folder ``model_path`` into the registry as the next version of ``model_name``."""
         _check_name(model_name)
-        dataset_ids = _dataset_ids(workspace, datasets)
         source = Path(model_path).expanduser()
+        if not source.exists():
+            raise WebserviceException(f"model_path {str(source)!r} does not exist on this machine")
+        dataset_ids = _dataset_ids(workspace, datasets)  # after the checks: it may save datasets
         print(f"Registering model {model_name}", flush=True)
         record = workspace.dataset_registry().add_model(
             model_name, lambda directory: _copy_local(source, directory), description=description,
@@ -181,7 +184,6 @@ class Model:
         """``run.register_model``: the run's files at ``model_path`` (default ``outputs``) become a version."""
         _check_name(model_name)
         workspace = run.experiment.workspace
-        dataset_ids = _dataset_ids(workspace, datasets)
         wanted = (model_path or "outputs").strip("/")
         names = [n for n in run.get_file_names() if n == wanted or n.startswith(wanted + "/")]
         if not names:
@@ -190,6 +192,8 @@ class Model:
                 f"{wanted!r}; its files: {', '.join(sorted(run.get_file_names())[:20]) or 'none'} "
                 "(a training script saves its model under ./outputs)"
             )
+
+        dataset_ids = _dataset_ids(workspace, datasets)  # after the checks: it may save datasets
 
         def fill(directory: Path) -> str:
             # The files keep their paths below model_path's parent; they come in one transfer.
