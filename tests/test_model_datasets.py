@@ -61,6 +61,9 @@ def test_list_by_dataset_id_finds_the_versions_registered_with_it(ws: Workspace,
     assert [(m.name, m.version) for m in Model.list(ws, name="a", dataset_id=other.id)] == [("a", 2)]
     assert [(m.name, m.version) for m in Model.list(ws, dataset_id=points.id, latest=True, name="a")] == [("a", 1)]
     assert Model.list(ws, dataset_id="no-such-id") == []
+    (listed_b,) = [m for m in Model.list(ws, dataset_id=points.id) if m.name == "b"]
+    assert list(listed_b.datasets) == ["validation", "training"]  # all of its datasets, in order
+    assert [d.id for d in listed_b.datasets["validation"]] == [other.id]
     assert len(Model.list(ws)) == 4  # no dataset_id: no filter
 
 

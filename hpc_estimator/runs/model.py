@@ -37,13 +37,17 @@ _DEPLOY_INSTEAD = (
 )
 
 
+def _no_model_at(source: Path) -> WebserviceException:
+    return WebserviceException(f"model_path {str(source)!r} does not exist on this machine")
+
+
 def _copy_local(source: Path, directory: Path) -> str:
     if source.is_dir():
         shutil.copytree(source, directory / source.name, symlinks=False)
     elif source.is_file():
         shutil.copy2(source, directory / source.name)
     else:
-        raise WebserviceException(f"model_path {str(source)!r} does not exist on this machine")
+        raise _no_model_at(source)  # gone since it was checked
     return source.name
 
 
@@ -71,10 +75,13 @@ def _dataset_ids(workspace: Any, datasets: Any) -> list[tuple[str, str]]:
 
 
 def _dataset_by_id(workspace: Any, dataset_id: str) -> Any:
-    from ..v1.dataset_registration import dataset_from_record
+    """``Dataset.get_by_id``, or None for a dataset no longer there (v1 left it out of ``model.datasets``)."""
+    from ..v1.dataset_registration import get_by_id
 
-    record = workspace.dataset_registry().get_dataset_by_id(dataset_id)
-    return None if record is None else dataset_from_record(workspace, record)
+    try:
+        return get_by_id(workspace, dataset_id)
+    except UserErrorException:
+        return None
 
 
 class Model:
@@ -167,7 +174,7 @@ class Model:
         _check_name(model_name)
         source = Path(model_path).expanduser()
         if not source.exists():
-            raise WebserviceException(f"model_path {str(source)!r} does not exist on this machine")
+            raise _no_model_at(source)
         dataset_ids = _dataset_ids(workspace, datasets)  # after the checks: it may save datasets
         print(f"Registering model {model_name}", flush=True)
         record = workspace.dataset_registry().add_model(

@@ -229,10 +229,10 @@ class AssetRegistry:
         one dataset."""
         clauses, params = [], []
         if name is not None:
-            clauses.append("name = ?")
+            clauses.append("models.name = ?")
             params.append(name)
         if run_id is not None:
-            clauses.append("run_id = ?")
+            clauses.append("models.run_id = ?")
             params.append(run_id)
         if dataset_id is not None:
             clauses.append(
@@ -240,10 +240,20 @@ class AssetRegistry:
                 " AND d.dataset_id = ?)"
             )
             params.append(dataset_id)
-        sql = "SELECT * FROM models" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
         with self._lock:
-            rows = self._conn.execute(sql + " ORDER BY created_at DESC, version DESC", params).fetchall()
-        return [self._model_record(r) for r in rows]
+            rows = self._conn.execute(
+                "SELECT * FROM models" + where + " ORDER BY created_at DESC, version DESC", params
+            ).fetchall()
+            # The listed versions' datasets in one query, not one per version.
+            datasets: dict[tuple[str, int], builtins.list[tuple[str, str]]] = {}
+            for d in self._conn.execute(
+                "SELECT d.name, d.version, d.scenario, d.dataset_id FROM model_datasets d JOIN models"
+                " ON d.name = models.name AND d.version = models.version" + where + " ORDER BY d.position",
+                params,
+            ):
+                datasets.setdefault((d[0], d[1]), []).append((d[2], d[3]))
+        return [self._model_record(r, datasets.get((r["name"], r["version"]), [])) for r in rows]
 
     def update_model_tags(self, name: str, version: int, tags: dict[str, Any], properties: dict[str, Any]) -> None:
         with self._write() as conn:
@@ -252,15 +262,21 @@ class AssetRegistry:
                 (json.dumps(tags), json.dumps(properties), name, version),
             )
 
-    def _model_record(self, row: sqlite3.Row) -> dict[str, Any]:
+    def _model_record(
+        self, row: sqlite3.Row, datasets: builtins.list[tuple[str, str]] | None = None
+    ) -> dict[str, Any]:
+        """The record of one model version; ``datasets`` its (scenario, id) pairs when already read."""
         data = dict(row)
-        with self._lock:
-            data["datasets"] = [
-                (scenario, dataset_id) for scenario, dataset_id in self._conn.execute(
-                    "SELECT scenario, dataset_id FROM model_datasets WHERE name = ? AND version = ? ORDER BY position",
-                    (data["name"], data["version"]),
-                )
-            ]
+        if datasets is None:
+            with self._lock:
+                datasets = [
+                    (scenario, dataset_id) for scenario, dataset_id in self._conn.execute(
+                        "SELECT scenario, dataset_id FROM model_datasets WHERE name = ? AND version = ?"
+                        " ORDER BY position",
+                        (data["name"], data["version"]),
+                    )
+                ]
+        data["datasets"] = datasets
         data["tags"] = json.loads(data["tags"])
         data["properties"] = json.loads(data["properties"])
         data["files_dir"] = str(self.history_dir / data["files_dir"])

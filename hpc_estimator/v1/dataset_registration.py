@@ -23,7 +23,7 @@ def _registry(workspace: Any, call: str) -> Any:
     return workspace.dataset_registry()
 
 
-def dataset_from_record(workspace: Any, record: dict[str, Any]) -> FileDataset:
+def _from_record(workspace: Any, record: dict[str, Any]) -> FileDataset:
     definition = record["definition"]
     dataset: FileDataset
     if definition.get("kind") == "tabular":
@@ -65,9 +65,9 @@ def register(
         )
     if latest is not None and latest["definition"] == definition:
         # v1's service kept one version per definition: registering it again returns that version.
-        return dataset_from_record(workspace, latest)
+        return _from_record(workspace, latest)
     record = registry.add_dataset(name, definition, description=description, tags=dict(tags or {}))
-    return dataset_from_record(workspace, record)
+    return _from_record(workspace, record)
 
 
 def _version(version: Any) -> int | None:
@@ -92,17 +92,17 @@ def get_by_name(workspace: Any, name: str, version: Any = "latest") -> FileDatas
             f'Cannot find dataset registered with name "{name}"{which} in the workspace (registered: {known}); '
             "register it first: dataset.register(workspace=ws, name=...)"
         )
-    return dataset_from_record(workspace, record)
+    return _from_record(workspace, record)
 
 
 def get_by_id(workspace: Any, id: str) -> FileDataset:
     record = _registry(workspace, "Dataset.get_by_id(workspace, id)").get_dataset_by_id(id)
     if record is None:
         raise UserErrorException(f'Cannot find dataset with id "{id}" in the workspace.')
-    return dataset_from_record(workspace, record)
+    return _from_record(workspace, record)
 
 
 def get_all(workspace: Any) -> dict[str, FileDataset]:
     """The latest version of every registered dataset, by name."""
     registry = _registry(workspace, "Dataset.get_all(workspace)")
-    return {name: dataset_from_record(workspace, registry.get_dataset(name, None)) for name in registry.dataset_names()}
+    return {name: _from_record(workspace, registry.get_dataset(name, None)) for name in registry.dataset_names()}
