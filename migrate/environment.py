@@ -1,7 +1,8 @@
 """Choose and build the Environment an estimator implied.
 
 Order of preference: ``environment_definition`` as given; the curated environment of a framework
-estimator via ``Environment.get`` when a workspace object is in scope and nothing customises it;
+estimator via ``Environment.get`` when a workspace object is in scope and nothing customises it
+(no package or image argument, no change through ``est.conda_dependencies`` later);
 otherwise an explicit Environment built from packages, files, image and flags.
 """
 
@@ -92,11 +93,14 @@ def plan_environment(
     env_name: str,
     workspace: str | None,
     add_defaults: bool,
+    changed_later: bool = False,
 ) -> EnvironmentPlan:
+    """``changed_later``: the code changes the estimator's environment after construction
+    (``est.conda_dependencies.add_conda_package(...)``), which rules out a curated one too."""
     if "environment_definition" in kwargs:
         return EnvironmentPlan(kwargs["environment_definition"])
 
-    customised = any(k in kwargs for k in CUSTOMISING)
+    customised = changed_later or any(k in kwargs for k in CUSTOMISING)
     framework = cls in FRAMEWORKS
     version = device = None
     if framework:

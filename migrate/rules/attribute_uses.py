@@ -2,7 +2,9 @@
 
 ``run_config`` and ``source_directory`` mean the same on a ScriptRunConfig. ``_estimator_config`` was
 the estimator's RunConfiguration, which a ScriptRunConfig calls ``run_config``; writes through it into
-the environment go to the emitted Environment:
+the environment go to the emitted Environment, and so do uses of ``est.conda_dependencies`` (v1's
+read-only property for ``run_config.environment.python.conda_dependencies``: the ScriptRunConfig holds
+the emitted Environment itself, so calls on it still change what the run installs):
 
 Before::
 
@@ -16,15 +18,20 @@ After::
     est = ScriptRunConfig(source_directory=".", script="train.py", ..., environment=est_env, ...)
     est_env.python.user_managed_dependencies = True
 
-Any other attribute (``est.conda_dependencies``, ``est.script_params``) has no ScriptRunConfig
-counterpart: the estimator is left as it is with HPM103, whose message says whether the code reads
-the attribute or assigns to it.
+    est.conda_dependencies.add_conda_package("pytorch-nightly")   # before
+    est_env.python.conda_dependencies.add_conda_package("pytorch-nightly")   # after
+
+Any other attribute (``est.framework_version``, ``est.script_params``) has no ScriptRunConfig
+counterpart, nor has ``est.conda_dependencies`` assigned to (v1 raised: the property has no setter)
+or with an environment that is not a variable (``Environment.get(...)`` inline): the estimator is
+left as it is with HPM103, whose message says whether the code reads the attribute or assigns to it.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
+from migrate import cst_build as b
 from migrate.engine import EstimatorPlan, Migration
 from migrate.environment import EnvironmentPlan
 
@@ -32,14 +39,18 @@ CODES = ("HPM103",)
 
 COMPATIBLE_ATTRIBUTES = {"run_config", "source_directory"}
 INTERNAL_RUN_CONFIG = "_estimator_config"
+CONDA_DEPENDENCIES = "conda_dependencies"
 
 
 def plan(m: Migration) -> None:
     for name, plans in m.by_name.items():
         first = min(m.facts.order_of(p.call) for p in plans)
         uses = [u for u in m.facts.attribute_uses.get(name, []) if u.order > first]
-        reads = sorted({u.attr for u in uses if not u.store and u.attr not in _MAPPED})
-        writes = sorted({u.attr for u in uses if u.store and u.attr not in _MAPPED})
+        variable = _environment_variable(plans[0]) if len(plans) == 1 else None
+        conda = [u for u in uses if u.attr == CONDA_DEPENDENCIES and variable and not _assigned_itself(m, u)]
+        left = [u for u in uses if u.attr not in _MAPPED and u not in conda]
+        reads = sorted({u.attr for u in left if not u.store})
+        writes = sorted({u.attr for u in left if u.store})
         if reads or writes:
             parts = []
             if reads:
@@ -57,26 +68,51 @@ def plan(m: Migration) -> None:
         internal = [u for u in uses if u.attr == INTERNAL_RUN_CONFIG]
         if internal and len(plans) == 1:
             _map_internal(m, plans[0], internal)
+        if variable is not None:
+            _map_conda_dependencies(m, plans[0], conda, variable)
 
 
 _MAPPED = COMPATIBLE_ATTRIBUTES | {INTERNAL_RUN_CONFIG}
 
 
+def _environment_variable(p: EstimatorPlan) -> str | None:
+    """The variable holding the Environment the ScriptRunConfig gets: the one the rewrite creates,
+    or the user's ``environment_definition=env`` (v1's estimator held that very object too, so writes
+    through it changed ``env`` there as well); None for any other expression."""
+    environment = p.environment
+    if isinstance(environment, EnvironmentPlan) and isinstance(environment.expression, cst.Name):
+        return environment.expression.value
+    return None
+
+
+def _assigned_itself(m: Migration, use) -> bool:  # type: ignore[no-untyped-def]
+    """``est.conda_dependencies = ...`` (not a write through it, ``est.conda_dependencies.x = ...``)."""
+    parent = m.facts.parent_of(use.node)
+    return bool(use.store) and not (isinstance(parent, cst.Attribute) and parent.value is use.node)
+
+
+def _map_conda_dependencies(m: Migration, p: EstimatorPlan, uses: list, variable: str) -> None:  # type: ignore[type-arg]
+    """``est.conda_dependencies`` → ``<environment>.python.conda_dependencies``."""
+    for use in uses:
+
+        def to_environment(updated: cst.CSTNode, v: str = variable) -> cst.CSTNode:
+            return updated if p.blocked else b.attr(f"{v}.python.{CONDA_DEPENDENCIES}")
+
+        m.node_rewrites[use.node] = to_environment
+
+
 def _map_internal(m: Migration, p: EstimatorPlan, uses: list) -> None:  # type: ignore[type-arg]
     """``est._estimator_config`` → ``est.run_config``; ``....environment`` → the emitted Environment."""
+    variable = _environment_variable(p)
     for use in uses:
         node: cst.Attribute = use.node
         parent = m.facts.parent_of(node)
-        environment = p.environment
         if (
             isinstance(parent, cst.Attribute)
             and parent.value is node
             and parent.attr.value == "environment"
-            and isinstance(environment, EnvironmentPlan)
-            and environment.statements
-            and isinstance(environment.expression, cst.Name)
+            and variable is not None
         ):
-            variable = environment.expression.value
 
             def to_environment(updated: cst.CSTNode, v: str = variable) -> cst.CSTNode:
                 return updated if p.blocked else cst.Name(v)

@@ -62,6 +62,24 @@ def test_run_config_data_and_data_references_are_dicts() -> None:
     assert FACTS["run_config_data_is_a_dict"] and FACTS["run_config_data_references_is_a_dict"]
 
 
+def test_conda_dependencies_rewrite_changes_what_v1_changed() -> None:
+    """``est.conda_dependencies.add_pip_package(...)`` becomes ``env.python.conda_dependencies...``: in
+    v1 the estimator's conda_dependencies is its environment's own (no copy), the ScriptRunConfig holds
+    the environment it is given, and assigning to the property raised (so that stays marked)."""
+    source = (
+        "from azureml.train.estimator import Estimator\n"
+        "est = Estimator(source_directory='.', entry_script='t.py', compute_target=ct, environment_definition=env)\n"
+        "est.conda_dependencies.add_pip_package('pandas')\n"
+    )
+    code = migrate_source(source).code
+    assert "environment=env" in code and "env.python.conda_dependencies.add_pip_package('pandas')" in code
+    assert FACTS["estimator_conda_dependencies_is_its_environments"] is True
+    assert FACTS["script_run_config_holds_its_environment"] is True
+    assert FACTS["estimator_conda_dependencies_assignment"] == "AttributeError"
+    assigned = migrate_source(source.replace(".add_pip_package('pandas')", " = None"))
+    assert [f.code for f in assigned.findings] == ["HPM103"]
+
+
 @pytest.mark.skipif(not V1_PYTHON.exists(), reason="no v1 SDK interpreter on this machine")
 def test_recorded_facts_are_current() -> None:
     """Re-run the probe under the real v1 SDK: the recorded facts still hold."""

@@ -47,6 +47,25 @@ facts["node_count"] = {
     "PyTorchConfiguration(communication_backend='Nccl', process_count=8, node_count=4)": src(
         PyTorchConfiguration(communication_backend="Nccl", process_count=8, node_count=4)).run_config.node_count,
 }
+# est.conda_dependencies is rewritten to <environment>.python.conda_dependencies: the same object in v1
+# (the estimator's environment is environment_definition itself), which the ScriptRunConfig holds.
+import os, tempfile
+from azureml.train.estimator import Estimator
+source = tempfile.mkdtemp()
+open(os.path.join(source, "train.py"), "w").close()
+user_env = Environment(name="user-env")
+est = Estimator(source_directory=source, entry_script="train.py", compute_target="local",
+                environment_definition=user_env)
+facts["estimator_conda_dependencies_is_its_environments"] = (
+    est.conda_dependencies is user_env.python.conda_dependencies)
+held = Environment(name="held")
+facts["script_run_config_holds_its_environment"] = ScriptRunConfig(
+    source_directory=source, script="train.py", compute_target="local", environment=held).run_config.environment is held
+try:
+    est.conda_dependencies = None
+    facts["estimator_conda_dependencies_assignment"] = "allowed"
+except AttributeError:
+    facts["estimator_conda_dependencies_assignment"] = "AttributeError"
 run = src(None)
 run.run_config.data["x"] = "placeholder"
 facts["run_config_data_is_a_dict"] = isinstance(run.run_config.data, dict)
