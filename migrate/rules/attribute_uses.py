@@ -46,7 +46,7 @@ def plan(m: Migration) -> None:
     for name, plans in m.by_name.items():
         first = min(m.facts.order_of(p.call) for p in plans)
         uses = [u for u in m.facts.attribute_uses.get(name, []) if u.order > first]
-        variable = _environment_variable(plans[0]) if len(plans) == 1 else None
+        variable = _environment_variable(m, plans[0]) if len(plans) == 1 else None
         conda = [u for u in uses if u.attr == CONDA_DEPENDENCIES and variable and not _assigned_itself(m, u)]
         left = [u for u in uses if u.attr not in _MAPPED and u not in conda]
         reads = sorted({u.attr for u in left if not u.store})
@@ -75,14 +75,20 @@ def plan(m: Migration) -> None:
 _MAPPED = COMPATIBLE_ATTRIBUTES | {INTERNAL_RUN_CONFIG}
 
 
-def _environment_variable(p: EstimatorPlan) -> str | None:
+def _environment_variable(m: Migration, p: EstimatorPlan) -> str | None:
     """The variable holding the Environment the ScriptRunConfig gets: the one the rewrite creates,
     or the user's ``environment_definition=env`` (v1's estimator held that very object too, so writes
-    through it changed ``env`` there as well); None for any other expression."""
+    through it changed ``env`` there as well) unless ``env`` is bound again later; None for any other
+    expression."""
     environment = p.environment
-    if isinstance(environment, EnvironmentPlan) and isinstance(environment.expression, cst.Name):
-        return environment.expression.value
-    return None
+    if not (isinstance(environment, EnvironmentPlan) and isinstance(environment.expression, cst.Name)):
+        return None
+    name = environment.expression.value
+    if not environment.statements:
+        after = m.facts.order_of(p.call)
+        if any(binding.order > after for binding in m.facts.bindings.get(name, [])):
+            return None  # a later `env = ...` would make the name another object than the run's
+    return name
 
 
 def _assigned_itself(m: Migration, use) -> bool:  # type: ignore[no-untyped-def]
@@ -103,7 +109,7 @@ def _map_conda_dependencies(m: Migration, p: EstimatorPlan, uses: list, variable
 
 def _map_internal(m: Migration, p: EstimatorPlan, uses: list) -> None:  # type: ignore[type-arg]
     """``est._estimator_config`` → ``est.run_config``; ``....environment`` → the emitted Environment."""
-    variable = _environment_variable(p)
+    variable = _environment_variable(m, p)
     for use in uses:
         node: cst.Attribute = use.node
         parent = m.facts.parent_of(node)
