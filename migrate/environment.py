@@ -95,7 +95,7 @@ def plan_environment(
     add_defaults: bool,
     changed_later: bool = False,
 ) -> EnvironmentPlan:
-    """``changed_later``: the code changes the estimator's environment after construction
+    """``changed_later``: the code uses the estimator's packages after construction
     (``est.conda_dependencies.add_conda_package(...)``), which rules out a curated one too."""
     if "environment_definition" in kwargs:
         return EnvironmentPlan(kwargs["environment_definition"])

@@ -75,6 +75,16 @@ def plan(m: Migration) -> None:
 _MAPPED = COMPATIBLE_ATTRIBUTES | {INTERNAL_RUN_CONFIG}
 
 
+def uses_packages_later(m: Migration, target: str | None, call: cst.Call) -> bool:
+    """Whether the estimator bound to ``target`` by ``call`` has ``est.conda_dependencies`` used after
+    it: the estimator rule then plans an Environment of the run's own, not a shared curated one, so
+    that this rule can point those uses at it."""
+    if target is None:
+        return False
+    order = m.facts.order_of(call)
+    return any(u.attr == CONDA_DEPENDENCIES and u.order > order for u in m.facts.attribute_uses.get(target, []))
+
+
 def _environment_variable(m: Migration, p: EstimatorPlan) -> str | None:
     """The variable holding the Environment the ScriptRunConfig gets: the one the rewrite creates,
     or the user's ``environment_definition=env`` (v1's estimator held that very object too, so writes

@@ -32,7 +32,7 @@ from migrate.distribution import DistributionPlan, DistributionUnresolvable, pla
 from migrate.engine import EstimatorPlan, Migration
 from migrate.environment import EnvironmentPlan, EnvironmentUnresolvable, plan_environment
 from migrate.names import ESTIMATOR_CLASSES
-from migrate.rules import data_inputs, script_params
+from migrate.rules import attribute_uses, data_inputs, script_params
 
 CODES = ("HPM102", "HPM104", "HPM105", "HPM109", "HPM110", "HPM112", "HPL201")
 
@@ -171,24 +171,11 @@ def _plan_estimator(m: Migration, call: cst.Call, cls: str) -> None:
             f"{base.replace('_', '-')}-env",
             m.workspace(call),
             add_defaults=m.target == "azureml",
-            changed_later=_environment_changed_later(m, p, call),
+            changed_later=attribute_uses.uses_packages_later(m, p.target, call),
         )
     except EnvironmentUnresolvable as error:
         p.blockers.append((error.code, error.message, error.fix))
     data_inputs.plan_inputs(m, p)
-
-
-# The attribute through which code changes an estimator's packages after construction (see
-# rules.attribute_uses): the run then needs an Environment of its own, not a shared curated one.
-PACKAGES_HANDLE = "conda_dependencies"
-
-
-def _environment_changed_later(m: Migration, p: EstimatorPlan, call: cst.Call) -> bool:
-    if p.target is None:
-        return False
-    order = m.facts.order_of(call)
-    uses = m.facts.attribute_uses.get(p.target, [])
-    return any(u.attr == PACKAGES_HANDLE and u.order > order for u in uses)
 
 
 def finalise(m: Migration) -> None:
