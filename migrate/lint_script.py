@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import os
+import sys
 from pathlib import Path
 
 Check = tuple[str, str, str | None, int, int]
@@ -248,11 +250,48 @@ def imported_modules(tree: ast.Module, path: Path) -> list[tuple[str, int]]:
     return found
 
 
+# v1's walk of the source directory skipped these (``_get_local_candidates_full_path``).
+_NOT_LOCAL_DIRS = frozenset({".hg", ".svn", ".git", ".tox", "__pycache__", "env", "venv"})
+# A source directory this big is not a project (a home directory, a data tree): stop looking.
+_MAX_WALKED = 20_000
+
+
+def local_candidates(source_directory: Path) -> dict[str, list[Path]]:
+    """What v1 took for local code (``_get_local_candidates_full_path``): every ``.py`` file's stem
+    and every directory's name anywhere under the source directory (itself included), with their
+    paths. Broader than Python's own lookup: an entry script that extends ``sys.path``
+    (``sys.path.append("lib")``) imports from subdirectories, and v1 neither reported those imports
+    as missing packages nor skipped linting them."""
+    found: dict[str, list[Path]] = {source_directory.resolve().name: [source_directory]}
+    pending = [source_directory]
+    walked = 0
+    while pending and walked < _MAX_WALKED:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as entries:
+                listed = sorted(entries, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in listed:
+            walked += 1
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir and entry.name not in _NOT_LOCAL_DIRS:
+                found.setdefault(entry.name, []).append(Path(entry.path))
+                pending.append(Path(entry.path))
+            elif not is_dir and entry.name.endswith(".py"):
+                found.setdefault(entry.name[:-3], []).append(Path(entry.path))
+    return found
+
+
 def local_module_files(entry_script: Path, source_directory: Path) -> list[tuple[Path, ast.Module | None, str]]:
     """The entry script and every local module it imports, transitively: (path, tree or None, text)."""
     results: list[tuple[Path, ast.Module | None, str]] = []
     seen: set[Path] = set()
     queue = [entry_script]
+    candidates: dict[str, list[Path]] | None = None  # walked when Python's own lookup finds nothing
     while queue:
         path = queue.pop(0)
         try:
@@ -283,6 +322,13 @@ def local_module_files(entry_script: Path, source_directory: Path) -> list[tuple
                 found = _module_file(name, [package]) if name else None
             else:
                 found = _module_file(name, roots)
+                top = name.split(".")[0]
+                if found is None and top not in sys.stdlib_module_names:
+                    # Like v1, any file of that name under the source directory (an entry script
+                    # that extends sys.path imports from a subdirectory).
+                    if candidates is None:
+                        candidates = local_candidates(source_directory)
+                    queue.extend(p for p in candidates.get(top, ()) if p.suffix == ".py")
             if found is not None:
                 queue.append(found)
     return results

@@ -8,7 +8,6 @@ calls it (and ``check_pip``/``check_conda``/``check_framework_pins``) for
 
 from __future__ import annotations
 
-import contextlib
 import re
 import sys
 from pathlib import Path
@@ -279,7 +278,7 @@ def missing_packages(
     names (``IMPORT_PACKAGES``: sklearn → scikit-learn, cv2 → opencv-python, ...) and compared with
     the given pip and conda package lists. One finding per missing import, naming the file.
     """
-    from migrate.lint_script import display_name, imported_modules, local_module_files
+    from migrate.lint_script import display_name, imported_modules, local_candidates, local_module_files
 
     installed: set[str] = set()
     for requirement in pip_packages:
@@ -295,11 +294,9 @@ def missing_packages(
                 installed.add(implied)
                 pending.append(implied)
     files = local_module_files(entry_script, source_directory)
-    local: set[str] = set()
+    local = set(local_candidates(source_directory))
     for path, _, _ in files:
         local.add(path.stem if path.name != "__init__.py" else path.parent.name)
-    with contextlib.suppress(OSError):
-        local.update(p.stem for p in source_directory.iterdir() if p.suffix == ".py" or (p / "__init__.py").is_file())
     checks: list[Check] = []
     reported: set[str] = set()
     for path, tree, _ in files:

@@ -5,7 +5,8 @@ On the estimator's literal package lists (or lists bound to a variable): invalid
 (HPP304), Horovod without MPI (HPP305), azureml-defaults missing (HPP306, --target azureml); on a
 local requirements file the same; on a local entry script and the modules it imports, what v1's
 flake8 run reported (HPL203 syntax error, HPL204 undefined name, HPL205 local used before
-assignment) and imports that no package in the environment provides (HPP307)::
+assignment) and, as v1 did, only on a framework image and not for a local run, imports that no
+package in the environment provides (HPP307)::
 
     est = PyTorch(".", entry_script="train.py", pip_packages=["sklearn", "torch==1.4"], framework_version="1.6")
     # HPP302 'sklearn': the 'sklearn' package on PyPI is a deprecated placeholder (fix: use 'scikit-learn')
@@ -88,6 +89,10 @@ def _check(m: Migration, call: cst.Call, cls: str, kwargs: dict[str, cst.BaseExp
         return
     if cls not in FRAMEWORKS:
         return  # v1 checked packages only on its framework images
+    if "custom_docker_image" in kwargs or "custom_docker_base_image" in kwargs:
+        return  # ... so not on a custom image either: what it holds is not known here
+    if b.literal_value(kwargs.get("compute_target")) == "local":
+        return  # nor for local runs (v1's _script_validation: the packages are the machine's own)
     try:
         version, device = framework_key(cls, kwargs)
     except EnvironmentUnresolvable:

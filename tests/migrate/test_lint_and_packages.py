@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from migrate import packages
 from migrate.lint_script import lint_source
 from migrate.runner import migrate_file
@@ -143,3 +145,26 @@ def test_framework_estimator_reports_missing_packages_of_its_entry_script(tmp_pa
     )
     findings = migrate_file(str(job)).findings
     assert [f.code for f in findings] == ["HPP307"] and "'cv2'" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "custom_docker_image='myregistry.azurecr.io/bert:latest'",
+        "custom_docker_base_image='myregistry.azurecr.io/bert:latest'",
+        "compute_target='local'",
+    ],
+)
+def test_no_package_check_on_a_custom_image_or_a_local_run(tmp_path: Path, extra: str) -> None:
+    """v1's _script_validation checked packages only when the base image is a framework image and the
+    target is not 'local': a custom image's packages are unknown, and warning about them is noise.
+    The lint findings still come (v1 linted in every case)."""
+    _project(tmp_path, {"src/train.py": "import torch\nimport cv2\nprint(undefined_name)\n"})
+    job = tmp_path / "job.py"
+    target = "" if "compute_target" in extra else "compute_target=ct, "
+    job.write_text(
+        "from azureml.train.dnn import PyTorch\n"
+        f"est = PyTorch(source_directory='src', entry_script='train.py', {target}framework_version='1.6', {extra})\n"
+    )
+    codes = [f.code for f in migrate_file(str(job)).findings]
+    assert "HPL204" in codes and "HPP307" not in codes  # (custom_docker_base_image also gets HPL202)

@@ -7,13 +7,17 @@ objects reach ScriptRunConfig's run_config.node_count.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import libcst as cst
 import pytest
 
 from migrate.arguments import UnresolvableParams, arguments_list, dict_items, pairs_to_arguments
+from migrate.lint_script import local_module_files
+from migrate.packages import missing_packages
 from migrate.rules.script_params import runtime_conversion
 from migrate.transform import migrate_source
-from tests.migrate.v1_facts import V1_PYTHON, probe, recorded
+from tests.migrate.v1_facts import LOCAL_TREE, V1_PYTHON, probe, recorded
 
 FACTS = recorded()
 
@@ -78,6 +82,23 @@ def test_conda_dependencies_rewrite_changes_what_v1_changed() -> None:
     assert FACTS["estimator_conda_dependencies_assignment"] == "AttributeError"
     assigned = migrate_source(source.replace(".add_pip_package('pandas')", " = None"))
     assert [f.code for f in assigned.findings] == ["HPM103"]
+
+
+def test_package_check_takes_for_local_what_v1_took(tmp_path: Path) -> None:
+    """On a source directory whose entry script extends sys.path, the imports reported as possibly
+    missing packages and the files followed (and linted) are v1's own: modules anywhere under the
+    source directory are local, venv/ and the like are not looked at, the standard library is left out."""
+    for relative, text in LOCAL_TREE.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    files = local_module_files(tmp_path / "train.py", tmp_path)
+    followed = sorted(path.relative_to(tmp_path).as_posix() for path, _, _ in files)
+    assert followed == FACTS["local_tree_followed_files"]
+    reported = {
+        message.split("import '", 1)[1].split("'", 1)[0].split(".")[0]
+        for _, message, _ in missing_packages(tmp_path / "train.py", tmp_path, [], [])
+    }
+    assert sorted(reported) == FACTS["local_tree_external_imports"]
 
 
 @pytest.mark.skipif(not V1_PYTHON.exists(), reason="no v1 SDK interpreter on this machine")

@@ -70,13 +70,40 @@ run = src(None)
 run.run_config.data["x"] = "placeholder"
 facts["run_config_data_is_a_dict"] = isinstance(run.run_config.data, dict)
 facts["run_config_data_references_is_a_dict"] = isinstance(run.run_config.data_references, dict)
+# v1's package check on a tree whose entry script extends sys.path (LOCAL_TREE, built here as there):
+# the imports it took for packages, and the files it followed (and linted).
+from azureml.train import _script_validation as validation
+tree = tempfile.mkdtemp()
+for relative, text in json.loads(sys.argv[2]).items():
+    os.makedirs(os.path.dirname(os.path.join(tree, relative)), exist_ok=True)
+    with open(os.path.join(tree, relative), "w") as handle:
+        handle.write(text)
+imports, visited = validation._get_imports_used_files(
+    tree, "train.py", validation._get_local_candidates_full_path(tree))
+facts["local_tree_external_imports"] = sorted({name.split(".")[0] for name in imports})
+facts["local_tree_followed_files"] = sorted(os.path.relpath(path, tree) for path in visited)
 print(json.dumps(facts, indent=1, sort_keys=True))
 """
+
+# A source directory for v1's package check: the entry script imports from a directory it puts on
+# sys.path, a directory without __init__.py, a module under venv/ (v1 did not look there) and packages.
+LOCAL_TREE = {
+    "train.py": "import sys\nsys.path.append('lib')\nimport helpers\nimport models\nimport shadowed\n"
+    "import cv2, numpy\nfrom torch import nn\nimport os.path\n",
+    "lib/helpers.py": "import yaml\nfrom common import tools\n",
+    "lib/deeper/common.py": "import pandas\n",
+    "models/weights.txt": "not code\n",
+    "venv/shadowed.py": "import never_followed\n",
+}
 
 
 def probe(python: Path) -> dict[str, object]:
     out = subprocess.run(
-        [str(python), "-c", PROBE, json.dumps(SCRIPT_PARAMS)], capture_output=True, text=True, check=True, timeout=300
+        [str(python), "-c", PROBE, json.dumps(SCRIPT_PARAMS), json.dumps(LOCAL_TREE)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
     )
     return json.loads(out.stdout)
 
