@@ -75,14 +75,27 @@ def plan(m: Migration) -> None:
 _MAPPED = COMPATIBLE_ATTRIBUTES | {INTERNAL_RUN_CONFIG}
 
 
-def uses_packages_later(m: Migration, target: str | None, call: cst.Call) -> bool:
-    """Whether the estimator bound to ``target`` by ``call`` has ``est.conda_dependencies`` used after
-    it: the estimator rule then plans an Environment of the run's own, not a shared curated one, so
-    that this rule can point those uses at it."""
+def uses_environment_later(m: Migration, target: str | None, call: cst.Call) -> bool:
+    """Whether the estimator bound to ``target`` by ``call`` has its environment used after it
+    (``est.conda_dependencies``, ``est.run_config.environment...``, ``est._estimator_config.environment...``):
+    the estimator rule then plans an Environment of the run's own, not a curated one (a curated
+    environment changed on the client is refused: it must be cloned under a new name first), so that
+    those uses change the run's environment as they changed the estimator's in v1."""
     if target is None:
         return False
     order = m.facts.order_of(call)
-    return any(u.attr == CONDA_DEPENDENCIES and u.order > order for u in m.facts.attribute_uses.get(target, []))
+    return any(
+        u.order > order and (u.attr == CONDA_DEPENDENCIES or _reaches_environment(m, u))
+        for u in m.facts.attribute_uses.get(target, [])
+    )
+
+
+def _reaches_environment(m: Migration, use) -> bool:  # type: ignore[no-untyped-def]
+    """``est.run_config.environment`` or ``est._estimator_config.environment`` (and anything below)."""
+    if use.attr not in ("run_config", INTERNAL_RUN_CONFIG):
+        return False
+    parent = m.facts.parent_of(use.node)
+    return isinstance(parent, cst.Attribute) and parent.value is use.node and parent.attr.value == "environment"
 
 
 def _environment_variable(m: Migration, p: EstimatorPlan) -> str | None:

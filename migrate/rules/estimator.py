@@ -171,7 +171,7 @@ def _plan_estimator(m: Migration, call: cst.Call, cls: str) -> None:
             f"{base.replace('_', '-')}-env",
             m.workspace(call),
             add_defaults=m.target == "azureml",
-            changed_later=attribute_uses.uses_packages_later(m, p.target, call),
+            changed_later=attribute_uses.uses_environment_later(m, p.target, call),
         )
     except EnvironmentUnresolvable as error:
         p.blockers.append((error.code, error.message, error.fix))
