@@ -4,7 +4,9 @@
 the estimator's RunConfiguration, which a ScriptRunConfig calls ``run_config``; writes through it into
 the environment go to the emitted Environment, and so do uses of ``est.conda_dependencies`` (v1's
 read-only property for ``run_config.environment.python.conda_dependencies``: the ScriptRunConfig holds
-the emitted Environment itself, so calls on it still change what the run installs):
+the emitted Environment itself, so calls on it still change what the run installs). An estimator
+whose environment is used that way, or through ``est.run_config.environment...``, gets an Environment
+of its own rather than a curated one (a curated environment changed on the client is refused):
 
 Before::
 
