@@ -286,12 +286,15 @@ def local_candidates(source_directory: Path) -> dict[str, list[Path]]:
     return found
 
 
-def local_module_files(entry_script: Path, source_directory: Path) -> list[tuple[Path, ast.Module | None, str]]:
-    """The entry script and every local module it imports, transitively: (path, tree or None, text)."""
+def local_module_files(
+    entry_script: Path, source_directory: Path, candidates: dict[str, list[Path]] | None = None
+) -> list[tuple[Path, ast.Module | None, str]]:
+    """The entry script and every local module it imports, transitively: (path, tree or None, text).
+    ``candidates`` is ``local_candidates(source_directory)`` when the caller has it already (else the
+    source directory is walked once Python's own lookup finds nothing)."""
     results: list[tuple[Path, ast.Module | None, str]] = []
     seen: set[Path] = set()
     queue = [entry_script]
-    candidates: dict[str, list[Path]] | None = None  # walked when Python's own lookup finds nothing
     while queue:
         path = queue.pop(0)
         try:

@@ -293,8 +293,9 @@ def missing_packages(
             if implied not in installed:
                 installed.add(implied)
                 pending.append(implied)
-    files = local_module_files(entry_script, source_directory)
-    local = set(local_candidates(source_directory))
+    candidates = local_candidates(source_directory)
+    files = local_module_files(entry_script, source_directory, candidates)
+    local = set(candidates)
     for path, _, _ in files:
         local.add(path.stem if path.name != "__init__.py" else path.parent.name)
     checks: list[Check] = []
