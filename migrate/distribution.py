@@ -1,15 +1,17 @@
 """Estimator distribution settings → a ``distributed_job_config`` object.
 
 ``Mpi``/``"mpi"`` → MpiConfiguration(process_count_per_node, node_count); ``Gloo``/``Nccl``/``"gloo"``/
-``"nccl"`` → PyTorchConfiguration(communication_backend, process_count, node_count) where process_count
-is the total number of processes; ``ParameterServer``/``"ps"`` → TensorflowConfiguration(worker_count,
-parameter_server_count).
+``"nccl"`` → PyTorchConfiguration(communication_backend, node_count): no process count, as in v1's run
+configuration (v1 used the estimator's process_count_per_node only with ``"mpi"``, and ignored it with
+a warning otherwise); ``ParameterServer``/``"ps"`` → TensorflowConfiguration(worker_count,
+parameter_server_count), plus ``run_config.node_count`` where the estimator's node count is not the
+worker count.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -26,6 +28,20 @@ class DistributionPlan:
     uses: set[str]
     pre_statements: list[cst.SimpleStatementLine]
     deprecated: list[str]
+    # (attribute path under the ScriptRunConfig, value) set right after it is built
+    settings: list[tuple[str, cst.BaseExpression]] = field(default_factory=list)
+    # (code, message, fix) for what changes meaning in the rewrite
+    notes: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+# v1's estimators knew only their own distribution classes and MpiConfiguration: a core
+# PyTorchConfiguration left the run without torch.distributed (communicator None).
+IGNORED_TORCH_CONFIGURATION = (
+    "HPM116",
+    "v1 ignored a PyTorchConfiguration given to an estimator (the run had no torch.distributed set-up); "
+    "the ScriptRunConfig starts its processes as torch.distributed ranks",
+    "check that the script expects distributed ranks, or remove distributed_job_config",
+)
 
 
 def _arg(call: cst.Call, position: int, name: str) -> cst.BaseExpression | None:
@@ -37,16 +53,6 @@ def _arg(call: cst.Call, position: int, name: str) -> cst.BaseExpression | None:
     return None
 
 
-def _total(nodes: cst.BaseExpression | None, per_node: cst.BaseExpression | None) -> cst.BaseExpression | None:
-    if per_node is None:
-        return None
-    n, p = b.literal_value(nodes) if nodes is not None else 1, b.literal_value(per_node)
-    if isinstance(n, int) and isinstance(p, int):
-        return cst.Integer(str(n * p))
-    left = nodes if nodes is not None else cst.Integer("1")
-    return cst.BinaryOperation(left=left, operator=cst.Multiply(), right=per_node)
-
-
 def _mpi(per_node: cst.BaseExpression | None, nodes: cst.BaseExpression | None) -> cst.Call:
     args = []
     if per_node is not None:
@@ -56,11 +62,8 @@ def _mpi(per_node: cst.BaseExpression | None, nodes: cst.BaseExpression | None) 
     return b.call(cst.Name("MpiConfiguration"), args, multiline=False)
 
 
-def _pytorch(backend: str, per_node: cst.BaseExpression | None, nodes: cst.BaseExpression | None) -> cst.Call:
+def _pytorch(backend: str, nodes: cst.BaseExpression | None) -> cst.Call:
     args = [b.kwarg("communication_backend", b.string(backend))]
-    total = _total(nodes, per_node)
-    if total is not None:
-        args.append(b.kwarg("process_count", total))
     if nodes is not None:
         args.append(b.kwarg("node_count", nodes))
     return b.call(cst.Name("PyTorchConfiguration"), args, multiline=False)
@@ -75,19 +78,36 @@ def _tensorflow(workers: cst.BaseExpression | None, servers: cst.BaseExpression 
     return b.call(cst.Name("TensorflowConfiguration"), args, multiline=False)
 
 
-def _with_counts(
-    call: cst.Call, kind: str, nodes: cst.BaseExpression | None, per_node: cst.BaseExpression | None
-) -> cst.Call:
-    """An inline ``MpiConfiguration(...)``/``PyTorchConfiguration(...)`` given the estimator's counts.
+def _parameter_server_nodes(
+    nodes: cst.BaseExpression | None, workers: cst.BaseExpression | None, workers_known: bool = True
+) -> list[tuple[str, cst.BaseExpression]]:
+    """``run_config.node_count`` for a parameter-server job, unless it is the worker count anyway.
+
+    A v1 TensorFlow estimator ran on its own node_count (default 1) whatever the worker count: the
+    workers and parameter servers shared those nodes. A ScriptRunConfig sets node_count to
+    worker_count, so a job with 2 workers on 1 node would ask for 2 nodes; the estimator's count is
+    set back after construction (v1 reads run_config.node_count at submission).
+    """
+    given = nodes if nodes is not None else cst.Integer("1")
+    if workers_known:
+        count = workers if workers is not None else cst.Integer("1")
+        same = given.deep_equals(count)
+        n, w = b.literal_value(given), b.literal_value(count)
+        if same or (isinstance(n, int) and isinstance(w, int) and n == w):
+            return []
+    return [("run_config.node_count", given)]
+
+
+def _with_counts(call: cst.Call, kind: str, nodes: cst.BaseExpression | None) -> cst.Call:
+    """An inline ``MpiConfiguration(...)``/``PyTorchConfiguration(...)`` given the estimator's node count.
 
     v1 ran the job on the estimator's node_count whatever the object said (``run_config.node_count =
     node_count``); a ScriptRunConfig takes the count from the object, so the estimator's node_count is
     written into the call (replacing the object's own). v1 used the estimator's process_count_per_node
-    only with distributed_backend, so an MpiConfiguration keeps its own; for PyTorchConfiguration the
-    total process count is given when the estimator had one, as for Gloo/Nccl objects.
+    only with distributed_backend="mpi", so the object keeps its own process counts.
     """
     if kind == "TensorflowConfiguration":
-        return call  # ScriptRunConfig derives the node count from worker_count
+        return call  # the node count is set on the run configuration instead (_parameter_server_nodes)
     node_position = 1 if kind == "MpiConfiguration" else 2
     args: list[cst.Arg] = []
     for index, arg in enumerate(call.args):
@@ -97,12 +117,6 @@ def _with_counts(
         if is_nodes and nodes is not None:
             continue
         args.append(arg)
-    present = {arg.keyword.value for arg in args if arg.keyword is not None}
-    positional = sum(1 for arg in args if arg.keyword is None)
-    if kind == "PyTorchConfiguration":
-        total = _total(nodes, per_node)
-        if total is not None and "process_count" not in present and positional < 2:
-            args.append(b.kwarg("process_count", total))
     if nodes is not None:
         args.append(b.kwarg("node_count", nodes))
     if len(args) == len(call.args) and all(a is o for a, o in zip(args, call.args)):
@@ -124,7 +138,7 @@ def convert_standalone(cls: str, call: cst.Call) -> tuple[cst.Call, str]:
     if cls == "Mpi":
         return _mpi(_arg(call, 0, "process_count_per_node"), None), "MpiConfiguration"
     if cls in ("Gloo", "Nccl"):
-        return _pytorch(cls, None, None), "PyTorchConfiguration"
+        return _pytorch(cls, None), "PyTorchConfiguration"
     return _tensorflow(_arg(call, 0, "worker_count"), _arg(call, 1, "parameter_server_count")), (
         "TensorflowConfiguration"
     )
@@ -152,23 +166,37 @@ def plan_distribution(
                     _mpi(_arg(call, 0, "process_count_per_node"), nodes), {"MpiConfiguration"}, [], deprecated
                 )
             if kind in ("Gloo", "Nccl"):
-                return DistributionPlan(_pytorch(kind, per_node, nodes), {"PyTorchConfiguration"}, [], deprecated)
+                return DistributionPlan(_pytorch(kind, nodes), {"PyTorchConfiguration"}, [], deprecated)
             if kind == "ParameterServer":
                 workers = _arg(call, 0, "worker_count")
                 servers = _arg(call, 1, "parameter_server_count")
-                return DistributionPlan(_tensorflow(workers, servers), {"TensorflowConfiguration"}, [], deprecated)
+                return DistributionPlan(
+                    _tensorflow(workers, servers),
+                    {"TensorflowConfiguration"},
+                    [],
+                    deprecated,
+                    _parameter_server_nodes(nodes, workers),
+                )
             if kind in ("MpiConfiguration", "PyTorchConfiguration", "TensorflowConfiguration"):
-                return DistributionPlan(_with_counts(call, kind, nodes, per_node), set(), [], deprecated)
+                settings = (
+                    _parameter_server_nodes(nodes, _arg(call, 0, "worker_count"))
+                    if kind == "TensorflowConfiguration"
+                    else []
+                )
+                notes = [IGNORED_TORCH_CONFIGURATION] if kind == "PyTorchConfiguration" else []
+                return DistributionPlan(_with_counts(call, kind, nodes), set(), [], deprecated, settings, notes)
         # A variable holding a configuration object (its constructor is rewritten on its own):
         # carry the counts over by setting them on the object before use.
         pre: list[cst.SimpleStatementLine] = []
         if nodes is not None and kind not in ("ParameterServer", "TensorflowConfiguration"):
             pre.append(b.assign(cst.Attribute(value=training, attr=cst.Name("node_count")), nodes))
-        if per_node is not None and kind in ("Gloo", "Nccl", "PyTorchConfiguration"):
-            total = _total(nodes, per_node)
-            assert total is not None
-            pre.append(b.assign(cst.Attribute(value=training, attr=cst.Name("process_count")), total))
-        return DistributionPlan(training, set(), pre, deprecated)
+        settings = (
+            _parameter_server_nodes(nodes, None, workers_known=False)
+            if kind in ("ParameterServer", "TensorflowConfiguration")
+            else []
+        )
+        notes = [IGNORED_TORCH_CONFIGURATION] if kind == "PyTorchConfiguration" else []
+        return DistributionPlan(training, set(), pre, deprecated, settings, notes)
     if backend_node is not None:
         backend = b.literal_value(backend_node)
         if not isinstance(backend, str):
@@ -177,15 +205,14 @@ def plan_distribution(
         if backend == "mpi":
             return DistributionPlan(_mpi(per_node, nodes), {"MpiConfiguration"}, [], deprecated)
         if backend in ("gloo", "nccl"):
-            return DistributionPlan(
-                _pytorch(backend.capitalize(), per_node, nodes), {"PyTorchConfiguration"}, [], deprecated
-            )
+            return DistributionPlan(_pytorch(backend.capitalize(), nodes), {"PyTorchConfiguration"}, [], deprecated)
         if backend == "ps":
             return DistributionPlan(
                 _tensorflow(kwargs.get("worker_count"), kwargs.get("parameter_server_count")),
                 {"TensorflowConfiguration"},
                 [],
                 deprecated,
+                _parameter_server_nodes(nodes, kwargs.get("worker_count")),
             )
         raise DistributionUnresolvable(f"unknown distributed_backend {backend!r}")
     for name, node in (("node_count", nodes), ("process_count_per_node", per_node)):

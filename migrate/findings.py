@@ -27,6 +27,7 @@ CODES: dict[str, tuple[str, str]] = {
     "HPM113": ("warning", "call looks like a v1 estimator but its class is imported nowhere"),
     "HPM114": ("warning", "estimator= value is not known to be a ScriptRunConfig; left as it is"),
     "HPM115": ("warning", "an estimator input could not be attached to the ScriptRunConfig"),
+    "HPM116": ("warning", "v1 ignored this setting of the estimator; the ScriptRunConfig applies it"),
     "HPL201": ("warning", "parameter has no ScriptRunConfig equivalent"),
     "HPL202": ("warning", "deprecated parameter or class"),
     "HPL203": ("error", "entry script has a syntax error"),

@@ -23,12 +23,22 @@ DEPRECATED = {
     "conda_dependencies_file_path": "use Environment.from_conda_specification (conda_dependencies_file)",
     "pip_requirements_file_path": "use Environment.from_pip_requirements (pip_requirements_file)",
 }
-# v1 warned about these when they were not 1 (with a backend string they are that backend's settings).
+# v1 warned about these when they were not 1 (with a backend string they are that backend's settings;
+# process_count_per_node only "mpi"'s: with another backend or a distribution object v1 ignored it).
 COUNT_DEPRECATED = {
     "process_count_per_node": "give it to the distribution object, e.g. MpiConfiguration(process_count_per_node=...)",
     "worker_count": "use TensorflowConfiguration(worker_count=...)",
     "parameter_server_count": "use TensorflowConfiguration(parameter_server_count=...)",
 }
+
+IGNORED_PER_NODE = (
+    "process_count_per_node was ignored by v1 here (it applied only with distributed_backend='mpi'); "
+    "the job keeps v1's process count"
+)
+IGNORED_PER_NODE_FIX = (
+    "to run several processes per node, set process_count_per_node on the MpiConfiguration or the total "
+    "process_count on the PyTorchConfiguration"
+)
 
 
 def plan(m: Migration) -> None:
@@ -41,6 +51,14 @@ def plan(m: Migration) -> None:
         for name, fix in DEPRECATED.items():
             if name in kwargs:
                 m.report("HPL202", f"{name} is deprecated", kwargs[name], fix)
+        backend = b.literal_value(kwargs["distributed_backend"]) if "distributed_backend" in kwargs else None
         for name, fix in COUNT_DEPRECATED.items():
-            if name in kwargs and b.literal_value(kwargs[name]) != 1 and "distributed_backend" not in kwargs:
+            if name not in kwargs or b.literal_value(kwargs[name]) == 1:
+                continue
+            if name == "process_count_per_node" and "distributed_training" in kwargs:
+                # v1 set it only for distributed_backend="mpi"; an object's own count applied.
+                m.report("HPL202", IGNORED_PER_NODE, kwargs[name], IGNORED_PER_NODE_FIX)
+            elif name == "process_count_per_node" and isinstance(backend, str) and backend.lower() != "mpi":
+                m.report("HPL202", IGNORED_PER_NODE, kwargs[name], IGNORED_PER_NODE_FIX)
+            elif "distributed_backend" not in kwargs:
                 m.report("HPL202", f"{name} other than 1 is deprecated", kwargs[name], fix)

@@ -34,7 +34,7 @@ from migrate.environment import EnvironmentPlan, EnvironmentUnresolvable, plan_e
 from migrate.names import ESTIMATOR_CLASSES
 from migrate.rules import attribute_uses, data_inputs, script_params
 
-CODES = ("HPM102", "HPM104", "HPM105", "HPM109", "HPM110", "HPM112", "HPL201")
+CODES = ("HPM102", "HPM104", "HPM105", "HPM109", "HPM110", "HPM112", "HPM116", "HPL201")
 
 NO_EQUIVALENT = {
     "vm_size": "create an AmlCompute cluster and pass it as compute_target",
@@ -189,7 +189,7 @@ def _finalise(m: Migration, p: EstimatorPlan) -> None:
         distribution = p.distribution
         needs_statements = bool(
             (isinstance(environment, EnvironmentPlan) and environment.statements)
-            or (isinstance(distribution, DistributionPlan) and distribution.pre_statements)
+            or (isinstance(distribution, DistributionPlan) and (distribution.pre_statements or distribution.settings))
             or p.setup
             or "environment_variables" in p.kwargs
             or "source_directory_data_store" in p.kwargs
@@ -208,6 +208,9 @@ def _finalise(m: Migration, p: EstimatorPlan) -> None:
             m.report(code, message, p.call, fix)
             m.todo(p.call, code, message, fix)
         return
+    if isinstance(p.distribution, DistributionPlan):
+        for code, message, fix in p.distribution.notes:
+            m.report(code, message, p.kwargs.get("distributed_training", p.call), fix)
     for name, fix in NO_EQUIVALENT.items():
         if name in p.kwargs:
             m.report("HPL201", f"{name} has no ScriptRunConfig equivalent and was dropped", p.call, fix)
@@ -224,7 +227,17 @@ def _finalise(m: Migration, p: EstimatorPlan) -> None:
 
 def _rewrite(m: Migration, p: EstimatorPlan, updated: cst.Call) -> cst.BaseExpression:
     kwargs, _ = call_kwargs(updated)
-    base = m.extra_indent(p.call)
+    distribution = p.distribution
+    settings = [
+        (f"run_config.{name}", kwargs[name])
+        for name in ("environment_variables", "source_directory_data_store")
+        if name in kwargs
+    ] + list(p.settings)
+    if isinstance(distribution, DistributionPlan):
+        settings += distribution.settings
+    # Settings on a call with no name of its own: the call moves into a statement of its own above.
+    hoisted = bool(settings) and p.target is None
+    base = "" if hoisted else m.extra_indent(p.call)
     budget, unit = m.layout()
     budget -= m.statement_indent(p.call)
     old_comments = _comments_by_parameter(updated)
@@ -251,7 +264,6 @@ def _rewrite(m: Migration, p: EstimatorPlan, updated: cst.Call) -> cst.BaseExpre
         m.use(name)
     if environment.needs_os:
         m.needed_modules.add("os")
-    distribution = p.distribution
     if isinstance(distribution, DistributionPlan) and distribution.expression is not None:
         add("distributed_job_config", distribution.expression)
         for name in distribution.uses:
@@ -283,14 +295,9 @@ def _rewrite(m: Migration, p: EstimatorPlan, updated: cst.Call) -> cst.BaseExpre
     before = list(p.setup) + list(environment.statements)
     if isinstance(distribution, DistributionPlan):
         before += list(distribution.pre_statements)
-    settings = [
-        (f"run_config.{name}", kwargs[name])
-        for name in ("environment_variables", "source_directory_data_store")
-        if name in kwargs
-    ] + list(p.settings)
     result: cst.BaseExpression = new_call
     target = p.target
-    if settings and target is None:
+    if hoisted:
         target = m.fresh("script_run_config")
         before.append(b.assign(cst.Name(target), new_call))
         result = cst.Name(target)

@@ -87,3 +87,27 @@ def test_the_switch_table_covers_everything_hpc_estimator_exports() -> None:
     exported = {name for name in getattr(hpc_estimator, "__all__", []) if not name.startswith("_")}
     exported -= hpc_estimator._OWN_NAMES  # hpcest's own API: no v1 import to switch
     assert exported <= HPCEST_PROVIDED, exported - HPCEST_PROVIDED
+
+
+PARAMETER_SERVER = """\
+from azureml.train.dnn import TensorFlow, ParameterServer
+est = TensorFlow(source_directory=".", entry_script="train.py", compute_target="local",
+                 distributed_training=ParameterServer(worker_count=2), framework_version="2.1")
+"""
+
+
+def test_parameter_server_job_keeps_the_estimators_node_count_in_hpc_estimator() -> None:
+    """hpc_estimator's TensorFlow estimator and the ScriptRunConfig the rewrite makes of it ask for the
+    same nodes, workers and parameter servers (the ScriptRunConfig alone would take 2 nodes)."""
+    hpc_estimator = pytest.importorskip("hpc_estimator")
+    original: dict[str, object] = {}
+    exec(PARAMETER_SERVER.replace("azureml.train.dnn", "hpc_estimator"), original)
+    migrated: dict[str, object] = {}
+    exec(compile(migrate_source(PARAMETER_SERVER, target="hpcest").code, "<migrated>", "exec"), migrated)
+    assert isinstance(migrated["est"], hpc_estimator.ScriptRunConfig)
+
+    def counts(job: object) -> tuple[object, ...]:
+        rc = job.run_config  # type: ignore[attr-defined]
+        return rc.node_count, rc.tensorflow.worker_count, rc.tensorflow.parameter_server_count, rc.communicator
+
+    assert counts(migrated["est"]) == counts(original["est"]) == (1, 2, 1, "ParameterServer")

@@ -82,6 +82,28 @@ imports, visited = validation._get_imports_used_files(
     tree, "train.py", validation._get_local_candidates_full_path(tree))
 facts["local_tree_external_imports"] = sorted({name.split(".")[0] for name in imports})
 facts["local_tree_followed_files"] = sorted(os.path.relpath(path, tree) for path in visited)
+# Each distribution case run twice in the real SDK: the estimator as written, and the code the rewrite
+# made of it (an AmlCompute stand-in as compute target: v1 refuses node_count > 1 on anything else).
+from azureml.core.compute import AmlCompute
+target = object.__new__(AmlCompute)
+target.name = "gpu"
+target.location = target.cluster_location = "eastus"
+target.vm_size = "STANDARD_NC6"
+for name in ("train.py", "tf.py"):
+    open(os.path.join(source, name), "w").close()
+
+def counts(code):
+    scope = {"ct": target, "SRC": source}
+    exec(code, scope)
+    rc = scope["est"].run_config
+    return {"node_count": rc.node_count, "communicator": str(rc.communicator),
+            "mpi.process_count_per_node": rc.mpi.process_count_per_node,
+            "tensorflow.worker_count": rc.tensorflow.worker_count,
+            "tensorflow.parameter_server_count": rc.tensorflow.parameter_server_count,
+            "pytorch.process_count": rc.pytorch.process_count}
+
+facts["distribution_counts"] = [
+    [before, after, counts(before), counts(after)] for before, after in json.loads(sys.argv[3])]
 print(json.dumps(facts, indent=1, sort_keys=True))
 """
 
@@ -97,9 +119,43 @@ LOCAL_TREE = {
 }
 
 
+# Estimators with every kind of distribution setting (module bodies; ``ct`` and ``SRC`` are given).
+_PS = "from azureml.train.dnn import TensorFlow, ParameterServer\n"
+_TF_CONFIG = "from azureml.train.dnn import TensorFlow\nfrom azureml.core.runconfig import TensorflowConfiguration\n"
+_TF = "est = TensorFlow(source_directory=SRC, entry_script='tf.py', compute_target=ct, framework_version='2.1', "
+_TORCH = "from azureml.train.dnn import PyTorch, Mpi, Nccl\nfrom azureml.core.runconfig import MpiConfiguration\n"
+_PT = "est = PyTorch(source_directory=SRC, entry_script='train.py', compute_target=ct, framework_version='1.6', "
+DISTRIBUTION_CASES = [
+    _PS + _TF + "distributed_training=ParameterServer(worker_count=2))\n",
+    _PS + _TF + "node_count=2, distributed_training=ParameterServer(worker_count=2, parameter_server_count=1))\n",
+    _TF_CONFIG + _TF + "node_count=5,\n"
+    "                 distributed_training=TensorflowConfiguration(worker_count=2, parameter_server_count=1))\n",
+    _TF_CONFIG + "cfg = TensorflowConfiguration(worker_count=3)\n" + _TF + "node_count=4, distributed_training=cfg)\n",
+    "from azureml.train.dnn import TensorFlow\n" + _TF + "node_count=2, distributed_backend='ps', worker_count=4,\n"
+    "                 parameter_server_count=2)\n",
+    _TORCH + _PT + "node_count=4, process_count_per_node=2,\n"
+    "              distributed_training=MpiConfiguration())\n",
+    _TORCH + _PT + "node_count=3, distributed_training=Mpi(process_count_per_node=2))\n",
+    _TORCH + _PT + "node_count=3, process_count_per_node=2, distributed_backend='mpi')\n",
+    _TORCH + _PT + "node_count=2, process_count_per_node=4, distributed_training=Nccl())\n",
+    _TORCH + "cfg = MpiConfiguration(process_count_per_node=2)\n" + _PT + "node_count=6, distributed_training=cfg)\n",
+    _TORCH + _PT + "node_count=2, process_count_per_node=2, distributed_backend='gloo')\n",
+    "from azureml.train.dnn import PyTorch\nfrom azureml.core.runconfig import PyTorchConfiguration\n" + _PT
+    + "node_count=2,\n"
+    "              distributed_training=PyTorchConfiguration(communication_backend='Nccl', process_count=4))\n",
+]
+
+
+def migrated_cases() -> list[list[str]]:
+    """[before, after] for each distribution case: the code the rewrite makes of it here."""
+    from migrate.transform import migrate_source
+
+    return [[before, migrate_source(before).code] for before in DISTRIBUTION_CASES]
+
+
 def probe(python: Path) -> dict[str, object]:
     out = subprocess.run(
-        [str(python), "-c", PROBE, json.dumps(SCRIPT_PARAMS), json.dumps(LOCAL_TREE)],
+        [str(python), "-c", PROBE, json.dumps(SCRIPT_PARAMS), json.dumps(LOCAL_TREE), json.dumps(migrated_cases())],
         capture_output=True,
         text=True,
         check=True,
