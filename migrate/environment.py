@@ -15,7 +15,7 @@ import libcst as cst
 
 from migrate import cst_build as b
 from migrate.arguments import arguments_list
-from migrate.framework_data import DEFAULT_GPU_IMAGE, FRAMEWORKS
+from migrate.framework_data import DEFAULT_GPU_IMAGE, ESTIMATOR_PYTHON_VERSION, FRAMEWORKS
 
 # Estimator parameters that shape the environment (any of them rules out a curated environment).
 CUSTOMISING = (
@@ -145,6 +145,7 @@ def plan_environment(
                 ),
             )
         )
+        plan.statements += _packages_beside_requirements(variable, kwargs, add_defaults)
     else:
         plan.statements.append(
             b.assign(env, b.call(cst.Name("Environment"), [b.kwarg("name", b.string(env_name))], multiline=False))
@@ -170,6 +171,34 @@ def plan_environment(
     if "user_managed" in kwargs and b.literal_value(kwargs["user_managed"]) is not False:
         plan.statements.append(b.assign(b.attr(f"{variable}.python.user_managed_dependencies"), kwargs["user_managed"]))
     return plan
+
+
+def _packages_beside_requirements(
+    variable: str, kwargs: dict[str, cst.BaseExpression], add_defaults: bool
+) -> list[cst.SimpleStatementLine]:
+    """What v1 added to a pip requirements file: azureml-defaults in front (Azure ML's run-time), the
+    estimator's pip_packages merged in and its conda_packages (``Environment.from_pip_requirements``
+    takes the file alone)."""
+    pip, _ = _user_packages(kwargs, "pip_packages")
+    conda, _ = _user_packages(kwargs, "conda_packages")
+    if pip is None or conda is None:
+        raise EnvironmentUnresolvable(
+            "HPM101",
+            "pip_packages/conda_packages beside pip_requirements_file are not literal lists",
+            "write the package lists as literals so they can be added to the environment",
+        )
+    deps = f"{variable}.python.conda_dependencies"
+    added: list[tuple[str, cst.BaseExpression]] = []
+    if add_defaults and "azureml-defaults" not in {_name_of(value) for value, _ in pip}:
+        added.append(("add_pip_package", b.string("azureml-defaults")))
+    added += [("add_pip_package", node) for _, node in pip]
+    added += [("add_conda_package", node) for _, node in conda]
+    return [
+        cst.SimpleStatementLine(
+            body=[cst.Expr(b.call(b.attr(f"{deps}.{method}"), [cst.Arg(node)], multiline=False))]
+        )
+        for method, node in added
+    ]
 
 
 def _name_of(requirement: str) -> str:
@@ -248,4 +277,8 @@ def _conda_dependencies(
             # v1 forced azureml-defaults in front; CondaDependencies.create only adds it without pip_packages.
             pip_node = arguments_list([b.string("azureml-defaults"), *(n for _, n in pip_items)])
         args.append(b.kwarg("pip_packages", pip_node))
+    if add_defaults:
+        # v1 added the packages to CondaDependencies(), whose Python pin is not create()'s default
+        # (3.8.13 and 3.10.18 in azureml-core 1.61); a Slurm job (--target hpcest) installs no Python.
+        args.append(b.kwarg("python_version", b.string(ESTIMATOR_PYTHON_VERSION)))
     return b.call(b.attr("CondaDependencies.create"), args)

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_CPU_IMAGE", "DEFAULT_GPU_IMAGE", "FRAMEWORKS", "compute_tables"]
+__all__ = ["DEFAULT_CPU_IMAGE", "DEFAULT_GPU_IMAGE", "ESTIMATOR_PYTHON_VERSION", "FRAMEWORKS", "compute_tables"]
 
 TABLES_PATH = Path(__file__).with_name("framework_tables.json")
 NAMES = ("PyTorch", "TensorFlow", "Chainer", "SKLearn")
@@ -47,11 +47,18 @@ def _describe(name: str) -> dict[str, Any]:
 
 def compute_tables() -> dict[str, Any]:
     """The tables as :mod:`hpc_estimator.v1` defines them now (what ``framework_tables.json`` must hold)."""
+    from hpc_estimator.v1.environment import BASE_SPEC_PYTHON_VERSION as python
     from hpc_estimator.v1.environment import DEFAULT_CPU_IMAGE as cpu
     from hpc_estimator.v1.environment import DEFAULT_GPU_IMAGE as gpu
 
     # A JSON round trip, so that the comparison with the file sees the same types (lists, not tuples).
-    tables = {"default_cpu_image": cpu, "default_gpu_image": gpu, "frameworks": {n: _describe(n) for n in NAMES}}
+    tables = {
+        "default_cpu_image": cpu,
+        "default_gpu_image": gpu,
+        # The Python an Estimator's packages went with (CondaDependencies()'s pin, not create()'s).
+        "estimator_python_version": python,
+        "frameworks": {n: _describe(n) for n in NAMES},
+    }
     result: dict[str, Any] = json.loads(json.dumps(tables))
     return result
 
@@ -63,6 +70,7 @@ def write_tables(path: Path = TABLES_PATH) -> None:
 _TABLES: dict[str, Any] = json.loads(TABLES_PATH.read_text(encoding="utf-8"))
 DEFAULT_CPU_IMAGE: str = _TABLES["default_cpu_image"]
 DEFAULT_GPU_IMAGE: str = _TABLES["default_gpu_image"]
+ESTIMATOR_PYTHON_VERSION: str = _TABLES["estimator_python_version"]
 FRAMEWORKS: dict[str, dict[str, Any]] = _TABLES["frameworks"]
 
 if __name__ == "__main__":

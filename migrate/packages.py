@@ -158,19 +158,6 @@ def check_horovod(requirements: list[str], has_mpi: bool) -> list[Check]:
     return []
 
 
-def check_defaults_present(requirements: list[str]) -> list[Check]:
-    names = {parsed[0] for r in requirements if (parsed := parse_pip(r))}
-    if "azureml-defaults" in names:
-        return []
-    return [
-        (
-            "HPP306",
-            "azureml-defaults is missing; Azure ML runs need it in the environment",
-            "add 'azureml-defaults' to the pip requirements",
-        )
-    ]
-
-
 def read_requirements_file(text: str) -> list[str]:
     """Requirement lines of a requirements.txt (comments, blanks and pip options dropped)."""
     lines = []

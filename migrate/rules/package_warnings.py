@@ -70,8 +70,8 @@ def _check(m: Migration, call: cst.Call, cls: str, kwargs: dict[str, cst.BaseExp
                 "make sure the list contains 'azureml-defaults'",
             )
         if req_file is not None and requirement_lines is not None:
-            findings = packages.check_pip(requirement_lines) + packages.check_defaults_present(requirement_lines)
-            for code, message, fix in findings:
+            # No azureml-defaults check: v1 put it in front of the file's requirements, and so does the rewrite.
+            for code, message, fix in packages.check_pip(requirement_lines):
                 m.report(code, f"{req_file.name}: {message}", call, fix)
     if not m.lint_scripts:
         return

@@ -22,7 +22,8 @@ def _codes(path: Path) -> list[str]:
 
 
 def test_entry_script_undefined_name_and_requirements(tmp_path: Path) -> None:
-    """An undefined name in the entry script (F821) and a requirements file without azureml-defaults."""
+    """An undefined name in the entry script (F821), a renamed package in the requirements file (HPP302),
+    and azureml-defaults, which the file lacks, added beside it as v1 did (no warning needed)."""
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "train.py").write_text("import os\nprint(os.getcwd(), learning_rate)\n")
     (tmp_path / "src" / "requirements.txt").write_text("numpy==1.19\nsklearn\n# comment\n")
@@ -30,11 +31,12 @@ def test_entry_script_undefined_name_and_requirements(tmp_path: Path) -> None:
     job.write_text(JOB.format(script="train.py"))
     result = migrate_file(str(job))
     codes = sorted(f.code for f in result.findings)
-    assert codes == ["HPL204", "HPP302", "HPP306"]
+    assert codes == ["HPL204", "HPP302"]
     undefined = next(f for f in result.findings if f.code == "HPL204")
     assert "learning_rate" in undefined.message and undefined.line == 2
     assert "Environment.from_pip_requirements(" in result.new_text
     assert "'src/requirements.txt'" in result.new_text  # the file's own quote style
+    assert "conda_dependencies.add_pip_package('azureml-defaults')" in result.new_text
 
 
 def test_entry_script_syntax_error(tmp_path: Path) -> None:

@@ -90,6 +90,32 @@ def test_rewrite_runs_the_counts_v1_ran(
     assert not differs
 
 
+def _packages(facts: dict[str, object]) -> dict[str, object]:
+    """Environment facts up to what the job cannot tell apart: conda's own ``pip`` (which
+    ``Environment.from_pip_requirements`` lists and every conda environment with pip packages has) and
+    v1's second copy of azureml-defaults when the user listed it too."""
+    return {
+        **facts,
+        "pip": sorted(set(facts["pip"])),  # type: ignore[call-overload]
+        "conda": [p for p in facts["conda"] if p != "pip"],  # type: ignore[attr-defined]
+    }
+
+
+@pytest.mark.parametrize(
+    "before,after,v1_before,v1_after",
+    FACTS["environment_packages"],  # type: ignore[arg-type]
+    ids=[f"case{index}" for index in range(len(FACTS["environment_packages"]))],  # type: ignore[arg-type]
+)
+def test_rewrite_builds_the_environment_v1_built(
+    before: str, after: str, v1_before: dict[str, object], v1_after: dict[str, object]
+) -> None:
+    """Each estimator and the code the rewrite makes of it, both run in the real SDK: the same Python
+    pin (CondaDependencies()'s, not create()'s), pip and conda packages (a pip requirements file with
+    azureml-defaults and the estimator's own lists added, as v1), image and user_managed flag."""
+    assert migrate_source(before).code == after, "the rewrite changed: re-record (python -m tests.migrate.v1_facts)"
+    assert _packages(v1_after) == _packages(v1_before)
+
+
 def test_run_config_data_and_data_references_are_dicts() -> None:
     """The emitted ``src.run_config.data[name] = ...`` assignments work on v1's RunConfiguration."""
     assert FACTS["run_config_data_is_a_dict"] and FACTS["run_config_data_references_is_a_dict"]

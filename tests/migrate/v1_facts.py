@@ -104,6 +104,20 @@ def counts(code):
 
 facts["distribution_counts"] = [
     [before, after, counts(before), counts(after)] for before, after in json.loads(sys.argv[3])]
+
+open(os.path.join(source, "req.txt"), "w").write("requests\n")
+
+def packages(code):
+    scope = {"ct": target, "SRC": source}
+    exec(code, scope)
+    env = scope["est"].run_config.environment
+    deps = env.python.conda_dependencies
+    return {"python": deps.get_python_version(), "pip": sorted(deps.pip_packages),
+            "conda": sorted(p for p in deps.conda_packages if not p.startswith("python=")),
+            "image": env.docker.base_image, "user_managed": env.python.user_managed_dependencies}
+
+facts["environment_packages"] = [
+    [before, after, packages(before), packages(after)] for before, after in json.loads(sys.argv[4])]
 print(json.dumps(facts, indent=1, sort_keys=True))
 """
 
@@ -146,16 +160,39 @@ DISTRIBUTION_CASES = [
 ]
 
 
-def migrated_cases() -> list[list[str]]:
-    """[before, after] for each distribution case: the code the rewrite makes of it here."""
+# Estimators whose environment the rewrite builds itself (no workspace: no curated environment).
+_EST = "from azureml.train.estimator import Estimator\nest = Estimator(source_directory=SRC, entry_script='train.py', "
+ENVIRONMENT_CASES = [
+    _EST + "compute_target=ct,\n                pip_packages=['numpy', 'pandas==1.0'], conda_packages=['scipy'])\n",
+    _EST + "compute_target=ct, conda_packages=['scipy'])\n",
+    _EST + "compute_target=ct, custom_docker_image='ubuntu:20.04', pip_packages=['x'])\n",
+    _EST + "compute_target=ct, pip_requirements_file='req.txt')\n",
+    _EST + "compute_target=ct, pip_requirements_file='req.txt',\n"
+    "                pip_packages=['numpy'], conda_packages=['scipy'])\n",
+    _EST + "compute_target=ct, use_gpu=True, pip_packages=['azureml-defaults', 'torch'])\n",
+    "from azureml.train.sklearn import SKLearn\nest = SKLearn(source_directory=SRC, entry_script='train.py', "
+    "compute_target=ct, pip_packages=['joblib'])\n",
+]
+
+
+def migrated(cases: list[str]) -> list[list[str]]:
+    """[before, after] for each case: the code the rewrite makes of it here."""
     from migrate.transform import migrate_source
 
-    return [[before, migrate_source(before).code] for before in DISTRIBUTION_CASES]
+    return [[before, migrate_source(before).code] for before in cases]
 
 
 def probe(python: Path) -> dict[str, object]:
     out = subprocess.run(
-        [str(python), "-c", PROBE, json.dumps(SCRIPT_PARAMS), json.dumps(LOCAL_TREE), json.dumps(migrated_cases())],
+        [
+            str(python),
+            "-c",
+            PROBE,
+            json.dumps(SCRIPT_PARAMS),
+            json.dumps(LOCAL_TREE),
+            json.dumps(migrated(DISTRIBUTION_CASES)),
+            json.dumps(migrated(ENVIRONMENT_CASES)),
+        ],
         capture_output=True,
         text=True,
         check=True,
