@@ -19,7 +19,9 @@ After::
     est.run_config.data_references[ref.data_reference_name] = ref.to_config()
 
 An input whose kind cannot be told (a name bound elsewhere, a call of an unknown function) keeps the
-rewrite going and gets a TODO (HPM115) that quotes the exact expression, so nothing is lost silently.
+rewrite going and gets a TODO (HPM115) that quotes the exact expression, so nothing is lost silently;
+so does ``x.as_mount()``/``.as_download()``/``.path(...)`` among script_params when ``x`` is not known
+to be a dataset (which a ScriptRunConfig resolves in arguments) or a data reference (which it does not).
 Inline expressions are bound to a variable first: a DataReference without a name gets a random one,
 so evaluating it twice would register a different reference than the one in the arguments.
 """
@@ -172,6 +174,27 @@ def _unconverted(m: Migration, p: EstimatorPlan, node: cst.BaseExpression) -> No
     m.keep(p.call, "HPM115", message, fix)
 
 
+def _called_method(node: cst.BaseExpression) -> str | None:
+    """``m`` for ``x.m(...)``; None for anything else (an attribute such as ``args.path`` is no call)."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        return node.func.attr.value
+    return None
+
+
+def _ambiguous_argument(m: Migration, p: EstimatorPlan, node: cst.BaseExpression) -> None:
+    """``x.as_mount()`` of an ``x`` this file does not define: a dataset (a ScriptRunConfig resolves it
+    in arguments) or a data reference (v1 registered it; a ScriptRunConfig does not)."""
+    message = (
+        f"script_params value {_code(node)} is a dataset or a DataReference; "
+        "a DataReference in arguments is not registered by a ScriptRunConfig"
+    )
+    fix = (
+        "if it is a DataReference, pass str(ref) in arguments and add "
+        "src.run_config.data_references[ref.data_reference_name] = ref.to_config()"
+    )
+    m.keep(p.call, "HPM115", message, fix)
+
+
 def _plan_reference_arguments(m: Migration, p: EstimatorPlan, prefix: str) -> None:
     """Data references among literal script_params items: ``str(ref)`` in arguments + registration."""
     if not p.pairs:
@@ -190,6 +213,8 @@ def _plan_reference_arguments(m: Migration, p: EstimatorPlan, prefix: str) -> No
         elif kind == "reference":
             bound = _bound(m, p, item, f"{prefix}_data_ref")
         else:
+            if kind is None and _called_method(item) in ("as_mount", "as_download", "as_upload", "path"):
+                _ambiguous_argument(m, p, item)
             continue
         p.argument_replacements[id(item)] = cst.Call(func=cst.Name("str"), args=[cst.Arg(bound)])
         p.settings.append((f"run_config.data_references[{_code(bound)}.data_reference_name]", _to_config(bound)))

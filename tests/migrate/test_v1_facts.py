@@ -116,6 +116,20 @@ def test_rewrite_builds_the_environment_v1_built(
     assert _packages(v1_after) == _packages(v1_before)
 
 
+@pytest.mark.parametrize(
+    "before,after,v1_before,v1_after",
+    FACTS["data_reference_inputs"],  # type: ignore[arg-type]
+    ids=[f"case{index}" for index in range(len(FACTS["data_reference_inputs"]))],  # type: ignore[arg-type]
+)
+def test_rewrite_registers_the_data_references_v1_registered(
+    before: str, after: str, v1_before: dict[str, object], v1_after: dict[str, object]
+) -> None:
+    """DataReferences among inputs and script_params, run before and after in the real SDK: the same
+    ``$AZUREML_DATAREFERENCE_<name>`` arguments and the same registered references (mode included)."""
+    assert migrate_source(before).code == after, "the rewrite changed: re-record (python -m tests.migrate.v1_facts)"
+    assert v1_after == v1_before
+
+
 def test_run_config_data_and_data_references_are_dicts() -> None:
     """The emitted ``src.run_config.data[name] = ...`` assignments work on v1's RunConfiguration."""
     assert FACTS["run_config_data_is_a_dict"] and FACTS["run_config_data_references_is_a_dict"]

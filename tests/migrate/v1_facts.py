@@ -116,6 +116,22 @@ def packages(code):
             "conda": sorted(p for p in deps.conda_packages if not p.startswith("python=")),
             "image": env.docker.base_image, "user_managed": env.python.user_managed_dependencies}
 
+from azureml.data.azure_storage_datastore import AzureBlobDatastore
+store = AzureBlobDatastore(None, "store", "container", "account")
+
+def references(code):
+    scope = {"ct": target, "SRC": source, "store": store}
+    exec(code, scope)
+    job = scope["est"]
+    rc = job.run_config
+    arguments = getattr(job, "arguments", None) if hasattr(job, "script") else rc.arguments
+    return {"arguments": [str(a) for a in arguments or []],
+            "data_references": {k: [v.data_store_name, v.path_on_data_store, v.mode, v.path_on_compute]
+                                for k, v in (rc.data_references or {}).items()}}
+
+facts["data_reference_inputs"] = [
+    [before, after, references(before), references(after)] for before, after in json.loads(sys.argv[5])]
+
 facts["environment_packages"] = [
     [before, after, packages(before), packages(after)] for before, after in json.loads(sys.argv[4])]
 print(json.dumps(facts, indent=1, sort_keys=True))
@@ -175,6 +191,20 @@ ENVIRONMENT_CASES = [
 ]
 
 
+# DataReferences among inputs and script_params (v1 registered both; a ScriptRunConfig neither).
+_REFS = (
+    "from azureml.train.estimator import Estimator\nfrom azureml.data.data_reference import DataReference\n"
+    "ref = DataReference(datastore=store, data_reference_name='r1', path_on_datastore='p1')\n"
+    "out = DataReference(datastore=store, data_reference_name='r2', path_on_datastore='p2')\n"
+    "est = Estimator(source_directory=SRC, entry_script='train.py', compute_target=ct, "
+)
+REFERENCE_CASES = [
+    _REFS + "script_params={'--data': ref.as_mount(), '--out': out})\n",
+    _REFS + "inputs=[ref.as_download(), out])\n",
+    _REFS + "inputs=[out.as_mount()], script_params={'--data': ref, '--epochs': 2})\n",
+]
+
+
 def migrated(cases: list[str]) -> list[list[str]]:
     """[before, after] for each case: the code the rewrite makes of it here."""
     from migrate.transform import migrate_source
@@ -192,6 +222,7 @@ def probe(python: Path) -> dict[str, object]:
             json.dumps(LOCAL_TREE),
             json.dumps(migrated(DISTRIBUTION_CASES)),
             json.dumps(migrated(ENVIRONMENT_CASES)),
+            json.dumps(migrated(REFERENCE_CASES)),
         ],
         capture_output=True,
         text=True,
