@@ -127,6 +127,7 @@ def plan_inputs(m: Migration, p: EstimatorPlan) -> None:
         return
     prefix = p.target or "src"
     _plan_reference_arguments(m, p, prefix)
+    _plan_source_directory_store(m, p, prefix)
     node = p.kwargs.get("inputs")
     if node is None or (isinstance(node, cst.Name) and node.value == "None"):
         return
@@ -155,6 +156,22 @@ def plan_inputs(m: Migration, p: EstimatorPlan) -> None:
             p.settings.append((f"run_config.data_references[{_code(bound)}.data_reference_name]", _to_config(bound)))
         else:
             _unconverted(m, p, value)
+
+
+def _plan_source_directory_store(m: Migration, p: EstimatorPlan, prefix: str) -> None:
+    """v1 stored the datastore's *name* in run_config.source_directory_data_store and registered its
+    default reference (``_get_data_configuration``); a ScriptRunConfig has no such parameter."""
+    store = p.kwargs.get("source_directory_data_store")
+    if store is None or b.literal_value(store) is None:
+        return
+    if b.literal_value(store) is not NotImplemented:
+        p.settings.append(("run_config.source_directory_data_store", store))  # as written (v1 refused it)
+        return
+    bound = _bound(m, p, store, f"{prefix}_source_store")
+    name = cst.Attribute(value=bound, attr=cst.Name("name"))
+    p.settings.append(("run_config.source_directory_data_store", name))
+    reference = cst.Call(func=cst.Attribute(value=bound, attr=cst.Name("as_mount")))
+    p.settings.append((f"run_config.data_references[{_code(name)}]", _to_config(reference)))
 
 
 def _item(name: cst.BaseExpression, index: int) -> cst.BaseExpression:

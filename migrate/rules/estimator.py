@@ -217,8 +217,8 @@ def _finalise(m: Migration, p: EstimatorPlan) -> None:
     if "source_directory_data_store" in p.kwargs:
         m.report(
             "HPL201",
-            "source_directory_data_store is not a ScriptRunConfig parameter; moved to "
-            "run_config.source_directory_data_store",
+            "source_directory_data_store is not a ScriptRunConfig parameter; its name moved to "
+            "run_config.source_directory_data_store and its reference to run_config.data_references, as v1 did",
             p.call,
             None,
         )
@@ -230,7 +230,7 @@ def _rewrite(m: Migration, p: EstimatorPlan, updated: cst.Call) -> cst.BaseExpre
     distribution = p.distribution
     settings = [
         (f"run_config.{name}", kwargs[name])
-        for name in ("environment_variables", "source_directory_data_store")
+        for name in ("environment_variables",)
         if name in kwargs
     ] + list(p.settings)
     if isinstance(distribution, DistributionPlan):

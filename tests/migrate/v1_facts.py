@@ -127,7 +127,8 @@ def references(code):
     arguments = getattr(job, "arguments", None) if hasattr(job, "script") else rc.arguments
     return {"arguments": [str(a) for a in arguments or []],
             "data_references": {k: [v.data_store_name, v.path_on_data_store, v.mode, v.path_on_compute]
-                                for k, v in (rc.data_references or {}).items()}}
+                                for k, v in (rc.data_references or {}).items()},
+            "source_directory_data_store": rc.source_directory_data_store}
 
 facts["data_reference_inputs"] = [
     [before, after, references(before), references(after)] for before, after in json.loads(sys.argv[5])]
@@ -202,6 +203,7 @@ REFERENCE_CASES = [
     _REFS + "script_params={'--data': ref.as_mount(), '--out': out})\n",
     _REFS + "inputs=[ref.as_download(), out])\n",
     _REFS + "inputs=[out.as_mount()], script_params={'--data': ref, '--epochs': 2})\n",
+    _REFS + "source_directory_data_store=store, inputs=[ref])\n",
 ]
 
 
