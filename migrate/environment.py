@@ -179,14 +179,11 @@ def _packages_beside_requirements(
     """What v1 added to a pip requirements file: azureml-defaults in front (Azure ML's run-time), the
     estimator's pip_packages merged in and its conda_packages (``Environment.from_pip_requirements``
     takes the file alone)."""
-    pip, _ = _user_packages(kwargs, "pip_packages")
-    conda, _ = _user_packages(kwargs, "conda_packages")
-    if pip is None or conda is None:
-        raise EnvironmentUnresolvable(
-            "HPM101",
-            "pip_packages/conda_packages beside pip_requirements_file are not literal lists",
-            "write the package lists as literals so they can be added to the environment",
-        )
+    (pip, _), (conda, _) = _literal_lists(
+        kwargs,
+        "beside pip_requirements_file are not literal lists",
+        "write the package lists as literals so they can be added to the environment",
+    )
     deps = f"{variable}.python.conda_dependencies"
     added: list[tuple[str, cst.BaseExpression]] = []
     if add_defaults and "azureml-defaults" not in {_name_of(value) for value, _ in pip}:
@@ -220,6 +217,18 @@ def _user_packages(
     return b.string_list(node), None
 
 
+Packages = tuple[list[tuple[str, cst.BaseExpression]], cst.BaseExpression | None]
+
+
+def _literal_lists(kwargs: dict[str, cst.BaseExpression], problem: str, fix: str) -> tuple[Packages, Packages]:
+    """(pip, conda) as ``_user_packages`` gives them; HPM101 when either is not a literal list."""
+    pip, pip_variable = _user_packages(kwargs, "pip_packages")
+    conda, conda_variable = _user_packages(kwargs, "conda_packages")
+    if pip is None or conda is None:
+        raise EnvironmentUnresolvable("HPM101", f"pip_packages/conda_packages {problem}", fix)
+    return (pip, pip_variable), (conda, conda_variable)
+
+
 def _merge_framework(
     framework_pins: list[str],
     user: list[tuple[str, cst.BaseExpression]],
@@ -250,14 +259,11 @@ def _conda_dependencies(
     args: list[cst.Arg] = []
     scenario = FRAMEWORKS[cls]["scenarios"][f"{version}-{device}"] if cls in FRAMEWORKS else None
     if scenario is not None:
-        pip_user, pip_variable = _user_packages(kwargs, "pip_packages")
-        conda_user, conda_variable = _user_packages(kwargs, "conda_packages")
-        if pip_user is None or conda_user is None:
-            raise EnvironmentUnresolvable(
-                "HPM101",
-                "pip_packages/conda_packages of a framework estimator are not literal lists",
-                "write the package lists as literals so the framework pins can be merged",
-            )
+        (pip_user, pip_variable), (conda_user, conda_variable) = _literal_lists(
+            kwargs,
+            "of a framework estimator are not literal lists",
+            "write the package lists as literals so the framework pins can be merged",
+        )
         conda = _merge_framework(scenario["conda_packages"], conda_user, conda_variable)
         framework_pins = scenario["pip_packages"]
         if not add_defaults:

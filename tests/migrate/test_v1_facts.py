@@ -61,16 +61,22 @@ def test_node_count_reaches_the_script_run_config() -> None:
     assert FACTS["node_count"]["MpiConfiguration()"] == 1  # type: ignore[index]
 
 
+def _run_before_and_after(key: str) -> pytest.MarkDecorator:
+    """One test per recorded [before, after, v1 facts of before, v1 facts of after]."""
+    cases = FACTS[key]
+    return pytest.mark.parametrize(
+        "before,after,v1_before,v1_after",
+        cases,  # type: ignore[arg-type]
+        ids=[f"case{index}" for index in range(len(cases))],  # type: ignore[arg-type]
+    )
+
+
 # The documented replacements (v1's own deprecation messages): ``Mpi`` → ``MpiConfiguration``, whose
 # communicator v1 spells IntelMpi; PyTorchConfiguration spells the backend in lower case.
 SAME_COMMUNICATOR = {("Mpi", "IntelMpi"), ("Nccl", "nccl"), ("Gloo", "gloo")}
 
 
-@pytest.mark.parametrize(
-    "before,after,v1_before,v1_after",
-    FACTS["distribution_counts"],  # type: ignore[arg-type]
-    ids=[f"case{index}" for index in range(len(FACTS["distribution_counts"]))],  # type: ignore[arg-type]
-)
+@_run_before_and_after("distribution_counts")
 def test_rewrite_runs_the_counts_v1_ran(
     before: str, after: str, v1_before: dict[str, object], v1_after: dict[str, object]
 ) -> None:
@@ -101,11 +107,7 @@ def _packages(facts: dict[str, object]) -> dict[str, object]:
     }
 
 
-@pytest.mark.parametrize(
-    "before,after,v1_before,v1_after",
-    FACTS["environment_packages"],  # type: ignore[arg-type]
-    ids=[f"case{index}" for index in range(len(FACTS["environment_packages"]))],  # type: ignore[arg-type]
-)
+@_run_before_and_after("environment_packages")
 def test_rewrite_builds_the_environment_v1_built(
     before: str, after: str, v1_before: dict[str, object], v1_after: dict[str, object]
 ) -> None:
@@ -116,11 +118,7 @@ def test_rewrite_builds_the_environment_v1_built(
     assert _packages(v1_after) == _packages(v1_before)
 
 
-@pytest.mark.parametrize(
-    "before,after,v1_before,v1_after",
-    FACTS["data_reference_inputs"],  # type: ignore[arg-type]
-    ids=[f"case{index}" for index in range(len(FACTS["data_reference_inputs"]))],  # type: ignore[arg-type]
-)
+@_run_before_and_after("data_reference_inputs")
 def test_rewrite_registers_the_data_references_v1_registered(
     before: str, after: str, v1_before: dict[str, object], v1_after: dict[str, object]
 ) -> None:
