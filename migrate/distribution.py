@@ -89,12 +89,8 @@ def _parameter_server_nodes(
     set back after construction (v1 reads run_config.node_count at submission).
     """
     given = nodes if nodes is not None else cst.Integer("1")
-    if workers_known:
-        count = workers if workers is not None else cst.Integer("1")
-        same = given.deep_equals(count)
-        n, w = b.literal_value(given), b.literal_value(count)
-        if same or (isinstance(n, int) and isinstance(w, int) and n == w):
-            return []
+    if workers_known and given.deep_equals(workers if workers is not None else cst.Integer("1")):
+        return []
     return [("run_config.node_count", given)]
 
 

@@ -55,10 +55,9 @@ def plan(m: Migration) -> None:
         for name, fix in COUNT_DEPRECATED.items():
             if name not in kwargs or b.literal_value(kwargs[name]) == 1:
                 continue
-            if name == "process_count_per_node" and "distributed_training" in kwargs:
-                # v1 set it only for distributed_backend="mpi"; an object's own count applied.
-                m.report("HPL202", IGNORED_PER_NODE, kwargs[name], IGNORED_PER_NODE_FIX)
-            elif name == "process_count_per_node" and isinstance(backend, str) and backend.lower() != "mpi":
+            # v1 set it only for distributed_backend="mpi", and a distribution object replaced even that.
+            ignored = "distributed_training" in kwargs or (isinstance(backend, str) and backend.lower() != "mpi")
+            if name == "process_count_per_node" and ignored:
                 m.report("HPL202", IGNORED_PER_NODE, kwargs[name], IGNORED_PER_NODE_FIX)
             elif "distributed_backend" not in kwargs:
                 m.report("HPL202", f"{name} other than 1 is deprecated", kwargs[name], fix)

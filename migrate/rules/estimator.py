@@ -192,7 +192,6 @@ def _finalise(m: Migration, p: EstimatorPlan) -> None:
             or (isinstance(distribution, DistributionPlan) and (distribution.pre_statements or distribution.settings))
             or p.setup
             or "environment_variables" in p.kwargs
-            or "source_directory_data_store" in p.kwargs
             or p.settings
         )
         if needs_statements and p.statement is None:
@@ -228,11 +227,9 @@ def _finalise(m: Migration, p: EstimatorPlan) -> None:
 def _rewrite(m: Migration, p: EstimatorPlan, updated: cst.Call) -> cst.BaseExpression:
     kwargs, _ = call_kwargs(updated)
     distribution = p.distribution
-    settings = [
-        (f"run_config.{name}", kwargs[name])
-        for name in ("environment_variables",)
-        if name in kwargs
-    ] + list(p.settings)
+    settings = list(p.settings)
+    if "environment_variables" in kwargs:
+        settings.insert(0, ("run_config.environment_variables", kwargs["environment_variables"]))
     if isinstance(distribution, DistributionPlan):
         settings += distribution.settings
     # Settings on a call with no name of its own: the call moves into a statement of its own above.
