@@ -167,6 +167,7 @@ def phases(candidates: list[str]) -> dict[str, float]:
     """Mean per-candidate time of each codemod phase, in-process, in ms."""
     sys.path.insert(0, str(REPO))
     from migrate import cst_build as b
+    from migrate.codegen import module_code
     from migrate.engine import Migration
     from migrate.imports import add, prune
     from migrate.rules import RULES
@@ -194,7 +195,7 @@ def phases(candidates: list[str]) -> dict[str, float]:
         budget, indent = m.layout()
         new = add(prune(new, m.replaced_names, counts), m.needed_imports, m.needed_modules, first_use, budget, indent)
         t = tick("imports", t)
-        code = new.code
+        code = module_code(new)
         t = tick("codegen", t)
         compile(code, "<bench>", "exec")
         t = tick("output check", t)

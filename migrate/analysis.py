@@ -8,12 +8,13 @@ file against ~2 ms for a parse + codegen round trip (bench/bench_migrate.py). Th
 few things the rules need itself, in one walk: the import table per function scope (what a callee's
 dotted name means), the parent of every node, the enclosing function of every binding, and the
 source order of nodes (``order``), which stands in for line numbers. Positions are computed only when
-a finding has to be reported (``Facts.position``).
+a finding has to be reported or a hoisted call laid out, and only for those nodes (``Facts.positions``).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -21,6 +22,7 @@ from libcst.helpers import get_full_name_for_node
 
 from migrate.cst_walk import drive
 from migrate.names import V1_MODULES, v1_class_of
+from migrate.positions import start_positions
 
 # Statement boundaries: a call under one of these cannot get statements inserted before it.
 _NO_STATEMENT_CONTEXT = (
@@ -81,24 +83,25 @@ class Facts:
     scope_of: dict[cst.CSTNode, Scope] = field(default_factory=dict)
     # scope -> bound name -> qualified names it was imported as
     import_table: dict[Scope, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(dict))
-    _positions: object = None
+    _positions: dict[cst.CSTNode, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def names_in_use(self) -> set[str]:
         return self.all_names
 
     # -- positions (lazy) ----------------------------------------------------------------------
-    def position(self, node: cst.CSTNode) -> tuple[int, int]:
-        """(1-based line, 1-based column) of a node of the analysed module; (1, 1) if unknown."""
-        if self._positions is None:
-            from libcst.metadata import MetadataWrapper, PositionProvider
+    def positions(self, nodes: Iterable[cst.CSTNode]) -> list[tuple[int, int]]:
+        """(1-based line, 1-based column) of each node of the analysed module; (1, 1) if not in it.
 
-            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        try:
-            start = self._positions[node].start  # type: ignore[index]
-        except KeyError:
-            return 1, 1
-        return start.line, start.column + 1
+        Positions cost a code generation of the module, so callers ask for all they need at once.
+        """
+        nodes = list(nodes)
+        missing = [node for node in nodes if node not in self._positions]
+        if missing:
+            found = start_positions(self.module, missing)
+            for node in missing:
+                self._positions[node] = found.get(node, (1, 1))
+        return [self._positions.get(node, (1, 1)) for node in nodes]
 
     # -- structure -----------------------------------------------------------------------------
     def parent_of(self, node: cst.CSTNode) -> cst.CSTNode | None:

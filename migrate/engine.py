@@ -119,9 +119,10 @@ class Migration:
         self.todo(call, code, message, fix)
 
     def findings(self) -> list[Finding]:
+        where = iter(self.facts.positions(node for _, _, node, _ in self.reports if node is not None))
         found = []
         for code, message, node, fix in self.reports:
-            line, col = self.facts.position(node) if node is not None else (1, 1)
+            line, col = next(where) if node is not None else (1, 1)
             found.append(Finding(code, message, line, col, fix))
         return sorted(found, key=lambda f: (f.line, f.col, f.code))
 
@@ -295,8 +296,7 @@ class Migration:
             and not getattr(node, "lpar", None)
         ):
             return ""  # ``x = Call(`` / ``return Call(``: the call starts on the statement's first line
-        line, _ = self.facts.position(node)
-        first, _ = self.facts.position(anchor)
+        (line, _), (first, _) = self.facts.positions((node, anchor))
         if line == first:
             return ""
         lines = self._lines()

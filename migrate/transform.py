@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from migrate.codegen import module_code
 from migrate.engine import migrate_module
 from migrate.findings import Finding
 
@@ -38,7 +39,7 @@ def migrate_source(text: str, target: str = "azureml", filename: str | None = No
         return MigrationResult(text, False)
     module = cst.parse_module(text)
     new_module, findings = migrate_module(module, target, filename, source=text)
-    code = new_module.code
+    code = module_code(new_module)
     if code == text:
         return MigrationResult(text, False, findings)
     check_parses(code, filename)

@@ -166,10 +166,10 @@ def test_output_that_does_not_parse_is_never_written(tree: Path, monkeypatch: py
     """If a rewrite ever produced invalid code, the file is left as it was and HPE902 is reported."""
     import migrate.transform
 
-    def broken(module: object, *args: object, **kwargs: object) -> tuple[object, list[object]]:
-        return type("M", (), {"code": "def broken(:\n"})(), []
+    def broken(module: object) -> str:
+        return "def broken(:\n"
 
-    monkeypatch.setattr(migrate.transform, "migrate_module", broken)
+    monkeypatch.setattr(migrate.transform, "module_code", broken)
     before = (tree / "pkg" / "job.py").read_text()
     result = CliRunner().invoke(migrate_command, [str(tree / "pkg" / "job.py"), "--write", "--jobs", "1"])
     assert "HPE902" in result.output

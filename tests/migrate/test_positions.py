@@ -1,0 +1,78 @@
+"""migrate.positions gives every node the start line and column libcst's PositionProvider gives it.
+
+Findings and the layout of hoisted calls read these positions; they are computed by a code generation
+of our own that tracks only the wanted nodes, so each source here is checked node by node against
+libcst's own provider (the reference the reported positions have always followed).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from migrate.positions import start_positions
+
+SOURCES = {
+    "estimator script": (
+        "from azureml.train.dnn import PyTorch\n"
+        "est = PyTorch(source_directory='src',  # the code\n"
+        "              entry_script='train.py',\n"
+        "              node_count=2)\n"
+    ),
+    "crlf newlines": "import os\r\nx = f(\r\n    1,\r\n    2)\r\ny = [a,\r\n     b]\r\n",
+    "tabs and nested blocks": (
+        "class A:\n\tdef f(self):\n\t\tif x:\n\t\t\treturn g(1)\n\t\telse:\n\t\t\tpass\n"
+    ),
+    "decorators, comments and blank lines": (
+        "# leading\n\n@dec(1)\n# between\n@other\ndef f(\n    a,  # first\n    b=2,\n):\n\n    # body\n"
+        "    return (  # paren\n        a + b\n    )\n"
+    ),
+    "multi-line strings and continuations": (
+        's = """one\ntwo\nthree"""\nt = 1 + \\\n    2\nu = f"{s}\\n{t}"; v = (\n    s\n)\n'
+    ),
+    "parenthesised expressions and suites": (
+        "if (a and\n    b): x = ((1)); y = 2\nwhile True: break\nz = [i for i in (range(3))]\n"
+    ),
+    "no trailing newline": "a = 1\nb = call(a)",
+}
+
+
+def _all_nodes(module: cst.Module) -> list[cst.CSTNode]:
+    nodes: list[cst.CSTNode] = []
+
+    class Collect(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            nodes.append(node)
+            return True
+
+    module.visit(Collect())
+    return nodes
+
+
+@pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
+def test_every_node_starts_where_libcst_puts_it(source: str) -> None:
+    module = cst.parse_module(source)
+    reference = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    nodes = _all_nodes(module)
+    found = start_positions(module, nodes)
+    expected = {node: (reference[node].start.line, reference[node].start.column + 1) for node in nodes}
+    assert found == expected
+
+
+@pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
+def test_a_few_nodes_asked_for_alone_get_the_same_positions(source: str) -> None:
+    # Asking for a handful (as findings do) must not depend on which other nodes are tracked.
+    module = cst.parse_module(source)
+    nodes = _all_nodes(module)
+    every = start_positions(module, nodes)
+    for node in [*nodes[::7], nodes[-1]]:
+        assert start_positions(module, [node]) == {node: every[node]}
+
+
+def test_nodes_of_another_module_are_left_out() -> None:
+    module = cst.parse_module("x = 1\n")
+    stranger = cst.parse_expression("f(1)")
+    call = cst.ensure_type(cst.ensure_type(module.body[0], cst.SimpleStatementLine).body[0], cst.Assign).value
+    assert start_positions(module, [stranger, call]) == {call: (1, 5)}
+    assert start_positions(module, []) == {}
