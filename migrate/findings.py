@@ -28,6 +28,8 @@ CODES: dict[str, tuple[str, str]] = {
     "HPM114": ("warning", "estimator= value is not known to be a ScriptRunConfig; left as it is"),
     "HPM115": ("warning", "an estimator input could not be attached to the ScriptRunConfig"),
     "HPM116": ("warning", "v1 ignored this setting of the estimator; the ScriptRunConfig applies it"),
+    "HPM117": ("note", "script_params that HyperDrive samples are left out of arguments, as v1 left them out"),
+    "HPM118": ("warning", "v1 left sampled script_params out of a HyperDrive estimator; not done here"),
     "HPL201": ("warning", "parameter has no ScriptRunConfig equivalent"),
     "HPL202": ("warning", "deprecated parameter or class"),
     "HPL203": ("error", "entry script has a syntax error"),

@@ -20,7 +20,13 @@ V1_MODULES: dict[str, set[str]] = {
     "azureml.train.dnn": {"PyTorch", "TensorFlow", "Chainer", "Mpi", "Gloo", "Nccl", "ParameterServer"},
     "azureml.train.sklearn": {"SKLearn"},
     "azureml.pipeline.steps": {"EstimatorStep", "HyperDriveStep", "CommandStep", "PythonScriptStep"},
-    "azureml.train.hyperdrive": {"HyperDriveConfig", "HyperDriveRunConfig"},
+    "azureml.train.hyperdrive": {
+        "HyperDriveConfig",
+        "HyperDriveRunConfig",
+        "RandomParameterSampling",
+        "GridParameterSampling",
+        "BayesianParameterSampling",
+    },
     "azureml.core": {"Workspace", "ScriptRunConfig", "Environment", "Experiment"},
 }
 

@@ -19,14 +19,15 @@ and ``""`` item is dropped, so ``{"--flag": ""}`` gives a bare ``--flag``::
                                                  if item is not None and item != ""
                                              ]
 
-Data references among literal items are registered by :mod:`migrate.rules.data_inputs`.
+Data references among literal items are registered by :mod:`migrate.rules.data_inputs`; entries a
+HyperDrive sweep samples are left out (:mod:`migrate.rules.sampled_params`).
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from migrate.arguments import arguments_list, merge_pairs, pairs_to_arguments
+from migrate.arguments import arguments_list, key_text, merge_pairs, pairs_to_arguments
 from migrate.engine import EstimatorPlan, Migration
 
 CODES: tuple[str, ...] = ()
@@ -80,6 +81,8 @@ def arguments_expression(
     pairs = p.pairs or []
     if p.override_pairs is not None:
         pairs = merge_pairs(pairs, p.override_pairs)
+    if p.sampled_keys:
+        pairs = [(key, value) for key, value in pairs if key_text(key) not in p.sampled_keys]
     items = pairs_to_arguments(pairs) + (p.extra_arguments or [])
     items = [p.argument_replacements.get(id(item), item) for item in items] if p.argument_replacements else items
     if "script_params" in kwargs or items:

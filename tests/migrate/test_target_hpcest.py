@@ -111,3 +111,32 @@ def test_parameter_server_job_keeps_the_estimators_node_count_in_hpc_estimator()
         return rc.node_count, rc.tensorflow.worker_count, rc.tensorflow.parameter_server_count, rc.communicator
 
     assert counts(migrated["est"]) == counts(original["est"]) == (1, 2, 1, "ParameterServer")
+
+
+SWEPT_ESTIMATOR = """\
+from azureml.train.estimator import Estimator
+from azureml.train.hyperdrive import HyperDriveConfig, PrimaryMetricGoal, RandomParameterSampling, uniform
+est = Estimator(source_directory=".", entry_script="train.py", compute_target="gpu",
+                script_params={"--lr": 0.1, "--epochs": 3, "batch": 8})
+sampling = RandomParameterSampling({"lr": uniform(0.01, 0.1), "--batch": uniform(1, 2)})
+hd = HyperDriveConfig(estimator=est, hyperparameter_sampling=sampling, primary_metric_name="loss",
+                      primary_metric_goal=PrimaryMetricGoal.MINIMIZE, max_total_runs=2)
+"""
+
+
+def test_swept_estimator_and_its_rewrite_give_hpc_estimator_trials_the_same_arguments() -> None:
+    """hpc_estimator's HyperDriveConfig drops sampled script_params from an estimator, as v1 did, and
+    not from a ScriptRunConfig: the rewrite leaves them out itself (HPM117), so the trials run alike."""
+    pytest.importorskip("hpc_estimator")
+    result = migrate_source(SWEPT_ESTIMATOR, target="hpcest")
+    assert "HPM117" in {f.code for f in result.findings}
+    before = SWEPT_ESTIMATOR.replace("from azureml.train.estimator", "from hpc_estimator").replace(
+        "from azureml.train.hyperdrive", "from hpc_estimator"
+    )
+    trials = []
+    for code in (before, result.code):
+        namespace: dict[str, object] = {}
+        exec(compile(code, "<sweep>", "exec"), namespace)
+        trials.append(namespace["hd"]._trial_run())  # type: ignore[attr-defined]
+    assert trials[1].arguments == trials[0].arguments == ("--epochs", "3")
+    assert (trials[1].script, trials[1].target) == (trials[0].script, trials[0].target)

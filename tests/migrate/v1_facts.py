@@ -135,6 +135,25 @@ facts["data_reference_inputs"] = [
 
 facts["environment_packages"] = [
     [before, after, packages(before), packages(after)] for before, after in json.loads(sys.argv[4])]
+
+# What a HyperDrive run gives every trial before its sampled values: v1's own path from the config to
+# the run definition it submits, up to the workspace calls (duplicates of the parameter space removed
+# from an estimator's arguments, from a ScriptRunConfig's not).
+from azureml.core.script_run_config import get_run_config_from_script_run
+from azureml.train.hyperdrive import HyperDriveConfig
+
+def sweep(code):
+    scope = {"ct": target, "SRC": source}
+    exec(code, scope)
+    hd = scope["hdc"]
+    job = hd.estimator._get_script_run_config() if hd.estimator is not None else hd.run_config
+    rc = HyperDriveConfig._remove_duplicate_arguments(
+        get_run_config_from_script_run(job), hd._generator_config, hd.estimator is not None)
+    return {"arguments": [str(a) for a in rc.arguments], "script": rc.script, "node_count": rc.node_count,
+            "parameter_space": sorted(hd._generator_config["parameter_space"])}
+
+facts["hyperdrive_trial_arguments"] = [
+    [before, after, sweep(before), sweep(after)] for before, after in json.loads(sys.argv[6])]
 print(json.dumps(facts, indent=1, sort_keys=True))
 """
 
@@ -207,6 +226,31 @@ REFERENCE_CASES = [
 ]
 
 
+# Estimators swept by HyperDrive, their script_params partly in the parameter space (``ct``, ``SRC`` given).
+_HD = "from azureml.train.hyperdrive import *\nfrom azureml.train.estimator import Estimator\n"
+_HD_EST = "est = Estimator(source_directory=SRC, entry_script='train.py', compute_target=ct, "
+_HD_CONFIG = (
+    "hdc = HyperDriveConfig(estimator=est, hyperparameter_sampling=sampling, primary_metric_name='acc',\n"
+    "                       primary_metric_goal=PrimaryMetricGoal.MAXIMIZE, max_total_runs=4)\n"
+)
+HYPERDRIVE_CASES = [
+    _HD + _HD_EST + "script_params={'--lr': 0.1, '--epochs': 3, 'batch': 8})\n"
+    "sampling = RandomParameterSampling({'lr': uniform(0.01, 0.1), '--batch': choice(16, 32)})\n" + _HD_CONFIG,
+    _HD + "from azureml.train.dnn import PyTorch\n"
+    "hdc = HyperDriveConfig(\n"
+    "    estimator=PyTorch(source_directory=SRC, entry_script='train.py', compute_target=ct,\n"
+    "                      framework_version='1.6', script_params={'--momentum': 0.9, '--out': 'outputs'}),\n"
+    "    hyperparameter_sampling=GridParameterSampling({'--momentum': choice(0.5, 0.9)}),\n"
+    "    primary_metric_name='loss', primary_metric_goal=PrimaryMetricGoal.MINIMIZE, max_total_runs=2)\n",
+    _HD + _HD_EST + "script_params={'--epochs': 3, '--lr-schedule': 'cosine'})\n"
+    "sampling = RandomParameterSampling({'--lr': choice(0.1, 0.01)})\n"
+    "hdc = HyperDriveRunConfig(est, sampling, 'acc', PrimaryMetricGoal.MAXIMIZE, 4)\n",
+    # The estimator is also submitted on its own: its arguments keep --lr (HPM118 says v1 left it out).
+    _HD + _HD_EST + "script_params={'--lr': 0.1, '--epochs': 3})\nbaseline = [est]\n"
+    "sampling = RandomParameterSampling({'--lr': uniform(0.01, 0.1)})\n" + _HD_CONFIG,
+]
+
+
 def migrated(cases: list[str]) -> list[list[str]]:
     """[before, after] for each case: the code the rewrite makes of it here."""
     from migrate.transform import migrate_source
@@ -225,6 +269,7 @@ def probe(python: Path) -> dict[str, object]:
             json.dumps(migrated(DISTRIBUTION_CASES)),
             json.dumps(migrated(ENVIRONMENT_CASES)),
             json.dumps(migrated(REFERENCE_CASES)),
+            json.dumps(migrated(HYPERDRIVE_CASES)),
         ],
         capture_output=True,
         text=True,

@@ -1,0 +1,143 @@
+"""script_params that HyperDrive samples are left out of the rewritten estimator's arguments, as v1 did.
+
+v1's HyperDriveConfig, given an estimator, removed from its arguments every script_params entry whose
+name (without leading dashes) is also in the parameter space, and warned that the sampled value
+overrides it; given a ScriptRunConfig (``run_config=``), it removes nothing, so each trial would get
+both ``--lr 0.1`` and the sampled ``--lr`` (measured in the real SDK: tests/migrate/test_v1_facts.py).
+Before::
+
+    est = Estimator(".", entry_script="train.py", compute_target=ct,
+                    script_params={"--lr": 0.1, "--epochs": 3})
+    hd = HyperDriveConfig(estimator=est, hyperparameter_sampling=RandomParameterSampling(
+        {"lr": uniform(0.01, 0.1)}), primary_metric_name="acc", ...)
+
+After::
+
+    # TODO(hpcest-migrate) note: HPM117 ... --lr is left out ...
+    est = ScriptRunConfig(..., arguments=["--epochs", 3], ...)
+    hd = HyperDriveConfig(run_config=est, ...)
+
+Entries are removed by key, as hpcest's own HyperDriveConfig does (README: v1 re-paired the argument
+list, which shifted every pair after a bare flag). Only when the estimator feeds nothing but this
+HyperDrive config and both the script_params and the parameter space are known; otherwise HPM118
+says what v1 removed, or that it may have removed something.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrate.arguments import key_text
+from migrate.cst_build import string_value
+from migrate.engine import EstimatorPlan, Migration
+from migrate.names import V1_MODULES
+from migrate.rules.hyperdrive import HYPERDRIVE_CONFIG_ORDER, HYPERDRIVE_RUN_CONFIG_ORDER
+
+CODES = ("HPM117", "HPM118")
+
+_SAMPLINGS = ("RandomParameterSampling", "GridParameterSampling", "BayesianParameterSampling")
+_FIX = "leave the sampled parameters out of arguments= of the ScriptRunConfig that HyperDrive runs"
+
+
+def _warn(m: Migration, call: cst.Call, message: str, fix: str = _FIX) -> None:
+    """A warning and a TODO above the HyperDrive config, which is rewritten all the same."""
+    m.report("HPM118", message, call, fix)
+    m.todo(call, "HPM118", message, fix)
+
+
+def plan(m: Migration) -> None:
+    for call, cls in m.facts.calls:
+        if cls in ("HyperDriveConfig", "HyperDriveRunConfig") and call in m.call_rewrites:
+            _plan(m, call, cls)
+
+
+def _argument(call: cst.Call, name: str, order: tuple[str, ...]) -> cst.BaseExpression | None:
+    for index, arg in enumerate(call.args):
+        keyword = arg.keyword.value if arg.keyword else (order[index] if index < len(order) else None)
+        if keyword == name:
+            return arg.value
+    return None
+
+
+def _estimator_plan(m: Migration, expr: cst.BaseExpression) -> tuple[EstimatorPlan, bool] | None:
+    """The rewritten estimator ``expr`` is, and whether nothing but this config uses it."""
+    if isinstance(expr, cst.Call) and expr in m.estimators:
+        return m.estimators[expr], True
+    if isinstance(expr, cst.Name) and len(m.by_name.get(expr.value, [])) == 1:
+        return m.by_name[expr.value][0], m.facts.name_counts[expr.value] == 1
+    return None
+
+
+def _is_sampling(m: Migration, func: cst.BaseExpression) -> bool:
+    """One of v1's parameter samplings, imported by name or by ``from azureml.train.hyperdrive import *``."""
+    names = m.facts.qualified(func)
+    if not names and isinstance(func, cst.Name):
+        names = {f"{module}.{func.value}" for module in m.facts.star_modules if func.value in V1_MODULES[module]}
+    return any(q.startswith("azureml.train.hyperdrive") and q.rsplit(".", 1)[-1] in _SAMPLINGS for q in names)
+
+
+def sampled_names(m: Migration, sampling: cst.BaseExpression | None, at: cst.CSTNode) -> set[str] | None:
+    """The parameter space's names without leading dashes; None when not known statically."""
+    if isinstance(sampling, cst.Name):
+        sampling = m.binding(sampling.value, at)
+    if not isinstance(sampling, cst.Call) or not _is_sampling(m, sampling.func):
+        return None
+    space = _argument(sampling, "parameter_space", ("parameter_space",))
+    resolved = m.resolve_dict(space, at) if space is not None else None
+    if resolved is None:
+        return None
+    names: set[str] = set()
+    for key, _ in resolved[0]:
+        value = string_value(key) if isinstance(key, cst.SimpleString | cst.ConcatenatedString) else None
+        if not isinstance(value, str):
+            return None
+        names.add(value.lstrip("-"))
+    return names
+
+
+def _plan(m: Migration, call: cst.Call, cls: str) -> None:
+    order = HYPERDRIVE_RUN_CONFIG_ORDER if cls == "HyperDriveRunConfig" else HYPERDRIVE_CONFIG_ORDER
+    value = _argument(call, "estimator", order)
+    estimator = _estimator_plan(m, value) if value is not None else None
+    if estimator is None:
+        return  # a ScriptRunConfig already: v1 removed nothing from its arguments either
+    p, only_here = estimator
+    if p.runtime_params is not None or p.pairs is None:
+        if p.runtime_params is not None or "script_params" in p.kwargs:
+            _warn(
+                m,
+                call,
+                "v1 left out of the estimator's arguments the script_params that the parameter space also "
+                "sets; these script_params are not known here",
+            )
+        return
+    if not p.pairs:
+        return
+    names = sampled_names(m, _argument(call, "hyperparameter_sampling", order), call)
+    keys = [key_text(key) for key, _ in p.pairs]
+    unknown = "the parameter space" if names is None else "a script_params key" if None in keys else ""
+    if unknown:
+        _warn(
+            m,
+            call,
+            "v1 left out of the estimator's arguments the script_params that the parameter space also "
+            f"sets; {unknown} is not known here",
+        )
+        return
+    assert names is not None
+    sampled = [key for key in keys if key is not None and key.lstrip("-") in names]
+    if not sampled:
+        return
+    listed = ", ".join(sampled)
+    if not only_here:
+        _warn(
+            m,
+            call,
+            f"v1 left {listed} out of the estimator's arguments for this HyperDrive run, as the parameter "
+            "space samples them; the rewritten estimator is used elsewhere too, so its arguments keep them",
+            "give HyperDrive a ScriptRunConfig of its own without them",
+        )
+        return
+    p.sampled_keys = set(sampled)
+    # Said in the report only: the code is what v1 ran, a TODO would ask for nothing.
+    m.report("HPM117", f"{listed} left out of arguments: HyperDrive samples them (v1 left them out too)", p.call)
