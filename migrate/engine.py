@@ -53,6 +53,8 @@ class EstimatorPlan:
     dead_statements: list[cst.CSTNode] = field(default_factory=list)
     # id(argument item) -> what replaces it (a data reference becomes str(ref))
     argument_replacements: dict[int, cst.BaseExpression] = field(default_factory=dict)
+    # built in a call whose rewrite reads it by name (an EstimatorStep's CommandStep): give it a variable
+    hoist: bool = False
     # script_params keys left out of the arguments: the HyperDrive sweep that runs it samples them
     sampled_keys: set[str] = field(default_factory=set)
 

@@ -193,6 +193,7 @@ def _finalise(m: Migration, p: EstimatorPlan) -> None:
             or p.setup
             or "environment_variables" in p.kwargs
             or p.settings
+            or p.hoist
         )
         if needs_statements and p.statement is None:
             p.blockers.append(
@@ -232,8 +233,9 @@ def _rewrite(m: Migration, p: EstimatorPlan, updated: cst.Call) -> cst.BaseExpre
         settings.insert(0, ("run_config.environment_variables", kwargs["environment_variables"]))
     if isinstance(distribution, DistributionPlan):
         settings += distribution.settings
-    # Settings on a call with no name of its own: the call moves into a statement of its own above.
-    hoisted = bool(settings) and p.target is None
+    # Settings on a call with no name of its own, or a consumer that reads it by name: the call moves
+    # into a statement of its own above.
+    hoisted = (bool(settings) or p.hoist) and p.target is None
     base = "" if hoisted else m.extra_indent(p.call)
     budget, unit = m.layout()
     budget -= m.statement_indent(p.call)

@@ -18,7 +18,8 @@ After::
     )
 
 CommandStep refuses a ScriptRunConfig built with ``script=`` and no command, so the step gets the
-command and the ScriptRunConfig's RunConfiguration and source directory. Only when the estimator is
+command and the ScriptRunConfig's RunConfiguration and source directory; an estimator built in the
+step's call moves into a variable of its own above it, which the step reads. Only when the estimator is
 known to become a ScriptRunConfig in this file: an estimator from elsewhere (a function parameter)
 has no ``.script`` and keeps its EstimatorStep (HPM114); one left as an estimator gets HPM107.
 Commands longer than the file's lines are laid out one element a line.
@@ -62,7 +63,11 @@ def _plan(m: Migration, call: cst.Call) -> None:
         name = arg.keyword.value if arg.keyword else ESTIMATOR_STEP_ORDER[min(index, len(ESTIMATOR_STEP_ORDER) - 1)]
         if name == "estimator":
             estimator = arg.value
-    if not isinstance(estimator, cst.Name | cst.Attribute):
+    if isinstance(estimator, cst.Call) and estimator in m.estimators:
+        # Built in the call: the ScriptRunConfig moves into a variable above, which the CommandStep reads
+        # (if the estimator stays one, so does the step: v1's EstimatorStep refuses a ScriptRunConfig).
+        m.estimators[estimator].hoist = True
+    elif not isinstance(estimator, cst.Name | cst.Attribute):
         m.keep(call, "HPM107", "EstimatorStep's estimator is not a variable", "bind the estimator to a variable first")
         return
     known = is_script_run_config(m, estimator, call)

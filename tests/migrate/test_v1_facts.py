@@ -146,6 +146,26 @@ def test_rewrite_gives_each_trial_the_arguments_v1_gave(
         assert v1_after == v1_before
 
 
+# Spelling only: the PyTorch estimator's run config says framework "python", RunConfiguration's
+# default (a ScriptRunConfig's) "Python".
+SAME_FRAMEWORK = {("python", "Python")}
+
+
+@_run_before_and_after("pipeline_steps")
+def test_rewritten_step_runs_what_the_estimator_step_ran(
+    before: str, after: str, v1_before: dict[str, object], v1_after: dict[str, object]
+) -> None:
+    """An EstimatorStep and the CommandStep the rewrite makes of it (an estimator built in the call
+    moves into a variable of its own), both built in the real SDK: the same command line, source
+    directory, compute, inputs and outputs, reuse, node count and processes, environment variables,
+    packages and image; the communicator and framework only spelled differently."""
+    assert migrate_source(before).code == after, "the rewrite changed: re-record (python -m tests.migrate.v1_facts)"
+    differs = {key: (v1_before[key], v1_after[key]) for key in v1_before if v1_before[key] != v1_after[key]}
+    assert differs.pop("communicator", ("Mpi", "IntelMpi")) in SAME_COMMUNICATOR
+    assert differs.pop("framework", ("python", "Python")) in SAME_FRAMEWORK
+    assert not differs
+
+
 def test_run_config_data_and_data_references_are_dicts() -> None:
     """The emitted ``src.run_config.data[name] = ...`` assignments work on v1's RunConfiguration."""
     assert FACTS["run_config_data_is_a_dict"] and FACTS["run_config_data_references_is_a_dict"]

@@ -110,7 +110,9 @@ open(os.path.join(source, "req.txt"), "w").write("requests\n")
 def packages(code):
     scope = {"ct": target, "SRC": source}
     exec(code, scope)
-    env = scope["est"].run_config.environment
+    return packages_of(scope["est"].run_config.environment)
+
+def packages_of(env):
     deps = env.python.conda_dependencies
     return {"python": deps.get_python_version(), "pip": sorted(deps.pip_packages),
             "conda": sorted(p for p in deps.conda_packages if not p.startswith("python=")),
@@ -151,6 +153,29 @@ def sweep(code):
         get_run_config_from_script_run(job), hd._generator_config, hd.estimator is not None)
     return {"arguments": [str(a) for a in rc.arguments], "script": rc.script, "node_count": rc.node_count,
             "parameter_space": sorted(hd._generator_config["parameter_space"])}
+
+# What a pipeline step runs: an EstimatorStep (a PythonScriptStep over the estimator's run config,
+# which v1 clears of target, arguments and data references) and the CommandStep the rewrite makes.
+from azureml.pipeline.core import PipelineData
+
+def step_facts(code):
+    scope = {"ct": target, "SRC": source, "PipelineData": PipelineData}
+    exec(code, scope)
+    step = scope["step"]
+    rc = step._runconfig
+    argv = (["python", step._script_name] if step._script_name else [step._command]) + list(step._arguments)
+    facts = packages_of(rc.environment)
+    facts.update({"argv": [str(a) for a in argv], "source_directory": os.path.relpath(step._source_directory, source),
+                  "allow_reuse": step._allow_reuse, "compute": step._compute_target.name, "name": step.name,
+                  "inputs": [str(i) for i in step._inputs], "outputs": [str(o) for o in step._outputs],
+                  "node_count": rc.node_count, "communicator": str(rc.communicator),
+                  "mpi.process_count_per_node": rc.mpi.process_count_per_node, "framework": rc.framework,
+                  "environment_variables": rc.environment_variables or {},
+                  "data_references": sorted(rc.data_references or {})})
+    return facts
+
+facts["pipeline_steps"] = [
+    [before, after, step_facts(before), step_facts(after)] for before, after in json.loads(sys.argv[7])]
 
 facts["hyperdrive_trial_arguments"] = [
     [before, after, sweep(before), sweep(after)] for before, after in json.loads(sys.argv[6])]
@@ -251,6 +276,28 @@ HYPERDRIVE_CASES = [
 ]
 
 
+# EstimatorSteps (``ct``, ``SRC`` and ``PipelineData`` given).
+_STEP = "from azureml.pipeline.steps import EstimatorStep\ndata, out = PipelineData('data'), PipelineData('out')\n"
+STEP_CASES = [
+    _STEP + "from azureml.train.estimator import Estimator\n"
+    "est = Estimator(source_directory=SRC, entry_script='train.py', compute_target=ct,\n"
+    "                conda_packages=['scikit-learn'])\n"
+    "step = EstimatorStep(name='train', estimator=est,\n"
+    "                     estimator_entry_script_arguments=['--data', data, '--out', out],\n"
+    "                     inputs=[data], outputs=[out], compute_target=ct, allow_reuse=False)\n",
+    _STEP + "from azureml.train.dnn import PyTorch, Mpi\n"
+    "est = PyTorch(source_directory=SRC, entry_script='train.py', compute_target=ct, node_count=2,\n"
+    "              distributed_training=Mpi(process_count_per_node=4), framework_version='1.6', use_gpu=True,\n"
+    "              environment_variables={'NCCL_DEBUG': 'INFO'}, pip_packages=['pillow'])\n"
+    "step = EstimatorStep('train', est, [], inputs=[data], compute_target=ct)\n",
+    _STEP + "from azureml.train.sklearn import SKLearn\n"
+    "step = EstimatorStep(name='fit', estimator=SKLearn(source_directory=SRC, entry_script='train.py',\n"
+    "                                                 compute_target=ct, pip_packages=['joblib']),\n"
+    "                     estimator_entry_script_arguments=['--alpha', 0.5, '--out', out], outputs=[out],\n"
+    "                     compute_target=ct)\n",
+]
+
+
 def migrated(cases: list[str]) -> list[list[str]]:
     """[before, after] for each case: the code the rewrite makes of it here."""
     from migrate.transform import migrate_source
@@ -270,6 +317,7 @@ def probe(python: Path) -> dict[str, object]:
             json.dumps(migrated(ENVIRONMENT_CASES)),
             json.dumps(migrated(REFERENCE_CASES)),
             json.dumps(migrated(HYPERDRIVE_CASES)),
+            json.dumps(migrated(STEP_CASES)),
         ],
         capture_output=True,
         text=True,
