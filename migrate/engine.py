@@ -430,10 +430,13 @@ def _layout(module: cst.Module, source: str | None = None) -> tuple[int, str]:
 def _with_pending(
     node: cst.SimpleStatementLine, pending: Pending
 ) -> cst.SimpleStatementLine | cst.FlattenSentinel[cst.BaseStatement]:
-    # Comments above the original statement stay above everything inserted for it.
+    # Comments above the original statement stay above everything inserted for it (and above an
+    # inserted statement's own comment).
     lines = node.leading_lines
     statements: list[cst.BaseStatement] = [*pending.before, node.with_changes(leading_lines=[]), *pending.after]
-    statements[0] = statements[0].with_changes(leading_lines=lines)
+    first = statements[0]
+    own = first.leading_lines if isinstance(first, cst.SimpleStatementLine | cst.BaseCompoundStatement) else []
+    statements[0] = first.with_changes(leading_lines=[*lines, *own])
     return cst.FlattenSentinel(statements)
 
 

@@ -18,24 +18,36 @@ After::
     hd = HyperDriveConfig(run_config=est, ...)
 
 Entries are removed by key, as hpcest's own HyperDriveConfig does (README: v1 re-paired the argument
-list, which shifted every pair after a bare flag). Only when the estimator feeds nothing but this
-HyperDrive config and both the script_params and the parameter space are known; otherwise HPM118
-says what v1 removed, or that it may have removed something.
+list, which shifted every pair after a bare flag), when both the script_params and the parameter space
+are known. An estimator that is also used elsewhere (submitted on its own first, as v1's sample
+notebooks do) keeps its arguments, and HyperDrive gets a copy without the sampled ones::
+
+    # what HyperDrive runs: without the arguments it samples, as v1 left them out
+    est_sweep = copy.copy(est)
+    est_sweep.arguments = ["--epochs", 3]
+    hd = HyperDriveConfig(run_config=est_sweep, ...)
+
+(v1 submitted a deep copy of the run configuration with the arguments less those entries; a
+ScriptRunConfig's run is built from its own arguments the same way.) Otherwise HPM118 says that v1
+may have left something out.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
+from migrate import cst_build as b
 from migrate.arguments import key_text
 from migrate.cst_build import string_value
 from migrate.engine import EstimatorPlan, Migration
 from migrate.names import V1_MODULES
+from migrate.rules import script_params
 from migrate.rules.hyperdrive import HYPERDRIVE_CONFIG_ORDER, HYPERDRIVE_RUN_CONFIG_ORDER
 
 CODES = ("HPM117", "HPM118")
 
 _SAMPLINGS = ("RandomParameterSampling", "GridParameterSampling", "BayesianParameterSampling")
+_COPY_COMMENT = "what HyperDrive runs: without the arguments it samples, as v1 left them out"
 _FIX = "leave the sampled parameters out of arguments= of the ScriptRunConfig that HyperDrive runs"
 
 
@@ -95,6 +107,33 @@ def sampled_names(m: Migration, sampling: cst.BaseExpression | None, at: cst.CST
     return names
 
 
+def _sweep_copy(
+    m: Migration, p: EstimatorPlan, value: cst.Name, statement: cst.SimpleStatementLine, sampled: set[str]
+) -> None:
+    """HyperDrive gets ``<name>_sweep = copy.copy(<name>)`` with the sampled entries left out of its
+    arguments: v1 submitted a deep copy of the run configuration with the estimator's arguments less
+    those entries, and a copied ScriptRunConfig's run is built the same way from its own arguments."""
+    copy_name = m.fresh(f"{value.value}_sweep")
+
+    def rewrite(updated: cst.CSTNode) -> cst.CSTNode:
+        if m.estimator_blocked(value):
+            return updated  # it stays an estimator: v1's own removal applies
+        arguments = script_params.arguments_expression(m, p, p.kwargs, "    ", leave_out=sampled)
+        m.needed_modules.add("copy")
+        m.add_before(
+            statement,
+            [
+                b.assign(
+                    cst.Name(copy_name), b.call(b.attr("copy.copy"), [cst.Arg(cst.Name(value.value))])
+                ).with_changes(leading_lines=[cst.EmptyLine(comment=cst.Comment(f"# {_COPY_COMMENT}"))]),
+                b.assign(b.attr(f"{copy_name}.arguments"), arguments or cst.List([])),
+            ],
+        )
+        return cst.Name(copy_name)
+
+    m.node_rewrites[value] = rewrite
+
+
 def _plan(m: Migration, call: cst.Call, cls: str) -> None:
     order = HYPERDRIVE_RUN_CONFIG_ORDER if cls == "HyperDriveRunConfig" else HYPERDRIVE_CONFIG_ORDER
     value = _argument(call, "estimator", order)
@@ -130,12 +169,21 @@ def _plan(m: Migration, call: cst.Call, cls: str) -> None:
         return
     listed = ", ".join(sampled)
     if not only_here:
-        _warn(
-            m,
+        statement = m.facts.enclosing_statement(call)
+        if not isinstance(value, cst.Name) or statement is None:
+            _warn(
+                m,
+                call,
+                f"v1 left {listed} out of the estimator's arguments for this HyperDrive run, as the parameter "
+                "space samples them; the rewritten estimator is used elsewhere too, so its arguments keep them",
+                "give HyperDrive a ScriptRunConfig of its own without them",
+            )
+            return
+        _sweep_copy(m, p, value, statement, set(sampled))
+        m.report(
+            "HPM117",
+            f"{listed} left out of the arguments of the copy that HyperDrive sweeps (v1 left them out for it too)",
             call,
-            f"v1 left {listed} out of the estimator's arguments for this HyperDrive run, as the parameter "
-            "space samples them; the rewritten estimator is used elsewhere too, so its arguments keep them",
-            "give HyperDrive a ScriptRunConfig of its own without them",
         )
         return
     p.sampled_keys = set(sampled)

@@ -73,16 +73,22 @@ def runtime_conversion(params: cst.BaseExpression, indent: str) -> cst.BaseExpre
 
 
 def arguments_expression(
-    m: Migration, p: EstimatorPlan, kwargs: dict[str, cst.BaseExpression], indent: str
+    m: Migration,
+    p: EstimatorPlan,
+    kwargs: dict[str, cst.BaseExpression],
+    indent: str,
+    leave_out: set[str] | frozenset[str] = frozenset(),
 ) -> cst.BaseExpression | None:
-    """The ``arguments=`` value for the ScriptRunConfig (None when there is none)."""
+    """The ``arguments=`` value for the ScriptRunConfig (None when there is none), without the
+    entries whose keys are in ``leave_out`` (and the plan's ``sampled_keys``)."""
     if p.runtime_params is not None:
         return runtime_conversion(kwargs.get("script_params", p.runtime_params), indent)
     pairs = p.pairs or []
     if p.override_pairs is not None:
         pairs = merge_pairs(pairs, p.override_pairs)
-    if p.sampled_keys:
-        pairs = [(key, value) for key, value in pairs if key_text(key) not in p.sampled_keys]
+    left_out = p.sampled_keys | leave_out
+    if left_out:
+        pairs = [(key, value) for key, value in pairs if key_text(key) not in left_out]
     items = pairs_to_arguments(pairs) + (p.extra_arguments or [])
     items = [p.argument_replacements.get(id(item), item) for item in items] if p.argument_replacements else items
     if "script_params" in kwargs or items:

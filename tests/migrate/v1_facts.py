@@ -270,9 +270,13 @@ HYPERDRIVE_CASES = [
     _HD + _HD_EST + "script_params={'--epochs': 3, '--lr-schedule': 'cosine'})\n"
     "sampling = RandomParameterSampling({'--lr': choice(0.1, 0.01)})\n"
     "hdc = HyperDriveRunConfig(est, sampling, 'acc', PrimaryMetricGoal.MAXIMIZE, 4)\n",
-    # The estimator is also submitted on its own: its arguments keep --lr (HPM118 says v1 left it out).
+    # The estimator is also used on its own: HyperDrive gets a copy without --lr.
     _HD + _HD_EST + "script_params={'--lr': 0.1, '--epochs': 3})\nbaseline = [est]\n"
     "sampling = RandomParameterSampling({'--lr': uniform(0.01, 0.1)})\n" + _HD_CONFIG,
+    # The parameter space comes from a function: the arguments keep --lr (HPM118 says v1 left it out).
+    _HD + _HD_EST + "script_params={'--lr': 0.1, '--epochs': 3})\n"
+    "def make_sampling():\n    return RandomParameterSampling({'--lr': uniform(0.01, 0.1)})\n"
+    "sampling = make_sampling()\n" + _HD_CONFIG,
 ]
 
 
