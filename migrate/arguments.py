@@ -104,15 +104,16 @@ def pairs_to_arguments(
     return [item for item in items if not is_dropped(item)]
 
 
-def arguments_list(items: list[cst.BaseExpression], indent: str = "        ") -> cst.List:
-    """A list literal on one line, or, when long, one line per option (a break before each flag)."""
+def arguments_list(items: list[cst.BaseExpression], indent: str = "        ", unit: str = "    ") -> cst.List:
+    """A list literal on one line, or, when long, one line per option (a break before each flag);
+    ``indent`` is that of the items, the closing bracket goes one ``unit`` (the file's) less."""
     if len(items) < 3 or _flat_width(items, indent) <= 72:
         return _list(items, [False] * len(items), indent)
     if any(_is_flag(item) for item in items):
         breaks = [_is_flag(item) for item in items[1:]] + [False]
     else:
         breaks = [True] * len(items)
-    return _list(items, breaks, indent, bracket_breaks=True)
+    return _list(items, breaks, indent, bracket_breaks=True, close=indent[: max(0, len(indent) - len(unit))])
 
 
 def _flat_width(items: list[cst.BaseExpression], indent: str) -> int:
@@ -126,13 +127,15 @@ def _is_flag(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.SimpleString) and str(string_value(node)).startswith("-")
 
 
-def _list(items: list[cst.BaseExpression], breaks: list[bool], indent: str, bracket_breaks: bool = False) -> cst.List:
+def _list(
+    items: list[cst.BaseExpression], breaks: list[bool], indent: str, bracket_breaks: bool = False, close: str = ""
+) -> cst.List:
     newline = line_break
     elements: list[cst.BaseElement] = []
     for index, item in enumerate(items):
         last = index == len(items) - 1
         if last:
-            comma = comma_with(newline(indent[:-4])) if bracket_breaks else cst.MaybeSentinel.DEFAULT
+            comma = comma_with(newline(close)) if bracket_breaks else cst.MaybeSentinel.DEFAULT
         elif breaks[index]:
             comma = comma_with(newline(indent))
         else:

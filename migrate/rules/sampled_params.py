@@ -118,7 +118,7 @@ def _sweep_copy(
     def rewrite(updated: cst.CSTNode) -> cst.CSTNode:
         if m.estimator_blocked(value):
             return updated  # it stays an estimator: v1's own removal applies
-        arguments = script_params.arguments_expression(m, p, p.kwargs, "    ", leave_out=sampled)
+        arguments = script_params.arguments_expression(m, p, p.kwargs, m.layout()[1], leave_out=sampled)
         m.needed_modules.add("copy")
         m.add_before(
             statement,

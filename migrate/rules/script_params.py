@@ -92,5 +92,5 @@ def arguments_expression(
     items = pairs_to_arguments(pairs) + (p.extra_arguments or [])
     items = [p.argument_replacements.get(id(item), item) for item in items] if p.argument_replacements else items
     if "script_params" in kwargs or items:
-        return arguments_list(items, indent=indent)
+        return arguments_list(items, indent=indent, unit=m.layout()[1])
     return None
