@@ -37,6 +37,7 @@ Task = tuple[str, str]  # (path, target)
 Work = Callable[[Task], Any]
 
 IN_FLIGHT = 2  # tasks per worker: one being migrated, one waiting in its socket
+NOT_STARTED = "the migration's worker processes stopped before they started (see the error above)"
 
 
 class Pool:
@@ -105,8 +106,11 @@ class ForkedPool(Pool):
         if not self._submitted[0]:
             # Read by the warm process once its warm-up is done: how many workers to fork and what
             # they run (sent with the first task, so that a pool given no work forks none).
-            wire.send(self._warm.control, (self._jobs, self._work))
             self._submitted[0] = True
+            try:
+                wire.send(self._warm.control, (self._jobs, self._work))
+            except OSError:  # it died during its warm-up
+                raise RuntimeError(NOT_STARTED) from None
         handle = self._count
         self._count += 1
         self._waiting.append((handle, task))
@@ -131,6 +135,9 @@ class ForkedPool(Pool):
                 try:
                     wire.send(worker, (handle, task))
                 except OSError:
+                    if worker is self._warm.control and not self._handed_out:
+                        # Whether its death is seen here or when reading its reply is a race.
+                        raise RuntimeError(NOT_STARTED) from None
                     raise RuntimeError("a worker process of the migration stopped") from None
                 outstanding.add(handle)
 
@@ -165,7 +172,7 @@ class ForkedPool(Pool):
         except OSError:  # reset: it died with our first tasks unread
             message, fds = b"", []
         if message != wire.WORKERS_MESSAGE:
-            raise RuntimeError("the migration's worker processes stopped before they started (see the error above)")
+            raise RuntimeError(NOT_STARTED)
         self._handed_out = True
         for fd in fds:
             worker = socket.socket(fileno=fd)

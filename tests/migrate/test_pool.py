@@ -108,6 +108,19 @@ def _failing_warm_up() -> None:
     raise ImportError("libcst is broken here")
 
 
+def test_a_warm_process_already_dead_when_the_first_task_is_handed_out_is_the_same_error():
+    # The other order of the race above: its death is seen when the task is written, not read.
+    pool = ForkedPool(2, _work, _failing_warm_up)
+    try:
+        pool._warm.join(timeout=10)
+        assert not pool._warm.is_alive()
+        with pytest.raises(RuntimeError, match="stopped before they started"):
+            handle = pool.submit(("a", "azureml"))
+            pool.result(handle)
+    finally:
+        pool.close()
+
+
 def test_a_warm_process_that_dies_before_forking_the_workers_is_an_error_not_a_hang():
     pool = ForkedPool(2, _work, _failing_warm_up)
     try:
