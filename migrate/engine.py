@@ -55,8 +55,9 @@ class EstimatorPlan:
     argument_replacements: dict[int, cst.BaseExpression] = field(default_factory=dict)
     # built in a call whose rewrite reads it by name (an EstimatorStep's CommandStep): give it a variable
     hoist: bool = False
-    # script_params keys left out of the arguments: the HyperDrive sweep that runs it samples them
-    sampled_keys: set[str] = field(default_factory=set)
+    # names (less leading dashes) of script_params left out of the arguments: the HyperDrive sweep
+    # that runs it samples them
+    sampled_names: set[str] = field(default_factory=set)
 
     @property
     def blocked(self) -> bool:

@@ -18,9 +18,10 @@ After::
     hd = HyperDriveConfig(run_config=est, ...)
 
 Entries are removed by key, as hpcest's own HyperDriveConfig does (README: v1 re-paired the argument
-list, which shifted every pair after a bare flag), when both the script_params and the parameter space
-are known. An estimator that is also used elsewhere (submitted on its own first, as v1's sample
-notebooks do) keeps its arguments, and HyperDrive gets a copy without the sampled ones::
+list, which shifted every pair after a bare flag), when the parameter space is known: from the
+literal arguments, or, for script_params converted where the job is built, by the conversion itself.
+An estimator that is also used elsewhere (submitted on its own first, as v1's sample notebooks do)
+keeps its arguments, and HyperDrive gets a copy without the sampled ones::
 
     # what HyperDrive runs: without the arguments it samples, as v1 left them out
     est_sweep = copy.copy(est)
@@ -28,8 +29,8 @@ notebooks do) keeps its arguments, and HyperDrive gets a copy without the sample
     hd = HyperDriveConfig(run_config=est_sweep, ...)
 
 (v1 submitted a deep copy of the run configuration with the arguments less those entries; a
-ScriptRunConfig's run is built from its own arguments the same way.) Otherwise HPM118 says that v1
-may have left something out.
+ScriptRunConfig's run is built from its own arguments the same way.) Otherwise (the parameter space
+or a script_params key not known) HPM118 says that v1 may have left something out.
 """
 
 from __future__ import annotations
@@ -141,19 +142,11 @@ def _plan(m: Migration, call: cst.Call, cls: str) -> None:
     if estimator is None:
         return  # a ScriptRunConfig already: v1 removed nothing from its arguments either
     p, only_here = estimator
-    if p.runtime_params is not None or p.pairs is None:
-        if p.runtime_params is not None or "script_params" in p.kwargs:
-            _warn(
-                m,
-                call,
-                "v1 left out of the estimator's arguments the script_params that the parameter space also "
-                "sets; these script_params are not known here",
-            )
-        return
-    if not p.pairs:
-        return
+    runtime = p.runtime_params is not None
+    if not runtime and not p.pairs:
+        return  # no script_params (or script_params=None): nothing to leave out
     names = sampled_names(m, _argument(call, "hyperparameter_sampling", order), call)
-    keys = [key_text(key) for key, _ in p.pairs]
+    keys = [] if runtime else [key_text(key) for key, _ in p.pairs or []]
     unknown = "the parameter space" if names is None else "a script_params key" if None in keys else ""
     if unknown:
         _warn(
@@ -164,10 +157,14 @@ def _plan(m: Migration, call: cst.Call, cls: str) -> None:
         )
         return
     assert names is not None
-    sampled = [key for key in keys if key is not None and key.lstrip("-") in names]
-    if not sampled:
-        return
-    listed = ", ".join(sampled)
+    if runtime:
+        # Known when the job is built: the conversion skips the sampled names there.
+        listed = "script_params named " + ", ".join(sorted(names)) + " (with or without dashes)"
+    else:
+        sampled = [key for key in keys if key is not None and key.lstrip("-") in names]
+        if not sampled:
+            return
+        listed = ", ".join(sampled)
     if not only_here:
         statement = m.facts.enclosing_statement(call)
         if not isinstance(value, cst.Name) or statement is None:
@@ -179,13 +176,13 @@ def _plan(m: Migration, call: cst.Call, cls: str) -> None:
                 "give HyperDrive a ScriptRunConfig of its own without them",
             )
             return
-        _sweep_copy(m, p, value, statement, set(sampled))
+        _sweep_copy(m, p, value, statement, names)
         m.report(
             "HPM117",
             f"{listed} left out of the arguments of the copy that HyperDrive sweeps (v1 left them out for it too)",
             call,
         )
         return
-    p.sampled_keys = set(sampled)
+    p.sampled_names = set(names)
     # Said in the report only: the code is what v1 ran, a TODO would ask for nothing.
     m.report("HPM117", f"{listed} left out of arguments: HyperDrive samples them (v1 left them out too)", p.call)

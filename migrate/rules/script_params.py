@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrate import cst_build as b
 from migrate.arguments import arguments_list, key_text, merge_pairs, pairs_to_arguments
 from migrate.engine import EstimatorPlan, Migration
 
@@ -65,11 +66,27 @@ def plan_arguments(m: Migration, p: EstimatorPlan) -> None:
     p.runtime_params = node
 
 
-def runtime_conversion(params: cst.BaseExpression, indent: str) -> cst.BaseExpression:
+def _named(key: cst.BaseExpression, names: set[str] | frozenset[str]) -> bool:
+    """The key is a string literal whose name, less leading dashes, is among ``names``."""
+    text = key_text(key)
+    return text is not None and text.lstrip("-") in names
+
+
+def runtime_conversion(
+    params: cst.BaseExpression, indent: str, leave_out: set[str] | frozenset[str] = frozenset()
+) -> cst.BaseExpression:
+    """v1's conversion where the job is built; keys named in ``leave_out`` (less leading dashes) are
+    skipped, as v1's HyperDrive skipped the ones its parameter space samples."""
     code = cst.Module(body=[]).code_for_node(params)
     if not isinstance(params, _ATOMIC):
         code = f"({code})"
-    return cst.parse_expression(_RUNTIME.format(i=indent[:-4] if len(indent) >= 4 else "", params=code))
+    outer = indent[:-4] if len(indent) >= 4 else ""
+    text = _RUNTIME.format(i=outer, params=code)
+    if leave_out:
+        names = ", ".join(cst.Module(body=[]).code_for_node(b.string(name)) for name in sorted(leave_out))
+        loop = f"{outer}    for key, value in {code}.items()\n"
+        text = text.replace(loop, f'{loop}{outer}    if str(key).lstrip("-") not in {{{names}}}\n', 1)
+    return cst.parse_expression(text)
 
 
 def arguments_expression(
@@ -80,15 +97,15 @@ def arguments_expression(
     leave_out: set[str] | frozenset[str] = frozenset(),
 ) -> cst.BaseExpression | None:
     """The ``arguments=`` value for the ScriptRunConfig (None when there is none), without the
-    entries whose keys are in ``leave_out`` (and the plan's ``sampled_keys``)."""
+    entries whose keys, less leading dashes, are in ``leave_out`` or the plan's ``sampled_names``."""
+    left_out = p.sampled_names | leave_out
     if p.runtime_params is not None:
-        return runtime_conversion(kwargs.get("script_params", p.runtime_params), indent)
+        return runtime_conversion(kwargs.get("script_params", p.runtime_params), indent, left_out)
     pairs = p.pairs or []
     if p.override_pairs is not None:
         pairs = merge_pairs(pairs, p.override_pairs)
-    left_out = p.sampled_keys | leave_out
     if left_out:
-        pairs = [(key, value) for key, value in pairs if key_text(key) not in left_out]
+        pairs = [(key, value) for key, value in pairs if not _named(key, left_out)]
     items = pairs_to_arguments(pairs) + (p.extra_arguments or [])
     items = [p.argument_replacements.get(id(item), item) for item in items] if p.argument_replacements else items
     if "script_params" in kwargs or items:

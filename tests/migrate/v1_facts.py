@@ -273,6 +273,9 @@ HYPERDRIVE_CASES = [
     # The estimator is also used on its own: HyperDrive gets a copy without --lr.
     _HD + _HD_EST + "script_params={'--lr': 0.1, '--epochs': 3})\nbaseline = [est]\n"
     "sampling = RandomParameterSampling({'--lr': uniform(0.01, 0.1)})\n" + _HD_CONFIG,
+    # script_params built by dict(...): converted where the job is built, the sampled name skipped there.
+    _HD + _HD_EST + "script_params=dict([('--lr', 0.1), ('--epochs', 3), ('batch', 8)]))\n"
+    "sampling = RandomParameterSampling({'lr': uniform(0.01, 0.1), '--batch': choice(16, 32)})\n" + _HD_CONFIG,
     # The parameter space comes from a function: the arguments keep --lr (HPM118 says v1 left it out).
     _HD + _HD_EST + "script_params={'--lr': 0.1, '--epochs': 3})\n"
     "def make_sampling():\n    return RandomParameterSampling({'--lr': uniform(0.01, 0.1)})\n"
