@@ -173,16 +173,19 @@ class Facts:
                 return {f"{q}.{rest}" if rest else q for q in table[head]}
         return set()
 
-    def v1_class(self, func: cst.BaseExpression) -> str | None:
+    def v1_names(self, func: cst.BaseExpression) -> set[str]:
+        """``qualified``, or for a bare name imported by nothing else, what a ``from <v1 module> import *``
+        of the module's would bind it to."""
         names = self.qualified(func)
-        for name in names:
+        if not names and isinstance(func, cst.Name):
+            names = {f"{module}.{func.value}" for module in self.star_modules if func.value in V1_MODULES[module]}
+        return names
+
+    def v1_class(self, func: cst.BaseExpression) -> str | None:
+        for name in self.v1_names(func):
             cls = v1_class_of(name)
             if cls is not None:
                 return cls
-        if isinstance(func, cst.Name) and not names:
-            for module in self.star_modules:
-                if func.value in V1_MODULES[module]:
-                    return v1_class_of(f"{module}.{func.value}")
         return None
 
     def is_bound(self, name: str) -> bool:

@@ -159,6 +159,16 @@ def line_break(indent: str) -> cst.ParenthesizedWhitespace:
     return found
 
 
+def argument(call: cst.Call, name: str, position: int) -> cst.BaseExpression | None:
+    """The value passed as ``name=`` or as the positional argument at ``position`` (not ``*``/``**``)."""
+    for index, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+        if arg.keyword is None and index == position and arg.star == "":
+            return arg.value
+    return None
+
+
 def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(
         keyword=cst.Name(name),

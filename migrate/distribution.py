@@ -44,15 +44,6 @@ IGNORED_TORCH_CONFIGURATION = (
 )
 
 
-def _arg(call: cst.Call, position: int, name: str) -> cst.BaseExpression | None:
-    for index, arg in enumerate(call.args):
-        if arg.keyword is not None and arg.keyword.value == name:
-            return arg.value
-        if arg.keyword is None and index == position and arg.star == "":
-            return arg.value
-    return None
-
-
 def _mpi(per_node: cst.BaseExpression | None, nodes: cst.BaseExpression | None) -> cst.Call:
     args = []
     if per_node is not None:
@@ -132,10 +123,10 @@ def _joined(args: list[cst.Arg]) -> list[cst.Arg]:
 def convert_standalone(cls: str, call: cst.Call) -> tuple[cst.Call, str]:
     """``Mpi(2)`` / ``Gloo()`` / ``ParameterServer(2, 1)`` on their own → the core configuration."""
     if cls == "Mpi":
-        return _mpi(_arg(call, 0, "process_count_per_node"), None), "MpiConfiguration"
+        return _mpi(b.argument(call, "process_count_per_node", 0), None), "MpiConfiguration"
     if cls in ("Gloo", "Nccl"):
         return _pytorch(cls, None), "PyTorchConfiguration"
-    return _tensorflow(_arg(call, 0, "worker_count"), _arg(call, 1, "parameter_server_count")), (
+    return _tensorflow(b.argument(call, "worker_count", 0), b.argument(call, "parameter_server_count", 1)), (
         "TensorflowConfiguration"
     )
 
@@ -159,13 +150,13 @@ def plan_distribution(
         if call is not None:
             if kind == "Mpi":
                 return DistributionPlan(
-                    _mpi(_arg(call, 0, "process_count_per_node"), nodes), {"MpiConfiguration"}, [], deprecated
+                    _mpi(b.argument(call, "process_count_per_node", 0), nodes), {"MpiConfiguration"}, [], deprecated
                 )
             if kind in ("Gloo", "Nccl"):
                 return DistributionPlan(_pytorch(kind, nodes), {"PyTorchConfiguration"}, [], deprecated)
             if kind == "ParameterServer":
-                workers = _arg(call, 0, "worker_count")
-                servers = _arg(call, 1, "parameter_server_count")
+                workers = b.argument(call, "worker_count", 0)
+                servers = b.argument(call, "parameter_server_count", 1)
                 return DistributionPlan(
                     _tensorflow(workers, servers),
                     {"TensorflowConfiguration"},
@@ -175,7 +166,7 @@ def plan_distribution(
                 )
             if kind in ("MpiConfiguration", "PyTorchConfiguration", "TensorflowConfiguration"):
                 settings = (
-                    _parameter_server_nodes(nodes, _arg(call, 0, "worker_count"))
+                    _parameter_server_nodes(nodes, b.argument(call, "worker_count", 0))
                     if kind == "TensorflowConfiguration"
                     else []
                 )

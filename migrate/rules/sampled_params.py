@@ -41,7 +41,6 @@ from migrate import cst_build as b
 from migrate.arguments import key_text
 from migrate.cst_build import string_value
 from migrate.engine import EstimatorPlan, Migration
-from migrate.names import V1_MODULES
 from migrate.rules import script_params
 from migrate.rules.hyperdrive import HYPERDRIVE_CONFIG_ORDER, HYPERDRIVE_RUN_CONFIG_ORDER
 
@@ -64,14 +63,6 @@ def plan(m: Migration) -> None:
             _plan(m, call, cls)
 
 
-def _argument(call: cst.Call, name: str, order: tuple[str, ...]) -> cst.BaseExpression | None:
-    for index, arg in enumerate(call.args):
-        keyword = arg.keyword.value if arg.keyword else (order[index] if index < len(order) else None)
-        if keyword == name:
-            return arg.value
-    return None
-
-
 def _estimator_plan(m: Migration, expr: cst.BaseExpression) -> tuple[EstimatorPlan, bool] | None:
     """The rewritten estimator ``expr`` is, and whether nothing but this config uses it."""
     if isinstance(expr, cst.Call) and expr in m.estimators:
@@ -83,10 +74,9 @@ def _estimator_plan(m: Migration, expr: cst.BaseExpression) -> tuple[EstimatorPl
 
 def _is_sampling(m: Migration, func: cst.BaseExpression) -> bool:
     """One of v1's parameter samplings, imported by name or by ``from azureml.train.hyperdrive import *``."""
-    names = m.facts.qualified(func)
-    if not names and isinstance(func, cst.Name):
-        names = {f"{module}.{func.value}" for module in m.facts.star_modules if func.value in V1_MODULES[module]}
-    return any(q.startswith("azureml.train.hyperdrive") and q.rsplit(".", 1)[-1] in _SAMPLINGS for q in names)
+    return any(
+        q.startswith("azureml.train.hyperdrive") and q.rsplit(".", 1)[-1] in _SAMPLINGS for q in m.facts.v1_names(func)
+    )
 
 
 def sampled_names(m: Migration, sampling: cst.BaseExpression | None, at: cst.CSTNode) -> set[str] | None:
@@ -95,7 +85,7 @@ def sampled_names(m: Migration, sampling: cst.BaseExpression | None, at: cst.CST
         sampling = m.binding(sampling.value, at)
     if not isinstance(sampling, cst.Call) or not _is_sampling(m, sampling.func):
         return None
-    space = _argument(sampling, "parameter_space", ("parameter_space",))
+    space = b.argument(sampling, "parameter_space", 0)
     resolved = m.resolve_dict(space, at) if space is not None else None
     if resolved is None:
         return None
@@ -137,7 +127,7 @@ def _sweep_copy(
 
 def _plan(m: Migration, call: cst.Call, cls: str) -> None:
     order = HYPERDRIVE_RUN_CONFIG_ORDER if cls == "HyperDriveRunConfig" else HYPERDRIVE_CONFIG_ORDER
-    value = _argument(call, "estimator", order)
+    value = b.argument(call, "estimator", order.index("estimator"))
     estimator = _estimator_plan(m, value) if value is not None else None
     if estimator is None:
         return  # a ScriptRunConfig already: v1 removed nothing from its arguments either
@@ -145,7 +135,7 @@ def _plan(m: Migration, call: cst.Call, cls: str) -> None:
     runtime = p.runtime_params is not None
     if not runtime and not p.pairs:
         return  # no script_params (or script_params=None): nothing to leave out
-    names = sampled_names(m, _argument(call, "hyperparameter_sampling", order), call)
+    names = sampled_names(m, b.argument(call, "hyperparameter_sampling", order.index("hyperparameter_sampling")), call)
     keys = [] if runtime else [key_text(key) for key, _ in p.pairs or []]
     unknown = "the parameter space" if names is None else "a script_params key" if None in keys else ""
     if unknown:
@@ -159,7 +149,7 @@ def _plan(m: Migration, call: cst.Call, cls: str) -> None:
     assert names is not None
     if runtime:
         # Known when the job is built: the conversion skips the sampled names there.
-        listed = "script_params named " + ", ".join(sorted(names)) + " (with or without dashes)"
+        listed = "any script_params named " + ", ".join(sorted(names)) + " (with or without dashes)"
     else:
         sampled = [key for key in keys if key is not None and key.lstrip("-") in names]
         if not sampled:

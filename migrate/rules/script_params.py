@@ -36,7 +36,7 @@ CODES: tuple[str, ...] = ()
 _RUNTIME = """[
 {i}    item
 {i}    for key, value in {params}.items()
-{i}    for item in [
+{skip}{i}    for item in [
 {i}        key,
 {i}        *(
 {i}            [str(part) if hasattr(part, "__iter__") else part for part in value]
@@ -81,12 +81,11 @@ def runtime_conversion(
     if not isinstance(params, _ATOMIC):
         code = f"({code})"
     outer = indent[:-4] if len(indent) >= 4 else ""
-    text = _RUNTIME.format(i=outer, params=code)
+    skip = ""
     if leave_out:
         names = ", ".join(cst.Module(body=[]).code_for_node(b.string(name)) for name in sorted(leave_out))
-        loop = f"{outer}    for key, value in {code}.items()\n"
-        text = text.replace(loop, f'{loop}{outer}    if str(key).lstrip("-") not in {{{names}}}\n', 1)
-    return cst.parse_expression(text)
+        skip = f'{outer}    if str(key).lstrip("-") not in {{{names}}}\n'
+    return cst.parse_expression(_RUNTIME.format(i=outer, params=code, skip=skip))
 
 
 def arguments_expression(
