@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrate.codegen import node_code
+
 INDENT = "    "
 # Emitted calls longer than this (without indentation) are split one argument per line.
 LINE_BUDGET = 88
-_EMPTY = cst.Module(body=[])
 
 
 # The quote emitted string literals use; the engine sets it to the file's own preference.
@@ -69,7 +70,7 @@ def width(node: cst.CSTNode) -> int:
                     for a in args
                 )
             )
-    return len(_EMPTY.code_for_node(node))
+    return len(node_code(node))
 
 
 def whitespace_width(whitespace: object) -> int | None:

@@ -22,6 +22,7 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
 from migrate import cst_build as b
+from migrate.codegen import node_code
 from migrate.cst_walk import code_children
 from migrate.names import V1_MODULES
 
@@ -270,7 +271,7 @@ def _import_width(node: cst.ImportFrom) -> int:
     for whitespace in parts:
         part = b.whitespace_width(whitespace)
         if part is None:
-            return len(cst.Module(body=[]).code_for_node(node))
+            return len(node_code(node))
         total += part
     return total
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrate import cst_build as b
+from migrate.codegen import node_code
 from migrate.engine import EstimatorPlan, Migration
 
 CODES = ("HPM115",)
@@ -110,7 +111,7 @@ def _named_input(node: cst.BaseExpression) -> str | None:
 
 
 def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node).replace("\n", " ")
+    return node_code(node).replace("\n", " ")
 
 
 def _bound(m: Migration, p: EstimatorPlan, node: cst.BaseExpression, base: str) -> cst.Name:
@@ -184,11 +185,17 @@ def _to_config(name: cst.BaseExpression) -> cst.Call:
 
 def _unconverted(m: Migration, p: EstimatorPlan, node: cst.BaseExpression) -> None:
     message = f"input {_code(node)} is not attached to the ScriptRunConfig"
+    owner = _owner(p)
     fix = (
-        "add it as src.run_config.data[name] = <dataset input> or "
-        "src.run_config.data_references[ref.data_reference_name] = ref.to_config()"
+        f"add it as {owner}.run_config.data[name] = <dataset input> or "
+        f"{owner}.run_config.data_references[ref.data_reference_name] = ref.to_config()"
     )
     m.keep(p.call, "HPM115", message, fix)
+
+
+def _owner(p: EstimatorPlan) -> str:
+    """The name the fix text gives the ScriptRunConfig: the estimator's variable, which it keeps."""
+    return p.target or "<the ScriptRunConfig>"
 
 
 def _called_method(node: cst.BaseExpression) -> str | None:
@@ -207,7 +214,7 @@ def _ambiguous_argument(m: Migration, p: EstimatorPlan, node: cst.BaseExpression
     )
     fix = (
         "if it is a DataReference, pass str(ref) in arguments and add "
-        "src.run_config.data_references[ref.data_reference_name] = ref.to_config()"
+        f"{_owner(p)}.run_config.data_references[ref.data_reference_name] = ref.to_config()"
     )
     m.keep(p.call, "HPM115", message, fix)
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrate import cst_build as b
+from migrate.codegen import node_code
 from migrate.engine import Migration
 from migrate.rules.hyperdrive import is_script_run_config
 
@@ -80,7 +81,7 @@ def _plan(m: Migration, call: cst.Call) -> None:
         )
         return
     if known is None:
-        code = cst.Module(body=[]).code_for_node(estimator)
+        code = node_code(estimator)
         m.keep(
             call,
             "HPM114",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrate import cst_build as b
+from migrate.codegen import node_code
 from migrate.engine import Migration
 
 CODES = ("HPM102", "HPM107", "HPM114", "HPL202")
@@ -95,7 +96,7 @@ def _plan(m: Migration, call: cst.Call, cls: str) -> None:
             )
             return
         if known is None:
-            code = cst.Module(body=[]).code_for_node(estimator)
+            code = node_code(estimator)
             m.keep(
                 call,
                 "HPM114",

@@ -29,6 +29,7 @@ import libcst as cst
 
 from migrate import cst_build as b
 from migrate.arguments import arguments_list, key_text, merge_pairs, pairs_to_arguments
+from migrate.codegen import node_code
 from migrate.engine import EstimatorPlan, Migration
 
 CODES: tuple[str, ...] = ()
@@ -77,13 +78,13 @@ def runtime_conversion(
 ) -> cst.BaseExpression:
     """v1's conversion where the job is built; keys named in ``leave_out`` (less leading dashes) are
     skipped, as v1's HyperDrive skipped the ones its parameter space samples."""
-    code = cst.Module(body=[]).code_for_node(params)
+    code = node_code(params)
     if not isinstance(params, _ATOMIC):
         code = f"({code})"
     outer = indent[:-4] if len(indent) >= 4 else ""
     skip = ""
     if leave_out:
-        names = ", ".join(cst.Module(body=[]).code_for_node(b.string(name)) for name in sorted(leave_out))
+        names = ", ".join(node_code(b.string(name)) for name in sorted(leave_out))
         skip = f'{outer}    if str(key).lstrip("-") not in {{{names}}}\n'
     return cst.parse_expression(_RUNTIME.format(i=outer, params=code, skip=skip))
 

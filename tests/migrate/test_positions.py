@@ -35,6 +35,20 @@ SOURCES = {
         "if (a and\n    b): x = ((1)); y = 2\nwhile True: break\nz = [i for i in (range(3))]\n"
     ),
     "no trailing newline": "a = 1\nb = call(a)",
+    "every construct with a handler of its own in migrate.codegen": (
+        "from . import (a,\n    b as c)  # paren\nfrom ..x.y import *\nimport os.path as p\n"
+        "s = {1, 2,}; t = (1,); u = ( 1 , ); v = [*a, b]; w = {**d, 'k': -x}\n"
+        "x[1:2, ::3] += y if not a and b or c else z  # aug\n"
+        "q = 'a' 'b' \\\n    f'{c!r:>{w}}'\n"
+        "if a < b <= c is not d:\n    pass\nelif e in f: g()\nelif h:\n\n    # before\n    i = 1\n"
+        "    # footer\nelse:\n    j = (lambda: 1)\n"
+        "while k:\n    break\nelse:\n    k = 0\n"
+        "for l, m in n:\n    del l\nelse: pass\n"
+        "try:\n    o()\nexcept (A, B) as e:\n    raise\nfinally :\n    p = q @ r ** s // t\n"
+        "class C(Base, metaclass = M):\n    async def f(self, *a, b: int = 1, **k) -> 'C':\n"
+        "        return await g(*a, **k)\n    class D: ...\n"
+        "@ decorator . attr (x)\ndef f(): return\nr = a is b and x[1] > 1.5\n"
+    ),
 }
 
 
