@@ -84,6 +84,7 @@ class Facts:
     # scope -> bound name -> qualified names it was imported as
     import_table: dict[Scope, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(dict))
     _positions: dict[cst.CSTNode, tuple[int, int]] = field(default_factory=dict)
+    _imported_heads: set[str] | None = None  # on first use; reset by the analysis at every import
 
     @property
     def names_in_use(self) -> set[str]:
@@ -157,10 +158,12 @@ class Facts:
     # -- names ---------------------------------------------------------------------------------
     def qualified(self, node: cst.BaseExpression) -> set[str]:
         """Qualified names a callee may refer to, through the imports of its scope and the module's."""
-        dotted = get_full_name_for_node(node)
+        dotted = _dotted_name(node)
         if not dotted:
             return set()
         head, _, rest = dotted.partition(".")
+        if head not in self.imported_heads:
+            return set()  # most callees (methods of local objects): no import binds their first name
         scopes: list[Scope] = []
         scope = self.scope(node)
         while scope is not None:
@@ -172,6 +175,14 @@ class Facts:
             if table and head in table:
                 return {f"{q}.{rest}" if rest else q for q in table[head]}
         return set()
+
+    @property
+    def imported_heads(self) -> set[str]:
+        """Every name some import of the module binds, in any scope."""
+        heads = self._imported_heads
+        if heads is None:
+            heads = self._imported_heads = {head for table in self.import_table.values() for head in table}
+        return heads
 
     def v1_names(self, func: cst.BaseExpression) -> set[str]:
         """``qualified``, or for a bare name imported by nothing else, what a ``from <v1 module> import *``
@@ -198,6 +209,19 @@ class Facts:
         )
 
     defined: set[str] = field(default_factory=set)  # def/class/for/with names
+
+
+def _dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a chain of names (libcst's ``get_full_name_for_node`` for anything else)."""
+    parts: list[str] = []
+    current: cst.BaseExpression = node
+    while type(current) is cst.Attribute:
+        parts.append(current.attr.value)  # type: ignore[attr-defined]
+        current = current.value  # type: ignore[attr-defined]
+    if type(current) is not cst.Name:
+        return get_full_name_for_node(node)
+    parts.append(current.value)  # type: ignore[attr-defined]
+    return ".".join(reversed(parts))
 
 
 # Parameters of a call that only v1 estimators take together (to recognise calls whose import is missing).
@@ -261,6 +285,7 @@ class Analyzer:
                 self.facts.star_modules.add(module)
             return
         table = self.facts.import_table[self._scope()]
+        self.facts._imported_heads = None  # lookups before this import did not see it; later ones do
         for alias in node.names:
             name = get_full_name_for_node(alias.name) or ""
             bound = alias.evaluated_alias or name
@@ -270,6 +295,7 @@ class Analyzer:
         self._in_import += 1
         self.facts.imports.append(node)
         table = self.facts.import_table[self._scope()]
+        self.facts._imported_heads = None
         for alias in node.names:
             name = get_full_name_for_node(alias.name) or ""
             if alias.asname is not None:

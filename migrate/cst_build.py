@@ -221,8 +221,7 @@ def call(
     if multiline is None:
         multiline = len(args) > 2 or has_comments
         if not multiline:
-            flat = call(func, args, multiline=False)
-            multiline = width(flat) + len(base_indent) > budget
+            multiline = _flat_call_width(func, args) + len(base_indent) > budget
     if not multiline:
         spaced = [
             arg.with_changes(comma=COMMA_SPACE)
@@ -245,6 +244,29 @@ def call(
         whitespace_after_func=_NO_SPACE,
         whitespace_before_args=_break(inner, None, comments[0][0]),
     )
+
+
+def _flat_call_width(func: cst.BaseExpression, args: list[cst.Arg]) -> int:
+    """``width`` of ``call(func, args, multiline=False)``, without building it when every argument's
+    spacing is plain (the arguments the rules build)."""
+    total = width(func) + 2 + 2 * max(0, len(args) - 1)  # parentheses and the ", " between arguments
+    for arg in args:
+        star, after = arg.whitespace_after_star, arg.whitespace_after_arg
+        if type(star) is not cst.SimpleWhitespace or type(after) is not cst.SimpleWhitespace:
+            return width(call(func, args, multiline=False))
+        total += len(arg.star) + len(star.value) + len(after.value) + width(arg.value)
+        if arg.keyword is not None:
+            equal = arg.equal
+            if equal is cst.MaybeSentinel.DEFAULT:
+                total += len(arg.keyword.value) + 3  # libcst writes " = "
+                continue
+            if not isinstance(equal, cst.AssignEqual):
+                return width(call(func, args, multiline=False))
+            before, after = equal.whitespace_before, equal.whitespace_after
+            if type(before) is not cst.SimpleWhitespace or type(after) is not cst.SimpleWhitespace:
+                return width(call(func, args, multiline=False))
+            total += len(arg.keyword.value) + 1 + len(before.value) + len(after.value)
+    return total
 
 
 def _element(item: cst.BaseExpression, comma: cst.Comma | cst.MaybeSentinel) -> cst.BaseElement:

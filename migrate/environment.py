@@ -8,6 +8,7 @@ otherwise an explicit Environment built from packages, files, image and flags.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from dataclasses import dataclass, field
 
@@ -198,6 +199,7 @@ def _packages_beside_requirements(
     ]
 
 
+@functools.lru_cache(maxsize=4096)  # the framework pins come up in every file; the split is per character
 def _name_of(requirement: str) -> str:
     for separator in ("==", ">=", "<=", "~=", "!=", "<", ">", "=", "[", ";", " "):
         requirement = requirement.split(separator, 1)[0]

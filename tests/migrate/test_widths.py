@@ -86,3 +86,25 @@ def test_flat_width_of_argument_lists(count):
 def test_comments_are_every_comment_of_the_full_walk_in_source_order(source):
     node = cst.parse_module(source).body[0]
     assert comments(node) == [n.value for n in walk(node) if type(n) is cst.Comment]
+
+
+CALLS = [
+    "f(a, b=1, *c, **d)",
+    "obj.method( x , y = 2 )",
+    "g(key  =  'v', other=[1, 2], third={'a': 1})",
+    "h(*args)",
+    "k()",
+    "m(a,\n  b)",
+    "n(a, # note\n  b)",
+]
+
+
+@pytest.mark.parametrize("source", CALLS)
+def test_flat_call_width_is_the_length_of_the_built_flat_call(source):
+    # call() decides on one line or several from this width, without building the flat call.
+    parsed = cst.parse_expression(source)
+    built = b.call(parsed.func, list(parsed.args), multiline=False)
+    assert b._flat_call_width(parsed.func, list(parsed.args)) == len(EMPTY.code_for_node(built))
+    kwargs = [b.kwarg("name", cst.Name("value")), cst.Arg(cst.Name("v"), keyword=cst.Name("k"))]
+    built = b.call(cst.Name("f"), kwargs, multiline=False)
+    assert b._flat_call_width(cst.Name("f"), kwargs) == len(EMPTY.code_for_node(built)) == len("f(name=value, k = v)")
