@@ -177,14 +177,19 @@ def _close_parentheses(node: Any, state: TextState) -> None:
         emit(paren, state)
 
 
-def _attribute(node: cst.Attribute, state: TextState) -> None:
-    if node.lpar:
-        _open_parentheses(node, state)
-    emit(node.value, state)
-    emit(node.dot, state)
-    emit(node.attr, state)
-    if node.lpar:
-        _close_parentheses(node, state)
+def _in_parentheses(*fields: str) -> Handler:
+    """An expression that is its fields in order, inside its parentheses (an attribute, a binary,
+    boolean or unary operation, two strings side by side)."""
+
+    def handler(node: Any, state: TextState) -> None:
+        if node.lpar:
+            _open_parentheses(node, state)
+        for name in fields:
+            emit(getattr(node, name), state)
+        if node.lpar:
+            _close_parentheses(node, state)
+
+    return handler
 
 
 def _arg(node: cst.Arg, state: TextState, default_comma: bool = False) -> None:
@@ -257,22 +262,12 @@ def _elements(elements: Any, state: TextState, single_comma: bool = False) -> No
 
 
 def _bracketed(node: Any, state: TextState) -> None:
-    """List, Set (brackets / braces around elements)."""
+    """List, Set, Dict: brackets or braces around the elements."""
     if node.lpar:
         _open_parentheses(node, state)
     emit(node.lbracket if type(node) is cst.List else node.lbrace, state)
     _elements(node.elements, state)
     emit(node.rbracket if type(node) is cst.List else node.rbrace, state)
-    if node.lpar:
-        _close_parentheses(node, state)
-
-
-def _dict(node: cst.Dict, state: TextState) -> None:
-    if node.lpar:
-        _open_parentheses(node, state)
-    emit(node.lbrace, state)
-    _elements(node.elements, state)
-    emit(node.rbrace, state)
     if node.lpar:
         _close_parentheses(node, state)
 
@@ -311,17 +306,6 @@ def _index(node: cst.Index, state: TextState) -> None:
     emit(node.value, state)
 
 
-def _binary(node: Any, state: TextState) -> None:
-    """BinaryOperation, BooleanOperation."""
-    if node.lpar:
-        _open_parentheses(node, state)
-    emit(node.left, state)
-    emit(node.operator, state)
-    emit(node.right, state)
-    if node.lpar:
-        _close_parentheses(node, state)
-
-
 def _comparison(node: cst.Comparison, state: TextState) -> None:
     if node.lpar:
         _open_parentheses(node, state)
@@ -332,25 +316,6 @@ def _comparison(node: cst.Comparison, state: TextState) -> None:
             continue
         emit(target.operator, state)
         emit(target.comparator, state)
-    if node.lpar:
-        _close_parentheses(node, state)
-
-
-def _unary(node: cst.UnaryOperation, state: TextState) -> None:
-    if node.lpar:
-        _open_parentheses(node, state)
-    emit(node.operator, state)
-    emit(node.expression, state)
-    if node.lpar:
-        _close_parentheses(node, state)
-
-
-def _concatenated(node: cst.ConcatenatedString, state: TextState) -> None:
-    if node.lpar:
-        _open_parentheses(node, state)
-    emit(node.left, state)
-    emit(node.whitespace_between, state)
-    emit(node.right, state)
     if node.lpar:
         _close_parentheses(node, state)
 
@@ -630,20 +595,20 @@ _HANDLERS: dict[type, Handler] = {
     cst.RightSquareBracket: _closing("]"),
     cst.LeftCurlyBrace: _opening("{"),
     cst.RightCurlyBrace: _closing("}"),
-    cst.Attribute: _attribute,
+    cst.Attribute: _in_parentheses("value", "dot", "attr"),
     cst.Call: _call,
     cst.Arg: _arg,
     cst.List: _bracketed,
     cst.Set: _bracketed,
-    cst.Dict: _dict,
+    cst.Dict: _bracketed,
     cst.Tuple: _tuple,
     cst.Subscript: _subscript,
     cst.Index: _index,
-    cst.BinaryOperation: _binary,
-    cst.BooleanOperation: _binary,
+    cst.BinaryOperation: _in_parentheses("left", "operator", "right"),
+    cst.BooleanOperation: _in_parentheses("left", "operator", "right"),
     cst.Comparison: _comparison,
-    cst.UnaryOperation: _unary,
-    cst.ConcatenatedString: _concatenated,
+    cst.UnaryOperation: _in_parentheses("operator", "expression"),
+    cst.ConcatenatedString: _in_parentheses("left", "whitespace_between", "right"),
     cst.SimpleStatementLine: _simple_statement_line,
     cst.IndentedBlock: _indented_block,
     cst.If: _if,
