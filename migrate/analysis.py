@@ -84,7 +84,8 @@ class Facts:
     # scope -> bound name -> qualified names it was imported as
     import_table: dict[Scope, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(dict))
     _positions: dict[cst.CSTNode, tuple[int, int]] = field(default_factory=dict)
-    _imported_heads: set[str] | None = None  # on first use; reset by the analysis at every import
+    # every name some import binds, in any scope (import_table's keys, for a quick no in ``qualified``)
+    imported_heads: set[str] = field(default_factory=set)
 
     @property
     def names_in_use(self) -> set[str]:
@@ -175,14 +176,6 @@ class Facts:
             if table and head in table:
                 return {f"{q}.{rest}" if rest else q for q in table[head]}
         return set()
-
-    @property
-    def imported_heads(self) -> set[str]:
-        """Every name some import of the module binds, in any scope."""
-        heads = self._imported_heads
-        if heads is None:
-            heads = self._imported_heads = {head for table in self.import_table.values() for head in table}
-        return heads
 
     def v1_names(self, func: cst.BaseExpression) -> set[str]:
         """``qualified``, or for a bare name imported by nothing else, what a ``from <v1 module> import *``
@@ -285,24 +278,25 @@ class Analyzer:
                 self.facts.star_modules.add(module)
             return
         table = self.facts.import_table[self._scope()]
-        self.facts._imported_heads = None  # lookups before this import did not see it; later ones do
         for alias in node.names:
             name = get_full_name_for_node(alias.name) or ""
-            bound = alias.evaluated_alias or name
-            table.setdefault(bound, set()).add(f"{module}.{name}")
+            self._bind_import(table, alias.evaluated_alias or name, f"{module}.{name}")
 
     def visit_Import(self, node: cst.Import) -> None:
         self._in_import += 1
         self.facts.imports.append(node)
         table = self.facts.import_table[self._scope()]
-        self.facts._imported_heads = None
         for alias in node.names:
             name = get_full_name_for_node(alias.name) or ""
             if alias.asname is not None:
-                table.setdefault(str(alias.evaluated_alias), set()).add(name)
+                self._bind_import(table, str(alias.evaluated_alias), name)
             else:
                 head = name.split(".")[0]
-                table.setdefault(head, set()).add(head)
+                self._bind_import(table, head, head)
+
+    def _bind_import(self, table: dict[str, set[str]], bound: str, qualified: str) -> None:
+        table.setdefault(bound, set()).add(qualified)
+        self.facts.imported_heads.add(bound)
 
     # -- names ---------------------------------------------------------------------------------
     def visit_Name(self, node: cst.Name) -> None:

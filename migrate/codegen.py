@@ -82,6 +82,7 @@ def node_code(node: cst.CSTNode) -> str:
 def emit(node: cst.CSTNode, state: TextState) -> None:
     """Append the tokens of ``node`` to ``state``."""
     handler = _HANDLERS.get(type(node))
+    # _by_libcst's test, written out: every node generated pays it
     if handler is None or (state.tracked and id(node) in state.tracked):
         node._codegen(state)
     else:
@@ -441,10 +442,11 @@ def _if(node: cst.If, state: TextState, is_elif: bool = False) -> None:
     state.tokens.append(":")
     emit(node.body, state)
     orelse = node.orelse
-    if isinstance(orelse, cst.If) and not _by_libcst(orelse, state):
-        _if(orelse, state, is_elif=True)
-    elif isinstance(orelse, cst.If):
-        orelse._codegen(state, is_elif=True)
+    if isinstance(orelse, cst.If):  # an elif
+        if _by_libcst(orelse, state):
+            orelse._codegen(state, is_elif=True)
+        else:
+            _if(orelse, state, is_elif=True)
     elif orelse is not None:
         emit(orelse, state)
 

@@ -53,23 +53,19 @@ def width(node: cst.CSTNode) -> int:
         if _empty(node.lbracket.whitespace_after, node.rbracket.whitespace_before) and all(  # type: ignore[attr-defined]
             type(e) is cst.Element and _flat_comma(e.comma) for e in elements
         ):
-            return 2 + sum(width(e.value) + _comma_width(e.comma) for e in elements)
+            last = len(elements) - 1
+            return 2 + sum(width(e.value) + _comma_width(e.comma, i == last) for i, e in enumerate(elements))
         broken = _broken_list_width(node)  # type: ignore[arg-type]
         if broken is not None:
             return broken
     elif kind is cst.Call and not node.lpar and _empty(node.whitespace_after_func, node.whitespace_before_args):  # type: ignore[attr-defined]
         args = node.args  # type: ignore[attr-defined]
-        if all(not a.star and _flat_comma(a.comma) and _empty(a.whitespace_after_arg) for a in args) and all(
-            a.keyword is None or _empty(a.equal.whitespace_before, a.equal.whitespace_after) for a in args
-        ):
-            return (
-                width(node.func)  # type: ignore[attr-defined]
-                + 2
-                + sum(
-                    (len(a.keyword.value) + 1 if a.keyword else 0) + width(a.value) + _comma_width(a.comma)
-                    for a in args
-                )
-            )
+        if all(_flat_comma(a.comma) for a in args):
+            parts = [_arg_width(a) for a in args]
+            if None not in parts:
+                last = len(args) - 1
+                commas = sum(_comma_width(a.comma, i == last) for i, a in enumerate(args))
+                return width(node.func) + 2 + sum(parts) + commas  # type: ignore[arg-type, attr-defined]
     return len(node_code(node))
 
 
@@ -128,10 +124,30 @@ def _flat_comma(comma: object) -> bool:
     )
 
 
-def _comma_width(comma: object) -> int:
+def _comma_width(comma: object, last: bool) -> int:
+    """A separator's characters; libcst writes ", " for a default one, except after the last item."""
     if isinstance(comma, cst.Comma):
         return 1 + len(comma.whitespace_before.value) + len(comma.whitespace_after.value)  # type: ignore[attr-defined]
-    return 0
+    return 0 if last else 2
+
+
+def _arg_width(arg: cst.Arg) -> int | None:
+    """Characters of an argument without its comma; None when its spacing is not plain whitespace."""
+    star, after = arg.whitespace_after_star, arg.whitespace_after_arg
+    if type(star) is not cst.SimpleWhitespace or type(after) is not cst.SimpleWhitespace:
+        return None
+    total = len(arg.star) + len(star.value) + len(after.value) + width(arg.value)
+    if arg.keyword is not None:
+        equal = arg.equal
+        if equal is cst.MaybeSentinel.DEFAULT:
+            return total + len(arg.keyword.value) + 3  # libcst writes " = "
+        if not isinstance(equal, cst.AssignEqual):
+            return None
+        before, after_equal = equal.whitespace_before, equal.whitespace_after
+        if type(before) is not cst.SimpleWhitespace or type(after_equal) is not cst.SimpleWhitespace:
+            return None
+        total += len(arg.keyword.value) + 1 + len(before.value) + len(after_equal.value)
+    return total
 
 
 # Emitted code shares these: libcst nodes are immutable, and building the same punctuation and
@@ -247,26 +263,12 @@ def call(
 
 
 def _flat_call_width(func: cst.BaseExpression, args: list[cst.Arg]) -> int:
-    """``width`` of ``call(func, args, multiline=False)``, without building it when every argument's
-    spacing is plain (the arguments the rules build)."""
-    total = width(func) + 2 + 2 * max(0, len(args) - 1)  # parentheses and the ", " between arguments
-    for arg in args:
-        star, after = arg.whitespace_after_star, arg.whitespace_after_arg
-        if type(star) is not cst.SimpleWhitespace or type(after) is not cst.SimpleWhitespace:
-            return width(call(func, args, multiline=False))
-        total += len(arg.star) + len(star.value) + len(after.value) + width(arg.value)
-        if arg.keyword is not None:
-            equal = arg.equal
-            if equal is cst.MaybeSentinel.DEFAULT:
-                total += len(arg.keyword.value) + 3  # libcst writes " = "
-                continue
-            if not isinstance(equal, cst.AssignEqual):
-                return width(call(func, args, multiline=False))
-            before, after = equal.whitespace_before, equal.whitespace_after
-            if type(before) is not cst.SimpleWhitespace or type(after) is not cst.SimpleWhitespace:
-                return width(call(func, args, multiline=False))
-            total += len(arg.keyword.value) + 1 + len(before.value) + len(after.value)
-    return total
+    """``width`` of ``call(func, args, multiline=False)`` (arguments joined by ", "), without
+    building it when every argument's spacing is plain (the arguments the rules build)."""
+    parts = [_arg_width(arg) for arg in args]
+    if None in parts:
+        return width(call(func, args, multiline=False))
+    return width(func) + 2 + sum(parts) + 2 * max(0, len(args) - 1)  # type: ignore[arg-type]
 
 
 def _element(item: cst.BaseExpression, comma: cst.Comma | cst.MaybeSentinel) -> cst.BaseElement:
@@ -304,10 +306,10 @@ def element_list(items: list[cst.BaseExpression], base_indent: str, budget: int,
     return cst.List(elements, lbracket=cst.LeftSquareBracket(whitespace_after=_break(inner)), rbracket=RIGHT_BRACKET)
 
 
-def attr(path: str) -> cst.BaseExpression:
+def attr(path: str) -> cst.Attribute | cst.Name:
     """``a.b.c`` from a dotted string."""
     parts = path.split(".")
-    node: cst.BaseExpression = cst.Name(parts[0])
+    node: cst.Attribute | cst.Name = cst.Name(parts[0])
     for part in parts[1:]:
         node = cst.Attribute(value=node, attr=cst.Name(part))
     return node

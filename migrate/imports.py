@@ -303,14 +303,6 @@ def _wrapped(node: cst.ImportFrom, budget: int, indent: str) -> cst.ImportFrom:
     )
 
 
-def _dotted(name: str) -> cst.Attribute | cst.Name:
-    parts = name.split(".")
-    node: cst.Attribute | cst.Name = cst.Name(parts[0])
-    for part in parts[1:]:
-        node = cst.Attribute(value=node, attr=cst.Name(part))
-    return node
-
-
 def add(
     module: cst.Module,
     needed: dict[str, set[str]],
@@ -372,7 +364,7 @@ def add(
     ]
     for mod in sorted(missing):
         node = cst.ImportFrom(
-            module=_dotted(mod),
+            module=b.attr(mod),
             names=[
                 cst.ImportAlias(name=cst.Name(n), comma=_comma(i == len(missing[mod]) - 1))
                 for i, n in enumerate(missing[mod])

@@ -2,8 +2,8 @@
 
 Findings need the line and column of the nodes they report, and the layout of a hoisted call needs
 the line it starts on: a handful of nodes a file. libcst's PositionProvider computes a range for every
-node and splits every token for newlines as it goes (~1.5 ms for a 10-line estimator file against
-~0.3 ms for generating its code, bench/bench_migrate.py "findings"). Here the code generation notes
+node and splits every token for newlines as it goes (~1.5 ms for a 10-line estimator file,
+bench/bench_migrate.py "findings"). Here the code generation (migrate.codegen's) notes
 only the token count at which each wanted node starts, and stops when the last of them starts; lines and
 columns come from one scan of the tokens before it.
 

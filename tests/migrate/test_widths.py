@@ -108,3 +108,14 @@ def test_flat_call_width_is_the_length_of_the_built_flat_call(source):
     kwargs = [b.kwarg("name", cst.Name("value")), cst.Arg(cst.Name("v"), keyword=cst.Name("k"))]
     built = b.call(cst.Name("f"), kwargs, multiline=False)
     assert b._flat_call_width(cst.Name("f"), kwargs) == len(EMPTY.code_for_node(built)) == len("f(name=value, k = v)")
+
+
+def test_width_of_built_nodes_with_default_separators():
+    # libcst writes ", " for a default comma (but the last) and " = " for a keyword's default equal.
+    a, c = cst.Name("a"), cst.Name("c")
+    for node in [
+        cst.List([cst.Element(a), cst.Element(c)]),
+        cst.Call(a, [cst.Arg(a), cst.Arg(c)]),
+        cst.Call(a, [cst.Arg(a, keyword=c), cst.Arg(c, star="*")]),
+    ]:
+        assert b.width(node) == len(EMPTY.code_for_node(node))
