@@ -34,8 +34,7 @@ _NO_STATEMENT_CONTEXT = (
     cst.BaseCompoundStatement,
     cst.SimpleStatementSuite,
 )
-_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-_SCOPE_TYPES = frozenset(_SCOPES)
+_SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 Scope = cst.CSTNode | None  # the enclosing def/class/lambda, None for the module
 
 
@@ -113,7 +112,7 @@ class Facts:
         """The innermost def/class/lambda around ``node`` (None: the module)."""
         current = self.parent.get(node)
         while current is not None:
-            if isinstance(current, _SCOPES):
+            if type(current) in _SCOPE_TYPES:  # final types: isinstance costs an ABC check per ancestor
                 return current
             current = self.parent.get(current)
         return None
@@ -226,7 +225,6 @@ class Analyzer:
 
     def __init__(self, module: cst.Module) -> None:
         self.facts = Facts(module)
-        self._stack: list[cst.CSTNode] = []
         self._scopes: list[cst.CSTNode] = []
         self._counter = 0
         self._stores: set[cst.CSTNode] = set()
@@ -234,18 +232,16 @@ class Analyzer:
         self._in_import = 0
         self._not_counted: cst.CSTNode | None = None
 
+    EXIT_TYPES = _SCOPE_TYPES  # exit: where a scope ends
+
     def enter(self, node: cst.CSTNode) -> None:
-        if self._stack:
-            self.facts.parent[node] = self._stack[-1]
-        self._stack.append(node)
         self._counter += 1
         if type(node) in _SCOPE_TYPES:
             self.facts.scope_of[node] = self._scopes[-1] if self._scopes else None
             self._scopes.append(node)
 
     def exit(self, node: cst.CSTNode) -> None:
-        self._stack.pop()
-        if type(node) in _SCOPE_TYPES:
+        if type(node) in _SCOPE_TYPES:  # also called after leave_ methods
             self._scopes.pop()
 
     def _scope(self) -> Scope:
@@ -428,7 +424,7 @@ class Analyzer:
         self._calls.append(node)
 
     def analyse(self) -> Facts:
-        drive(self, self.facts.module)
+        drive(self, self.facts.module, self.facts.parent)
         # Callees are resolved after the walk: notebooks and docs import in a later cell/block too.
         for node in self._calls:
             cls = self.facts.v1_class(node.func)
