@@ -31,6 +31,7 @@ Layout (one job per module):
 * ``files`` / ``source_text`` / ``runner`` / ``report`` / ``cli``  discovery, bytes, the run, output
 * ``prestart`` / ``workers`` / ``pool``  the workers: one warm process forked on the command's first line
   loads libcst once and forks the others; the parent hands out files and collects results
+* ``libcst_lean``   loads libcst with its metadata package's ``__init__`` (every provider) deferred to first use
 * ``framework_data``  framework tables, read from ``framework_tables.json`` (generated from hpc_estimator.v1)
 * ``findings``      the stable warning codes
 

@@ -90,6 +90,9 @@ class Summary:
 
 def migrate_file(path: str, target: str = "azureml") -> FileResult:
     """Compute the migrated content of one file (nothing is written here)."""
+    from migrate.libcst_lean import import_libcst
+
+    import_libcst()  # before anything else loads libcst: a serial run's first file does it here
     import libcst as cst
 
     from migrate.source_text import decode_python, decode_utf8
@@ -183,6 +186,9 @@ def _warm_up(suffix: str = ".py") -> None:
     """Load libcst, the rules and the framework tables, and fill the per-type caches (the first file
     would otherwise pay ~50 ms for the caches alone); the notebook and Markdown readers only when the
     first candidate is one (a worker loads them when it meets one)."""
+    from migrate.libcst_lean import import_libcst
+
+    import_libcst()  # before anything else loads libcst
     if suffix != ".py":
         import migrate.markdown
         import migrate.notebook  # noqa: F401
