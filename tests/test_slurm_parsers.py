@@ -208,6 +208,24 @@ def test_parse_squeue_rejects_other_formats():
         slurm.parse_squeue("12 RUNNING None\n")
 
 
+def test_squeue_workdirs_asks_for_the_users_jobs_in_every_state_with_the_directory_last():
+    argv = slurm.squeue_workdirs_argv()
+    assert argv[:2] == ["sh", "-c"] and '--user="$(id -un)"' in argv[2] and "--states=all" in argv[2]
+    assert argv[-1].split(slurm.FIELD_SEP) == ["%i", "%T", "%Z"]
+
+
+def test_parse_active_workdirs_recorded_leaves_out_ended_jobs():
+    """Recorded: a completed job (still listed), a running one, a held one in a directory with a
+    space, and an array with one task running and three pending (tests/data/slurm/README.md)."""
+    dirs = slurm.parse_active_workdirs(recorded("squeue_workdirs.txt"))
+    assert dirs == {"/tmp/rec/work/runs/r1", "/tmp/rec/work/runs/held run", "/tmp/rec/work/runs/sweep1"}
+    assert slurm.parse_active_workdirs("") == frozenset()
+    with pytest.raises(SchedulerError, match="unexpected squeue line"):
+        slurm.parse_active_workdirs("12\x1fRUNNING\n")
+    with pytest.raises(SchedulerError, match="unexpected squeue line"):
+        slurm.parse_active_workdirs("12 RUNNING /tmp/x\n")
+
+
 def test_parse_squeue_json_recorded():
     jobs = slurm.parse_squeue_json(recorded("squeue_json.txt"))
     assert jobs[JOBS["failed_exit3"]].exit_code == 3 and jobs[JOBS["failed_exit3"]].signal == 0

@@ -16,6 +16,7 @@ from ..errors import SchedulerError, TransportError
 from ..job.spec import JobSpec
 from ..snapshot.staging import StageStats
 from ..transport.base import Progress, Transport
+from .image_gc import ImageStore
 from .status import StatusUpdate
 
 # One line of news for the user (image fetch started, still running, done).
@@ -100,6 +101,16 @@ class Backend(Placement, Protocol):
 
     def snapshot_store(self) -> tuple[str, str]:
         """(content store, root of the run directories) on the machine that runs the jobs."""
+        ...
+
+    def image_store(self) -> ImageStore | None:
+        """Where the cluster keeps fetched images and image-build job directories (``hpcest gc``);
+        None where images are not collected."""
+        ...
+
+    def active_workdirs(self) -> frozenset[str]:
+        """The working directories of this user's jobs the scheduler lists as not ended; raises
+        TransportError / SchedulerError when it cannot be asked (then nothing may be taken as unused)."""
         ...
 
     def provide_image(self, spec: JobSpec, *, report: Report | None = None) -> str | None:
@@ -197,7 +208,7 @@ def fetch_image_here(transport: Transport, spec: JobSpec, *, report: Report | No
     if not image_fetch.fetched_at_submission(container):
         return
     assert container.image is not None
-    check = transport.run(["test", "-e", container.image])
+    check = transport.run(image_fetch.present_argv(container))
     if check.ok:
         return
     say = report or (lambda line: None)

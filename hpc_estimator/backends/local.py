@@ -71,6 +71,12 @@ class LocalBackend:
     def snapshot_store(self) -> tuple[str, str]:
         return str(self.cas_root), str(self.runs_root)
 
+    def image_store(self) -> None:
+        return None  # this machine's jobs are its own processes: no scheduler says which runs still need theirs
+
+    def active_workdirs(self) -> frozenset[str]:
+        return frozenset()
+
     def _shim_dir(self) -> Path:
         shim_dir = self.runs_root.parent / "local-bin"
         shim = shim_dir / "srun"

@@ -37,11 +37,14 @@ from .base import (
     fetch_image_here,
     prepare_run_dir,
 )
+from .image_gc import ImageStore
 from .job_files import read_job_files
 from .status import QUERY_TIMEOUT_S, Observation, StatusUpdate, files_may_settle, resolve
 
 if TYPE_CHECKING:
     from .graph import GraphSubmission, GraphSubmitted
+
+IMAGE_BUILDS = "image-builds"  # <workdir>/image-builds/<job name>/<attempt>/: one directory per build job
 
 
 class SlurmBackend:
@@ -100,6 +103,13 @@ class SlurmBackend:
     def snapshot_store(self) -> tuple[str, str]:
         return posixpath.join(self.workdir, "cas"), posixpath.join(self.workdir, "runs")
 
+    def image_store(self) -> ImageStore:
+        return ImageStore(cache=self.profile.image_cache, builds=posixpath.join(self.workdir, IMAGE_BUILDS))
+
+    def active_workdirs(self) -> frozenset[str]:
+        result = self.transport.run(slurm.squeue_workdirs_argv(), timeout=QUERY_TIMEOUT_S)
+        return slurm.parse_active_workdirs(slurm.check(result).stdout)
+
     # -- submission -------------------------------------------------------------------------
 
     def provide_image(self, spec: JobSpec, *, report: Report | None = None) -> str | None:
@@ -117,7 +127,7 @@ class SlurmBackend:
         without a second build job; None when the image is already in the cache."""
         container = spec.container
         assert container.image is not None and container.image_source is not None
-        if self.transport.run(["test", "-e", container.image]).ok:
+        if self.transport.run(image_fetch.present_argv(container)).ok:
             return None
         name = image_fetch.build_job_name(container.image)
         say = report or (lambda line: None)
@@ -127,7 +137,7 @@ class SlurmBackend:
             return building
         # One directory per attempt: its recorded outcome is this attempt's alone (an earlier
         # attempt's failed build job is never waited for again).
-        attempt = posixpath.join(self.workdir, "image-builds", name, f"{time.time_ns():x}-{secrets.token_hex(4)}")
+        attempt = posixpath.join(self.workdir, IMAGE_BUILDS, name, f"{time.time_ns():x}-{secrets.token_hex(4)}")
         directives = [f"#SBATCH --job-name={name}", "#SBATCH --nodes=1", "#SBATCH --ntasks=1",
                       "#SBATCH --cpus-per-task=4", "#SBATCH --time=04:00:00", "#SBATCH --output=build-%j.out"]
         partition = self.profile.image_build_partition or self.profile.partition

@@ -1,4 +1,5 @@
-"""``hpcest gc``: free the snapshot store of contents no recent run uses (a dry run unless --yes)."""
+"""``hpcest gc``: free the snapshot store, the image cache and the image-build directories of what no
+recent run uses (a dry run unless --yes)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import sys
 
 import click
 
-from ..errors import TransportError
+from ..errors import SchedulerError, TransportError
 from ..snapshot.gc import DEFAULT_DAYS
 from .common import echo_json, json_option, load_workspace
 from .errors import EXIT_UNREACHABLE, handle_errors
@@ -26,17 +27,21 @@ from .errors import EXIT_UNREACHABLE, handle_errors
 @json_option("each target's store size and what went (or would go)")
 @handle_errors
 def gc(targets: tuple[str, ...], days: float, yes: bool, as_json: bool) -> None:
-    """Remove snapshot contents no run of the last DAYS days used, on TARGETS (default: all).
+    """Remove what no run of the last DAYS days used, on TARGETS (default: all): snapshot contents,
+    images, image-build directories.
 
-    Run directories are never touched: each has its own copy of its snapshot, so what goes is
-    only what makes the next submission send less.
+    Run directories are never touched: each has its own copy of its snapshot, so what goes from the
+    store is only what makes the next submission send less. An image goes only if no run of the last
+    DAYS days and no job Slurm still lists (queued, running, held...) uses it; without an answer from
+    Slurm, images are left as they are.
     """
     from ..backends import get_backend
+    from ..backends.image_gc import collect_images
     from ..snapshot.gc import collect
 
     ws = load_workspace()
     names = list(targets) or sorted(ws.profiles)
-    reports = {}
+    reports: dict[str, dict[str, object]] = {}
     unreachable = False
     for name in names:
         backend = get_backend(ws, name)
@@ -50,12 +55,29 @@ def gc(targets: tuple[str, ...], days: float, yes: bool, as_json: bool) -> None:
             click.echo(f"{name}: error: {exc}", err=True)
             unreachable = True
             continue
-        reports[name] = report
+        reports[name] = vars(report) | {"errors": list(report.errors)}
         if not as_json:
             click.echo(f"{name}: {report.summary(days)}")
             for error in report.errors:
                 click.echo(f"{name}: warning: could not remove {error}", err=True)
+        store = backend.image_store()
+        if store is None:
+            continue
+        try:
+            # Asked first: an image of a job that has waited in the queue for longer than DAYS is in use.
+            active = backend.active_workdirs()
+            images = collect_images(backend.transport, store, runs_root, active, days=days, delete=yes)
+        except (TransportError, SchedulerError) as exc:
+            click.echo(f"{name}: images left as they are: {exc}", err=True)
+            reports[name]["images"] = None
+            unreachable = True
+            continue
+        reports[name]["images"] = vars(images) | {"errors": list(images.errors)}
+        if not as_json:
+            click.echo(f"{name}: {images.summary(days)}")
+            for error in images.errors:
+                click.echo(f"{name}: warning: could not remove {error}", err=True)
     if as_json:
-        echo_json({name: vars(r) | {"errors": list(r.errors)} for name, r in reports.items()})
+        echo_json(reports)
     if unreachable:
         sys.exit(EXIT_UNREACHABLE)

@@ -37,6 +37,18 @@ def _commands(container: ContainerSpec) -> list[str]:
     return [" ".join('"$hpcest_tmp"' if a == _TMP else quote(a) for a in argv) for argv in argvs]
 
 
+# Found in the cache: its time says it was used now (``hpcest gc`` keeps what was used in its last N
+# days). Harmless where it cannot (another user's image in a shared cache).
+_MARK_USED = 'touch -c -- "$HPCEST_IMAGE" 2>/dev/null || :'
+
+
+def present_argv(container: ContainerSpec) -> list[str]:
+    """argv that succeeds when the image is in the cache, marking it as used now (see ``_MARK_USED``)."""
+    assert container.image
+    return ["sh", "-c", f'HPCEST_IMAGE="$1"; [ -e "$HPCEST_IMAGE" ] || exit 1; {_MARK_USED}', "hpcest-image",
+            container.image]
+
+
 def fetch_block(container: ContainerSpec) -> str:
     """Shell lines that fetch (or build) the image into its cache path unless it is there."""
     assert container.image and container.image_source
@@ -64,6 +76,8 @@ def fetch_block(container: ContainerSpec) -> str:
         '      mv -f "$hpcest_tmp" "$HPCEST_IMAGE"',
         "    fi",
         f"  ) 9> {quote(image + '.lock')} || {{ echo {quote('hpcest: cannot fetch image ' + source)} >&2; exit 1; }}",
+        "else",
+        f"  {_MARK_USED}",
         "fi",
     ]
     return "\n".join(lines) + "\n"

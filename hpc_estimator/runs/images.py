@@ -42,7 +42,7 @@ def provide_images(
     if not wanted:
         return
     if profile.image_fetch == "build-job":
-        missing = [s for s in wanted if not backend.transport.run(["test", "-e", s.container.image or ""]).ok]
+        missing = [s for s in wanted if not backend.transport.run(image_fetch.present_argv(s.container)).ok]
         if not missing:
             return
         raise ConfigError(

@@ -25,6 +25,7 @@ from .commands import (
     squeue_by_name_argv,
     squeue_json_argv,
     squeue_steps_argv,
+    squeue_workdirs_argv,
     srun_mpi_list_argv,
 )
 from .errors import (
@@ -52,6 +53,7 @@ from .parse import (
     SubmitResult,
     job_state_from_scontrol,
     max_array_size,
+    parse_active_workdirs,
     parse_exit_code,
     parse_gres,
     parse_mpi_list,
@@ -99,6 +101,7 @@ __all__ = [
     "job_state_from_scontrol",
     "max_array_size",
     "normalize_state",
+    "parse_active_workdirs",
     "parse_exit_code",
     "parse_graph_submit",
     "parse_gres",
@@ -130,6 +133,7 @@ __all__ = [
     "squeue_by_name_argv",
     "squeue_json_argv",
     "squeue_steps_argv",
+    "squeue_workdirs_argv",
     "srun_mpi_list_argv",
     "submission_lookup_argv",
     "unanswered",

@@ -34,6 +34,23 @@ SQUEUE_FIELDS = ("job_id", "raw_job_id", "state", "reason", "nodes", "name")
 _SQUEUE_FORMAT = FIELD_SEP.join(("%i", "%A", "%T", "%r", "%N", "%j"))
 
 
+# squeue fields for ``squeue_workdirs_argv``: job id, state, then the working directory last (a
+# path may hold anything but a newline).
+SQUEUE_WORKDIR_FIELDS = ("job_id", "state", "workdir")
+_SQUEUE_WORKDIR_FORMAT = FIELD_SEP.join(("%i", "%T", "%Z"))
+
+
+def squeue_workdirs_argv() -> list[str]:
+    """The working directory (``sbatch --chdir``) of every job of the calling user that slurmctld
+    still lists, one line per job or array task. The user is asked of ``id`` on the cluster: the
+    login name there need not be the local one, and ``squeue --me`` needs Slurm 20.11."""
+    return [
+        "sh", "-c",
+        'exec squeue --noheader --array --states=all --user="$(id -un)" --format="$1"',
+        "hpcest-squeue", _SQUEUE_WORKDIR_FORMAT,
+    ]
+
+
 def sbatch_argv(script_path: str, *, parsable: bool = True, extra: Sequence[str] = ()) -> list[str]:
     """``sbatch [--parsable] [extra...] SCRIPT``; options go before the script (after it they
     would be passed to the script as its arguments)."""

@@ -6,13 +6,14 @@ Every parser is tested against output recorded from a real Slurm (``tests/data/s
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import SchedulerError
 from ..job.state import JobState
-from .commands import FIELD_SEP, SACCT_FIELDS, SINFO_FIELDS, SQUEUE_FIELDS
+from .commands import FIELD_SEP, SACCT_FIELDS, SINFO_FIELDS, SQUEUE_FIELDS, SQUEUE_WORKDIR_FIELDS
 from .states import job_state, normalize_state
 
 
@@ -150,6 +151,22 @@ def parse_squeue(stdout: str) -> dict[str, SlurmJob]:
             cancelled_by=by,
         )
     return jobs
+
+
+def parse_active_workdirs(stdout: str) -> frozenset[str]:
+    """The working directories of the jobs in :func:`squeue_workdirs_argv`'s output that have not
+    ended (pending, running, suspended, requeued...: anything but a final state), normalised."""
+    dirs = set()
+    n = len(SQUEUE_WORKDIR_FIELDS)
+    for line in stdout.splitlines():
+        if not line.strip():
+            continue
+        parts = line.split(FIELD_SEP, n - 1)
+        if len(parts) != n or not parts[2].startswith("/"):
+            raise SchedulerError(f"unexpected squeue line (expected job id, state, working directory): {line!r}")
+        if not job_state(parts[1]).is_terminal:
+            dirs.add(posixpath.normpath(parts[2]))
+    return frozenset(dirs)
 
 
 def parse_task_steps(stdout: str) -> list[str]:

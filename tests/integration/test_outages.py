@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -474,6 +475,68 @@ def test_a_sweeps_image_is_provided_at_submission(site, ws, image_tarball, capfd
     for child in run.get_children():
         log = Path(child.record.remote_dir or "") / "hpcest-logs" / "rank-0.log"
         assert "trial in /usr" in log.read_text(), child.id
+
+
+def _gc(ws: Workspace, *args: str) -> tuple[int, str, dict]:
+    """``hpcest gc ARGS --json`` on the workspace (exit code, stderr, parsed report)."""
+    from click.testing import CliRunner
+
+    from hpc_estimator.cli import main
+
+    here = Path.cwd()
+    os.chdir(ws.path)
+    try:
+        result = CliRunner().invoke(main, ["gc", *args, "--json"])
+    finally:
+        os.chdir(here)
+    return result.exit_code, result.stderr, json.loads(result.stdout or "{}")
+
+
+def _age(path: Path, days: float) -> None:
+    then = time.time() - days * 86400
+    os.utime(path, (then, then))
+
+
+def test_gc_keeps_the_image_of_a_job_still_queued_and_leaves_images_alone_without_slurm(
+    site, ws, image_tarball
+) -> None:
+    """A run queued for longer than --older-than (its script and image both 40 days old here) keeps
+    its image while Slurm lists its job; while slurmctld does not answer, images are left as they are
+    (exit 4) and the snapshot store is still collected; once the job has ended the image goes, and
+    the run's own files stay."""
+    _ch_profile(site, ws, "site-gc")
+    blocker = _occupy_every_node(site)
+    try:
+        run = _submit(ws, "site-gc", seconds=1, custom_docker_image=str(image_tarball))
+        job_id = run.record.job_id or ""
+        _until("the run to wait in the queue", lambda: _squeue_state(site, job_id) == "PENDING")
+        (image,) = _converted_images(ws, "site-gc")
+        script = Path(run.record.remote_dir or "") / "job.sbatch"
+        _age(image, 40)
+        _age(script, 40)
+        code, err, report = _gc(ws, "site-gc", "--older-than", "30", "--yes")
+        assert code == 0, err
+        images = report["site-gc"]["images"]
+        assert (images["images"], images["unused"]) == (1, 0) and image.exists(), images
+
+        lc.stop_controller(site)
+        try:
+            code, err, report = _gc(ws, "site-gc", "--older-than", "30", "--yes")
+        finally:
+            lc.start_controller(site)
+        assert code == 4, err
+        assert "images left as they are" in err and image.exists()
+        assert report["site-gc"]["images"] is None and report["site-gc"]["objects"] > 0  # the store was collected
+        run.cancel()
+    finally:
+        subprocess.run(["scancel", blocker], env=site.client_env(), check=False)
+    _until("the run's job to end", lambda: _squeue_state(site, job_id) in ("", "CANCELLED"))
+    dry_code, _, dry = _gc(ws, "site-gc", "--older-than", "30")
+    assert dry_code == 0 and dry["site-gc"]["images"]["unused"] == 1 and image.exists()
+    code, err, report = _gc(ws, "site-gc", "--older-than", "30", "--yes")
+    assert code == 0, err
+    assert report["site-gc"]["images"]["unused"] == 1 and not image.exists()
+    assert script.exists()  # run directories are never touched
 
 
 def _build_job_profile(site: lc.LocalCluster, ws: Workspace, name: str) -> None:

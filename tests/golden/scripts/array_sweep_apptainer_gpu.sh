@@ -128,6 +128,8 @@ if [ ! -e "$HPCEST_IMAGE" ]; then
       mv -f "$hpcest_tmp" "$HPCEST_IMAGE"
     fi
   ) 9> /scratch/alice/.cache/hpcest/images/apptainer-3f2a.sif.lock || { echo 'hpcest: cannot fetch image docker://pytorch/pytorch:2.1.0-cuda12.1-cudnn8-runtime' >&2; exit 1; }
+else
+  touch -c -- "$HPCEST_IMAGE" 2>/dev/null || :
 fi
 
 # Per-rank set-up, run by every task srun starts.

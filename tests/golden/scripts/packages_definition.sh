@@ -107,6 +107,8 @@ HPCEST_DEFINITION_END
       mv -f "$hpcest_tmp" "$HPCEST_IMAGE"
     fi
   ) 9> /scratch/alice/.cache/hpcest/images/apptainer-7c7c7c7c7c7c7c7c7c7c7c7c.sif.lock || { echo 'hpcest: cannot fetch image /scratch/alice/.cache/hpcest/images/apptainer-7c7c7c7c7c7c7c7c7c7c7c7c.def' >&2; exit 1; }
+else
+  touch -c -- "$HPCEST_IMAGE" 2>/dev/null || :
 fi
 
 # Per-rank set-up, run by every task srun starts.

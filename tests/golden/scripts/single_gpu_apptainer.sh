@@ -107,6 +107,8 @@ if [ ! -e "$HPCEST_IMAGE" ]; then
       mv -f "$hpcest_tmp" "$HPCEST_IMAGE"
     fi
   ) 9> /scratch/alice/.cache/hpcest/images/apptainer-0f1e2d3c4b5a69788796a5b4.sif.lock || { echo 'hpcest: cannot fetch image docker://nvcr.io/nvidia/pytorch:24.01-py3' >&2; exit 1; }
+else
+  touch -c -- "$HPCEST_IMAGE" 2>/dev/null || :
 fi
 
 # Per-rank set-up, run by every task srun starts.

@@ -105,6 +105,8 @@ if [ ! -e "$HPCEST_IMAGE" ]; then
       mv -f "$hpcest_tmp" "$HPCEST_IMAGE"
     fi
   ) 9> /scratch/alice/.cache/hpcest/images/singularity-3b3b3b3b3b3b3b3b3b3b3b3b.sif.lock || { echo 'hpcest: cannot fetch image docker://horovod/horovod:0.28.1' >&2; exit 1; }
+else
+  touch -c -- "$HPCEST_IMAGE" 2>/dev/null || :
 fi
 
 # Per-rank set-up, run by every task srun starts.

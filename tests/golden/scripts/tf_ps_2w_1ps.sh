@@ -100,6 +100,8 @@ if [ ! -e "$HPCEST_IMAGE" ]; then
       mv -f "$hpcest_tmp" "$HPCEST_IMAGE"
     fi
   ) 9> /scratch/alice/.cache/hpcest/images/apptainer-5a5a5a5a5a5a5a5a5a5a5a5a.sif.lock || { echo 'hpcest: cannot fetch image docker://tensorflow/tensorflow:1.13.1-py3' >&2; exit 1; }
+else
+  touch -c -- "$HPCEST_IMAGE" 2>/dev/null || :
 fi
 
 # Per-rank set-up, run by every task srun starts.

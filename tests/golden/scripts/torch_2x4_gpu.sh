@@ -103,6 +103,8 @@ if [ ! -e "$HPCEST_IMAGE" ]; then
       mv -f "$hpcest_tmp" "$HPCEST_IMAGE"
     fi
   ) 9> /scratch/alice/.cache/hpcest/images/apptainer-2e0cddf818de2bde58f7b7cd.sif.lock || { echo 'hpcest: cannot fetch image docker://pytorch/pytorch:1.6.0-cuda10.1-cudnn7-runtime' >&2; exit 1; }
+else
+  touch -c -- "$HPCEST_IMAGE" 2>/dev/null || :
 fi
 
 # torch.distributed rendezvous: the first host of the allocation.
