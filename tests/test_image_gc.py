@@ -63,9 +63,10 @@ class Site:
         _age(run_dir / script, days)
         return run_dir
 
-    def collect(self, *, delete: bool, active: tuple[str, ...] = (), days: float = 30):
-        return collect_images(LocalTransport(), ImageStore(str(self.cache), str(self.builds)), str(self.runs),
-                              active, days=days, delete=delete)  # fmt: skip
+    def collect(self, *, delete: bool, active: tuple[str, ...] = (), days: float = 30, also: tuple[Path, ...] = ()):
+        roots = [str(self.runs), *map(str, also)]
+        return collect_images(LocalTransport(), ImageStore(str(self.cache), str(self.builds)), roots, active,
+                              days=days, delete=delete)  # fmt: skip
 
 
 @pytest.fixture
@@ -101,6 +102,34 @@ def test_an_old_run_whose_job_slurm_still_lists_keeps_its_image(site: Site) -> N
     below.mkdir(parents=True)
     assert site.collect(delete=True, active=(str(below),)).unused == 0
     assert site.collect(delete=True).unused == 1 and not image.exists()
+
+
+def test_a_cache_that_serves_several_profiles_keeps_what_any_of_their_runs_uses(site: Site, tmp_path: Path) -> None:
+    image = site.image(1, days=40)
+    other = Site(tmp_path / "other work dir")  # another profile's workdir, the same image cache
+    other.run("theirs", image, days=1)
+    assert site.collect(delete=True, also=(other.runs,)).unused == 0 and image.exists()
+    assert site.collect(delete=True).unused == 1  # seen from one profile alone it would go
+
+
+def test_the_cli_collects_a_cache_with_the_runs_of_every_profile_of_that_cluster_using_it(tmp_path: Path) -> None:
+    from hpc_estimator.cli.gc import _runs_sharing
+    from hpc_estimator.runs.workspace import Workspace
+
+    ws = Workspace.create(tmp_path / "ws", name="gc")
+    try:
+        shared = str(tmp_path / "images")
+        ws.add_profile("a", {"transport": "local", "workdir": str(tmp_path / "a"), "image_cache": shared})
+        ws.add_profile("b", {"transport": "local", "workdir": str(tmp_path / "b"), "image_cache": shared})
+        ws.add_profile("c", {"transport": "local", "workdir": str(tmp_path / "c")})  # its own cache
+        ws.add_profile("d", {"transport": "ssh", "host": "elsewhere", "workdir": str(tmp_path / "d"),
+                             "image_cache": shared})  # the same path on another machine  # fmt: skip
+        assert _runs_sharing(ws, "a", shared) == [str(tmp_path / "a" / "runs"), str(tmp_path / "b" / "runs")]
+    finally:
+        from hpc_estimator.backends import close_all
+
+        close_all()
+        ws.close()
 
 
 def test_an_image_fetched_recently_stays_even_if_no_run_names_it_yet(site: Site) -> None:

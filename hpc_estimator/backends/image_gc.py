@@ -24,7 +24,7 @@ One remote command lists (a dry run) or removes; it prints one JSON summary.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..errors import TransportError, UserErrorException
@@ -35,9 +35,9 @@ from ..transport.base import Transport
 # NUL-separated.
 _IMAGE_GC_PY = r"""
 import errno, fcntl, json, os, re, shlex, shutil, stat, sys, time
-cache, builds, runs, days, mode = sys.argv[1:6]
+cache, builds, days, mode = sys.argv[1:5]
 norm = lambda p: os.path.normpath(os.path.expanduser(p))
-cache, builds, runs = norm(cache), norm(builds), norm(runs)
+cache, builds, roots = norm(cache), norm(builds), [norm(r) for r in sys.argv[5:]]
 horizon = time.time() - float(days) * 86400
 active = set(norm(p) for p in sys.stdin.read().split("\0") if p)
 me = os.getuid()
@@ -47,9 +47,12 @@ LEFTOVER = re.compile(r"^((?:apptainer|singularity|charliecloud)-[0-9a-f]{24}(?:
 IMAGE_LINE = re.compile(r"^HPCEST_IMAGE=(.+)$", re.M)
 errors = []
 
-def run_of(path):
-    rel = os.path.relpath(path, runs)
-    return None if rel == "." or rel.startswith("..") else rel.split(os.sep, 1)[0]
+def run_of(path):  # the run directory (runs root + first component) that holds path, or None
+    for root in roots:
+        rel = os.path.relpath(path, root)
+        if rel != "." and not rel.startswith(".."):
+            return os.path.join(root, rel.split(os.sep, 1)[0])
+    return None
 
 def size(path):
     try:
@@ -81,7 +84,7 @@ def remove(path):
 # Images named by the job scripts of recent runs and of runs Slurm still lists.
 in_use = set(run_of(p) for p in active) - {None}
 keep = set()
-for top, dirs, files in os.walk(runs):
+for top, dirs, files in (entry for root in roots for entry in os.walk(root)):
     listed = run_of(top) in in_use
     for name in files:
         if not name.endswith(".sbatch"):
@@ -243,21 +246,24 @@ class ImageGcReport:
 def collect_images(
     transport: Transport,
     store: ImageStore,
-    runs_root: str,
+    runs_roots: Sequence[str],
     active_workdirs: Iterable[str],
     *,
     days: float,
     delete: bool,
 ) -> ImageGcReport:
-    """List (``delete`` False) or remove what no run of the last ``days`` nor a listed job uses."""
+    """List (``delete`` False) or remove what no run of the last ``days`` nor a listed job uses.
+
+    ``runs_roots``: the run directories of every profile whose images go to this cache (one cache
+    may serve several profiles of the cluster)."""
     if days <= 0:
         raise UserErrorException(f"--older-than must be a positive number of days, got {days:g}")
     workdirs = sorted(active_workdirs)
     if any("\0" in d for d in workdirs):
         raise ValueError("a working directory with a NUL byte")  # squeue cannot print one
     result = transport.run(
-        ["sh", "-c", _RUN_PYTHON, _IMAGE_GC_PY, store.cache, store.builds, runs_root, repr(float(days)),
-         "delete" if delete else "list"],
+        ["sh", "-c", _RUN_PYTHON, _IMAGE_GC_PY, store.cache, store.builds, repr(float(days)),
+         "delete" if delete else "list", *sorted(set(runs_roots))],
         stdin="\0".join(workdirs).encode(),
         idempotent=not delete,
     )

@@ -4,12 +4,17 @@ recent run uses (a dry run unless --yes)."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import SchedulerError, TransportError
 from ..snapshot.gc import DEFAULT_DAYS
 from .common import echo_json, json_option, load_workspace
+
+if TYPE_CHECKING:
+    from ..cluster.profile import ClusterProfile
+    from ..runs.workspace import Workspace
 from .errors import EXIT_UNREACHABLE, handle_errors
 
 
@@ -66,7 +71,8 @@ def gc(targets: tuple[str, ...], days: float, yes: bool, as_json: bool) -> None:
         try:
             # Asked first: an image of a job that has waited in the queue for longer than DAYS is in use.
             active = backend.active_workdirs()
-            images = collect_images(backend.transport, store, runs_root, active, days=days, delete=yes)
+            roots = _runs_sharing(ws, name, store.cache)
+            images = collect_images(backend.transport, store, roots, active, days=days, delete=yes)
         except (TransportError, SchedulerError) as exc:
             click.echo(f"{name}: images left as they are: {exc}", err=True)
             reports[name]["images"] = None
@@ -81,3 +87,21 @@ def gc(targets: tuple[str, ...], days: float, yes: bool, as_json: bool) -> None:
         echo_json(reports)
     if unreachable:
         sys.exit(EXIT_UNREACHABLE)
+
+
+def _runs_sharing(ws: Workspace, name: str, cache: str) -> list[str]:
+    """The run directories of every profile of the workspace on the same cluster as ``name`` whose
+    images go to ``cache`` (a cache configured outside the work directory may serve several)."""
+    from ..backends import get_backend
+
+    def cluster(profile: ClusterProfile) -> tuple[object, ...]:
+        return profile.transport, profile.host, profile.port, profile.user
+
+    here = cluster(ws.get_profile(name))
+    roots = []
+    for other in sorted(ws.profiles):
+        backend = get_backend(ws, other)
+        store = backend.image_store()
+        if store is not None and store.cache == cache and cluster(ws.get_profile(other)) == here:
+            roots.append(backend.snapshot_store()[1])
+    return roots
