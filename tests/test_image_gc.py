@@ -169,6 +169,13 @@ def test_an_image_whose_fetch_holds_the_lock_stays(site: Site) -> None:
     assert site.collect(delete=True).unused == 1
 
 
+def test_a_dry_run_creates_no_lock_file(site: Site) -> None:
+    image = site.image(1, days=40)
+    (site.cache / f"{image.name}.lock").unlink()  # fetched by hand, or its lock removed
+    assert site.collect(delete=False).unused == 1
+    assert sorted(p.name for p in site.cache.iterdir()) == [image.name]
+
+
 def test_leftovers_of_killed_fetches_go_when_old_and_unlocked(site: Site) -> None:
     image = site.cache / f"apptainer-{HEX}.sif"
     old_tmp = site.cache / f"{image.name}.tmp.4242"

@@ -146,13 +146,17 @@ for entry in entries:
     if report["shared"] or not collectable(path):
         continue
     try:
-        lock = os.open(image + ".lock", os.O_WRONLY | os.O_CREAT, 0o666)
+        # A dry run creates nothing: without a lock file no fetch holds the lock.
+        lock = os.open(image + ".lock", os.O_WRONLY | (os.O_CREAT if mode == "delete" else 0), 0o666)
     except OSError as exc:
-        errors.append("%s.lock: %s" % (image, exc.strerror))
-        continue
+        if exc.errno != errno.ENOENT:
+            errors.append("%s.lock: %s" % (image, exc.strerror))
+            continue
+        lock = -1
     try:
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if lock >= 0:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             report["busy"] += 1  # a fetch of it is under way
             continue
@@ -167,7 +171,8 @@ for entry in entries:
                 remove(definition)
         report["unused_bytes"] += bytes_
     finally:
-        os.close(lock)
+        if lock >= 0:
+            os.close(lock)
 
 # Image-build job directories: <builds>/<name>/<attempt>/.
 for name in sorted(os.listdir(builds)) if os.path.isdir(builds) else []:
