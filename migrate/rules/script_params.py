@@ -35,18 +35,18 @@ from migrate.engine import EstimatorPlan, Migration
 CODES: tuple[str, ...] = ()
 
 _RUNTIME = """[
-{i}    item
-{i}    for key, value in {params}.items()
-{skip}{i}    for item in [
-{i}        key,
-{i}        *(
-{i}            [str(part) if hasattr(part, "__iter__") else part for part in value]
-{i}            if hasattr(value, "__iter__") and not isinstance(value, str)
-{i}            else [value]
-{i}        ),
-{i}    ]
-{i}    if item is not None and item != ""
-{i}]"""
+{i}{u}item
+{i}{u}for key, value in {params}.items()
+{skip}{i}{u}for item in [
+{i}{u}{u}key,
+{i}{u}{u}*(
+{i}{u}{u}{u}[str(part) if hasattr(part, "__iter__") else part for part in value]
+{i}{u}{u}{u}if hasattr(value, "__iter__") and not isinstance(value, str)
+{i}{u}{u}{u}else [value]
+{i}{u}{u}),
+{i}{u}]
+{i}{u}if item is not None and item != ""
+{i}]"""  # {i}: the indentation of the line the list starts on; {u}: the file's indentation step
 
 _ATOMIC = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Dict, cst.DictComp)
 
@@ -74,19 +74,23 @@ def _named(key: cst.BaseExpression, names: set[str] | frozenset[str]) -> bool:
 
 
 def runtime_conversion(
-    params: cst.BaseExpression, indent: str, leave_out: set[str] | frozenset[str] = frozenset()
+    params: cst.BaseExpression,
+    indent: str,
+    leave_out: set[str] | frozenset[str] = frozenset(),
+    unit: str = "    ",
 ) -> cst.BaseExpression:
     """v1's conversion where the job is built; keys named in ``leave_out`` (less leading dashes) are
-    skipped, as v1's HyperDrive skipped the ones its parameter space samples."""
+    skipped, as v1's HyperDrive skipped the ones its parameter space samples. ``indent`` is that of
+    the call's arguments, ``unit`` the file's indentation step."""
     code = node_code(params)
     if not isinstance(params, _ATOMIC):
         code = f"({code})"
-    outer = indent[:-4] if len(indent) >= 4 else ""
+    outer = indent[: -len(unit)] if unit and indent.endswith(unit) else ""
     skip = ""
     if leave_out:
         names = ", ".join(node_code(b.string(name)) for name in sorted(leave_out))
-        skip = f'{outer}    if str(key).lstrip("-") not in {{{names}}}\n'
-    return cst.parse_expression(_RUNTIME.format(i=outer, params=code, skip=skip))
+        skip = f'{outer}{unit}if str(key).lstrip("-") not in {{{names}}}\n'
+    return cst.parse_expression(_RUNTIME.format(i=outer, u=unit, params=code, skip=skip))
 
 
 def arguments_expression(
@@ -100,7 +104,7 @@ def arguments_expression(
     entries whose keys, less leading dashes, are in ``leave_out`` or the plan's ``sampled_names``."""
     left_out = p.sampled_names | leave_out
     if p.runtime_params is not None:
-        return runtime_conversion(kwargs.get("script_params", p.runtime_params), indent, left_out)
+        return runtime_conversion(kwargs.get("script_params", p.runtime_params), indent, left_out, m.layout()[1])
     pairs = p.pairs or []
     if p.override_pairs is not None:
         pairs = merge_pairs(pairs, p.override_pairs)
