@@ -51,6 +51,9 @@ class EstimatorPlan:
     setup: list[cst.SimpleStatementLine] = field(default_factory=list)
     # statements that built a script_params dict inlined into arguments (removed once unused)
     dead_statements: list[cst.CSTNode] = field(default_factory=list)
+    # ``**name`` whose dict was spelled out as keywords: the name and the statement that bound it
+    spread: tuple[str, cst.CSTNode | None] | None = None
+    spread_kwargs: dict[str, cst.BaseExpression] | None = None
     # id(argument item) -> what replaces it (a data reference becomes str(ref))
     argument_replacements: dict[int, cst.BaseExpression] = field(default_factory=dict)
     # built in a call whose rewrite reads it by name (an EstimatorStep's CommandStep): give it a variable
@@ -186,6 +189,48 @@ class Migration:
             statements += [w[3] for w in writes]
             return merged, statements
         return None
+
+    def resolve_keywords(
+        self, node: cst.BaseExpression, at: cst.CSTNode
+    ) -> tuple[list[tuple[str, cst.BaseExpression]], cst.CSTNode | None] | None:
+        """The keyword arguments ``**node`` passes (a dict literal with string keys, ``dict(k=v, ...)``,
+        or a name bound to one and never changed afterwards), with the statement that bound the name;
+        None when they cannot be known statically."""
+        statement: cst.CSTNode | None = None
+        if isinstance(node, cst.Name):
+            record = self.binding_record(node.value, at)
+            if record is None or node.value in self.facts.mutated or self.facts.item_assigns.get(node.value):
+                return None
+            # The values move to the call: a name in them bound again in between would change them.
+            between = range(record.order + 1, self.facts.order_of(at))
+            for used in code_walk(record.value):
+                if isinstance(used, cst.Name) and any(
+                    bd.order in between for bd in self.facts.bindings.get(used.value, [])
+                ):
+                    return None
+            node, statement = record.value, record.statement
+        if isinstance(node, cst.Dict):
+            try:
+                pairs = dict_items(node)
+            except UnresolvableParams:
+                return None
+            keywords = [
+                (b.string_value(key) if isinstance(key, cst.SimpleString) else None, value) for key, value in pairs
+            ]
+        elif (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Name)
+            and node.func.value == "dict"
+            and not self.facts.bindings.get("dict")
+            and all(arg.keyword is not None and not arg.star for arg in node.args)
+        ):
+            keywords = [(arg.keyword.value, arg.value) for arg in node.args if arg.keyword is not None]
+        else:
+            return None
+        names = [name for name, _ in keywords]
+        if not all(isinstance(name, str) and name.isidentifier() for name in names) or len(set(names)) != len(names):
+            return None
+        return [(name, value) for name, value in keywords if isinstance(name, str)], statement
 
     def resolve_list(self, node: cst.BaseExpression, at: cst.CSTNode) -> cst.List | cst.Tuple | None:
         if isinstance(node, cst.List | cst.Tuple):

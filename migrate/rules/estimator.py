@@ -80,13 +80,20 @@ for _name in ENVIRONMENT_PARAMETERS:
     CARRIED_BY[_name] = "environment"
 
 
-def call_kwargs(call: cst.Call) -> tuple[dict[str, cst.BaseExpression], list[tuple[str, str, str]]]:
-    """Keyword → value of an estimator call (the one positional is source_directory)."""
+def call_kwargs(
+    call: cst.Call, spread: dict[str, cst.BaseExpression] | None = None
+) -> tuple[dict[str, cst.BaseExpression], list[tuple[str, str, str]]]:
+    """Keyword → value of an estimator call (the one positional is source_directory); ``spread``:
+    the keywords its one ``**name`` is known to pass (``Migration.resolve_keywords``)."""
     kwargs: dict[str, cst.BaseExpression] = {}
     problems: list[tuple[str, str, str]] = []
     positional = 0
     for arg in call.args:
-        if arg.star:
+        if arg.star == "**" and spread is not None:
+            if set(spread) & set(kwargs):
+                problems.append(("HPM102", "a keyword is given twice (also in the '**' dict)", "give it once"))
+            kwargs.update(spread)
+        elif arg.star:
             problems.append(
                 (
                     "HPM102",
@@ -121,7 +128,8 @@ def plan(m: Migration) -> None:
 
 
 def _plan_estimator(m: Migration, call: cst.Call, cls: str) -> None:
-    kwargs, problems = call_kwargs(call)
+    spread_arg, spread = _spread(m, call)
+    kwargs, problems = call_kwargs(call, None if spread is None else dict(spread[0]))
     p = EstimatorPlan(
         call=call,
         cls=cls,
@@ -131,6 +139,10 @@ def _plan_estimator(m: Migration, call: cst.Call, cls: str) -> None:
         target=m.facts.assigned_name(call),
         blockers=list(problems),
     )
+    if spread is not None:
+        p.spread_kwargs = dict(spread[0])
+        if isinstance(spread_arg, cst.Name):
+            p.spread = (spread_arg.value, spread[1])
     m.estimators[call] = p
     if problems:
         return
@@ -225,8 +237,18 @@ def _finalise(m: Migration, p: EstimatorPlan) -> None:
     m.call_rewrites[p.call] = lambda updated, p=p: _rewrite(m, p, updated)  # type: ignore[misc]
 
 
+def _spread(
+    m: Migration, call: cst.Call
+) -> tuple[cst.BaseExpression | None, tuple[list[tuple[str, cst.BaseExpression]], cst.CSTNode | None] | None]:
+    """The call's one ``**`` argument and the keywords it is known to pass (no ``*args`` beside it)."""
+    stars = [arg for arg in call.args if arg.star]
+    if len(stars) != 1 or stars[0].star != "**":
+        return None, None
+    return stars[0].value, m.resolve_keywords(stars[0].value, call)
+
+
 def _rewrite(m: Migration, p: EstimatorPlan, updated: cst.Call) -> cst.BaseExpression:
-    kwargs, _ = call_kwargs(updated)
+    kwargs, _ = call_kwargs(updated, p.spread_kwargs)
     distribution = p.distribution
     settings = list(p.settings)
     if "environment_variables" in kwargs:
@@ -285,6 +307,8 @@ def _rewrite(m: Migration, p: EstimatorPlan, updated: cst.Call) -> cst.BaseExpre
         indent_unit=unit,
     )
     m.forget(p.call)
+    for value in (p.spread_kwargs or {}).values():
+        m.forget(value)  # from the '**' dict: its imports go too if the dict goes and nothing else uses them
     lost = _comment_list(updated) if m.may_have_comments else []
     if lost:
         kept = {text for before, after in comments for text in [*before, *after]}
