@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
-from migrate.cst_walk import drive
+from migrate.cst_walk import code_walk, drive
 from migrate.names import V1_MODULES, v1_class_of
 from migrate.positions import start_positions
 
@@ -134,6 +134,29 @@ class Facts:
                 return None
             if isinstance(parent, cst.SimpleStatementLine):
                 return parent
+            current = parent
+
+    def statement_around_comprehensions(
+        self, node: cst.CSTNode
+    ) -> tuple[cst.SimpleStatementLine, set[str]] | None:
+        """The simple statement line around the comprehensions ``node`` is built in, with the names
+        their ``for`` clauses bind (statements inserted before the line run once, outside them);
+        None when something else (a lambda, a compound or one-line block) is in the way."""
+        bound: set[str] = set()
+        current = node
+        while True:
+            parent = self.parent.get(current)
+            if parent is None or isinstance(parent, cst.Module):
+                return None
+            if isinstance(parent, cst.SimpleStatementLine):
+                return parent, bound
+            if isinstance(parent, cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp):
+                clause: cst.CompFor | None = parent.for_in
+                while clause is not None:
+                    bound.update(n.value for n in code_walk(clause.target) if isinstance(n, cst.Name))
+                    clause = clause.inner_for_in
+            elif isinstance(parent, _NO_STATEMENT_CONTEXT):
+                return None
             current = parent
 
     def statement_anchor(self, node: cst.CSTNode) -> cst.CSTNode | None:

@@ -31,6 +31,7 @@ from migrate.cst_walk import comments
 from migrate.distribution import DistributionPlan, DistributionUnresolvable, plan_distribution
 from migrate.engine import EstimatorPlan, Migration
 from migrate.environment import EnvironmentPlan, EnvironmentUnresolvable, plan_environment
+from migrate.imports import Counts, count
 from migrate.names import ESTIMATOR_CLASSES
 from migrate.rules import attribute_uses, data_inputs, script_params
 
@@ -208,6 +209,8 @@ def _finalise(m: Migration, p: EstimatorPlan) -> None:
             or p.hoist
         )
         if needs_statements and p.statement is None:
+            p.statement = _outside_comprehensions(m, p)
+        if needs_statements and p.statement is None:
             p.blockers.append(
                 (
                     "HPM105",
@@ -235,6 +238,35 @@ def _finalise(m: Migration, p: EstimatorPlan) -> None:
             None,
         )
     m.call_rewrites[p.call] = lambda updated, p=p: _rewrite(m, p, updated)  # type: ignore[misc]
+
+
+def _outside_comprehensions(m: Migration, p: EstimatorPlan) -> cst.SimpleStatementLine | None:
+    """For an estimator built in a comprehension (``[PyTorch(..., entry_script=s) for s in scripts]``):
+    the statement around it, when what must run first is only the Environment (and distribution)
+    set-up, and that uses none of the comprehension's names: it then runs once, above the statement,
+    and every element's ScriptRunConfig gets the same Environment."""
+    found = m.facts.statement_around_comprehensions(p.call)
+    distribution = p.distribution
+    if (
+        found is None
+        or p.setup
+        or p.settings
+        or p.hoist
+        or "environment_variables" in p.kwargs
+        or (isinstance(distribution, DistributionPlan) and distribution.settings)
+    ):
+        return None
+    statement, bound = found
+    environment = p.environment
+    before = list(environment.statements) if isinstance(environment, EnvironmentPlan) else []
+    if isinstance(distribution, DistributionPlan):
+        before += distribution.pre_statements
+    used = Counts()
+    for line in before:
+        count(line, used, 1)  # references only: keywords and attribute names are not the loop's names
+    if any(used.names[name] for name in bound):
+        return None
+    return statement
 
 
 def _spread(
