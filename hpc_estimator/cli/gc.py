@@ -11,11 +11,11 @@ import click
 from ..errors import SchedulerError, TransportError
 from ..snapshot.gc import DEFAULT_DAYS
 from .common import echo_json, json_option, load_workspace
+from .errors import EXIT_UNREACHABLE, handle_errors
 
 if TYPE_CHECKING:
     from ..cluster.profile import ClusterProfile
     from ..runs.workspace import Workspace
-from .errors import EXIT_UNREACHABLE, handle_errors
 
 
 @click.command("gc")
