@@ -23,12 +23,10 @@ One remote command lists (a dry run) or removes; it prints one JSON summary.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..errors import TransportError, UserErrorException
-from ..snapshot.gc import human_bytes
+from ..snapshot.gc import check_days, human_bytes, run_gc_script
 from ..transport.base import Transport
 
 # The cluster side (python3 >= 3.6); the working directories of the listed jobs come on stdin,
@@ -203,9 +201,6 @@ report["errors"] = errors[:20]
 json.dump(report, sys.stdout)
 """
 
-_RUN_PYTHON = 'command -v python3 >/dev/null 2>&1 || exit 127; exec python3 -c "$0" "$@"'
-
-
 @dataclass(frozen=True)
 class ImageStore:
     """Where a cluster keeps its fetched images and its image-build job directories."""
@@ -261,35 +256,11 @@ def collect_images(
 
     ``runs_roots``: the run directories of every profile whose images go to this cache (one cache
     may serve several profiles of the cluster)."""
-    if days <= 0:
-        raise UserErrorException(f"--older-than must be a positive number of days, got {days:g}")
+    check_days(days)
     workdirs = sorted(active_workdirs)
     if any("\0" in d for d in workdirs):
         raise ValueError("a working directory with a NUL byte")  # squeue cannot print one
-    result = transport.run(
-        ["sh", "-c", _RUN_PYTHON, _IMAGE_GC_PY, store.cache, store.builds, repr(float(days)),
-         "delete" if delete else "list", *sorted(set(runs_roots))],
-        stdin="\0".join(workdirs).encode(),
-        idempotent=not delete,
-    )
-    if result.returncode == 127:
-        raise TransportError("hpcest gc needs python3 on the cluster's login node; none is on its PATH")
-    if not result.ok:
-        raise TransportError(f"hpcest gc (images) failed on the cluster: {result.stderr.strip() or 'no error output'}")
-    try:
-        data = json.loads(result.stdout)
-    except ValueError as exc:
-        raise TransportError(f"hpcest gc: unexpected reply from the cluster: {result.stdout[-300:]!r}") from exc
-    return ImageGcReport(
-        cache=data["cache"],
-        images=data["images"],
-        image_bytes=data["image_bytes"],
-        unused=data["unused"],
-        unused_bytes=data["unused_bytes"],
-        builds=data["builds"],
-        unused_builds=data["unused_builds"],
-        busy=data["busy"],
-        shared=data["shared"],
-        errors=tuple(data["errors"]),
-        removed=delete,
-    )
+    args = [store.cache, store.builds, repr(float(days)), "delete" if delete else "list", *sorted(set(runs_roots))]
+    data = run_gc_script(transport, _IMAGE_GC_PY, args, delete=delete, what="hpcest gc (images)",
+                         stdin="\0".join(workdirs).encode())  # fmt: skip
+    return ImageGcReport(**{**data, "errors": tuple(data["errors"])}, removed=delete)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import TransportError, UserErrorException
 from ..transport.base import Transport
@@ -104,30 +105,31 @@ class GcReport:
 
 def collect(transport: Transport, cas: str, runs_root: str, *, days: float = DEFAULT_DAYS, delete: bool) -> GcReport:
     """List (``delete`` False) or remove the store's objects no run of the last ``days`` uses."""
+    check_days(days)
+    data = run_gc_script(transport, _GC_PY, [cas, runs_root, repr(float(days)), "delete" if delete else "list"],
+                         delete=delete, what="hpcest gc")  # fmt: skip
+    return GcReport(**{**data, "errors": tuple(data["errors"])}, removed=delete)
+
+
+def check_days(days: float) -> None:
     if days <= 0:
         raise UserErrorException(f"--older-than must be a positive number of days, got {days:g}")
-    result = transport.run(
-        ["sh", "-c", _RUN_PYTHON, _GC_PY, cas, runs_root, repr(float(days)), "delete" if delete else "list"],
-        idempotent=not delete,
-    )
+
+
+def run_gc_script(
+    transport: Transport, script: str, args: list[str], *, delete: bool, what: str, stdin: bytes | None = None
+) -> dict[str, Any]:
+    """Run one of gc's cluster-side scripts with the login node's python3; its JSON summary."""
+    result = transport.run(["sh", "-c", _RUN_PYTHON, script, *args], stdin=stdin, idempotent=not delete)
     if result.returncode == 127:
         raise TransportError("hpcest gc needs python3 on the cluster's login node; none is on its PATH")
     if not result.ok:
-        raise TransportError(f"hpcest gc failed on the cluster: {result.stderr.strip() or 'no error output'}")
+        raise TransportError(f"{what} failed on the cluster: {result.stderr.strip() or 'no error output'}")
     try:
-        data = json.loads(result.stdout)
+        data: dict[str, Any] = json.loads(result.stdout)
     except ValueError as exc:
-        raise TransportError(f"hpcest gc: unexpected reply from the cluster: {result.stdout[-300:]!r}") from exc
-    return GcReport(
-        cas=data["cas"],
-        runs=data["runs"],
-        objects=data["objects"],
-        bytes=data["bytes"],
-        unused=data["unused"],
-        unused_bytes=data["unused_bytes"],
-        errors=tuple(data["errors"]),
-        removed=delete,
-    )
+        raise TransportError(f"{what}: unexpected reply from the cluster: {result.stdout[-300:]!r}") from exc
+    return data
 
 
 def human_bytes(n: int) -> str:
