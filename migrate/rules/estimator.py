@@ -257,6 +257,8 @@ def _outside_comprehensions(m: Migration, p: EstimatorPlan) -> cst.SimpleStateme
     ):
         return None
     statement, bound = found
+    if isinstance(m.facts.scope(statement), cst.ClassDef):
+        return None  # a comprehension in a class body does not see the class's names
     environment = p.environment
     before = list(environment.statements) if isinstance(environment, EnvironmentPlan) else []
     if isinstance(distribution, DistributionPlan):
