@@ -91,7 +91,11 @@ def call_kwargs(
     positional = 0
     for arg in call.args:
         if arg.star == "**" and spread is not None:
-            if set(spread) & set(kwargs):
+            given = {a.keyword.value for a in call.args if a.keyword is not None}
+            if any(not a.star and a.keyword is None for a in call.args):
+                given.add("source_directory")
+            if set(spread) & given:
+                # Python refuses the call (TypeError: multiple values for a keyword argument).
                 problems.append(("HPM102", "a keyword is given twice (also in the '**' dict)", "give it once"))
             kwargs.update(spread)
         elif arg.star:
