@@ -218,6 +218,10 @@ DISTRIBUTION_CASES = [
     "from azureml.train.dnn import PyTorch\nfrom azureml.core.runconfig import PyTorchConfiguration\n" + _PT
     + "node_count=2,\n"
     "              distributed_training=PyTorchConfiguration(communication_backend='Nccl', process_count=4))\n",
+    # The keywords in a dict passed with '**'.
+    _TORCH + "common = dict(source_directory=SRC, compute_target=ct, framework_version='1.6', node_count=3,\n"
+    "              distributed_training=Mpi(process_count_per_node=2))\n"
+    "est = PyTorch(entry_script='train.py', **common)\n",
 ]
 
 
@@ -233,6 +237,14 @@ ENVIRONMENT_CASES = [
     _EST + "compute_target=ct, use_gpu=True, pip_packages=['azureml-defaults', 'torch'])\n",
     "from azureml.train.sklearn import SKLearn\nest = SKLearn(source_directory=SRC, entry_script='train.py', "
     "compute_target=ct, pip_packages=['joblib'])\n",
+    # Built in a comprehension: the rewrite sets the Environment up once, above it.
+    "from azureml.train.estimator import Estimator\n"
+    "ests = [Estimator(source_directory=SRC, entry_script=s, compute_target=ct, pip_packages=['numpy'])\n"
+    "        for s in ['train.py', 'tf.py']]\nest = ests[1]\n",
+    # The keywords in a dict passed with '**'.
+    "from azureml.train.estimator import Estimator\n"
+    "base = {'source_directory': SRC, 'compute_target': ct, 'conda_packages': ['scipy']}\n"
+    "est = Estimator(entry_script='train.py', **base)\n",
 ]
 
 
