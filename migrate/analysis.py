@@ -24,16 +24,10 @@ from migrate.cst_walk import code_walk, drive
 from migrate.names import V1_MODULES, v1_class_of
 from migrate.positions import start_positions
 
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+Comprehension = cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp
 # Statement boundaries: a call under one of these cannot get statements inserted before it.
-_NO_STATEMENT_CONTEXT = (
-    cst.Lambda,
-    cst.ListComp,
-    cst.SetComp,
-    cst.DictComp,
-    cst.GeneratorExp,
-    cst.BaseCompoundStatement,
-    cst.SimpleStatementSuite,
-)
+_NO_STATEMENT_CONTEXT = (cst.Lambda, *COMPREHENSIONS, cst.BaseCompoundStatement, cst.SimpleStatementSuite)
 _SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 Scope = cst.CSTNode | None  # the enclosing def/class/lambda, None for the module
 
@@ -150,7 +144,7 @@ class Facts:
                 return None
             if isinstance(parent, cst.SimpleStatementLine):
                 return parent, bound
-            if isinstance(parent, cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp):
+            if isinstance(parent, COMPREHENSIONS):
                 clause: cst.CompFor | None = parent.for_in
                 while clause is not None:
                     bound.update(n.value for n in code_walk(clause.target) if isinstance(n, cst.Name))
@@ -158,6 +152,15 @@ class Facts:
             elif isinstance(parent, _NO_STATEMENT_CONTEXT):
                 return None
             current = parent
+
+    def comprehension_around(self, node: cst.CSTNode, stop: cst.CSTNode) -> Comprehension | None:
+        """The innermost comprehension ``node`` is built in, below ``stop``."""
+        current = self.parent.get(node)
+        while current is not None and current is not stop:
+            if isinstance(current, COMPREHENSIONS):
+                return current
+            current = self.parent.get(current)
+        return None
 
     def statement_anchor(self, node: cst.CSTNode) -> cst.CSTNode | None:
         """The nearest statement (simple line or compound) that can carry a leading comment."""

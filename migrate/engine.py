@@ -346,7 +346,7 @@ class Migration:
             and not getattr(node, "lpar", None)
         ):
             return ""  # ``x = Call(`` / ``return Call(``: the call starts on the statement's first line
-        comprehension = self._comprehension_around(node, anchor)
+        comprehension = self.facts.comprehension_around(node, anchor)
         tracked = (node, anchor) if comprehension is None else (node, anchor, comprehension.for_in.target)
         found = self.facts.positions(tracked)
         (line, _), (first, _) = found[0], found[1]
@@ -365,16 +365,6 @@ class Migration:
 
         call_indent, statement_indent = leading(lines[line - 1]), leading(lines[first - 1])
         return call_indent[len(statement_indent) :] if call_indent.startswith(statement_indent) else ""
-
-    def _comprehension_around(
-        self, node: cst.CSTNode, anchor: cst.CSTNode
-    ) -> cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp | None:
-        current = self.facts.parent_of(node)
-        while current is not None and current is not anchor:
-            if isinstance(current, cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp):
-                return current
-            current = self.facts.parent_of(current)
-        return None
 
     def statement_indent(self, node: cst.CSTNode) -> int:
         """Columns of indentation of the statement holding ``node``, for the line budget."""

@@ -251,3 +251,13 @@ def test_image_build_directories_go_once_old_and_not_in_use(site: Site) -> None:
 def test_days_must_be_positive(site: Site) -> None:
     with pytest.raises(UserErrorException, match="positive number of days"):
         site.collect(delete=False, days=0)
+
+
+def test_the_local_target_collects_no_images_and_never_answers_nothing_in_use(tmp_path: Path) -> None:
+    from hpc_estimator.backends.local import LocalBackend
+    from hpc_estimator.errors import SchedulerError
+
+    backend = LocalBackend(tmp_path / "runs", tmp_path / "cas")
+    assert backend.image_store() is None
+    with pytest.raises(SchedulerError, match="no scheduler"):
+        backend.active_workdirs()

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..cluster.profile import ClusterProfile
-from ..errors import ConfigError
+from ..errors import ConfigError, SchedulerError
 from ..job.spec import JobSpec
 from ..job.state import JobState
 from ..transport.base import Progress
@@ -75,7 +75,8 @@ class LocalBackend:
         return None  # this machine's jobs are its own processes: no scheduler says which runs still need theirs
 
     def active_workdirs(self) -> frozenset[str]:
-        return frozenset()
+        # Never an empty answer: "nothing is in use" would be a verdict nobody asked anyone for.
+        raise SchedulerError("the local target has no scheduler to say which runs are still in use")
 
     def _shim_dir(self) -> Path:
         shim_dir = self.runs_root.parent / "local-bin"

@@ -134,7 +134,8 @@ def plan(m: Migration) -> None:
 
 def _plan_estimator(m: Migration, call: cst.Call, cls: str) -> None:
     spread_arg, spread = _spread(m, call)
-    kwargs, problems = call_kwargs(call, None if spread is None else dict(spread[0]))
+    spread_kwargs = None if spread is None else dict(spread[0])
+    kwargs, problems = call_kwargs(call, spread_kwargs)
     p = EstimatorPlan(
         call=call,
         cls=cls,
@@ -145,7 +146,7 @@ def _plan_estimator(m: Migration, call: cst.Call, cls: str) -> None:
         blockers=list(problems),
     )
     if spread is not None:
-        p.spread_kwargs = dict(spread[0])
+        p.spread_kwargs = spread_kwargs
         if isinstance(spread_arg, cst.Name):
             p.spread = (spread_arg.value, spread[1])
     m.estimators[call] = p
